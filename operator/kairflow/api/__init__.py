@@ -1,0 +1,55 @@
+"""The public resource contract: pydantic models of DAG, DagRun and Backfill.
+
+These models are the single source of truth for the CRD schemas in `crds/`
+(see `kairflow.api.crd`). Field names are camelCase on the wire, snake_case in Python.
+"""
+
+from kairflow.api.backfill import Backfill, BackfillSpec, BackfillStatus, Reprocess
+from kairflow.api.common import GROUP, VERSION, Condition, DagRunState, TaskInstanceState
+from kairflow.api.dag import (
+    DAG,
+    DAGSpec,
+    DAGStatus,
+    ExpandSpec,
+    SensorMode,
+    SensorSpec,
+    TaskDefaults,
+    TaskSpec,
+    TimetableKind,
+    TriggerRule,
+    WeightRule,
+)
+from kairflow.api.dagrun import DagRun, DagRunSpec, DagRunStatus, RunType, TaskInstanceStatus
+from kairflow.api.types import Duration, LenientDateTime, format_duration, parse_duration
+
+__all__ = [
+    "DAG",
+    "GROUP",
+    "VERSION",
+    "Backfill",
+    "BackfillSpec",
+    "BackfillStatus",
+    "Condition",
+    "DAGSpec",
+    "DAGStatus",
+    "DagRun",
+    "DagRunSpec",
+    "DagRunState",
+    "DagRunStatus",
+    "Duration",
+    "ExpandSpec",
+    "LenientDateTime",
+    "Reprocess",
+    "RunType",
+    "SensorMode",
+    "SensorSpec",
+    "TaskDefaults",
+    "TaskInstanceState",
+    "TaskInstanceStatus",
+    "TaskSpec",
+    "TimetableKind",
+    "TriggerRule",
+    "WeightRule",
+    "format_duration",
+    "parse_duration",
+]

@@ -1,0 +1,323 @@
+"""The DAG resource: Airflow's DAG, written as a Kubernetes manifest.
+
+Names: a DAG is named by `metadata.name` (a Kubernetes name, so Airflow's
+`sample_dag` is written `sample-dag`). Task names keep Airflow's task ids
+(`task_0`, `extract.load`): letters, digits, `_`, `.` and `-`, starting and ending
+with a letter or digit, at most 63 characters, so they fit a label value. Pod
+names derived from them are sanitized (`_` and `.` become `-`) with a short hash.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, Field, JsonValue, model_validator
+
+from kairflow.api.common import Condition, Resource, StatusModel, WireModel
+from kairflow.api.types import Duration, LenientDateTime
+
+TASK_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+POOL_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+# A task has at most one of bash / python / command; the apiserver enforces it too.
+CRD_DEFAULT_KEY = "x-kairflow-crd-default"  # see kairflow.api.crd
+_TWO_KINDS: list[JsonValue] = [
+    {"required": ["bash", "python"]},
+    {"required": ["bash", "command"]},
+    {"required": ["python", "command"]},
+]
+FREE_FORM: dict[str, JsonValue] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+
+
+class TriggerRule(StrEnum):
+    """When a task may run, given its direct upstream tasks' states (Airflow's rules)."""
+
+    ALL_SUCCESS = "all_success"
+    ALL_FAILED = "all_failed"
+    ALL_DONE = "all_done"
+    ALL_SKIPPED = "all_skipped"
+    ONE_SUCCESS = "one_success"
+    ONE_FAILED = "one_failed"
+    ONE_DONE = "one_done"
+    NONE_FAILED = "none_failed"
+    NONE_FAILED_MIN_ONE_SUCCESS = "none_failed_min_one_success"
+    NONE_SKIPPED = "none_skipped"
+    ALWAYS = "always"
+
+
+class WeightRule(StrEnum):
+    """How a task's effective priority is computed (Airflow's weight_rule)."""
+
+    DOWNSTREAM = "downstream"
+    UPSTREAM = "upstream"
+    ABSOLUTE = "absolute"
+
+
+class SensorMode(StrEnum):
+    POKE = "poke"
+    RESCHEDULE = "reschedule"
+
+
+class TimetableKind(StrEnum):
+    """`dataInterval`: Airflow 2's default (a run covers the interval before it starts).
+    `trigger`: Airflow 3's CronTriggerTimetable (logical date = the cron tick)."""
+
+    DATA_INTERVAL = "dataInterval"
+    TRIGGER = "trigger"
+
+
+class EnvVar(WireModel):
+    """A container environment variable (Kubernetes EnvVar); values are templated."""
+
+    name: str = Field(description="Variable name.")
+    value: str | None = Field(default=None, description="Value (Jinja-templated).")
+    value_from: dict[str, Any] | None = Field(
+        default=None,
+        description="A Kubernetes EnvVarSource (configMapKeyRef, secretKeyRef, fieldRef...).",
+        json_schema_extra=FREE_FORM,
+    )
+
+
+class SensorSpec(WireModel):
+    """Makes a task a sensor: its command is a poke that exits 0 when the condition is
+    met and exits 100 ("not yet") otherwise; any other exit code is a failure."""
+
+    poke_interval: Duration = Field(
+        default=timedelta(seconds=60), description="Time between pokes (default 60s)."
+    )
+    timeout: Duration = Field(
+        default=timedelta(days=7),
+        description="Give up this long after the first poke (default 7d).",
+    )
+    mode: SensorMode = Field(
+        default=SensorMode.POKE,
+        description="poke: one pod loops, holding its slot. reschedule: one short pod per "
+        "poke, no slot held in between (state up_for_reschedule).",
+    )
+    soft_fail: bool = Field(default=False, description="On timeout, mark skipped, not failed.")
+    exponential_backoff: bool = Field(
+        default=False, description="Grow the poke interval exponentially between pokes."
+    )
+    max_wait: Duration | None = Field(
+        default=None, description="Upper bound of the interval with exponentialBackoff."
+    )
+
+
+class ExpandSpec(WireModel):
+    """Dynamic task mapping: one task instance per item (at most 1024), `name[i]`."""
+
+    items: list[Any] | None = Field(
+        default=None,
+        description="A literal list to map over.",
+        json_schema_extra={"items": {"x-kubernetes-preserve-unknown-fields": True}},
+    )
+    from_task: str | None = Field(
+        default=None,
+        pattern=TASK_NAME_PATTERN,
+        description="Map over the JSON list an upstream task pushed as its XCom.",
+    )
+
+
+class TaskSettings(WireModel):
+    """Settings a task may take from the DAG's `defaults` (Airflow's default_args)."""
+
+    owner: str | None = Field(default=None, description="Who owns the task (informational).")
+    image: str | None = Field(default=None, description="Container image of the task's pod.")
+    retries: int | None = Field(default=None, ge=0, le=100, description="Retries after a failure.")
+    retry_delay: Duration | None = Field(
+        default=None, description="Wait between tries (default 5m)."
+    )
+    retry_exponential_backoff: bool | None = Field(
+        default=None, description="Double the wait for each try (Airflow's formula)."
+    )
+    max_retry_delay: Duration | None = Field(
+        default=None, description="Cap of the exponential wait (never more than 24h)."
+    )
+    retry_on_exit_codes: list[int] | None = Field(
+        default=None,
+        description="Retry only when the container exits with one of these codes.",
+    )
+    execution_timeout: Duration | None = Field(
+        default=None,
+        description="Fail a try that runs longer (becomes the pod's activeDeadlineSeconds).",
+    )
+    depends_on_past: bool | None = Field(
+        default=None,
+        description="Run only if this task succeeded or was skipped in the previous run.",
+    )
+    wait_for_downstream: bool | None = Field(
+        default=None,
+        description="Also wait for the previous run's direct downstream tasks to finish.",
+    )
+    pool: str | None = Field(
+        default=None, pattern=POOL_NAME_PATTERN, description="Pool the task takes slots from."
+    )
+    pool_slots: int | None = Field(default=None, ge=1, description="Slots taken (default 1).")
+    priority_weight: int | None = Field(
+        default=None, description="Priority among ready tasks (default 1)."
+    )
+    weight_rule: WeightRule | None = Field(
+        default=None, description="downstream (default), upstream or absolute."
+    )
+    trigger_rule: TriggerRule | None = Field(
+        default=None, description="When the task may run (default all_success)."
+    )
+    env: list[EnvVar] | None = Field(default=None, description="Container environment.")
+    env_from: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Kubernetes EnvFromSource list (configMapRef / secretRef): Airflow's "
+        "Variables and Connections.",
+        json_schema_extra={"items": FREE_FORM},
+    )
+    pod_template: dict[str, Any] | None = Field(
+        default=None,
+        description="A partial Pod manifest ({metadata, spec}) merged into the task's pod: "
+        "resources, nodeSelector, tolerations, serviceAccountName, volumes...",
+        json_schema_extra=FREE_FORM,
+    )
+
+
+class TaskDefaults(TaskSettings):
+    """Defaults for every task of the DAG (Airflow's default_args)."""
+
+
+class TaskSpec(TaskSettings):
+    """One task. Its kind is given by which of `bash`, `python`, `command` is set
+    (at most one); with none of them it is an empty task (no pod, like EmptyOperator)."""
+
+    model_config = ConfigDict(json_schema_extra={"not": {"anyOf": _TWO_KINDS}})
+
+    name: str = Field(pattern=TASK_NAME_PATTERN, description="Task id, unique in the DAG.")
+    bash: str | None = Field(default=None, description="Run with `bash -c` (templated).")
+    python: str | None = Field(default=None, description="Run with `python -c` (templated).")
+    command: list[str] | None = Field(
+        default=None, description="Container command (templated); use with `image`."
+    )
+    args: list[str] | None = Field(default=None, description="Container args (templated).")
+    depends_on: list[str] = Field(
+        default_factory=list,
+        description="Upstream task names (same as `a >> this` in `flow`).",
+        json_schema_extra={"items": {"type": "string", "pattern": TASK_NAME_PATTERN}},
+    )
+    branch: bool = Field(
+        default=False,
+        description="A branch task: its XCom names the direct downstream task(s) to follow.",
+    )
+    short_circuit: bool = Field(
+        default=False, description="A falsy XCom skips downstream tasks (ShortCircuitOperator)."
+    )
+    ignore_downstream_trigger_rules: bool = Field(
+        default=True,
+        description="With shortCircuit: skip every downstream task (true) or only the "
+        "direct ones, letting trigger rules decide further down (false).",
+    )
+    sensor: SensorSpec | None = Field(default=None, description="Make this task a sensor.")
+    expand: ExpandSpec | None = Field(default=None, description="Dynamic task mapping.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> TaskSpec:
+        kinds = [k for k in ("bash", "python", "command") if getattr(self, k) is not None]
+        if len(kinds) > 1:
+            raise ValueError(f"task {self.name!r}: set only one of {' / '.join(kinds)}")
+        return self
+
+    @property
+    def is_empty(self) -> bool:
+        """No command at all: an EmptyOperator, finished without a pod."""
+        return self.bash is None and self.python is None and self.command is None
+
+
+class DAGSpec(WireModel):
+    """An Airflow DAG."""
+
+    description: str | None = Field(default=None, description="What the DAG does.")
+    schedule: str | None = Field(
+        default=None,
+        description="Cron (5 fields), @once, @continuous, @hourly, @daily, @weekly, "
+        "@monthly, @quarterly, @yearly/@annually, or a duration like '30m'. "
+        "Omitted: manual runs only.",
+    )
+    timezone: str = Field(default="UTC", description="IANA time zone of the schedule.")
+    timetable: TimetableKind = Field(
+        default=TimetableKind.DATA_INTERVAL,
+        description="dataInterval (Airflow 2 default) or trigger (Airflow 3 "
+        "CronTriggerTimetable: logical date = the cron tick).",
+    )
+    trigger_interval: Duration | None = Field(
+        default=None,
+        description="With timetable: trigger, the length of the data interval before each "
+        "tick (default zero).",
+    )
+    start_date: LenientDateTime | None = Field(
+        default=None, description="First interval starts at or after this (ISO-8601)."
+    )
+    end_date: LenientDateTime | None = Field(
+        default=None, description="No interval is scheduled past this (ISO-8601)."
+    )
+    catchup: bool = Field(
+        default=True, description="Create every missed interval since startDate (Airflow 2)."
+    )
+    paused: bool = Field(
+        default=False,
+        description="A paused DAG creates no runs.",
+        json_schema_extra={CRD_DEFAULT_KEY: False},
+    )
+    max_active_runs: int = Field(default=16, ge=1, description="Runs in flight at once.")
+    max_active_tasks: int = Field(
+        default=16, ge=1, description="Task instances running at once in this DAG."
+    )
+    dagrun_timeout: Duration | None = Field(
+        default=None, description="Fail a run that takes longer; unfinished tasks are skipped."
+    )
+    tags: list[str] = Field(default_factory=list, description="Free-form tags.")
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Default params for templates; a run's conf overrides them.",
+        json_schema_extra=FREE_FORM,
+    )
+    defaults: TaskDefaults = Field(
+        default_factory=TaskDefaults, description="Defaults for every task (default_args)."
+    )
+    tasks: list[TaskSpec] = Field(min_length=1, description="The tasks.")
+    flow: list[str] = Field(
+        default_factory=list,
+        description="Dependency chains like 'a >> b >> [c, d] >> e' (Airflow's >>).",
+    )
+
+
+class RunSummary(StatusModel):
+    name: str | None = Field(default=None, description="DagRun name.")
+    logical_date: str | None = Field(default=None, description="Logical date (ISO-8601).")
+    state: str | None = Field(default=None, description="Run state.")
+
+
+class NextRun(StatusModel):
+    logical_date: str | None = Field(default=None, description="Logical date (ISO-8601).")
+    data_interval_start: str | None = None
+    data_interval_end: str | None = None
+    run_after: str | None = Field(default=None, description="Earliest time it may be created.")
+
+
+class DAGStatus(StatusModel):
+    observed_generation: int | None = None
+    conditions: list[Condition] = Field(default_factory=list)
+    schedule_description: str | None = Field(
+        default=None, description="The schedule in words, with its time zone."
+    )
+    last_run: RunSummary | None = Field(default=None, description="The newest run.")
+    next_run: NextRun | None = Field(default=None, description="The next automated run.")
+    active_runs: int | None = Field(default=None, description="Runs queued or running.")
+    last_automated_interval_end: str | None = Field(
+        default=None,
+        description="End of the newest automated data interval created (scheduler bookmark).",
+    )
+
+
+class DAG(Resource):
+    KIND: ClassVar[str] = "DAG"
+    PLURAL: ClassVar[str] = "dags"
+
+    kind: str = "DAG"
+    spec: DAGSpec
+    status: DAGStatus = Field(default_factory=DAGStatus)

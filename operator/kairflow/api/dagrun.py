@@ -1,0 +1,137 @@
+"""The DagRun resource: one run of a DAG for one logical date.
+
+Its status carries a snapshot of the DAG spec it runs (taken when the run starts),
+so editing a DAG never changes a run in flight and every run shows what it ran.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from kairflow.api.common import (
+    Condition,
+    DagRunState,
+    Resource,
+    StatusModel,
+    TaskInstanceState,
+    WireModel,
+)
+from kairflow.api.dag import CRD_DEFAULT_KEY, FREE_FORM
+from kairflow.api.types import LenientDateTime
+
+
+class RunType(StrEnum):
+    SCHEDULED = "scheduled"
+    MANUAL = "manual"
+    BACKFILL = "backfill"
+
+
+class ClearRequest(WireModel):
+    """Clear task instances (Airflow's "Clear"): set `id` to a new value to ask again."""
+
+    id: str = Field(description="Any new value (e.g. a timestamp) makes the request new.")
+    tasks: list[str] = Field(
+        default_factory=list,
+        description="Task names or shell-style patterns (task_*); empty means every task.",
+    )
+    downstream: bool = Field(default=False, description="Also clear downstream tasks.")
+    upstream: bool = Field(default=False, description="Also clear upstream tasks.")
+    only_failed: bool = Field(
+        default=False, description="Only failed and upstream_failed task instances."
+    )
+
+
+class MarkRequest(WireModel):
+    """Set task instances' state by hand (Airflow's "Mark success / failed")."""
+
+    id: str = Field(description="Any new value makes the request new.")
+    tasks: list[str] = Field(min_length=1, description="Task names or patterns.")
+    state: TaskInstanceState = Field(description="success or failed.")
+
+
+class DagRunSpec(WireModel):
+    """A DAG run. For a manual run only `dagName` is required; the operator infers
+    the data interval and fills in the rest of the status."""
+
+    dag_name: str = Field(description="The DAG (metadata.name) to run.")
+    run_type: RunType = Field(
+        default=RunType.MANUAL,
+        description="scheduled, manual or backfill.",
+        json_schema_extra={CRD_DEFAULT_KEY: RunType.MANUAL.value},
+    )
+    logical_date: LenientDateTime | None = Field(
+        default=None, description="Logical date (default: the time the run is created)."
+    )
+    data_interval_start: LenientDateTime | None = Field(default=None)
+    data_interval_end: LenientDateTime | None = Field(default=None)
+    conf: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Run configuration; overrides the DAG's params in templates.",
+        json_schema_extra=FREE_FORM,
+    )
+    clear: ClearRequest | None = Field(default=None, description="A clear request.")
+    mark: MarkRequest | None = Field(default=None, description="A mark-state request.")
+
+
+class TaskInstanceStatus(StatusModel):
+    """What happened to one task instance (defaults left out to keep status small)."""
+
+    state: TaskInstanceState = TaskInstanceState.NONE
+    try_number: int = Field(default=0, description="Tries started so far (Airflow's try_number).")
+    max_tries: int | None = Field(default=None, description="1 + retries.")
+    map_index: int | None = Field(default=None, description="Index of a mapped instance.")
+    pod: str | None = Field(default=None, description="Pod of the current or last try.")
+    queued_at: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    duration: str | None = None
+    exit_code: int | None = None
+    message: str | None = Field(default=None, description="Why it failed, skipped or waits.")
+    xcom: Any = Field(
+        default=None,
+        description="The task's XCom (return value), small JSON.",
+        json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
+    )
+    next_try_at: str | None = Field(
+        default=None, description="When a retry or the next sensor poke is due."
+    )
+    first_poke_at: str | None = Field(default=None, description="Sensor: first poke start.")
+    ready_at: str | None = Field(default=None, description="When its dependencies were met.")
+
+
+class DagRunStatus(StatusModel):
+    state: DagRunState | None = None
+    run_id: str | None = Field(default=None, description="Airflow-style run id.")
+    logical_date: str | None = None
+    data_interval_start: str | None = None
+    data_interval_end: str | None = None
+    queued_at: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    duration: str | None = None
+    progress: str | None = Field(default=None, description="Finished/total task instances.")
+    message: str | None = None
+    conditions: list[Condition] = Field(default_factory=list)
+    task_instances: dict[str, TaskInstanceStatus] = Field(
+        default_factory=dict, description="Per task instance (name or name[i])."
+    )
+    dag_spec: dict[str, Any] | None = Field(
+        default=None,
+        description="The DAG spec this run runs (snapshot taken when it started).",
+        json_schema_extra=FREE_FORM,
+    )
+    dag_generation: int | None = Field(default=None, description="DAG generation snapshotted.")
+    handled_clear: str | None = Field(default=None, description="Last clear request id done.")
+    handled_mark: str | None = Field(default=None, description="Last mark request id done.")
+
+
+class DagRun(Resource):
+    KIND: ClassVar[str] = "DagRun"
+    PLURAL: ClassVar[str] = "dagruns"
+
+    kind: str = "DagRun"
+    spec: DagRunSpec
+    status: DagRunStatus = Field(default_factory=DagRunStatus)

@@ -1,0 +1,1 @@
+"""The `kairflow` command (also installed as the kubectl plugin `kubectl-kairflow`)."""

@@ -1,0 +1,91 @@
+"""Finding (or building once) etcd, kube-apiserver and kube-controller-manager.
+
+Lookup order for each binary, first hit wins:
+1. an explicit variable: KAIRFLOW_ETCD, KAIRFLOW_KUBE_APISERVER, KAIRFLOW_KUBE_CONTROLLER_MANAGER;
+2. `$KUBEBUILDER_ASSETS/<name>` (envtest assets: etcd and kube-apiserver);
+3. the cache `$KAIRFLOW_K8S_CACHE` (default ~/.cache/kairflow/k8s-1.20.2);
+4. `PATH` (Debian's etcd-server puts etcd there);
+5. otherwise `build-k8s.sh` installs etcd-server and builds the Kubernetes binaries
+   into the cache from Debian's source package (a few minutes, once per machine).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+K8S_VERSION = "1.20.2"
+_ENV = {
+    "etcd": "KAIRFLOW_ETCD",
+    "kube-apiserver": "KAIRFLOW_KUBE_APISERVER",
+    "kube-controller-manager": "KAIRFLOW_KUBE_CONTROLLER_MANAGER",
+}
+BUILD_SCRIPT = Path(__file__).with_name("build-k8s.sh")
+
+
+class BinariesNotFound(RuntimeError):
+    """A control-plane binary is missing and could not be built."""
+
+
+@dataclass(frozen=True)
+class Binaries:
+    etcd: Path
+    kube_apiserver: Path
+    kube_controller_manager: Path
+
+
+def cache_dir() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return Path(os.environ.get("KAIRFLOW_K8S_CACHE", default / "kairflow" / f"k8s-{K8S_VERSION}"))
+
+
+def _executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK) and path.stat().st_size > 0
+
+
+def find_binary(name: str) -> Path | None:
+    explicit = os.environ.get(_ENV[name])
+    if explicit:
+        path = Path(explicit)
+        if not _executable(path):
+            raise BinariesNotFound(f"{_ENV[name]}={explicit} is not an executable file")
+        return path
+    candidates = []
+    if assets := os.environ.get("KUBEBUILDER_ASSETS"):
+        candidates.append(Path(assets) / name)
+    candidates.append(cache_dir() / name)
+    for candidate in candidates:
+        if _executable(candidate):
+            return candidate
+    on_path = shutil.which(name)
+    return Path(on_path) if on_path else None
+
+
+def build_kubernetes(dest: Path) -> None:
+    """Install etcd and build kube-apiserver + kube-controller-manager into `dest`."""
+    result = subprocess.run(["bash", str(BUILD_SCRIPT), str(dest)], check=False)
+    if result.returncode != 0:
+        raise BinariesNotFound(
+            f"building Kubernetes {K8S_VERSION} failed (exit {result.returncode}); "
+            f"see the output above, or set KUBEBUILDER_ASSETS to envtest binaries"
+        )
+
+
+def locate_binaries(build: bool = True) -> Binaries:
+    """Find every binary, building the Kubernetes ones when allowed and missing."""
+    found = {name: find_binary(name) for name in _ENV}
+    if build and not all(found.values()):
+        build_kubernetes(cache_dir())
+        found = {name: find_binary(name) for name in _ENV}
+    missing = [name for name, path in found.items() if path is None]
+    if missing:
+        hint = "install Debian's etcd-server" if "etcd" in missing else "allow the source build"
+        raise BinariesNotFound(f"missing {', '.join(missing)}: {hint} or set KUBEBUILDER_ASSETS")
+    return Binaries(
+        etcd=found["etcd"],  # type: ignore[arg-type]
+        kube_apiserver=found["kube-apiserver"],  # type: ignore[arg-type]
+        kube_controller_manager=found["kube-controller-manager"],  # type: ignore[arg-type]
+    )
