@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from kairflow.cli.errors import UserError, fail
+
 from kairflow import __version__
 from kairflow.cli.crds import crds
+from kairflow.cli.dags import dags_app
 
 app = typer.Typer(
     name="kairflow",
@@ -23,10 +26,14 @@ def version() -> None:
 
 
 app.command()(crds)
+app.add_typer(dags_app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except UserError as exc:
+        fail(str(exc), exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,39 @@
+"""Reading DAG manifests from files for the CLI, with one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from kairflow.api import DAG
+from kairflow.cli.errors import UserError
+
+
+def _format_validation(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "manifest"
+        problems.append(f"{where}: {item['msg']}")
+    return "; ".join(problems)
+
+
+def load_dag(path: Path) -> DAG:
+    """The first DAG in a YAML file (multi-document files are fine)."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        documents: list[Any] = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+    dags = [d for d in documents if isinstance(d, dict) and d.get("kind") == "DAG"]
+    if not dags:
+        raise UserError(f"{path}: no `kind: DAG` document found")
+    try:
+        return DAG.model_validate(dags[0])
+    except ValidationError as exc:
+        raise UserError(f"{path}: invalid DAG: {_format_validation(exc)}") from None
