@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import typer
+import sys
 
-from kairflow.cli.errors import UserError, fail
+import typer
 
 from kairflow import __version__
 from kairflow.cli.crds import crds
 from kairflow.cli.dags import dags_app
+from kairflow.cli.errors import UserError
 
 app = typer.Typer(
     name="kairflow",
@@ -33,7 +34,9 @@ def main() -> None:
     try:
         app()
     except UserError as exc:
-        fail(str(exc), exc.exit_code)
+        # Raised by a command for input the user can fix: one line, no traceback.
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":
