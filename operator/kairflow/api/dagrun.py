@@ -99,6 +99,7 @@ class TaskInstanceStatus(StatusModel):
         default=None, description="When a retry or the next sensor poke is due."
     )
     first_poke_at: str | None = Field(default=None, description="Sensor: first poke start.")
+    pokes: int | None = Field(default=None, description="Sensor: pokes started in this try.")
     ready_at: str | None = Field(default=None, description="When its dependencies were met.")
 
 

@@ -1,0 +1,272 @@
+"""The planner: one pure function from (run, status, observed pods, previous run,
+capacity, now) to (actions, new status, wake-up time).
+
+It is level-triggered and idempotent, like the Kubernetes CronJob controller's
+`sync`: calling it twice with the same inputs gives the same plan, and a pod it
+asks for that already exists is simply adopted (pod names are deterministic).
+One pass, in order: start the run, enforce dagrunTimeout, fold observed pods into
+task instance states, apply branch / short-circuit skips and mapping, evaluate
+trigger rules in topological order, start what capacity allows, settle the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from kairflow.api.common import DagRunState, TaskInstanceState
+from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
+from kairflow.api.types import format_duration
+from kairflow.core import pod_outcomes
+from kairflow.core.graph import build_graph
+from kairflow.core.mapping import MappingError, map_items
+from kairflow.core.naming import ti_key
+from kairflow.core.priority import priority_weights
+from kairflow.core.run_model import (
+    Capacity,
+    ObservedPod,
+    Plan,
+    PlannerSettings,
+    PreviousRun,
+    PreviousSuccess,
+    RunContext,
+)
+from kairflow.core.run_state import RunPass, from_iso, iso
+from kairflow.core.scheduling import launch_ready, make_ready
+from kairflow.core.task_settings import TaskPolicy, effective_task
+
+TI = TaskInstanceState
+ACTIVE = frozenset({TI.QUEUED, TI.RUNNING})
+
+
+def plan(
+    run: RunContext,
+    status: DagRunStatus,
+    pods: Sequence[ObservedPod],
+    now: datetime,
+    previous: PreviousRun | None = None,
+    capacity: Capacity | None = None,
+    settings: PlannerSettings | None = None,
+    previous_success: PreviousSuccess | None = None,
+) -> Plan:
+    graph = build_graph(run.spec)
+    tasks = {name: effective_task(run.spec, task) for name, task in graph.tasks.items()}
+    policies = {name: TaskPolicy.of(task) for name, task in tasks.items()}
+    state = RunPass(
+        run=run,
+        status=status.model_copy(deep=True),
+        graph=graph,
+        tasks=tasks,
+        policies=policies,
+        weights=priority_weights(graph, policies),
+        pods={p.name: p for p in pods},
+        now=now,
+        previous=previous,
+        previous_success=previous_success,
+        capacity=capacity or Capacity(),
+        settings=settings or PlannerSettings(),
+    )
+    _sync(state)
+    return state.result()
+
+
+def _sync(state: RunPass) -> None:
+    status = state.status
+    if status.state is None:
+        _init_run(state)
+    if status.state == DagRunState.QUEUED:
+        if not state.run.may_start:
+            return
+        status.state = DagRunState.RUNNING
+        status.start_date = iso(state.now)
+        state.event("Normal", "RunStarted", f"run {state.run.run_id} started")
+    if status.state != DagRunState.RUNNING:
+        return
+    if _timed_out(state):
+        return
+    pod_outcomes.adopt_existing_pods(state)
+    pod_outcomes.observe(state)
+    for _ in range(len(state.graph.order) + 1):
+        # Each round may finish tasks without pods (empty tasks, skips) whose
+        # effects (branches, mapping) enable more; a DAG needs at most one per task.
+        changed = _apply_effects(state)
+        changed |= make_ready(state)
+        if not changed:
+            break
+    launch_ready(state)
+    _settle(state)
+
+
+def _init_run(state: RunPass) -> None:
+    status = state.status
+    status.state = DagRunState.QUEUED
+    status.queued_at = iso(state.now)
+    status.run_id = state.run.run_id
+    status.logical_date = iso(state.run.logical_date)
+    status.data_interval_start = iso(state.run.data_interval_start)
+    status.data_interval_end = iso(state.run.data_interval_end)
+    for name in state.graph.order:
+        task = state.tasks[name]
+        max_tries = 1 + state.policies[name].retries
+        if task.expand is not None and task.expand.items is not None:
+            for index in range(len(task.expand.items)):
+                status.task_instances[ti_key(name, index)] = TaskInstanceStatus(
+                    map_index=index, max_tries=max_tries
+                )
+            if not task.expand.items:
+                status.task_instances[name] = TaskInstanceStatus(
+                    state=TI.SKIPPED, message="mapped over an empty list", max_tries=max_tries
+                )
+        else:
+            status.task_instances[name] = TaskInstanceStatus(max_tries=max_tries)
+
+
+def _timed_out(state: RunPass) -> bool:
+    timeout = state.run.spec.dagrun_timeout
+    started = from_iso(state.status.start_date)
+    if timeout is None or started is None:
+        return False
+    deadline = started + timeout
+    if state.now < deadline:
+        state.wake(deadline)
+        return False
+    for key, ti in state.status.task_instances.items():
+        if ti.state in ACTIVE and ti.pod:
+            state.delete_pod(ti.pod, "dagrunTimeout")
+        if not ti.state.finished:
+            state.set_state(key, TI.SKIPPED, f"run timed out after {format_duration(timeout)}")
+    _finish(
+        state, DagRunState.FAILED, f"timed out after {format_duration(timeout)} (dagrunTimeout)"
+    )
+    return True
+
+
+def _apply_effects(state: RunPass) -> bool:
+    """Branch and short-circuit skips, and expansion of mapped tasks (idempotent)."""
+    changed = False
+    for name in state.graph.order:
+        task = state.tasks[name]
+        instances = state.instances(name)
+        if task.branch or task.short_circuit:
+            for key in instances:
+                ti = state.status.task_instances[key]
+                if ti.state == TI.SUCCESS:
+                    changed |= _skip_after(state, name, key, ti.xcom)
+        if task.expand is not None and task.expand.from_task is not None:
+            changed |= _expand(state, name)
+    return changed
+
+
+def _skip_after(state: RunPass, name: str, key: str, xcom: Any) -> bool:
+    task = state.tasks[name]
+    direct = state.graph.downstream[name]
+    if task.branch:
+        follow = _branch_targets(xcom)
+        unknown = sorted(follow - direct)
+        if unknown:
+            state.set_state(
+                key,
+                TI.FAILED,
+                f"branch chose {', '.join(map(repr, unknown))}, not direct downstream "
+                f"tasks of {name!r} (those are {', '.join(sorted(direct)) or 'none'})",
+            )
+            return True
+        targets: Iterable[str] = direct - follow
+        reason = f"skipped by branch {name!r}"
+    else:
+        if xcom:
+            return False
+        ignore_rules = task.ignore_downstream_trigger_rules
+        targets = state.graph.descendants(name) if ignore_rules else direct
+        reason = f"skipped by short-circuit {name!r}"
+    changed = False
+    for target in targets:
+        for target_key in state.instances(target):
+            if state.status.task_instances[target_key].state == TI.NONE:
+                state.set_state(target_key, TI.SKIPPED, reason)
+                changed = True
+    return changed
+
+
+def _branch_targets(xcom: Any) -> frozenset[str]:
+    if xcom is None:
+        return frozenset()
+    if isinstance(xcom, str):
+        return frozenset({xcom})
+    if isinstance(xcom, list):
+        return frozenset(str(item) for item in xcom)
+    return frozenset({str(xcom)})
+
+
+def _expand(state: RunPass, name: str) -> bool:
+    placeholder = state.status.task_instances.get(name)
+    if placeholder is None or placeholder.state != TI.NONE:
+        return False
+    task = state.tasks[name]
+    source = task.expand.from_task if task.expand else None
+    if source is None or any(
+        state.status.task_instances[k].state != TI.SUCCESS for k in state.instances(source)
+    ):
+        return False  # not ready: trigger rules decide if the source failed or skipped
+    try:
+        items = map_items(task, state.xcoms())
+    except MappingError as exc:
+        state.set_state(name, TI.FAILED, str(exc))
+        return True
+    if items is None:
+        return False
+    if not items:
+        state.set_state(name, TI.SKIPPED, "mapped over an empty list")
+        return True
+    del state.status.task_instances[name]
+    for index in range(len(items)):
+        state.status.task_instances[ti_key(name, index)] = TaskInstanceStatus(
+            map_index=index, max_tries=placeholder.max_tries
+        )
+    return True
+
+
+def _settle(state: RunPass) -> None:
+    status = state.status
+    tis = status.task_instances
+    finished = sum(1 for ti in tis.values() if ti.state.finished)
+    status.progress = f"{finished}/{len(tis)}"
+    if finished == len(tis):
+        leaves_ok = all(
+            tis[key].state in (TI.SUCCESS, TI.SKIPPED)
+            for leaf in state.graph.leaves
+            for key in state.instances(leaf)
+        )
+        if leaves_ok:
+            _finish(state, DagRunState.SUCCESS, "every leaf task succeeded or was skipped")
+        else:
+            failed = sorted(
+                k for k, ti in tis.items() if ti.state in (TI.FAILED, TI.UPSTREAM_FAILED)
+            )
+            _finish(state, DagRunState.FAILED, f"failed tasks: {', '.join(failed)}")
+        return
+    if not state.can_progress():
+        stuck = sorted(k for k, ti in tis.items() if not ti.state.finished)
+        _finish(
+            state, DagRunState.FAILED, f"deadlock: no task instance can run ({', '.join(stuck)})"
+        )
+
+
+def _finish(state: RunPass, final: DagRunState, message: str) -> None:
+    status = state.status
+    status.state = final
+    status.end_date = iso(state.now)
+    status.message = message
+    started = from_iso(status.start_date)
+    if started is not None:
+        status.duration = format_duration(state.now - started)
+    tis = status.task_instances
+    status.progress = f"{sum(1 for ti in tis.values() if ti.state.finished)}/{len(tis)}"
+    if final == DagRunState.SUCCESS:
+        state.event("Normal", "RunSucceeded", f"run {state.run.run_id} succeeded")
+    else:
+        state.event("Warning", "RunFailed", f"run {state.run.run_id} failed: {message}")
+
+
+__all__ = ["plan"]

@@ -1,0 +1,361 @@
+"""A task instance's Pod manifest, built from plain data (no API calls).
+
+`build_pod` returns camelCase Kubernetes JSON as a dict. The same inputs always give
+an identical dict, and the pod's name is deterministic (`naming.pod_name`), so a pod
+found already existing is the one this call describes.
+
+The pod has one container named `base` (Airflow's KubernetesExecutor convention),
+so `kubectl logs <pod>` needs no `-c`; with template sidecars, `base` is listed
+first and named by the `kubectl.kubernetes.io/default-container` annotation.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from kairflow.api.common import API_VERSION
+from kairflow.api.dag import EnvVar, TaskSpec
+from kairflow.core.naming import label_value, pod_name
+from kairflow.core.templating import RenderedTask
+
+__all__ = [
+    "BASE_CONTAINER",
+    "MERGE_KEYS",
+    "TERMINATION_MESSAGE_PATH",
+    "build_pod",
+    "merge_pod",
+]
+
+BASE_CONTAINER = "base"
+TERMINATION_MESSAGE_PATH = "/dev/termination-log"
+"""Where a task writes its XCom ($KAIRFLOW_XCOM_FILE); the kubelet keeps the
+container's termination message from it (at most 4 KiB)."""
+
+LABEL_PREFIX = "kairflow.io/"
+LABEL_DAG = "kairflow.io/dag"
+LABEL_DAG_RUN = "kairflow.io/dag-run"
+LABEL_TASK = "kairflow.io/task"
+LABEL_TRY = "kairflow.io/try"
+LABEL_MAP_INDEX = "kairflow.io/map-index"
+LABEL_POKE = "kairflow.io/poke"
+LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
+ANNOTATION_DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
+
+MERGE_KEYS: Mapping[str, str] = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "ports": "containerPort",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+}
+"""Lists merged item by item on this key (Kubernetes' patchMergeKey); any other list
+is replaced as a whole."""
+
+
+def merge_pod(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """`overlay` merged onto `base`, like a simplified strategic merge patch.
+
+    - Mappings merge key by key, recursively; `overlay` wins on scalars. A `None`
+      value in `overlay` deletes the key.
+    - Lists named in `MERGE_KEYS` (containers and initContainers by name, env by
+      name, volumes by name, volumeMounts by mountPath, ports by containerPort,
+      imagePullSecrets by name...) merge item by item: an overlay item with the key
+      of a base item is merged into it in place, other overlay items are appended.
+    - Any other list (command, args, tolerations, envFrom...) is replaced.
+
+    Neither input is modified; the result shares no mutable data with them. Also
+    useful to combine a DAG's default podTemplate with a task's.
+    """
+    return _merge_maps(base, overlay)
+
+
+def _merge_maps(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(base))
+    for key, value in overlay.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge_maps(out[key], value)
+        elif key in MERGE_KEYS and isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = _merge_lists(out[key], value, MERGE_KEYS[key])
+        else:
+            out[key] = _without_nulls(value)
+    return out
+
+
+def _merge_lists(base: list[Any], overlay: list[Any], key: str) -> list[Any]:
+    out = copy.deepcopy(base)
+    index = {
+        item[key]: i
+        for i, item in enumerate(out)
+        if isinstance(item, Mapping) and item.get(key) is not None
+    }
+    for item in overlay:
+        where = index.get(item.get(key)) if isinstance(item, Mapping) else None
+        if where is None:
+            if isinstance(item, Mapping) and item.get(key) is not None:
+                index[item[key]] = len(out)
+            out.append(_without_nulls(item))
+        else:
+            out[where] = _merge_maps(out[where], item)
+    return out
+
+
+def _without_nulls(value: Any) -> Any:
+    """A deep copy of an overlay value with `None` entries of mappings removed (in a
+    merge patch, null means "absent")."""
+    if isinstance(value, Mapping):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return copy.deepcopy(value)
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"logical_date must be timezone-aware, got {value.isoformat()}")
+    return value.astimezone(UTC).isoformat()
+
+
+def _process(task: TaskSpec, rendered: RenderedTask) -> tuple[list[str], list[str] | None]:
+    """The base container's command and args for the task's kind."""
+    if task.bash is not None:
+        if rendered.bash is None:
+            raise ValueError(f"task {task.name!r}: bash task rendered without bash")
+        return ["bash", "-c", rendered.bash], rendered.args
+    if task.python is not None:
+        if rendered.python is None:
+            raise ValueError(f"task {task.name!r}: python task rendered without python")
+        return ["python", "-c", rendered.python], rendered.args
+    if task.command is not None:
+        if rendered.command is None:
+            raise ValueError(f"task {task.name!r}: command task rendered without command")
+        return list(rendered.command), rendered.args
+    raise ValueError(f"task {task.name!r} is an empty task: it runs no pod")
+
+
+def _env_var(var: EnvVar) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": var.name}
+    if var.value is not None:
+        out["value"] = var.value
+    if var.value_from is not None:
+        out["valueFrom"] = copy.deepcopy(var.value_from)
+    return out
+
+
+def _template_part(template: Mapping[str, Any] | None, part: str) -> dict[str, Any]:
+    value = (template or {}).get(part)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"podTemplate.{part} must be a mapping, got {type(value).__name__}")
+    return dict(value)
+
+
+def build_pod(
+    *,
+    namespace: str,
+    dag_name: str,
+    dagrun_name: str,
+    dagrun_uid: str | None,
+    run_id: str,
+    logical_date: datetime,
+    task: TaskSpec,
+    rendered: RenderedTask,
+    try_number: int,
+    map_index: int | None,
+    default_image: str,
+    execution_timeout_seconds: int | None,
+    poke: int | None = None,
+    extra_labels: Mapping[str, str] | None = None,
+    extra_annotations: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The Pod of one try (and, for a reschedule-mode sensor, one poke) of a task
+    instance.
+
+    `task` is the effective task (the DAG's defaults already applied) and `rendered`
+    its rendered templates. Kind: bash -> `bash -c <bash>`, python ->
+    `python -c <python>`, command -> the image's `command`; rendered `args` become
+    the container's args in every kind. An empty task raises ValueError.
+
+    Image: `task.image`, else the podTemplate's `base` container image, else
+    `default_image`.
+
+    Environment, in order: KAIRFLOW_DAG, KAIRFLOW_DAG_RUN, KAIRFLOW_RUN_ID,
+    KAIRFLOW_TASK, KAIRFLOW_TRY_NUMBER, KAIRFLOW_LOGICAL_DATE, KAIRFLOW_MAP_INDEX
+    (mapped only), KAIRFLOW_XCOM_FILE, then Airflow's AIRFLOW_CTX_DAG_ID,
+    AIRFLOW_CTX_TASK_ID, AIRFLOW_CTX_EXECUTION_DATE, AIRFLOW_CTX_TRY_NUMBER,
+    AIRFLOW_CTX_DAG_RUN_ID and AIRFLOW_CTX_DAG_OWNER (when the task has an owner),
+    then the task's rendered env. These names are the operator's: a task env entry
+    with one of them is dropped (a wrong KAIRFLOW_XCOM_FILE would lose the XCom).
+    `envFrom` is passed through. `executionTimeout` -> `activeDeadlineSeconds`.
+
+    podTemplate ({metadata, spec}, a partial Pod) merge rules:
+
+    - metadata: only `labels` and `annotations` are taken; ours win on our keys.
+    - spec: merged with `merge_pod` (containers by name, env by name, volumes by
+      name, volumeMounts by mountPath...). The template's `base` container gives
+      resources, volumeMounts, securityContext, workingDir, probes...; its env
+      comes after ours, the task's env replacing its entries of the same name; its
+      command and args are dropped (the task's kind decides the process). Sidecars
+      and initContainers are kept, `base` first.
+    - ours win: pod name, namespace, ownerReferences, restartPolicy (Never), the
+      base container's name, command, args, terminationMessagePath and -Policy,
+      and activeDeadlineSeconds when `execution_timeout_seconds` is set. Everything
+      else (nodeSelector, tolerations, affinity, serviceAccountName, volumes,
+      securityContext, imagePullSecrets, priorityClassName, schedulerName...)
+      comes from the template untouched.
+    """
+    command, args = _process(task, rendered)
+    name = pod_name(dagrun_name, task.name, try_number, map_index, poke)
+    logical_iso = _iso(logical_date)
+    template_meta = _template_part(task.pod_template, "metadata")
+    template_spec = _template_part(task.pod_template, "spec")
+
+    labels: dict[str, str] = {
+        **(extra_labels or {}),
+        LABEL_MANAGED_BY: "kairflow",
+        LABEL_DAG: label_value(dag_name),
+        LABEL_DAG_RUN: label_value(dagrun_name),
+        LABEL_TASK: label_value(task.name),
+        LABEL_TRY: str(try_number),
+    }
+    annotations: dict[str, str] = {
+        **(extra_annotations or {}),
+        LABEL_DAG: dag_name,
+        LABEL_DAG_RUN: dagrun_name,
+        LABEL_TASK: task.name,
+        "kairflow.io/run-id": run_id,
+        "kairflow.io/logical-date": logical_iso,
+        "kairflow.io/try-number": str(try_number),
+        ANNOTATION_DEFAULT_CONTAINER: BASE_CONTAINER,
+    }
+    if map_index is not None:
+        labels[LABEL_MAP_INDEX] = str(map_index)
+        annotations["kairflow.io/map-index"] = str(map_index)
+    if poke is not None:
+        labels[LABEL_POKE] = str(poke)
+        annotations["kairflow.io/poke"] = str(poke)
+
+    ours_env: list[dict[str, Any]] = [
+        {"name": "KAIRFLOW_DAG", "value": dag_name},
+        {"name": "KAIRFLOW_DAG_RUN", "value": dagrun_name},
+        {"name": "KAIRFLOW_RUN_ID", "value": run_id},
+        {"name": "KAIRFLOW_TASK", "value": task.name},
+        {"name": "KAIRFLOW_TRY_NUMBER", "value": str(try_number)},
+        {"name": "KAIRFLOW_LOGICAL_DATE", "value": logical_iso},
+    ]
+    if map_index is not None:
+        ours_env.append({"name": "KAIRFLOW_MAP_INDEX", "value": str(map_index)})
+    ours_env += [
+        {"name": "KAIRFLOW_XCOM_FILE", "value": TERMINATION_MESSAGE_PATH},
+        # Airflow's context_to_airflow_vars (2.6), for code that reads them.
+        {"name": "AIRFLOW_CTX_DAG_ID", "value": dag_name},
+        {"name": "AIRFLOW_CTX_TASK_ID", "value": task.name},
+        {"name": "AIRFLOW_CTX_EXECUTION_DATE", "value": logical_iso},
+        {"name": "AIRFLOW_CTX_TRY_NUMBER", "value": str(try_number)},
+        {"name": "AIRFLOW_CTX_DAG_RUN_ID", "value": run_id},
+    ]
+    if task.owner:
+        ours_env.append({"name": "AIRFLOW_CTX_DAG_OWNER", "value": task.owner})
+    template_base = _template_base(template_spec)
+    env = _environment(ours_env, template_base.get("env"), rendered.env)
+    image = task.image or template_base.get("image") or default_image
+    container: dict[str, Any] = {
+        "name": BASE_CONTAINER,
+        "image": image,
+        "command": command,
+        "args": list(args) if args is not None else None,  # None drops a template's args
+        "env": env,
+        "terminationMessagePath": TERMINATION_MESSAGE_PATH,
+        "terminationMessagePolicy": "File",
+    }
+    if task.env_from:
+        container["envFrom"] = [
+            *copy.deepcopy(template_base.get("envFrom") or []),
+            *copy.deepcopy(task.env_from),
+        ]
+
+    metadata: dict[str, Any] = {
+        "name": name,
+        "namespace": namespace,
+        "labels": labels,
+        "annotations": annotations,
+    }
+    if dagrun_uid is not None:
+        metadata["ownerReferences"] = [
+            {
+                "apiVersion": API_VERSION,
+                "kind": "DagRun",
+                "name": dagrun_name,
+                "uid": dagrun_uid,
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
+    spec: dict[str, Any] = {"restartPolicy": "Never", "containers": [container]}
+    if execution_timeout_seconds is not None:
+        spec["activeDeadlineSeconds"] = execution_timeout_seconds
+
+    if template_base:
+        # The env list is built whole above (ours first); keep merge from reordering it.
+        template_spec["containers"] = [
+            {k: v for k, v in c.items() if k != "env"} if c.get("name") == BASE_CONTAINER else c
+            for c in template_spec["containers"]
+        ]
+    base: dict[str, Any] = {
+        "metadata": {
+            key: template_meta[key] for key in ("labels", "annotations") if key in template_meta
+        },
+        "spec": template_spec,
+    }
+    pod = merge_pod(base, {"metadata": metadata, "spec": spec})
+    pod["spec"]["containers"] = _base_first(pod["spec"]["containers"])
+    return {"apiVersion": "v1", "kind": "Pod", **pod}
+
+
+def _environment(
+    ours: list[dict[str, Any]], template: Any, task: list[EnvVar] | None
+) -> list[dict[str, Any]]:
+    """Ours first (later entries may refer to them as `$(KAIRFLOW_RUN_ID)`), then the
+    template's, then the task's; the task's replace the template's of the same name
+    in place, and names we set are never overridden."""
+    if template is not None and not (
+        isinstance(template, list) and all(isinstance(v, Mapping) for v in template)
+    ):
+        raise ValueError("podTemplate: the base container's env must be a list of EnvVar")
+    reserved = {var["name"] for var in ours}
+    task_vars = {var.name: _env_var(var) for var in task or [] if var.name not in reserved}
+    merged: list[dict[str, Any]] = []
+    for var in template or []:
+        name = var.get("name")
+        if name in reserved:
+            continue
+        merged.append(task_vars.pop(name) if name in task_vars else copy.deepcopy(dict(var)))
+    return [*ours, *merged, *task_vars.values()]
+
+
+def _template_base(spec: Mapping[str, Any]) -> dict[str, Any]:
+    containers = spec.get("containers")
+    if containers is None:
+        return {}
+    if not isinstance(containers, list) or not all(isinstance(c, Mapping) for c in containers):
+        raise ValueError("podTemplate.spec.containers must be a list of containers")
+    for item in containers:
+        if item.get("name") == BASE_CONTAINER:
+            return dict(item)
+    return {}
+
+
+def _base_first(containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`base` first: older kubectl picks the first container for `kubectl logs`."""
+    base = [c for c in containers if c.get("name") == BASE_CONTAINER]
+    return base + [c for c in containers if c.get("name") != BASE_CONTAINER]

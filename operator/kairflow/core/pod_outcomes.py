@@ -1,0 +1,214 @@
+"""Folding what happened to pods into task instance states.
+
+Every failure a kubelet can produce ends somewhere: a non-zero exit, an execution
+timeout (DeadlineExceeded), an eviction, a pod deleted by someone else, a pod that
+never starts (image errors, startup timeout). Failed tries are retried per policy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from kairflow.api.common import TaskInstanceState
+from kairflow.api.dag import SensorMode
+from kairflow.api.types import format_duration
+from kairflow.core.naming import pod_name
+from kairflow.core.retries import may_retry, retry_delay
+from kairflow.core.run_model import ObservedPod, PodPhase
+from kairflow.core.run_state import RunPass, from_iso, iso
+from kairflow.core.sensors import NOT_YET, next_poke_interval, timed_out
+from kairflow.core.xcom import XComError, parse_xcom
+
+TI = TaskInstanceState
+# Waiting reasons that mean the container will never start as asked.
+IMAGE_ERRORS = frozenset(
+    {
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "ErrImageNeverPull",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+    }
+)
+# How long a pod we asked for may be missing from the observed set before we
+# believe it was deleted (the watch cache can lag the create a little).
+OBSERVE_GRACE = timedelta(seconds=10)
+
+
+def _next_pod_name(state: RunPass, key: str) -> str | None:
+    ti = state.status.task_instances[key]
+    name = state.task_of(key)
+    poke_wait = ti.state == TI.UP_FOR_RESCHEDULE or (
+        ti.state == TI.RUNNING and ti.next_try_at is not None
+    )
+    if poke_wait:
+        return pod_name(state.run.name, name, ti.try_number, ti.map_index, (ti.pokes or 1) + 1)
+    if ti.state in (TI.NONE, TI.SCHEDULED, TI.UP_FOR_RETRY):
+        return pod_name(state.run.name, name, ti.try_number + 1, ti.map_index)
+    return None
+
+
+def adopt_existing_pods(state: RunPass) -> None:
+    """A pod we would create next already exists: we created it and then lost the
+    status write (operator killed in between). Take it over instead of duplicating."""
+    for key, ti in state.status.task_instances.items():
+        expected = _next_pod_name(state, key)
+        pod = state.pods.get(expected) if expected else None
+        if pod is None:
+            continue
+        if ti.state in (TI.UP_FOR_RESCHEDULE, TI.RUNNING):
+            ti.pokes = (ti.pokes or 1) + 1
+        else:
+            ti.try_number += 1
+            if state.tasks[state.task_of(key)].sensor is not None:
+                ti.pokes = 1
+                ti.first_poke_at = iso(pod.created_at or state.now)
+        if ti.state != TI.RUNNING:
+            ti.state = TI.QUEUED
+        ti.next_try_at = None
+        ti.pod = pod.name
+        ti.queued_at = iso(pod.created_at or state.now)
+
+
+def observe(state: RunPass) -> None:
+    for key, ti in state.status.task_instances.items():
+        if ti.state not in (TI.QUEUED, TI.RUNNING) or ti.next_try_at is not None or not ti.pod:
+            continue
+        pod = state.pods.get(ti.pod)
+        if pod is None:
+            _missing(state, key)
+        elif pod.phase == PodPhase.PENDING:
+            _pending(state, key, pod)
+        elif pod.phase == PodPhase.RUNNING:
+            if ti.state == TI.QUEUED:
+                ti.state = TI.RUNNING
+                ti.start_date = iso(pod.started_at or state.now)
+        elif pod.phase == PodPhase.SUCCEEDED:
+            _succeeded(state, key, pod)
+        elif pod.phase == PodPhase.FAILED:
+            _failed(state, key, pod)
+
+
+def _missing(state: RunPass, key: str) -> None:
+    ti = state.status.task_instances[key]
+    queued = from_iso(ti.queued_at) or state.now
+    if ti.state == TI.QUEUED and state.now < queued + OBSERVE_GRACE:
+        state.wake(queued + OBSERVE_GRACE)
+        return
+    where = "before it started" if ti.state == TI.QUEUED else "while running"
+    fail_try(state, key, None, f"pod {ti.pod} was deleted or evicted {where}")
+
+
+def _pending(state: RunPass, key: str, pod: ObservedPod) -> None:
+    ti = state.status.task_instances[key]
+    if pod.reason in IMAGE_ERRORS:
+        state.delete_pod(pod.name, pod.reason)
+        fail_try(state, key, None, f"{pod.reason}: {pod.message or 'container cannot start'}")
+        return
+    since = pod.created_at or from_iso(ti.queued_at) or state.now
+    deadline = since + state.settings.startup_timeout
+    if state.now >= deadline:
+        state.delete_pod(pod.name, "startup timeout")
+        why = f" ({pod.reason}: {pod.message})" if pod.reason else ""
+        limit = format_duration(state.settings.startup_timeout)
+        fail_try(state, key, None, f"pod did not start within {limit}{why}")
+    else:
+        state.wake(deadline)
+
+
+def _succeeded(state: RunPass, key: str, pod: ObservedPod) -> None:
+    ti = state.status.task_instances[key]
+    ti.exit_code = 0
+    ti.start_date = ti.start_date or iso(pod.started_at or state.now)
+    ti.end_date = iso(pod.finished_at or state.now)
+    try:
+        ti.xcom = parse_xcom(pod.termination_message)
+    except XComError as exc:
+        fail_try(state, key, 0, str(exc), pod.finished_at)
+        return
+    state.set_state(key, TI.SUCCESS)
+
+
+def _failed(state: RunPass, key: str, pod: ObservedPod) -> None:
+    task = state.tasks[state.task_of(key)]
+    if task.sensor is not None and pod.exit_code == NOT_YET:
+        _not_yet(state, key, pod)
+        return
+    if pod.reason == "DeadlineExceeded":
+        timeout = state.policies[task.name].execution_timeout
+        limit = f" of {format_duration(timeout)}" if timeout else ""
+        message = f"execution timeout{limit} exceeded (DeadlineExceeded)"
+    elif pod.exit_code is not None:
+        message = f"exit code {pod.exit_code}"
+        if pod.reason and pod.reason not in ("Error", "Completed"):
+            message += f" ({pod.reason})"
+    else:
+        message = f"{pod.reason or 'pod failed'}: {pod.message or 'no details'}"
+    fail_try(state, key, pod.exit_code, message, pod.finished_at)
+
+
+def _not_yet(state: RunPass, key: str, pod: ObservedPod) -> None:
+    ti = state.status.task_instances[key]
+    name = state.task_of(key)
+    sensor = state.tasks[name].sensor
+    assert sensor is not None
+    ti.exit_code = NOT_YET
+    first = from_iso(ti.first_poke_at) or state.now
+    if timed_out(sensor, first, state.now):
+        limit = format_duration(sensor.timeout)
+        if sensor.soft_fail:
+            state.set_state(key, TI.SKIPPED, f"sensor timed out after {limit} (softFail)")
+        else:
+            # Like AirflowSensorTimeout: a timeout is final, not retried.
+            state.set_state(key, TI.FAILED, f"sensor timed out after {limit}")
+            state.event("Warning", "TaskFailed", f"{key}: sensor timed out after {limit}")
+        return
+    interval = next_poke_interval(
+        sensor,
+        dag_name=state.run.dag_name,
+        task_name=name,
+        first_poke_at=first,
+        poke_number=ti.pokes or 1,
+        now=state.now,
+    )
+    due = state.now + interval
+    ti.next_try_at = iso(due)
+    ti.message = f"not yet (poke {ti.pokes or 1}); next poke at {iso(due)}"
+    if sensor.mode == SensorMode.RESCHEDULE:
+        ti.state = TI.UP_FOR_RESCHEDULE  # frees the slot until the next poke
+    else:
+        ti.state = TI.RUNNING  # poke mode keeps the slot between pokes
+        ti.start_date = ti.start_date or iso(pod.started_at or state.now)
+    state.wake(due)
+
+
+def fail_try(
+    state: RunPass, key: str, exit_code: int | None, message: str, ended_at: datetime | None = None
+) -> None:
+    """A try failed: up_for_retry when tries remain (at Airflow's retry time), else failed."""
+    ti = state.status.task_instances[key]
+    name = state.task_of(key)
+    policy = state.policies[name]
+    ended = ended_at or state.now
+    ti.exit_code = exit_code
+    ti.end_date = iso(ended)
+    if may_retry(policy, ti.try_number, ti.max_tries or 1, exit_code):
+        delay = retry_delay(
+            policy,
+            dag_name=state.run.dag_name,
+            task_name=name,
+            logical_date=state.run.logical_date,
+            failed_try=ti.try_number,
+        )
+        due = ended + delay
+        ti.state = TI.UP_FOR_RETRY
+        ti.next_try_at = iso(due)
+        ti.first_poke_at = None
+        ti.pokes = None
+        ti.message = f"{message}; try {ti.try_number + 1} of {ti.max_tries} at {iso(due)}"
+        state.event("Warning", "TaskRetrying", f"{key} try {ti.try_number} failed: {ti.message}")
+        state.wake(due)
+    else:
+        state.set_state(key, TI.FAILED, message)
+        state.event("Warning", "TaskFailed", f"{key} try {ti.try_number} failed: {message}")

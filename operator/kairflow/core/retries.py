@@ -1,0 +1,42 @@
+"""Retries: whether a failed try may be retried, and when (Airflow's formula)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime, timedelta
+
+from kairflow.core.task_settings import MAX_RETRY_DELAY, TaskPolicy
+
+
+def may_retry(policy: TaskPolicy, try_number: int, max_tries: int, exit_code: int | None) -> bool:
+    """A try that failed may be retried while tries remain; with `retryOnExitCodes`,
+    only for those exit codes (a kill or timeout has no exit code: never retried then)."""
+    if try_number >= max_tries:
+        return False
+    if policy.retry_on_exit_codes is not None:
+        return exit_code is not None and exit_code in policy.retry_on_exit_codes
+    return True
+
+
+def retry_delay(
+    policy: TaskPolicy, *, dag_name: str, task_name: str, logical_date: datetime, failed_try: int
+) -> timedelta:
+    """Airflow 2's `TaskInstance.next_retry_datetime` delay.
+
+    With exponential backoff: base = max(1, ceil(delay * 2^(failed_try - 1))) seconds,
+    plus a deterministic hash of dag/task/logical date/next try modulo base, capped by
+    maxRetryDelay and 24 h.
+    """
+    delay = policy.retry_delay
+    if policy.retry_exponential_backoff:
+        next_try = failed_try + 1
+        base = max(1, math.ceil(delay.total_seconds() * (2 ** (next_try - 2))))
+        # Airflow hashes str(pendulum execution_date): ISO-8601 with 'T', in UTC.
+        key = f"{dag_name}#{task_name}#{logical_date.isoformat()}#{next_try}"
+        ti_hash = int(hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(), 16)
+        seconds = min(base + ti_hash % base, MAX_RETRY_DELAY.total_seconds())
+        delay = timedelta(seconds=seconds)
+        if policy.max_retry_delay is not None:
+            delay = min(policy.max_retry_delay, delay)
+    return min(delay, MAX_RETRY_DELAY)

@@ -1,0 +1,126 @@
+"""The planner's inputs and outputs: plain data, no I/O.
+
+The operator (and `kairflow dags test`) gather a `RunContext`, the run's current
+status, the pods they observe, the previous run's states and free capacity; the
+planner returns a `Plan`: actions to apply, the new status, and when to wake up.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+from kairflow.api.common import TaskInstanceState
+from kairflow.api.dag import DAGSpec
+from kairflow.api.dagrun import DagRunStatus
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Who the run is: everything that does not change while it runs."""
+
+    namespace: str
+    dag_name: str
+    name: str
+    uid: str | None
+    run_type: str
+    run_id: str
+    logical_date: datetime
+    data_interval_start: datetime
+    data_interval_end: datetime
+    spec: DAGSpec
+    conf: Mapping[str, Any] = field(default_factory=dict)
+    may_start: bool = True
+    """False while the run must stay queued (maxActiveRuns reached, DAG paused)."""
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """The DAG's previous run (for dependsOnPast and waitForDownstream)."""
+
+    task_states: Mapping[str, TaskInstanceState]
+
+
+@dataclass(frozen=True)
+class PreviousSuccess:
+    """The DAG's latest successful run before this one (prev_*_success templates)."""
+
+    data_interval_start: datetime
+    data_interval_end: datetime
+    start_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Free capacity left by everything *except* this run (the planner subtracts what
+    this run itself holds, so the same inputs always give the same answer)."""
+
+    slots: int = sys.maxsize
+    pools: Mapping[str, int] | None = None
+    """Free slots per pool; None means pools are not limited (local `dags test`)."""
+
+
+@dataclass(frozen=True)
+class PlannerSettings:
+    default_image: str = "python:3.12-slim"
+    startup_timeout: timedelta = timedelta(minutes=5)
+
+
+class PodPhase(StrEnum):
+    PENDING = "Pending"
+    RUNNING = "Running"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    UNKNOWN = "Unknown"
+
+
+@dataclass(frozen=True)
+class ObservedPod:
+    """What the planner needs to know about one pod of the run."""
+
+    name: str
+    phase: PodPhase
+    exit_code: int | None = None
+    reason: str | None = None
+    """Pod or container reason: DeadlineExceeded, Evicted, OOMKilled, ErrImagePull..."""
+    message: str | None = None
+    termination_message: str | None = None
+    """The main container's termination message: the task's XCom."""
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    deleting: bool = False
+
+
+@dataclass(frozen=True)
+class CreatePod:
+    key: str
+    manifest: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DeletePod:
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordEvent:
+    type: Literal["Normal", "Warning"]
+    reason: str
+    message: str
+
+
+Action = CreatePod | DeletePod | RecordEvent
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    status: DagRunStatus
+    wake_at: datetime | None
+    """The earliest time something changes without an event (retry due, poke, timeout)."""

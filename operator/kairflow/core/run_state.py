@@ -1,0 +1,124 @@
+"""The mutable working state of one planner pass (never outlives `plan()`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from kairflow.api.common import TaskInstanceState
+from kairflow.api.dag import TaskSpec
+from kairflow.api.dagrun import DagRunStatus
+from kairflow.api.types import format_duration
+from kairflow.core.graph import DagGraph
+from kairflow.core.run_model import (
+    Action,
+    Capacity,
+    CreatePod,
+    DeletePod,
+    ObservedPod,
+    Plan,
+    PlannerSettings,
+    PreviousRun,
+    PreviousSuccess,
+    RecordEvent,
+    RunContext,
+)
+from kairflow.core.task_settings import TaskPolicy
+
+TI = TaskInstanceState
+_WAITING = frozenset({TI.QUEUED, TI.RUNNING, TI.SCHEDULED, TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE})
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps in status: ISO-8601 in UTC."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass
+class RunPass:
+    run: RunContext
+    status: DagRunStatus
+    graph: DagGraph
+    tasks: Mapping[str, TaskSpec]
+    policies: Mapping[str, TaskPolicy]
+    weights: Mapping[str, int]
+    pods: Mapping[str, ObservedPod]
+    now: datetime
+    previous: PreviousRun | None
+    previous_success: PreviousSuccess | None
+    capacity: Capacity
+    settings: PlannerSettings
+    actions: list[Action] = field(default_factory=list)
+    wake_times: list[datetime] = field(default_factory=list)
+
+    def instances(self, name: str) -> list[str]:
+        """Keys of a task's instances: `name`, or `name[0]`, `name[1]`... when mapped."""
+        tis = self.status.task_instances
+        if name in tis:
+            return [name]
+        prefix = f"{name}["
+        mapped = [k for k in tis if k.startswith(prefix)]
+        return sorted(mapped, key=lambda k: tis[k].map_index or 0)
+
+    def task_of(self, key: str) -> str:
+        return key.split("[", 1)[0]
+
+    def set_state(self, key: str, state: TI, message: str | None = None) -> None:
+        ti = self.status.task_instances[key]
+        ti.state = state
+        ti.message = message
+        if state.finished:
+            ti.next_try_at = None
+            if ti.end_date is None or state in (TI.SKIPPED, TI.UPSTREAM_FAILED):
+                ti.end_date = iso(self.now)
+            started = from_iso(ti.start_date)
+            ended = from_iso(ti.end_date)
+            if started is not None and ended is not None and state in (TI.SUCCESS, TI.FAILED):
+                ti.duration = format_duration(ended - started)
+
+    def event(self, kind: Literal["Normal", "Warning"], reason: str, message: str) -> None:
+        self.actions.append(RecordEvent(kind, reason, message))
+
+    def create_pod(self, key: str, manifest: dict[str, Any]) -> None:
+        self.actions.append(CreatePod(key, manifest))
+
+    def delete_pod(self, name: str, reason: str) -> None:
+        self.actions.append(DeletePod(name, reason))
+
+    def wake(self, moment: datetime) -> None:
+        self.wake_times.append(moment)
+
+    def xcoms(self) -> dict[str, Any]:
+        """Task name -> its XCom; a mapped task's is the list of its instances' XComs."""
+        out: dict[str, Any] = {}
+        for name in self.graph.order:
+            keys = self.instances(name)
+            tis = self.status.task_instances
+            if len(keys) == 1 and tis[keys[0]].map_index is None:
+                if tis[keys[0]].state == TI.SUCCESS:
+                    out[name] = tis[keys[0]].xcom
+            elif keys and all(tis[k].state.finished for k in keys):
+                out[name] = [tis[k].xcom for k in keys]
+        return out
+
+    def can_progress(self) -> bool:
+        """False when unfinished task instances exist but none can ever move on.
+        Like Airflow, a task waiting on dependsOnPast never counts as a deadlock."""
+        for key, ti in self.status.task_instances.items():
+            if ti.state in _WAITING:
+                return True
+            if ti.state == TI.NONE and self.policies[self.task_of(key)].depends_on_past:
+                return True
+        return False
+
+    def result(self) -> Plan:
+        future = [t for t in self.wake_times if t > self.now]
+        return Plan(
+            actions=tuple(self.actions), status=self.status, wake_at=min(future) if future else None
+        )

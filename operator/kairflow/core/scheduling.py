@@ -1,0 +1,235 @@
+"""Which task instances become ready, and which of the ready ones start now.
+
+Ready means the trigger rule passed (and dependsOnPast allows it): state
+`scheduled`. Starting means a pod is asked for: state `queued`. Ready task
+instances start by effective priority weight, within the run's free slots,
+maxActiveTasks and pool slots.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from kairflow.api.common import TaskInstanceState
+from kairflow.core.mapping import MappingError, map_items
+from kairflow.core.pod_builder import build_pod
+from kairflow.core.run_state import RunPass, from_iso, iso
+from kairflow.core.templating import TemplateContext, TemplateError, build_context, render_task
+from kairflow.core.trigger_rules import UpstreamCounts, Verdict, describe_wait, evaluate
+
+TI = TaskInstanceState
+_PAST_OK = (TI.SUCCESS, TI.SKIPPED)
+
+
+def make_ready(state: RunPass) -> bool:
+    """Resolve trigger rules and due timers, in topological order so that skips and
+    upstream failures cascade within one pass. True when any state changed."""
+    changed = False
+    tis = state.status.task_instances
+    for name in state.graph.order:
+        task = state.tasks[name]
+        for key in state.instances(name):
+            ti = tis[key]
+            if ti.state in (TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE):
+                due = from_iso(ti.next_try_at)
+                if due is None or due <= state.now:
+                    ti.state = TI.SCHEDULED
+                    changed = True
+                else:
+                    state.wake(due)
+                continue
+            if ti.state != TI.NONE:
+                continue
+            verdict, counts = upstream_verdict(state, name)
+            rule = state.policies[name].trigger_rule.value
+            if verdict == Verdict.SKIP:
+                state.set_state(key, TI.SKIPPED, f"trigger rule {rule}: upstream skipped")
+                changed = True
+            elif verdict == Verdict.UPSTREAM_FAILED:
+                state.set_state(key, TI.UPSTREAM_FAILED, f"trigger rule {rule}: upstream failed")
+                changed = True
+            elif verdict == Verdict.WAIT:
+                ti.message = describe_wait(state.policies[name].trigger_rule, counts)
+            elif task.expand is not None and key == name and task.expand.from_task:
+                # Runnable but not expanded: the source did not succeed (e.g. all_done).
+                state.set_state(
+                    key, TI.FAILED, f"cannot expand: {task.expand.from_task!r} pushed no list"
+                )
+                changed = True
+            elif (blocked := _past_blocks(state, name, key)) is not None:
+                ti.message = blocked
+            elif task.is_empty:
+                ti.start_date = iso(state.now)
+                state.set_state(key, TI.SUCCESS)
+                changed = True
+            else:
+                ti.state = TI.SCHEDULED
+                ti.ready_at = iso(state.now)
+                ti.message = None
+                changed = True
+    return changed
+
+
+def upstream_verdict(state: RunPass, name: str) -> tuple[Verdict, UpstreamCounts]:
+    """The trigger rule's verdict over every instance of every direct upstream task."""
+    states = [
+        state.status.task_instances[key].state
+        for up in state.graph.upstream[name]
+        for key in state.instances(up)
+    ]
+    counts = UpstreamCounts.of(states)
+    return evaluate(state.policies[name].trigger_rule, counts), counts
+
+
+def _past_blocks(state: RunPass, name: str, key: str) -> str | None:
+    """Why dependsOnPast / waitForDownstream hold the task back, or None."""
+    policy = state.policies[name]
+    if not policy.depends_on_past or state.previous is None:
+        return None  # the first run is exempt
+    past = state.previous.task_states
+    if (prev := past.get(key)) is not None and prev not in _PAST_OK:
+        return f"waiting: dependsOnPast, and {key} is {prev.value} in the previous run"
+    if policy.wait_for_downstream:
+        for down in sorted(state.graph.downstream[name]):
+            for other, other_state in past.items():
+                if state.task_of(other) == down and other_state not in _PAST_OK:
+                    return (
+                        f"waiting: waitForDownstream, and {other} is {other_state.value} "
+                        "in the previous run"
+                    )
+    return None
+
+
+def launch_ready(state: RunPass) -> None:
+    tis = state.status.task_instances
+    for key, ti in tis.items():
+        # poke-mode sensors hold their slot between pokes: the next poke just starts.
+        due = from_iso(ti.next_try_at)
+        if ti.state == TI.RUNNING and due is not None:
+            if due <= state.now:
+                _start(state, key)
+            else:
+                state.wake(due)
+    active = [k for k, ti in tis.items() if ti.state in (TI.QUEUED, TI.RUNNING)]
+    free = min(state.capacity.slots, state.run.spec.max_active_tasks) - len(active)
+    pool_used: dict[str, int] = {}
+    for key in active:
+        policy = state.policies[state.task_of(key)]
+        pool_used[policy.pool] = pool_used.get(policy.pool, 0) + policy.pool_slots
+    order = {name: i for i, name in enumerate(state.graph.order)}
+    ready = sorted(
+        (k for k, ti in tis.items() if ti.state == TI.SCHEDULED),
+        key=lambda k: (
+            -state.weights[state.task_of(k)],
+            order[state.task_of(k)],
+            tis[k].map_index or 0,
+        ),
+    )
+    for key in ready:
+        if free <= 0:
+            tis[key].message = "waiting for a free slot (maxActiveTasks / parallelism)"
+            continue
+        policy = state.policies[state.task_of(key)]
+        pools = state.capacity.pools
+        if pools is not None:
+            if policy.pool not in pools:
+                tis[key].message = f"waiting: pool {policy.pool!r} does not exist"
+                continue
+            used = pool_used.get(policy.pool, 0)
+            if pools[policy.pool] - used < policy.pool_slots:
+                tis[
+                    key
+                ].message = f"waiting for {policy.pool_slots} slot(s) in pool {policy.pool!r}"
+                continue
+        if _start(state, key):
+            free -= 1
+            pool_used[policy.pool] = pool_used.get(policy.pool, 0) + policy.pool_slots
+
+
+def _start(state: RunPass, key: str) -> bool:
+    """Ask for the pod of the task instance's next try (or next sensor poke)."""
+    name = state.task_of(key)
+    task = state.tasks[name]
+    ti = state.status.task_instances[key]
+    continuing_poke = task.sensor is not None and ti.first_poke_at is not None
+    if continuing_poke:
+        ti.pokes = (ti.pokes or 1) + 1
+    else:
+        ti.try_number += 1
+        ti.pokes = 1 if task.sensor is not None else None
+        ti.first_poke_at = iso(state.now) if task.sensor is not None else None
+    ti.next_try_at = None
+    ti.exit_code = None
+    ti.end_date = None
+    ti.duration = None
+    try:
+        rendered = render_task(task, build_context(_template_context(state, key)))
+    except (TemplateError, MappingError) as exc:
+        state.set_state(key, TI.FAILED, f"template error: {exc}")
+        state.event("Warning", "TaskFailed", f"{key} try {ti.try_number}: {exc}")
+        return False
+    timeout = state.policies[name].execution_timeout
+    manifest = build_pod(
+        namespace=state.run.namespace,
+        dag_name=state.run.dag_name,
+        dagrun_name=state.run.name,
+        dagrun_uid=state.run.uid,
+        run_id=state.run.run_id,
+        logical_date=state.run.logical_date,
+        task=task,
+        rendered=rendered,
+        try_number=ti.try_number,
+        map_index=ti.map_index,
+        default_image=state.settings.default_image,
+        execution_timeout_seconds=_whole_seconds(timeout),
+        poke=ti.pokes if ti.pokes and ti.pokes > 1 else None,
+    )
+    pod_name = str(manifest["metadata"]["name"])
+    if ti.state != TI.RUNNING:  # a poke-mode sensor stays running between pokes
+        ti.state = TI.QUEUED
+    ti.pod = pod_name
+    ti.queued_at = iso(state.now)
+    ti.message = None
+    if pod_name not in state.pods:
+        state.create_pod(key, manifest)
+    state.wake(state.now + state.settings.startup_timeout)
+    return True
+
+
+def _whole_seconds(delta: timedelta | None) -> int | None:
+    if delta is None:
+        return None
+    return max(1, int(delta.total_seconds() + 0.999))
+
+
+def _template_context(state: RunPass, key: str) -> TemplateContext:
+    name = state.task_of(key)
+    task = state.tasks[name]
+    ti = state.status.task_instances[key]
+    xcoms = state.xcoms()
+    item = None
+    if task.expand is not None and ti.map_index is not None:
+        items = map_items(task, xcoms) or []
+        item = items[ti.map_index] if ti.map_index < len(items) else None
+    success = state.previous_success
+    run = state.run
+    return TemplateContext(
+        dag_name=run.dag_name,
+        run_id=run.run_id,
+        run_type=run.run_type,
+        logical_date=run.logical_date.astimezone(UTC),
+        data_interval_start=run.data_interval_start.astimezone(UTC),
+        data_interval_end=run.data_interval_end.astimezone(UTC),
+        params=dict(run.spec.params),
+        conf=dict(run.conf),
+        task_name=name,
+        map_index=ti.map_index,
+        try_number=ti.try_number,
+        xcoms=xcoms,
+        prev_data_interval_start_success=success.data_interval_start if success else None,
+        prev_data_interval_end_success=success.data_interval_end if success else None,
+        prev_start_date_success=success.start_date if success else None,
+        expand_item=item,
+        timezone=run.spec.timezone,
+        mapped_tasks=frozenset(n for n, t in state.tasks.items() if t.expand is not None),
+    )

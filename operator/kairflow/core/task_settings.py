@@ -1,0 +1,66 @@
+"""A task's effective settings: its own, else the DAG's `defaults`, else Airflow's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from kairflow.api.dag import DAGSpec, TaskSettings, TaskSpec, TriggerRule, WeightRule
+
+DEFAULT_RETRY_DELAY = timedelta(minutes=5)  # Airflow's [core] default_task_retry_delay
+DEFAULT_POOL = "default_pool"
+MAX_RETRY_DELAY = timedelta(hours=24)  # Airflow's [core] max_task_retry_delay
+
+
+def effective_task(spec: DAGSpec, task: TaskSpec) -> TaskSpec:
+    """`task` with every setting it leaves unset taken from the DAG's defaults.
+
+    Like Airflow's default_args, a default replaces nothing the task sets itself
+    (lists such as `env` are not merged).
+    """
+    updates = {
+        name: value
+        for name in TaskSettings.model_fields
+        if getattr(task, name) is None and (value := getattr(spec.defaults, name)) is not None
+    }
+    return task.model_copy(update=updates) if updates else task
+
+
+@dataclass(frozen=True)
+class TaskPolicy:
+    """The resolved numbers and rules the planner needs for one task."""
+
+    retries: int
+    retry_delay: timedelta
+    retry_exponential_backoff: bool
+    max_retry_delay: timedelta | None
+    retry_on_exit_codes: frozenset[int] | None
+    execution_timeout: timedelta | None
+    depends_on_past: bool
+    wait_for_downstream: bool
+    pool: str
+    pool_slots: int
+    priority_weight: int
+    weight_rule: WeightRule
+    trigger_rule: TriggerRule
+
+    @classmethod
+    def of(cls, task: TaskSpec) -> TaskPolicy:
+        """Resolve an effective task (see `effective_task`)."""
+        codes = task.retry_on_exit_codes
+        return cls(
+            retries=task.retries or 0,
+            retry_delay=task.retry_delay if task.retry_delay is not None else DEFAULT_RETRY_DELAY,
+            retry_exponential_backoff=bool(task.retry_exponential_backoff),
+            max_retry_delay=task.max_retry_delay,
+            retry_on_exit_codes=frozenset(codes) if codes is not None else None,
+            execution_timeout=task.execution_timeout,
+            # Airflow: wait_for_downstream implies depends_on_past.
+            depends_on_past=bool(task.depends_on_past or task.wait_for_downstream),
+            wait_for_downstream=bool(task.wait_for_downstream),
+            pool=task.pool or DEFAULT_POOL,
+            pool_slots=task.pool_slots or 1,
+            priority_weight=task.priority_weight if task.priority_weight is not None else 1,
+            weight_rule=task.weight_rule or WeightRule.DOWNSTREAM,
+            trigger_rule=task.trigger_rule or TriggerRule.ALL_SUCCESS,
+        )

@@ -1,0 +1,133 @@
+"""Airflow's trigger rules: given the direct upstream task instances' states, may a
+task run now, must it wait, or does it resolve to skipped / upstream_failed without
+running? Mirrors Airflow 2's TriggerRuleDep with flag_upstream_failed (the
+scheduler's view), so skips propagate only through trigger rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kairflow.api.common import TaskInstanceState as TI
+from kairflow.api.dag import TriggerRule as TR
+
+
+class Verdict(StrEnum):
+    WAIT = "wait"
+    RUN = "run"
+    SKIP = "skipped"
+    UPSTREAM_FAILED = "upstream_failed"
+
+
+@dataclass(frozen=True)
+class UpstreamCounts:
+    total: int = 0
+    success: int = 0
+    skipped: int = 0
+    failed: int = 0
+    upstream_failed: int = 0
+    removed: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.success + self.skipped + self.failed + self.upstream_failed + self.removed
+
+    @property
+    def all_done(self) -> bool:
+        return self.done >= self.total
+
+    @classmethod
+    def of(cls, states: Iterable[TI]) -> UpstreamCounts:
+        items = list(states)
+        return cls(
+            total=len(items),
+            success=items.count(TI.SUCCESS),
+            skipped=items.count(TI.SKIPPED),
+            failed=items.count(TI.FAILED),
+            upstream_failed=items.count(TI.UPSTREAM_FAILED),
+            removed=items.count(TI.REMOVED),
+        )
+
+
+def evaluate(rule: TR, up: UpstreamCounts) -> Verdict:
+    """What the rule says now. A task without upstream tasks may always run."""
+    if up.total == 0 or rule == TR.ALWAYS:
+        return Verdict.RUN
+    resolved = _resolution(rule, up)
+    if resolved is not None:
+        return resolved
+    return Verdict.RUN if _passes(rule, up) else Verdict.WAIT
+
+
+def _resolution(rule: TR, up: UpstreamCounts) -> Verdict | None:
+    """States a rule sets without running the task (Airflow's flag_upstream_failed)."""
+    any_failed = up.failed or up.upstream_failed
+    match rule:
+        case TR.ALL_SUCCESS:
+            if any_failed:
+                return Verdict.UPSTREAM_FAILED
+            if up.skipped:
+                return Verdict.SKIP
+        case TR.ALL_FAILED:
+            if up.success or up.skipped:
+                return Verdict.SKIP
+        case TR.ONE_SUCCESS:
+            if up.all_done and up.done == up.skipped:
+                return Verdict.SKIP
+            if up.all_done and up.success <= 0:
+                return Verdict.UPSTREAM_FAILED
+        case TR.ONE_FAILED:
+            if up.all_done and not any_failed:
+                return Verdict.SKIP
+        case TR.ONE_DONE:
+            if up.all_done and not (up.failed or up.success):
+                return Verdict.SKIP
+        case TR.NONE_FAILED:
+            if any_failed:
+                return Verdict.UPSTREAM_FAILED
+        case TR.NONE_FAILED_MIN_ONE_SUCCESS:
+            if any_failed:
+                return Verdict.UPSTREAM_FAILED
+            if up.skipped == up.total:
+                return Verdict.SKIP
+        case TR.NONE_SKIPPED:
+            if up.skipped:
+                return Verdict.SKIP
+        case TR.ALL_SKIPPED:
+            if up.success or any_failed:
+                return Verdict.SKIP
+        case TR.ALL_DONE | TR.ALWAYS:
+            pass
+    return None
+
+
+def _passes(rule: TR, up: UpstreamCounts) -> bool:
+    match rule:
+        case TR.ALL_SUCCESS:
+            return up.success + up.removed >= up.total
+        case TR.ALL_FAILED:
+            return up.failed + up.upstream_failed + up.removed >= up.total
+        case TR.ALL_DONE:
+            return up.all_done
+        case TR.ALL_SKIPPED:
+            return up.skipped + up.removed >= up.total
+        case TR.ONE_SUCCESS:
+            return up.success > 0
+        case TR.ONE_FAILED:
+            return bool(up.failed or up.upstream_failed)
+        case TR.ONE_DONE:
+            return up.success + up.failed > 0
+        case TR.NONE_FAILED:
+            return up.success + up.skipped + up.removed >= up.total
+        case TR.NONE_FAILED_MIN_ONE_SUCCESS:
+            return up.success + up.skipped + up.removed >= up.total and up.success > 0
+        case TR.NONE_SKIPPED:
+            return up.all_done and not up.skipped
+        case TR.ALWAYS:
+            return True
+
+
+def describe_wait(rule: TR, up: UpstreamCounts) -> str:
+    """Why a task waits, in words (shown as the task instance's message)."""
+    return f"waiting for upstream ({up.done}/{up.total} done, trigger rule {rule.value})"

@@ -1,0 +1,175 @@
+"""One DAG run executed locally: the real planner, each pod a local process.
+
+This is `kairflow dags test` (Airflow's `airflow dags test`): no cluster, the same
+task semantics as the operator because the same pure planner decides everything.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kairflow.api.dagrun import DagRunStatus
+from kairflow.core.planner import plan
+from kairflow.core.run_model import (
+    CreatePod,
+    DeletePod,
+    ObservedPod,
+    PodPhase,
+    RecordEvent,
+    RunContext,
+)
+from kairflow.localnode.process import (
+    LocalProcess,
+    UnsupportedContainer,
+    container_argv,
+    container_env,
+)
+
+_POLL = 0.02
+
+
+@dataclass
+class LocalPod:
+    name: str
+    key: str
+    manifest: dict[str, Any]
+    created_at: datetime
+    process: LocalProcess | None = None
+    error: str | None = None
+    reported: bool = False
+
+    def observed(self) -> ObservedPod:
+        if self.error is not None:
+            return ObservedPod(
+                self.name,
+                PodPhase.FAILED,
+                reason="CreateContainerConfigError",
+                message=self.error,
+                created_at=self.created_at,
+                finished_at=self.created_at,
+            )
+        assert self.process is not None
+        result = self.process.poll()
+        if result is None:
+            return ObservedPod(
+                self.name,
+                PodPhase.RUNNING,
+                created_at=self.created_at,
+                started_at=self.process.started_at,
+            )
+        return ObservedPod(
+            self.name,
+            PodPhase.SUCCEEDED if result.exit_code == 0 else PodPhase.FAILED,
+            exit_code=result.exit_code,
+            reason=result.reason,
+            termination_message=result.termination_message,
+            created_at=self.created_at,
+            started_at=result.started_at,
+            finished_at=result.finished_at,
+        )
+
+    @property
+    def finished(self) -> bool:
+        return self.error is not None or (
+            self.process is not None and self.process.poll() is not None
+        )
+
+
+@dataclass
+class LocalRun:
+    """Runs `run` to the end. `skip_waits` jumps over idle time (retry delays, poke
+    intervals) with a virtual clock instead of sleeping."""
+
+    run: RunContext
+    workdir: Path
+    skip_waits: bool = False
+    on_status: Callable[[DagRunStatus], None] = lambda status: None
+    on_event: Callable[[RecordEvent], None] = lambda event: None
+    on_pod_done: Callable[[LocalPod], None] = lambda pod: None
+    pods: dict[str, LocalPod] = field(default_factory=dict)
+    _offset: timedelta = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def execute(self) -> DagRunStatus:
+        status = DagRunStatus()
+        try:
+            while True:
+                result = plan(
+                    self.run, status, [p.observed() for p in self.pods.values()], self.now()
+                )
+                status = result.status
+                for action in result.actions:
+                    self._apply(action)
+                self._report_finished()
+                self.on_status(status)
+                if status.state is not None and status.state.finished:
+                    return status
+                if not self._wait(result.wake_at):
+                    return status  # nothing running and nothing scheduled: stuck
+        finally:
+            for pod in self.pods.values():
+                if pod.process is not None:
+                    pod.process.kill(grace=2)
+
+    def _apply(self, action: CreatePod | DeletePod | RecordEvent) -> None:
+        if isinstance(action, RecordEvent):
+            self.on_event(action)
+        elif isinstance(action, DeletePod):
+            pod = self.pods.get(action.name)
+            if pod is not None and pod.process is not None:
+                pod.process.kill(reason=action.reason, grace=5)
+        else:
+            self._start(action)
+
+    def _start(self, action: CreatePod) -> None:
+        name = str(action.manifest["metadata"]["name"])
+        if name in self.pods:
+            return
+        pod = LocalPod(name, action.key, action.manifest, self.now())
+        self.pods[name] = pod
+        spec = action.manifest["spec"]
+        container = spec["containers"][0]
+        try:
+            argv = container_argv(container)
+            env = container_env(container)
+        except UnsupportedContainer as exc:
+            pod.error = str(exc)
+            return
+        deadline = spec.get("activeDeadlineSeconds")
+        directory = self.workdir / name
+        pod.process = LocalProcess(
+            argv, env, directory / "work", directory / "log", float(deadline) if deadline else None
+        )
+        pod.process.start()
+
+    def _report_finished(self) -> None:
+        for pod in self.pods.values():
+            if pod.finished and not pod.reported:
+                pod.reported = True
+                self.on_pod_done(pod)
+
+    def _wait(self, wake_at: datetime | None) -> bool:
+        """Until a process ends or `wake_at`; False when there is nothing to wait for."""
+        running = [p for p in self.pods.values() if not p.finished]
+        if not running and wake_at is None:
+            return False
+        if not running and self.skip_waits and wake_at is not None and wake_at > self.now():
+            self._offset += wake_at - self.now()
+            return True
+        while True:
+            if any(p.finished for p in running):
+                return True
+            if wake_at is not None and self.now() >= wake_at:
+                return True
+            time.sleep(_POLL)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)

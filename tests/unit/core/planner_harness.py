@@ -1,0 +1,190 @@
+"""Drive the pure planner to the end of a run with scripted pod outcomes and an
+injected clock: a fake kubelet, no I/O, no sleeps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kairflow.api.dag import DAGSpec
+from kairflow.api.dagrun import DagRunStatus
+from kairflow.core.planner import plan
+from kairflow.core.run_model import (
+    Capacity,
+    CreatePod,
+    DeletePod,
+    ObservedPod,
+    Plan,
+    PlannerSettings,
+    PodPhase,
+    PreviousRun,
+    RecordEvent,
+    RunContext,
+)
+
+T0 = datetime(2024, 1, 2, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a pod does: exit code, XCom text, how long it runs."""
+
+    exit_code: int = 0
+    xcom: str | None = None
+    seconds: float = 1.0
+    reason: str | None = None
+    phase: PodPhase | None = None  # force e.g. PENDING forever
+
+
+OK = Outcome()
+
+
+def fail(code: int = 1) -> Outcome:
+    return Outcome(exit_code=code)
+
+
+def xcom(value: str) -> Outcome:
+    return Outcome(xcom=value)
+
+
+def make_spec(tasks: list[dict[str, Any]], flow: list[str] | None = None, **extra: Any) -> DAGSpec:
+    return DAGSpec.model_validate({"tasks": tasks, "flow": flow or [], **extra})
+
+
+def make_run(spec: DAGSpec, **kw: Any) -> RunContext:
+    defaults: dict[str, Any] = dict(
+        namespace="ns",
+        dag_name="d",
+        name="d-manual-20240101t000000",
+        uid="uid-1",
+        run_type="manual",
+        run_id="manual__2024-01-01T00:00:00+00:00",
+        logical_date=datetime(2024, 1, 1, tzinfo=UTC),
+        data_interval_start=datetime(2024, 1, 1, tzinfo=UTC),
+        data_interval_end=datetime(2024, 1, 2, tzinfo=UTC),
+        spec=spec,
+    )
+    defaults.update(kw)
+    return RunContext(**defaults)
+
+
+@dataclass
+class Pod:
+    key: str
+    manifest: dict[str, Any]
+    created: datetime
+    outcome: Outcome
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest["metadata"]["name"])
+
+
+@dataclass
+class Simulation:
+    run: RunContext
+    script: Mapping[str, list[Outcome] | Callable[[Pod], Outcome]] = field(default_factory=dict)
+    now: datetime = T0
+    capacity: Capacity = field(default_factory=Capacity)
+    previous: PreviousRun | None = None
+    settings: PlannerSettings = field(default_factory=PlannerSettings)
+    status: DagRunStatus = field(default_factory=DagRunStatus)
+    pods: dict[str, Pod] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    events: list[RecordEvent] = field(default_factory=list)
+    plans: list[Plan] = field(default_factory=list)
+    started: list[tuple[datetime, str]] = field(default_factory=list)
+    _tries: dict[str, int] = field(default_factory=dict)
+
+    def outcome_for(self, pod: Pod) -> Outcome:
+        rule = self.script.get(pod.key) or self.script.get(pod.key.split("[")[0])
+        if rule is None:
+            return OK
+        if callable(rule):
+            return rule(pod)
+        index = self._tries.get(pod.key, 0)
+        self._tries[pod.key] = index + 1
+        return rule[min(index, len(rule) - 1)]
+
+    def observed(self) -> list[ObservedPod]:
+        out = []
+        for pod in self.pods.values():
+            done_at = pod.created + timedelta(seconds=pod.outcome.seconds)
+            o = pod.outcome
+            if o.phase is not None:
+                out.append(ObservedPod(pod.name, o.phase, reason=o.reason, created_at=pod.created))
+            elif self.now < done_at:
+                out.append(
+                    ObservedPod(
+                        pod.name, PodPhase.RUNNING, created_at=pod.created, started_at=pod.created
+                    )
+                )
+            else:
+                out.append(
+                    ObservedPod(
+                        pod.name,
+                        PodPhase.SUCCEEDED if o.exit_code == 0 else PodPhase.FAILED,
+                        exit_code=o.exit_code,
+                        reason=o.reason,
+                        termination_message=o.xcom,
+                        created_at=pod.created,
+                        started_at=pod.created,
+                        finished_at=done_at,
+                    )
+                )
+        return out
+
+    def step(self) -> Plan:
+        result = plan(
+            self.run,
+            self.status,
+            self.observed(),
+            self.now,
+            previous=self.previous,
+            capacity=self.capacity,
+            settings=self.settings,
+        )
+        self.plans.append(result)
+        for action in result.actions:
+            if isinstance(action, CreatePod):
+                pod = Pod(action.key, action.manifest, self.now, OK)
+                pod.outcome = self.outcome_for(pod)
+                assert pod.name not in self.pods, f"duplicate pod {pod.name}"
+                self.pods[pod.name] = pod
+                self.started.append((self.now, action.key))
+            elif isinstance(action, DeletePod):
+                self.deleted.append(action.name)
+                self.pods.pop(action.name, None)
+            else:
+                self.events.append(action)
+        self.status = result.status
+        return result
+
+    def next_change(self, wake_at: datetime | None) -> datetime | None:
+        ends = [
+            p.created + timedelta(seconds=p.outcome.seconds)
+            for p in self.pods.values()
+            if p.outcome.phase is None
+            and p.created + timedelta(seconds=p.outcome.seconds) > self.now
+        ]
+        candidates = [t for t in [*ends, wake_at] if t is not None]
+        return min(candidates) if candidates else None
+
+    def run_to_end(self, max_steps: int = 500) -> DagRunStatus:
+        for _ in range(max_steps):
+            result = self.step()
+            if result.status.state in ("success", "failed"):
+                return self.status
+            nxt = self.next_change(result.wake_at)
+            if nxt is None:
+                return self.status
+            self.now = max(nxt, self.now)
+        raise AssertionError("run did not finish")
+
+    def states(self) -> dict[str, str]:
+        return {k: ti.state.value for k, ti in self.status.task_instances.items()}
+
+    def start_time(self, key: str, nth: int = 0) -> datetime:
+        return [t for t, k in self.started if k == key][nth]
