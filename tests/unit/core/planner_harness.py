@@ -54,18 +54,18 @@ def make_spec(tasks: list[dict[str, Any]], flow: list[str] | None = None, **extr
 
 
 def make_run(spec: DAGSpec, **kw: Any) -> RunContext:
-    defaults: dict[str, Any] = dict(
-        namespace="ns",
-        dag_name="d",
-        name="d-manual-20240101t000000",
-        uid="uid-1",
-        run_type="manual",
-        run_id="manual__2024-01-01T00:00:00+00:00",
-        logical_date=datetime(2024, 1, 1, tzinfo=UTC),
-        data_interval_start=datetime(2024, 1, 1, tzinfo=UTC),
-        data_interval_end=datetime(2024, 1, 2, tzinfo=UTC),
-        spec=spec,
-    )
+    defaults: dict[str, Any] = {
+        "namespace": "ns",
+        "dag_name": "d",
+        "name": "d-manual-20240101t000000",
+        "uid": "uid-1",
+        "run_type": "manual",
+        "run_id": "manual__2024-01-01T00:00:00+00:00",
+        "logical_date": datetime(2024, 1, 1, tzinfo=UTC),
+        "data_interval_start": datetime(2024, 1, 1, tzinfo=UTC),
+        "data_interval_end": datetime(2024, 1, 2, tzinfo=UTC),
+        "spec": spec,
+    }
     defaults.update(kw)
     return RunContext(**defaults)
 
