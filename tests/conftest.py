@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import hypothesis  # noqa: F401 - imported first: see below
 import pytest
+
+# Importing hypothesis lazily, deep inside a test, makes pytest's assertion rewriter
+# hit CPython 3.11.7's "AST constructor recursion depth mismatch" (fixed in 3.11.8).
 
 ROOT = Path(__file__).resolve().parent.parent
 

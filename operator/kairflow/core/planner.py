@@ -219,11 +219,17 @@ def _expand(state: RunPass, name: str) -> bool:
     if not items:
         state.set_state(name, TI.SKIPPED, "mapped over an empty list")
         return True
-    del state.status.task_instances[name]
-    for index in range(len(items)):
-        state.status.task_instances[ti_key(name, index)] = TaskInstanceStatus(
-            map_index=index, max_tries=placeholder.max_tries
-        )
+    # Replace the placeholder in place, so status stays in DAG order.
+    rebuilt: dict[str, TaskInstanceStatus] = {}
+    for key, ti in state.status.task_instances.items():
+        if key != name:
+            rebuilt[key] = ti
+            continue
+        for index in range(len(items)):
+            rebuilt[ti_key(name, index)] = TaskInstanceStatus(
+                map_index=index, max_tries=placeholder.max_tries
+            )
+    state.status.task_instances = rebuilt
     return True
 
 

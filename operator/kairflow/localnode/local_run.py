@@ -94,6 +94,7 @@ class LocalRun:
     on_pod_done: Callable[[LocalPod], None] = lambda pod: None
     pods: dict[str, LocalPod] = field(default_factory=dict)
     _offset: timedelta = timedelta(0)
+    _seen_done: set[str] = field(default_factory=set)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
@@ -102,9 +103,10 @@ class LocalRun:
         status = DagRunStatus()
         try:
             while True:
-                result = plan(
-                    self.run, status, [p.observed() for p in self.pods.values()], self.now()
-                )
+                observed = [p.observed() for p in self.pods.values()]
+                # What the planner saw finished; anything finishing later wakes the loop.
+                self._seen_done = {o.name for o in observed if o.finished_at is not None}
+                result = plan(self.run, status, observed, self.now())
                 status = result.status
                 for action in result.actions:
                     self._apply(action)
@@ -146,7 +148,12 @@ class LocalRun:
         deadline = spec.get("activeDeadlineSeconds")
         directory = self.workdir / name
         pod.process = LocalProcess(
-            argv, env, directory / "work", directory / "log", float(deadline) if deadline else None
+            argv,
+            env,
+            directory / "work",
+            directory / "log",
+            float(deadline) if deadline else None,
+            clock=self.now,
         )
         pod.process.start()
 
@@ -158,14 +165,16 @@ class LocalRun:
 
     def _wait(self, wake_at: datetime | None) -> bool:
         """Until a process ends or `wake_at`; False when there is nothing to wait for."""
-        running = [p for p in self.pods.values() if not p.finished]
-        if not running and wake_at is None:
+        unseen = [p for p in self.pods.values() if p.name not in self._seen_done]
+        if not unseen and wake_at is None:
             return False
-        if not running and self.skip_waits and wake_at is not None and wake_at > self.now():
-            self._offset += wake_at - self.now()
+        running = [p for p in unseen if not p.finished]
+        if not running and not unseen and self.skip_waits and wake_at is not None:
+            if wake_at > self.now():
+                self._offset += wake_at - self.now()
             return True
         while True:
-            if any(p.finished for p in running):
+            if any(p.finished for p in unseen):
                 return True
             if wake_at is not None and self.now() >= wake_at:
                 return True

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,7 +87,9 @@ class LocalProcess:
         workdir: Path,
         log_path: Path,
         deadline_seconds: float | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.clock = clock
         self.argv = argv
         self.workdir = workdir
         self.log_path = log_path
@@ -122,7 +124,7 @@ class LocalProcess:
                 start_new_session=True,
             )
         self._started_mono = time.monotonic()
-        self._started_at = datetime.now(UTC)
+        self._started_at = self.clock()
 
     def poll(self) -> ProcessResult | None:
         """The outcome once the process has ended; enforces the deadline. Never blocks."""
@@ -143,7 +145,7 @@ class LocalProcess:
         exit_code = 128 - code if code < 0 else code
         assert self._started_at is not None
         self.result = ProcessResult(
-            exit_code, reason, self._started_at, datetime.now(UTC), self._read_xcom()
+            exit_code, reason, self._started_at, self.clock(), self._read_xcom()
         )
         return self.result
 

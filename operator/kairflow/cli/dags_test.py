@@ -1,0 +1,172 @@
+"""`kairflow dags test FILE`: run one DAG run locally, like `airflow dags test`.
+
+The same planner as the operator decides everything; each task instance runs as a
+local process (the image is ignored). Exit code 0 when the run succeeded, 1 when
+it failed, 2 for invalid input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from kairflow.api.dagrun import DagRunStatus, RunType
+from kairflow.api.types import parse_datetime
+from kairflow.cli.errors import EXIT_FAILED, UserError
+from kairflow.cli.manifests import load_dag
+from kairflow.core.naming import dagrun_name, run_id
+from kairflow.core.run_model import RecordEvent, RunContext
+from kairflow.core.timetable import timetable_for
+from kairflow.core.validation import validate_dag
+from kairflow.localnode.local_run import LocalPod, LocalRun
+
+_STYLE = {
+    "success": "green",
+    "failed": "red",
+    "upstream_failed": "red",
+    "skipped": "magenta",
+    "running": "cyan",
+    "queued": "blue",
+    "up_for_retry": "yellow",
+    "up_for_reschedule": "yellow",
+    "scheduled": "blue",
+}
+
+
+def _parse_when(text: str | None, zone: str) -> datetime:
+    if text is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        moment = parse_datetime(text)
+    except ValueError as exc:
+        raise UserError(f"--logical-date: {exc}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.astimezone(UTC)
+
+
+def _parse_conf(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        conf = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"--conf is not valid JSON: {exc.msg}") from None
+    if not isinstance(conf, dict):
+        raise UserError("--conf must be a JSON object")
+    return conf
+
+
+def _summary(status: DagRunStatus) -> Table:
+    table = Table(title=f"run: {status.state or 'pending'}  ({status.progress or ''})")
+    for column in ("task", "state", "try", "start", "duration", "message"):
+        table.add_column(column)
+    for key, ti in status.task_instances.items():
+        style = _STYLE.get(ti.state.value, "")
+        start = (ti.start_date or "")[11:19]
+        table.add_row(
+            key,
+            f"[{style}]{ti.state.value}[/]" if style else ti.state.value,
+            str(ti.try_number),
+            start,
+            ti.duration or "",
+            (ti.message or "")[:60],
+        )
+    return table
+
+
+def json_result(status: DagRunStatus) -> dict[str, Any]:
+    """The public `-o json` contract: state and per task instance state and try number."""
+    return {
+        "state": status.state.value if status.state else None,
+        "tasks": {
+            key: {"state": ti.state.value, "try_number": ti.try_number}
+            for key, ti in status.task_instances.items()
+        },
+    }
+
+
+def dags_test(
+    file: Annotated[Path, typer.Argument(help="DAG manifest (YAML).")],
+    logical_date: Annotated[
+        str | None, typer.Option("--logical-date", help="ISO-8601; default: now.")
+    ] = None,
+    conf: Annotated[str | None, typer.Option("--conf", help="Run conf as a JSON object.")] = None,
+    output: Annotated[str, typer.Option("-o", "--output", help="text or json.")] = "text",
+    no_retry_delay: Annotated[
+        bool,
+        typer.Option("--no-retry-delay", help="Skip idle waits (retry delays, poke intervals)."),
+    ] = False,
+) -> None:
+    """Run one DAG run locally, each task as a local process (like `airflow dags test`)."""
+    if output not in ("text", "json"):
+        raise UserError(f"-o must be text or json, not {output!r}")
+    dag = load_dag(file)
+    problems = validate_dag(dag.spec)
+    if problems:
+        raise UserError(f"{file}: invalid DAG: " + "; ".join(problems))
+    when = _parse_when(logical_date, dag.spec.timezone)
+    interval = timetable_for(dag.spec).infer_manual_data_interval(run_after=when)
+    run = RunContext(
+        namespace="local",
+        dag_name=dag.metadata.name or file.stem,
+        uid=None,
+        name=dagrun_name(dag.metadata.name or file.stem, RunType.MANUAL.value, when),
+        run_type=RunType.MANUAL.value,
+        run_id=run_id(RunType.MANUAL.value, when),
+        logical_date=when,
+        data_interval_start=interval.start,
+        data_interval_end=interval.end,
+        spec=dag.spec,
+        conf=_parse_conf(conf),
+    )
+    text = output == "text"
+    console = Console(stderr=True, highlight=False)
+    if text:
+        console.print(
+            f"[bold]dags test[/] {run.dag_name}: run {run.run_id}, data interval "
+            f"{interval.start.isoformat()} → {interval.end.isoformat()}"
+        )
+        console.print("[dim]note: images are ignored; each task runs as a local process[/]")
+
+    def pod_done(pod: LocalPod) -> None:
+        if not text:
+            return
+        console.rule(f"{pod.key} · {pod.name}")
+        if pod.error:
+            console.print(f"[red]{pod.error}[/]")
+        elif pod.process is not None and pod.process.log_path.exists():
+            console.print(pod.process.log_path.read_text(errors="replace").rstrip(), markup=False)
+
+    def event(item: RecordEvent) -> None:
+        if text and item.type == "Warning":
+            console.print(f"[yellow]{item.reason}[/]: {item.message}")
+
+    workdir = Path(tempfile.mkdtemp(prefix="kairflow-dags-test-"))
+    local = LocalRun(run, workdir, skip_waits=no_retry_delay, on_event=event, on_pod_done=pod_done)
+    try:
+        if text and console.is_terminal:
+            with Live(_summary(DagRunStatus()), console=console, transient=True) as live:
+                local.on_status = lambda status: live.update(_summary(status))
+                status = local.execute()
+        else:
+            status = local.execute()
+    finally:
+        local.cleanup()
+    if text:
+        console.print(_summary(status))
+        console.print(f"[bold]run {status.state}[/]: {status.message or ''}")
+    else:
+        sys.stdout.write(json.dumps(json_result(status)) + "\n")
+    if status.state is None or status.state.value != "success":
+        raise typer.Exit(EXIT_FAILED)

@@ -1,0 +1,35 @@
+"""Every semantic problem of a DAG, as sentences for a status condition and an Event.
+
+Schema errors (types, enums, required fields) are the apiserver's job at apply
+time; these are the ones a schema cannot see: cycles, unknown tasks, bad cron or
+time zone, template syntax, settings that contradict each other.
+"""
+
+from __future__ import annotations
+
+from kairflow.api.dag import DAGSpec
+from kairflow.core.graph import graph_problems
+from kairflow.core.schedule_validation import validate_schedule
+from kairflow.core.templating import check_template_syntax
+
+
+def task_problems(spec: DAGSpec) -> list[str]:
+    problems = []
+    for task in spec.tasks:
+        where = f"task {task.name!r}"
+        if task.is_empty and (task.branch or task.short_circuit or task.sensor or task.expand):
+            problems.append(
+                f"{where}: a branch, short-circuit, sensor or mapped task needs "
+                "a command (bash, python or command)"
+            )
+        if task.branch and task.short_circuit:
+            problems.append(f"{where}: cannot be both a branch and a short-circuit")
+        if task.args is not None and task.is_empty:
+            problems.append(f"{where}: args without a command")
+        problems.extend(check_template_syntax(task))
+    return problems
+
+
+def validate_dag(spec: DAGSpec) -> list[str]:
+    """All problems of the DAG (empty when it can be scheduled and run)."""
+    return [*validate_schedule(spec), *graph_problems(spec), *task_problems(spec)]

@@ -1,0 +1,288 @@
+"""`kairflow dags test` end to end: real processes, real exit codes, XCom files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KAIRFLOW = [sys.executable, "-m", "kairflow.cli.main"]
+
+
+def dags_test(path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*KAIRFLOW, "dags", "test", str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(result.stdout)
+    return value
+
+
+def states(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    return {k: v["state"] for k, v in as_json(result)["tasks"].items()}
+
+
+def write_dag(tmp_path: Path, spec: str, name: str = "t") -> Path:
+    body = textwrap.indent(textwrap.dedent(spec).strip(), "  ")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        f"apiVersion: kairflow.io/v1alpha1\nkind: DAG\nmetadata:\n  name: {name}\nspec:\n{body}\n"
+    )
+    return path
+
+
+ALL_OK = "success"
+
+
+@pytest.mark.parametrize(
+    ("example", "expected"),
+    [
+        pytest.param(
+            "sample_dag.yaml",
+            dict.fromkeys(["first", "second", "task_0", "task_1", "task_2", "finalize"], ALL_OK),
+            id="sample_dag",
+        ),
+        pytest.param(
+            "my_python_dag.yaml",
+            dict.fromkeys(["t1", "t2", "t3", "t4"], ALL_OK),
+            id="my_python_dag",
+        ),
+        pytest.param(
+            "hello_world.yaml", {"print_date": ALL_OK, "print_hello": ALL_OK}, id="hello_world"
+        ),
+        pytest.param(
+            "tutorial.yaml",
+            dict.fromkeys(["print_date", "sleep", "templated"], ALL_OK),
+            id="tutorial",
+        ),
+        pytest.param(
+            "xcom_pipeline.yaml",
+            dict.fromkeys(["extract", "transform", "load"], ALL_OK),
+            id="xcom pipeline",
+        ),
+        pytest.param(
+            "branching.yaml",
+            {"choose": ALL_OK, "weekday": "skipped", "weekend": ALL_OK, "join": ALL_OK},
+            id="branching on a Saturday",
+        ),
+        pytest.param(
+            "sensor_and_mapping.yaml",
+            {
+                "wait_for_file": ALL_OK,
+                "list_parts": ALL_OK,
+                "process[0]": ALL_OK,
+                "process[1]": ALL_OK,
+                "process[2]": ALL_OK,
+                "report": ALL_OK,
+            },
+            id="sensor and mapping",
+        ),
+    ],
+)
+def test_every_example_dag_runs_to_the_expected_result(
+    example: str, expected: dict[str, str]
+) -> None:
+    result = dags_test(ROOT / "dags" / example, "--logical-date", "2024-01-06", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    assert as_json(result)["state"] == "success"
+    assert states(result) == expected
+
+
+def test_the_json_contract_is_exact() -> None:
+    result = dags_test(ROOT / "dags" / "hello_world.yaml", "-o", "json")
+    assert set(as_json(result)) == {"state", "tasks"}
+    for task in as_json(result)["tasks"].values():
+        assert set(task) == {"state", "try_number"}
+        assert task["try_number"] == 1
+
+
+def test_text_output_says_images_are_ignored_and_shows_logs() -> None:
+    result = dags_test(ROOT / "dags" / "tutorial.yaml", "--logical-date", "2024-03-01")
+    assert result.returncode == 0
+    assert "images are ignored" in result.stderr
+    assert "2024-03-08" in result.stderr  # macros.ds_add(ds, 7) rendered and run
+    assert "run success" in result.stderr
+
+
+def test_a_failing_then_succeeding_task_is_retried(tmp_path: Path) -> None:
+    marker = tmp_path / "tried"
+    path = write_dag(
+        tmp_path,
+        f"""
+        tasks:
+        - name: flaky
+          retries: 2
+          retryDelay: 1h
+          bash: |
+            if [ -e {marker} ]; then echo second; exit 0; fi
+            touch {marker}; echo first; exit 1
+        """,
+    )
+    result = dags_test(path, "-o", "json", "--no-retry-delay")
+    assert result.returncode == 0, result.stderr
+    assert as_json(result)["tasks"]["flaky"] == {"state": "success", "try_number": 2}
+
+
+def test_a_failed_run_exits_1_and_fails_downstream(tmp_path: Path) -> None:
+    path = write_dag(
+        tmp_path,
+        """
+        tasks:
+        - {name: a, bash: "exit 3"}
+        - {name: b, bash: "echo never"}
+        flow: ["a >> b"]
+        """,
+    )
+    result = dags_test(path, "-o", "json")
+    assert result.returncode == 1
+    assert as_json(result)["state"] == "failed"
+    assert states(result) == {"a": "failed", "b": "upstream_failed"}
+
+
+def test_the_run_state_follows_the_leaves_like_airflow(tmp_path: Path) -> None:
+    """An all_done cleanup leaf that succeeds makes the run succeed (Airflow's rule)."""
+    path = write_dag(
+        tmp_path,
+        """
+        tasks:
+        - {name: a, bash: "exit 3"}
+        - {name: b, bash: "echo never"}
+        - {name: cleanup, bash: "echo cleaning", triggerRule: all_done}
+        flow: ["a >> b >> cleanup"]
+        """,
+    )
+    result = dags_test(path, "-o", "json")
+    assert result.returncode == 0
+    assert states(result) == {"a": "failed", "b": "upstream_failed", "cleanup": "success"}
+
+
+def test_execution_timeout_kills_the_process(tmp_path: Path) -> None:
+    path = write_dag(
+        tmp_path,
+        """
+        tasks:
+        - {name: slow, bash: "sleep 30", executionTimeout: 1s}
+        """,
+    )
+    started = datetime.now()
+    result = dags_test(path, "-o", "json")
+    assert result.returncode == 1
+    assert states(result) == {"slow": "failed"}
+    assert (datetime.now() - started).total_seconds() < 20
+
+
+def test_xcom_flows_downstream_and_conf_overrides_params(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    path = write_dag(
+        tmp_path,
+        f"""
+        params: {{greeting: hello}}
+        tasks:
+        - name: push
+          python: |
+            import json, os
+            json.dump({{"n": 41}}, open(os.environ["KAIRFLOW_XCOM_FILE"], "w"))
+        - name: use
+          bash: echo "{{{{ params.greeting }}}} {{{{ ti.xcom_pull('push')['n'] + 1 }}}}" > {out}
+        flow: ["push >> use"]
+        """,
+    )
+    result = dags_test(path, "-o", "json", "--conf", '{"greeting": "hi"}')
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().strip() == "hi 42"
+
+
+def test_invalid_xcom_fails_the_task(tmp_path: Path) -> None:
+    path = write_dag(
+        tmp_path,
+        """
+        tasks:
+        - {name: bad, bash: 'echo "{oops" > "$KAIRFLOW_XCOM_FILE"'}
+        """,
+    )
+    result = dags_test(path, "-o", "json")
+    assert result.returncode == 1 and states(result) == {"bad": "failed"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "args", "message"),
+    [
+        pytest.param(None, [], "cannot read", id="missing file"),
+        pytest.param("tasks: [", [], "not valid YAML", id="broken YAML"),
+        pytest.param(
+            "tasks: [{name: a, bash: x}, {name: b, bash: y}]\nflow: ['a >> b >> a']",
+            [],
+            "cycle: a -> b -> a",
+            id="a cycle",
+        ),
+        pytest.param(
+            "tasks: [{name: a, bash: x}]",
+            ["--conf", "[1]"],
+            "--conf must be",
+            id="conf not an object",
+        ),
+        pytest.param(
+            "tasks: [{name: a, bash: x}]",
+            ["--logical-date", "soon"],
+            "invalid date-time",
+            id="bad logical date",
+        ),
+        pytest.param(
+            "tasks: [{name: a, bash: x, triggerRule: sometimes}]",
+            [],
+            "triggerRule",
+            id="schema error",
+        ),
+    ],
+)
+def test_invalid_input_exits_2_with_one_clear_line(
+    tmp_path: Path, spec: str | None, args: list[str], message: str
+) -> None:
+    path = tmp_path / "missing.yaml" if spec is None else write_dag(tmp_path, spec)
+    result = dags_test(path, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_parallel_tasks_overlap_in_time(tmp_path: Path) -> None:
+    from kairflow.cli.manifests import load_dag
+    from kairflow.core.run_model import RunContext
+    from kairflow.localnode.local_run import LocalRun
+
+    dag = load_dag(ROOT / "dags" / "sample_dag.yaml")
+    when = datetime.fromisoformat("2024-01-01T00:00:00+00:00")
+    run = RunContext(
+        namespace="local",
+        dag_name="sample-dag",
+        name="sample-dag-manual-x",
+        uid=None,
+        run_type="manual",
+        run_id="manual__x",
+        logical_date=when,
+        data_interval_start=when,
+        data_interval_end=when,
+        spec=dag.spec,
+    )
+    status = LocalRun(run, tmp_path).execute()
+    assert status.state == "success"
+    tis = status.task_instances
+    middle = [tis[f"task_{i}"] for i in range(3)]
+    starts = [datetime.fromisoformat(t.start_date or "") for t in middle]
+    ends = [datetime.fromisoformat(t.end_date or "") for t in middle]
+    assert max(starts) < min(ends), "the three middle tasks should run at the same time"
+    assert datetime.fromisoformat(tis["finalize"].start_date or "") >= max(ends)
