@@ -13,12 +13,14 @@ import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kubernetes import client, config
 
 from kairflow.localcluster import LocalCluster
 from tests.integration.kube import Kube, apply_crds, wait_for
+from tests.integration.kubelet import FakeKubelet
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +68,45 @@ def service_account_ready(kube: Kube, namespace: str) -> str:
         what=f"service account default in {namespace}",
     )
     return namespace
+
+
+@pytest.fixture(scope="session")
+def operator_settings() -> Any:
+    from datetime import timedelta
+
+    from kairflow.controller.settings import OperatorSettings
+
+    return OperatorSettings(
+        metrics_port=0,
+        liveness_port=0,
+        parallelism=64,
+        startup_timeout=timedelta(minutes=2),
+        pools={"db": 1},
+    )
+
+
+@pytest.fixture(scope="session")
+def operator(kube: Kube, kubeconfig: Path, operator_settings: Any) -> Iterator[None]:
+    """The operator, in-process on a thread of its own, for the whole session."""
+    import asyncio
+    import threading
+
+    from kairflow.controller.main import operate
+
+    os.environ["KUBECONFIG"] = str(kubeconfig)
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(
+        target=lambda: asyncio.run(operate(operator_settings, stop, ready)),
+        name="kairflow-operator",
+        daemon=True,
+    )
+    thread.start()
+    assert ready.wait(60), "operator did not become ready"
+    yield
+    stop.set()
+    thread.join(30)
+
+
+@pytest.fixture
+def kubelet(kube: Kube, service_account_ready: str) -> FakeKubelet:
+    return FakeKubelet(kube, service_account_ready)

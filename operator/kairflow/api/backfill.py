@@ -42,6 +42,15 @@ class BackfillSpec(WireModel):
     )
 
 
+class BackfillEntry(StatusModel):
+    """One logical date still to run: create a run, or clear an existing one."""
+
+    logical_date: str
+    data_interval_start: str
+    data_interval_end: str
+    action: str = Field(description="create or clear")
+
+
 class BackfillStatus(StatusModel):
     state: str | None = Field(default=None, description="running, completed or failed.")
     total: int | None = Field(default=None, description="Runs this backfill will make.")
@@ -49,7 +58,10 @@ class BackfillStatus(StatusModel):
     succeeded: int | None = None
     failed: int | None = None
     progress: str | None = None
-    pending: list[str] = Field(default_factory=list, description="Logical dates still to do.")
+    pending: list[BackfillEntry] = Field(
+        default_factory=list, description="Logical dates still to start, in order."
+    )
+    message: str | None = None
     conditions: list[Condition] = Field(default_factory=list)
 
 

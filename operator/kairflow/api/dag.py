@@ -308,9 +308,10 @@ class DAGStatus(StatusModel):
     last_run: RunSummary | None = Field(default=None, description="The newest run.")
     next_run: NextRun | None = Field(default=None, description="The next automated run.")
     active_runs: int | None = Field(default=None, description="Runs queued or running.")
-    last_automated_interval_end: str | None = Field(
+    last_automated_run: NextRun | None = Field(
         default=None,
-        description="End of the newest automated data interval created (scheduler bookmark).",
+        description="Data interval of the newest scheduled run created (the scheduler's "
+        "bookmark, kept when old runs are deleted).",
     )
 
 

@@ -10,6 +10,7 @@ from kairflow import __version__
 from kairflow.cli.crds import crds
 from kairflow.cli.dags import dags_app
 from kairflow.cli.errors import UserError
+from kairflow.cli.operator_cmd import operator
 
 app = typer.Typer(
     name="kairflow",
@@ -27,6 +28,7 @@ def version() -> None:
 
 
 app.command()(crds)
+app.command()(operator)
 app.add_typer(dags_app)
 
 

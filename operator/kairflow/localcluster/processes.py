@@ -1,7 +1,7 @@
 """Child processes that never outlive their owner.
 
 Each server is started in its own process group with PR_SET_PDEATHSIG, so it gets
-SIGTERM when the process that started it dies, even by SIGKILL: an interrupted test
+SIGKILL when the process that started it dies, even by SIGKILL: an interrupted test
 run leaves no etcd or apiserver behind. `detach=True` (for `kairflow dev up`)
 skips the death signal so the stack outlives the command that started it.
 """
@@ -21,7 +21,8 @@ _PR_SET_PDEATHSIG = 1
 
 def _die_with_parent() -> None:
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    # SIGKILL: the owner is gone, nobody waits for a graceful stop, data is temporary.
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _own_group() -> None:

@@ -1,0 +1,180 @@
+"""The Backfill controller: plan once with the core, then create (or clear) runs
+progressively, at most maxActiveRuns in flight. The plan lives in the Backfill's
+status, so it survives operator restarts; deleting the Backfill stops it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kairflow.api import DAG, Backfill
+from kairflow.api.backfill import BackfillEntry, BackfillStatus
+from kairflow.api.common import API_VERSION, DagRunState
+from kairflow.api.dagrun import RunType
+from kairflow.controller.cache import Body, Key
+from kairflow.controller.conditions import set_condition
+from kairflow.controller.runtime import Runtime
+from kairflow.core.backfill import BackfillAction, BackfillError, plan_backfill
+from kairflow.core.naming import dagrun_name, label_value
+from kairflow.core.schedule_validation import ScheduleError
+from kairflow.k8s.writes import Conflict
+
+LABEL = "kairflow.io/backfill"
+
+
+def _logical(run: Body) -> datetime | None:
+    text = (run.get("status") or {}).get("logicalDate") or (run.get("spec") or {}).get(
+        "logicalDate"
+    )
+    return datetime.fromisoformat(text) if text else None
+
+
+async def sync_backfill(rt: Runtime, key: Key) -> None:
+    body = rt.cache.backfills.get(key)
+    if body is None:
+        return
+    namespace, name = key
+    backfill = Backfill.model_validate(body)
+    status = backfill.status.model_copy(deep=True)
+    now = rt.clock()
+    generation = body["metadata"].get("generation")
+    dag_body = rt.cache.dags.get((namespace, backfill.spec.dag_name))
+    if dag_body is None:
+        status.message = f"DAG {backfill.spec.dag_name!r} not found"
+        set_condition(
+            status.conditions, "Ready", False, "DagNotFound", status.message, generation, now
+        )
+        await _write(rt, body, status)
+        return
+    spec = DAG.model_validate(dag_body).spec
+    runs = list(rt.cache.runs_of((namespace, backfill.spec.dag_name)))
+    if status.total is None:
+        existing = {
+            d: DagRunState(r["status"]["state"])
+            for r in runs
+            if (d := _logical(r)) and (r.get("status") or {}).get("state")
+        }
+        try:
+            plan = plan_backfill(
+                spec,
+                backfill.spec.from_date,
+                backfill.spec.to_date,
+                existing,
+                backfill.spec.reprocess,
+                backfill.spec.run_backwards,
+            )
+        except (BackfillError, ScheduleError) as exc:
+            status.state, status.message, status.total = "failed", str(exc), 0
+            set_condition(
+                status.conditions, "Ready", False, "InvalidBackfill", str(exc), generation, now
+            )
+            rt.event(body, "Warning", "InvalidBackfill", str(exc))
+            await _write(rt, body, status)
+            return
+        status.total, status.created, status.state = len(plan), 0, "running"
+        status.pending = [
+            BackfillEntry(
+                logical_date=i.logical_date.isoformat(),
+                data_interval_start=i.data_interval.start.isoformat(),
+                data_interval_end=i.data_interval.end.isoformat(),
+                action=i.action.value,
+            )
+            for i in plan
+        ]
+        set_condition(
+            status.conditions,
+            "Ready",
+            True,
+            "Planned",
+            f"{len(plan)} runs to create or clear",
+            generation,
+            now,
+        )
+    mine = [r for r in runs if (r["metadata"].get("labels") or {}).get(LABEL) == label_value(name)]
+    states = [(r.get("status") or {}).get("state") for r in mine]
+    in_flight = sum(1 for s in states if s not in ("success", "failed"))
+    limit = backfill.spec.max_active_runs or spec.max_active_runs
+    while status.pending and in_flight < limit:
+        entry = status.pending.pop(0)
+        await _start(rt, body, backfill, entry, runs)
+        status.created = (status.created or 0) + 1
+        in_flight += 1
+    status.succeeded = states.count("success")
+    status.failed = states.count("failed")
+    done = (status.succeeded or 0) + (status.failed or 0)
+    status.progress = f"{min(done, status.total or 0)}/{status.total}"
+    if not status.pending and in_flight == 0 and status.state == "running":
+        status.state = "completed"
+        rt.event(
+            body,
+            "Normal",
+            "BackfillCompleted",
+            f"{status.succeeded} runs succeeded, {status.failed} failed",
+        )
+    await _write(rt, body, status)
+
+
+async def _start(
+    rt: Runtime, body: Body, backfill: Backfill, entry: BackfillEntry, runs: list[Body]
+) -> None:
+    namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+    dag = backfill.spec.dag_name
+    logical = datetime.fromisoformat(entry.logical_date)
+    labels = {
+        "kairflow.io/dag": label_value(dag),
+        LABEL: label_value(name),
+        "kairflow.io/run-type": RunType.BACKFILL.value,
+    }
+    if entry.action == BackfillAction.CLEAR.value:
+        target = next((r for r in runs if _logical(r) == logical), None)
+        if target is not None:
+            request = {"id": f"backfill-{name}-{body['metadata'].get('uid', '')[:8]}", "tasks": []}
+            await rt.writer.patch_spec(
+                namespace,
+                "dagruns",
+                target["metadata"]["name"],
+                {"metadata": {"labels": labels}, "spec": {"clear": request}},
+            )
+            return
+    dag_body = rt.cache.dags[(namespace, dag)]
+    run: dict[str, Any] = {
+        "apiVersion": API_VERSION,
+        "kind": "DagRun",
+        "metadata": {
+            "name": dagrun_name(dag, RunType.BACKFILL.value, logical),
+            "labels": labels,
+            "ownerReferences": [
+                {
+                    "apiVersion": API_VERSION,
+                    "kind": "DAG",
+                    "name": dag,
+                    "uid": dag_body["metadata"]["uid"],
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": {
+            "dagName": dag,
+            "runType": RunType.BACKFILL.value,
+            "logicalDate": entry.logical_date,
+            "dataIntervalStart": entry.data_interval_start,
+            "dataIntervalEnd": entry.data_interval_end,
+            "conf": backfill.spec.conf,
+        },
+    }
+    await rt.writer.create(namespace, "dagruns", run)
+
+
+async def _write(rt: Runtime, body: Body, status: BackfillStatus) -> None:
+    wire = status.to_wire()
+    if wire == (body.get("status") or {}):
+        return
+    try:
+        written = await rt.writer.replace_status(
+            body["metadata"]["namespace"], "backfills", {**body, "status": wire}
+        )
+    except Conflict:
+        rt.enqueue_backfill((body["metadata"]["namespace"], body["metadata"]["name"]))
+        return
+    rt.cache.put_backfill(written)

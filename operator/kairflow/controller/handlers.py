@@ -1,0 +1,161 @@
+"""kopf wiring: watch events update the cache and enqueue keys; nothing else.
+
+No kopf state is persisted on our objects (no finalizers, no progress
+annotations): every sync recomputes from the cluster, so the operator can be
+killed at any moment and rebuild its view from the API on restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import kopf
+from kubernetes_asyncio import config as kube_config
+from kubernetes_asyncio.client import ApiClient
+from kubernetes_asyncio.config import ConfigException
+
+from kairflow.api.common import GROUP, VERSION
+from kairflow.controller.backfill_sync import sync_backfill
+from kairflow.controller.cache import key_of, run_owner
+from kairflow.controller.dag_sync import sync_dag
+from kairflow.controller.dagrun_sync import sync_dagrun
+from kairflow.controller.runtime import Runtime
+from kairflow.controller.settings import OperatorSettings
+from kairflow.controller.workqueue import WorkQueue
+from kairflow.k8s.events import EventPoster
+from kairflow.k8s.writes import Writer
+
+log = logging.getLogger(__name__)
+
+
+async def _api_client() -> ApiClient:
+    try:
+        kube_config.load_incluster_config()  # type: ignore[no-untyped-call]
+    except ConfigException:
+        # Read KUBECONFIG now: the library only looks at it when first imported.
+        await kube_config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
+    return ApiClient()
+
+
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    # In a pod: its service account; elsewhere: $KUBECONFIG read now, not at import.
+    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+
+async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    ours: OperatorSettings = memo.settings
+    settings.posting.enabled = False  # our own Events say what happened
+    settings.peering.name = ours.peering
+    settings.peering.priority = 0 if ours.standby else 100
+    settings.peering.lifetime = 15
+    settings.peering.mandatory = ours.standby  # a standby without peering is pointless
+    settings.watching.server_timeout = 300
+    settings.networking.request_timeout = 30
+    api = await _api_client()
+    runtime = Runtime(settings=ours, writer=Writer(api), events=EventPoster(api))
+
+    async def dag(key: Any) -> None:
+        await sync_dag(runtime, key)
+
+    async def run(key: Any) -> None:
+        await sync_dagrun(runtime, key)
+
+    async def backfill(key: Any) -> None:
+        await sync_backfill(runtime, key)
+
+    runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags")
+    runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns")
+    runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills")
+    for queue in runtime.queues():
+        queue.start()
+    runtime.metrics.serve(ours.metrics_port)
+    memo.runtime = runtime
+
+
+async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    runtime: Runtime | None = getattr(memo, "runtime", None)
+    if runtime is None:
+        return
+    for queue in runtime.queues():
+        await queue.stop()
+    if runtime.events is not None:
+        await runtime.events.drain()
+    await runtime.writer.api.close()
+
+
+async def on_dag(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    runtime: Runtime = memo.runtime
+    body = event["object"]
+    key = key_of(body)
+    if event["type"] == "DELETED":
+        runtime.cache.dags.pop(key, None)
+        return
+    before = runtime.cache.dags.get(key)
+    if not runtime.cache.put_dag(dict(body)):
+        return
+    runtime.enqueue_dag(key)
+    if before is None or before.get("spec") != body.get("spec"):
+        # paused / maxActiveRuns may let queued runs start; a new DAG lets runs
+        # that were waiting for it start.
+        for name in list(runtime.cache.runs_by_dag.get(key, ())):
+            runtime.enqueue_run((key[0], name))
+
+
+async def on_run(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    runtime: Runtime = memo.runtime
+    body = event["object"]
+    key = key_of(body)
+    dag_key = (key[0], (body.get("spec") or {}).get("dagName", ""))
+    if event["type"] == "DELETED":
+        runtime.cache.forget_run(key)
+        runtime.waiting_for_slots.discard(key)
+        runtime.enqueue_dag(dag_key)
+        return
+    known = key in runtime.cache.runs
+    if runtime.cache.put_run(dict(body)):
+        runtime.enqueue_run(key)
+        if not known:
+            runtime.enqueue_dag(dag_key)
+        backfill = (body["metadata"].get("labels") or {}).get("kairflow.io/backfill")
+        if backfill:
+            runtime.enqueue_backfill((key[0], backfill))
+
+
+async def on_backfill(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    runtime: Runtime = memo.runtime
+    body = event["object"]
+    key = key_of(body)
+    if event["type"] == "DELETED":
+        runtime.cache.backfills.pop(key, None)
+        return
+    if runtime.cache.put_backfill(dict(body)):
+        runtime.enqueue_backfill(key)
+
+
+async def on_pod(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    runtime: Runtime = memo.runtime
+    body = event["object"]
+    run = run_owner(body)
+    if run is None:
+        return
+    key = (body["metadata"]["namespace"], run)
+    if event["type"] == "DELETED":
+        runtime.cache.forget_pod(key, body["metadata"]["name"])
+    else:
+        runtime.cache.put_pod(key, dict(body))
+    runtime.enqueue_run(key)
+
+
+def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+    kopf.on.login(registry=registry)(login)
+    kopf.on.startup(registry=registry)(startup)
+    kopf.on.cleanup(registry=registry)(cleanup)
+    kopf.on.event(GROUP, VERSION, "dags", registry=registry)(on_dag)
+    kopf.on.event(GROUP, VERSION, "dagruns", registry=registry)(on_run)
+    kopf.on.event(GROUP, VERSION, "backfills", registry=registry)(on_backfill)
+    task_pods = {"kairflow.io/dag-run": kopf.PRESENT}
+    kopf.on.event("", "v1", "pods", labels=task_pods, registry=registry)(on_pod)
+    return registry

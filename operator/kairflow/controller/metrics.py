@@ -1,0 +1,42 @@
+"""Prometheus metrics of the operator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600)
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.runs = Gauge("kairflow_dag_runs", "DAG runs known, by state", ["state"], registry=r)
+        self.runs_finished = Counter(
+            "kairflow_dag_runs_finished_total", "DAG runs finished", ["dag", "state"], registry=r
+        )
+        self.task_duration = Histogram(
+            "kairflow_task_instance_duration_seconds",
+            "Task instance try durations",
+            ["dag", "state"],
+            buckets=_SECONDS,
+            registry=r,
+        )
+        self.scheduling_delay = Histogram(
+            "kairflow_scheduling_delay_seconds",
+            "Pod created minus the moment its dependencies were met",
+            buckets=_SECONDS,
+            registry=r,
+        )
+        self.queue_depth = Gauge(
+            "kairflow_queue_depth", "Keys waiting for a sync", ["queue"], registry=r
+        )
+        self.syncs = Counter("kairflow_syncs_total", "Syncs run", ["kind", "result"], registry=r)
+
+    def serve(self, port: int) -> None:
+        if port:
+            start_http_server(port, registry=self.registry)

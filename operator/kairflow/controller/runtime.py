@@ -1,0 +1,60 @@
+"""Everything a sync needs, shared by the handlers: caches, queues, the writer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kairflow.controller.cache import Cache, Key
+from kairflow.controller.metrics import Metrics
+from kairflow.controller.settings import OperatorSettings
+from kairflow.controller.workqueue import WorkQueue
+from kairflow.k8s.events import EventPoster
+from kairflow.k8s.writes import Writer
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: OperatorSettings
+    writer: Writer
+    cache: Cache = field(default_factory=Cache)
+    metrics: Metrics = field(default_factory=Metrics)
+    clock: Callable[[], datetime] = utcnow
+    dag_queue: WorkQueue | None = None
+    run_queue: WorkQueue | None = None
+    backfill_queue: WorkQueue | None = None
+    waiting_for_slots: set[Key] = field(default_factory=set)
+    events: EventPoster | None = None
+
+    def queues(self) -> list[WorkQueue]:
+        return [q for q in (self.dag_queue, self.run_queue, self.backfill_queue) if q]
+
+    def enqueue_run(self, key: Key) -> None:
+        if self.run_queue is not None:
+            self.run_queue.add(key)
+
+    def enqueue_dag(self, key: Key) -> None:
+        if self.dag_queue is not None:
+            self.dag_queue.add(key)
+
+    def enqueue_backfill(self, key: Key) -> None:
+        if self.backfill_queue is not None:
+            self.backfill_queue.add(key)
+
+    def wake_at(self, queue: WorkQueue | None, key: Key, when: datetime) -> None:
+        """Re-queue `key` at wall-clock `when` (converted to the monotonic clock)."""
+        if queue is not None:
+            delay = (when - self.clock()).total_seconds()
+            queue.add_at(key, time.monotonic() + max(0.0, delay))
+
+    def event(self, body: dict[str, Any], kind: str, reason: str, message: str) -> None:
+        """A Kubernetes Event on the object, posted in the background."""
+        if self.events is not None:
+            self.events.post(body, kind, reason, message)

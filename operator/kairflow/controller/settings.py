@@ -1,0 +1,90 @@
+"""Operator settings. Every field can be set by a flag of `kairflow operator` or by
+the environment variable named in its metadata (flags win)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from typing import Any
+
+from kairflow.api.types import parse_duration
+
+DEFAULT_POOL_SLOTS = 128  # Airflow's default_pool
+
+
+def _env(name: str) -> dict[str, Any]:
+    return {"env": name}
+
+
+@dataclass(frozen=True)
+class OperatorSettings:
+    namespaces: tuple[str, ...] = field(default=(), metadata=_env("KAIRFLOW_NAMESPACES"))
+    """Namespaces to watch (comma-separated in the env var); empty: all namespaces."""
+    parallelism: int = field(default=32, metadata=_env("KAIRFLOW_PARALLELISM"))
+    """Task instances running at once across all DAGs (Airflow's [core] parallelism)."""
+    pools: dict[str, int] = field(default_factory=dict, metadata=_env("KAIRFLOW_POOLS"))
+    """Pool slots, e.g. "db=2,api=5"; default_pool has 128 slots unless set."""
+    default_image: str = field(default="python:3.12-slim", metadata=_env("KAIRFLOW_DEFAULT_IMAGE"))
+    """Image for tasks that name none (neither the task nor the DAG's defaults)."""
+    startup_timeout: timedelta = field(
+        default=timedelta(minutes=5), metadata=_env("KAIRFLOW_STARTUP_TIMEOUT")
+    )
+    """A pod Pending longer than this fails its try."""
+    successful_runs_history: int = field(default=50, metadata=_env("KAIRFLOW_SUCCESS_HISTORY"))
+    """Finished successful DagRuns kept per DAG (like CronJob's history limits)."""
+    failed_runs_history: int = field(default=50, metadata=_env("KAIRFLOW_FAILED_HISTORY"))
+    """Finished failed DagRuns kept per DAG."""
+    run_ttl: timedelta | None = field(default=None, metadata=_env("KAIRFLOW_RUN_TTL"))
+    """Also delete finished runs older than this (unset: keep by count only)."""
+    pod_cleanup: str = field(default="never", metadata=_env("KAIRFLOW_POD_CLEANUP"))
+    """Delete task pods when their run finishes: never | succeeded | always. Pods are
+    otherwise deleted with their run (owner references), keeping `kubectl logs`."""
+    metrics_port: int = field(default=9090, metadata=_env("KAIRFLOW_METRICS_PORT"))
+    """Prometheus metrics on http://0.0.0.0:PORT/metrics (0 disables)."""
+    liveness_port: int = field(default=8080, metadata=_env("KAIRFLOW_LIVENESS_PORT"))
+    """kopf liveness probe on http://0.0.0.0:PORT/healthz (0 disables)."""
+    workers: int = field(default=8, metadata=_env("KAIRFLOW_WORKERS"))
+    """Concurrent syncs per resource kind."""
+    peering: str = field(default="kairflow", metadata=_env("KAIRFLOW_PEERING"))
+    """kopf peering name: replicas with the same name elect one active operator."""
+    standby: bool = field(default=False, metadata=_env("KAIRFLOW_STANDBY"))
+    """Start with a low priority: wait while another replica is active."""
+
+    def pool_slots(self) -> dict[str, int]:
+        return {"default_pool": DEFAULT_POOL_SLOTS, **self.pools}
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> OperatorSettings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            raw = env.get(item.metadata["env"])
+            if raw is not None and raw != "":
+                values[item.name] = _parse(item.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def parse_pools(text: str) -> dict[str, int]:
+    pools: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, slots = part.partition("=")
+        if not name or not slots.isdigit():
+            raise ValueError(f"invalid pool {part!r}: use name=slots, e.g. db=2")
+        pools[name.strip()] = int(slots)
+    return pools
+
+
+def _parse(name: str, raw: str) -> Any:
+    if name == "namespaces":
+        return tuple(n.strip() for n in raw.split(",") if n.strip())
+    if name == "pools":
+        return parse_pools(raw)
+    if name in ("startup_timeout", "run_ttl"):
+        return parse_duration(raw)
+    if name == "standby":
+        return raw.lower() in ("1", "true", "yes")
+    if name in ("default_image", "pod_cleanup", "peering"):
+        return raw
+    return int(raw)

@@ -1,0 +1,99 @@
+"""What users ask of a run: clear task instances, or mark them success/failed.
+
+Requests live in the DagRun's spec with an `id`; a request is applied once, when
+its id differs from the one recorded in status (so `kubectl apply` of the same
+request twice does nothing new). Pure: returns the pods to delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from fnmatch import fnmatchcase
+
+from kairflow.api.common import DagRunState, TaskInstanceState
+from kairflow.api.dagrun import ClearRequest, DagRunStatus, MarkRequest, TaskInstanceStatus
+from kairflow.core.graph import DagGraph
+from kairflow.core.run_state import iso
+
+TI = TaskInstanceState
+_FAILED = (TI.FAILED, TI.UPSTREAM_FAILED)
+
+
+def matching_tasks(graph: DagGraph, patterns: list[str]) -> set[str]:
+    """Task names matching any shell-style pattern (all tasks when none are given)."""
+    if not patterns:
+        return set(graph.order)
+    return {name for name in graph.order if any(fnmatchcase(name, p) for p in patterns)}
+
+
+def _keys(status: DagRunStatus, names: set[str]) -> list[str]:
+    return [k for k in status.task_instances if k.split("[", 1)[0] in names]
+
+
+def apply_clear(
+    status: DagRunStatus, graph: DagGraph, request: ClearRequest, retries: Mapping[str, int]
+) -> list[str]:
+    """Reset the selected task instances so they run again; tries continue (each gets
+    its full retries again, like Airflow's clear). Returns pods to delete."""
+    names = matching_tasks(graph, request.tasks)
+    for name in list(names):
+        if request.downstream:
+            names |= graph.descendants(name)
+        if request.upstream:
+            names |= graph.ancestors(name)
+    doomed: list[str] = []
+    cleared = 0
+    for key in _keys(status, names):
+        ti = status.task_instances[key]
+        if request.only_failed and ti.state not in _FAILED:
+            continue
+        if ti.state in (TI.QUEUED, TI.RUNNING) and ti.pod:
+            doomed.append(ti.pod)
+        retries_left = retries.get(key.split("[", 1)[0], 0)
+        status.task_instances[key] = TaskInstanceStatus(
+            try_number=ti.try_number,
+            max_tries=ti.try_number + 1 + retries_left,
+            map_index=ti.map_index,
+            message=f"cleared (request {request.id})",
+        )
+        cleared += 1
+    if cleared and status.state is not None and status.state.finished:
+        # Like Airflow's clear: the run goes back to queued (so maxActiveRuns applies)
+        # and gets a new start date.
+        _reopen(status, DagRunState.QUEUED)
+    status.handled_clear = request.id
+    return doomed
+
+
+def apply_mark(
+    status: DagRunStatus, graph: DagGraph, request: MarkRequest, now: datetime
+) -> list[str]:
+    """Set the selected task instances to success or failed. Returns pods to delete."""
+    if request.state not in (TI.SUCCESS, TI.FAILED):
+        status.handled_mark = request.id
+        status.message = f"mark request {request.id}: only success or failed can be set"
+        return []
+    doomed: list[str] = []
+    for key in _keys(status, matching_tasks(graph, request.tasks)):
+        ti = status.task_instances[key]
+        if ti.state in (TI.QUEUED, TI.RUNNING) and ti.pod:
+            doomed.append(ti.pod)
+        ti.state = request.state
+        ti.end_date = iso(now)
+        ti.next_try_at = None
+        ti.message = f"marked {request.state.value} by request {request.id}"
+    if status.state is not None and status.state.finished:
+        # The run's state follows its task instances again (settled on the next pass).
+        _reopen(status, DagRunState.RUNNING)
+    status.handled_mark = request.id
+    return doomed
+
+
+def _reopen(status: DagRunStatus, state: DagRunState) -> None:
+    status.state = state
+    if state == DagRunState.QUEUED:
+        status.start_date = None
+    status.end_date = None
+    status.duration = None
+    status.message = None

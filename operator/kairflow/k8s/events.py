@@ -1,0 +1,61 @@
+"""Kubernetes Events on our objects, posted in the background (never blocking a sync)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from kubernetes_asyncio import client
+from kubernetes_asyncio.client import ApiClient, ApiException
+
+log = logging.getLogger(__name__)
+COMPONENT = "kairflow"
+
+
+def event_body(obj: dict[str, Any], kind: str, reason: str, message: str) -> dict[str, Any]:
+    meta = obj["metadata"]
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
+        "involvedObject": {
+            "apiVersion": obj.get("apiVersion"),
+            "kind": obj.get("kind"),
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "uid": meta.get("uid"),
+        },
+        "reason": reason,
+        "message": message[:1024],
+        "type": kind,
+        "source": {"component": COMPONENT},
+        "reportingComponent": COMPONENT,
+        "reportingInstance": socket.gethostname(),
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
+    }
+
+
+class EventPoster:
+    def __init__(self, api: ApiClient) -> None:
+        self.core = client.CoreV1Api(api)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def post(self, obj: dict[str, Any], kind: str, reason: str, message: str) -> None:
+        body = event_body(obj, kind, reason, message)
+        task = asyncio.create_task(self._send(body))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, body: dict[str, Any]) -> None:
+        try:
+            await self.core.create_namespaced_event(body["metadata"]["namespace"], cast(Any, body))
+        except ApiException as exc:  # an Event is best effort, never a sync failure
+            log.warning("could not post event %s: %s", body["reason"], exc.reason)
+
+    async def drain(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,98 @@
+"""Idempotent writes: "already exists" is success for creates, "not found" for deletes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from kubernetes_asyncio import client
+from kubernetes_asyncio.client import ApiClient, ApiException
+
+from kairflow.api.common import GROUP, VERSION
+
+log = logging.getLogger(__name__)
+
+
+class Conflict(Exception):
+    """The object changed since it was read (HTTP 409 on an update)."""
+
+
+class Writer:
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+        self.core = client.CoreV1Api(api)
+        self.custom = client.CustomObjectsApi(api)
+
+    async def create_pod(self, namespace: str, manifest: dict[str, Any]) -> bool:
+        """True when created now, False when it already existed."""
+        try:
+            await self.core.create_namespaced_pod(namespace, cast(Any, manifest))
+        except ApiException as exc:
+            if exc.status == 409:
+                return False
+            raise
+        return True
+
+    async def delete_pod(self, namespace: str, name: str) -> None:
+        try:
+            await self.core.delete_namespaced_pod(name, namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+    async def create(self, namespace: str, plural: str, body: dict[str, Any]) -> bool:
+        try:
+            await self.custom.create_namespaced_custom_object(
+                GROUP, VERSION, namespace, plural, body
+            )
+        except ApiException as exc:
+            if exc.status == 409:
+                return False
+            raise
+        return True
+
+    async def delete(self, namespace: str, plural: str, name: str) -> None:
+        try:
+            await self.custom.delete_namespaced_custom_object(
+                GROUP,
+                VERSION,
+                namespace,
+                plural,
+                name,
+                body=client.V1DeleteOptions(propagation_policy="Background"),
+            )
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+    async def get(self, namespace: str, plural: str, name: str) -> dict[str, Any] | None:
+        try:
+            result: dict[str, Any] = await self.custom.get_namespaced_custom_object(
+                GROUP, VERSION, namespace, plural, name
+            )
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return result
+
+    async def replace_status(
+        self, namespace: str, plural: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """PUT the status subresource with the body's resourceVersion (optimistic lock)."""
+        try:
+            result: dict[str, Any] = await self.custom.replace_namespaced_custom_object_status(
+                GROUP, VERSION, namespace, plural, body["metadata"]["name"], body
+            )
+        except ApiException as exc:
+            if exc.status == 409:
+                raise Conflict(body["metadata"]["name"]) from None
+            raise
+        return result
+
+    async def patch_spec(
+        self, namespace: str, plural: str, name: str, patch: dict[str, Any]
+    ) -> None:
+        await self.custom.patch_namespaced_custom_object(
+            GROUP, VERSION, namespace, plural, name, patch
+        )

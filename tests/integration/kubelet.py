@@ -1,0 +1,90 @@
+"""Playing the kubelet in integration tests: write pod status through pods/status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.integration.kube import Kube, wait_for
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class FakeKubelet:
+    def __init__(self, kube: Kube, namespace: str) -> None:
+        self.kube = kube
+        self.namespace = namespace
+
+    def pods(self, task: str | None = None) -> list[Any]:
+        selector = f"kairflow.io/task={task}" if task else "kairflow.io/dag-run"
+        return list(
+            self.kube.core.list_namespaced_pod(self.namespace, label_selector=selector).items
+        )
+
+    def wait_pod(self, task: str, try_number: int = 1, timeout: float = 30) -> Any:
+        def find() -> Any:
+            for pod in self.pods(task):
+                if pod.metadata.labels.get("kairflow.io/try") == str(try_number):
+                    return pod
+            return None
+
+        return wait_for(find, timeout=timeout, what=f"pod of {task} try {try_number}")
+
+    def set_status(self, name: str, status: dict[str, Any]) -> None:
+        self.kube.core.patch_namespaced_pod_status(name, self.namespace, {"status": status})
+
+    def start(self, name: str) -> None:
+        self.set_status(
+            name,
+            {
+                "phase": "Running",
+                "containerStatuses": [
+                    {
+                        "name": "base",
+                        "ready": True,
+                        "restartCount": 0,
+                        "image": "x",
+                        "imageID": "",
+                        "state": {"running": {"startedAt": _now()}},
+                    }
+                ],
+            },
+        )
+
+    def finish(
+        self, name: str, exit_code: int = 0, message: str | None = None, reason: str | None = None
+    ) -> None:
+        terminated: dict[str, Any] = {
+            "exitCode": exit_code,
+            "startedAt": _now(),
+            "finishedAt": _now(),
+            "reason": "Completed" if exit_code == 0 else "Error",
+        }
+        if message is not None:
+            terminated["message"] = message
+        status: dict[str, Any] = {
+            "phase": "Succeeded" if exit_code == 0 else "Failed",
+            "containerStatuses": [
+                {
+                    "name": "base",
+                    "ready": False,
+                    "restartCount": 0,
+                    "image": "x",
+                    "imageID": "",
+                    "state": {"terminated": terminated},
+                }
+            ],
+        }
+        if reason:
+            status["reason"] = reason
+        self.set_status(name, status)
+
+    def run(
+        self, task: str, try_number: int = 1, exit_code: int = 0, message: str | None = None
+    ) -> Any:
+        pod = self.wait_pod(task, try_number)
+        self.start(pod.metadata.name)
+        self.finish(pod.metadata.name, exit_code, message)
+        return pod
