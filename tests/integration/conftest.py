@@ -80,7 +80,7 @@ def operator_settings() -> Any:
         metrics_port=0,
         liveness_port=0,
         parallelism=64,
-        startup_timeout=timedelta(minutes=2),
+        startup_timeout=timedelta(seconds=15),
         pools={"db": 1},
     )
 

@@ -88,3 +88,43 @@ class FakeKubelet:
         self.start(pod.metadata.name)
         self.finish(pod.metadata.name, exit_code, message)
         return pod
+
+
+class AutoKubelet:
+    """A background kubelet: every new pod in the namespace is run to the outcome
+    `policy(pod)` gives: (exit_code, termination message), or None to leave it Pending."""
+
+    def __init__(self, kubelet: FakeKubelet,
+                 policy: Any = lambda pod: (0, None)) -> None:
+        import threading
+
+        self.kubelet = kubelet
+        self.policy = policy
+        self.handled: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="auto-kubelet")
+
+    def __enter__(self) -> AutoKubelet:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.05):
+            for pod in self.kubelet.pods():
+                name = pod.metadata.name
+                if name in self.handled or pod.metadata.deletion_timestamp:
+                    continue
+                outcome = self.policy(pod)
+                self.handled.add(name)
+                if outcome is None:
+                    continue
+                code, message = outcome
+                try:
+                    self.kubelet.start(name)
+                    self.kubelet.finish(name, code, message)
+                except client.ApiException:
+                    pass  # deleted meanwhile

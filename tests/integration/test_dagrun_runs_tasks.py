@@ -4,48 +4,13 @@ hand-off, retries, XCom, events (the test writes pod status like a kubelet)."""
 from __future__ import annotations
 
 import time
-from typing import Any
-
 import pytest
 
+from tests.integration.helpers import dag, manual_run, run_status, wait_run_state
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("operator")]
-
-
-def dag(
-    name: str, tasks: list[dict[str, Any]], flow: list[str] | None = None, **spec: Any
-) -> dict[str, Any]:
-    return {
-        "apiVersion": "kairflow.io/v1alpha1",
-        "kind": "DAG",
-        "metadata": {"name": name},
-        "spec": {"tasks": tasks, "flow": flow or [], **spec},
-    }
-
-
-def manual_run(name: str, dag_name: str, **spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "kairflow.io/v1alpha1",
-        "kind": "DagRun",
-        "metadata": {"name": name},
-        "spec": {"dagName": dag_name, **spec},
-    }
-
-
-def run_status(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
-    return kube.get(namespace, "dagruns", name).get("status") or {}
-
-
-def wait_run_state(
-    kube: Kube, namespace: str, name: str, state: str, timeout: float = 30
-) -> dict[str, Any]:
-    return wait_for(
-        lambda: (s := run_status(kube, namespace, name)).get("state") == state and s,
-        timeout=timeout,
-        what=f"run {name} {state}",
-    )
 
 
 def test_a_manual_run_goes_through_a_chain(kube: Kube, kubelet: FakeKubelet) -> None:

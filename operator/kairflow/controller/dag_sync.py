@@ -83,7 +83,9 @@ async def sync_dag(rt: Runtime, key: Key) -> None:
             data_interval_start=last.start.isoformat(), data_interval_end=last.end.isoformat()
         )
     upcoming = next_run(timetable, restriction, last=last, now=now)
-    status.next_run = _next(upcoming)
+    # Paused: show the run unpausing would create first (it may be overdue).
+    overdue = due_runs(timetable, restriction, last=last, now=now, limit=1) if spec.paused else []
+    status.next_run = _next(overdue[0] if overdue else upcoming)
     status.schedule_description = timetable.description
     status.active_runs = active
     status.last_run = _last_run(runs)

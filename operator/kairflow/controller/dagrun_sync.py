@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from kairflow.api import DAG, DagRun, DAGSpec
-from kairflow.api.common import DagRunState, TaskInstanceState
+from kairflow.api.common import API_VERSION, DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
 from kairflow.core.graph import build_graph
 from kairflow.core.interventions import apply_clear, apply_mark
-from kairflow.core.naming import run_id
+from kairflow.core.naming import label_value, run_id
 from kairflow.core.params import conf_problems
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
@@ -81,6 +81,21 @@ async def sync_dagrun(rt: Runtime, key: Key) -> None:
     _after_write(rt, key, run, run.status, result.status)
     if result.wake_at is not None:
         rt.wake_at(rt.run_queue, key, result.wake_at)
+    if not body["metadata"].get("ownerReferences"):
+        await _own_by_dag(rt, body, run.spec.dag_name)
+
+
+async def _own_by_dag(rt: Runtime, body: Body, dag_name: str) -> None:
+    """Runs created by hand get the DAG as owner too, so deleting a DAG deletes them."""
+    namespace = body["metadata"]["namespace"]
+    dag = rt.cache.dags.get((namespace, dag_name))
+    if dag is None:
+        return
+    owner = {"apiVersion": API_VERSION, "kind": "DAG", "name": dag_name,
+             "uid": dag["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    labels = {"kairflow.io/dag": label_value(dag_name)}
+    await rt.writer.patch_spec(namespace, "dagruns", body["metadata"]["name"],
+                               {"metadata": {"ownerReferences": [owner], "labels": labels}})
 
 
 def _prepare(rt: Runtime, body: Body, run: DagRun, status: DagRunStatus, now: datetime) -> bool:
