@@ -7,23 +7,33 @@ from typing import Any
 from tests.integration.kube import Kube, wait_for
 
 
-def dag(name: str, tasks: list[dict[str, Any]], flow: list[str] | None = None,
-        **spec: Any) -> dict[str, Any]:
-    return {"apiVersion": "kairflow.io/v1alpha1", "kind": "DAG", "metadata": {"name": name},
-            "spec": {"tasks": tasks, "flow": flow or [], **spec}}
+def dag(
+    name: str, tasks: list[dict[str, Any]], flow: list[str] | None = None, **spec: Any
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "kairflow.io/v1alpha1",
+        "kind": "DAG",
+        "metadata": {"name": name},
+        "spec": {"tasks": tasks, "flow": flow or [], **spec},
+    }
 
 
 def manual_run(name: str, dag_name: str, **spec: Any) -> dict[str, Any]:
-    return {"apiVersion": "kairflow.io/v1alpha1", "kind": "DagRun", "metadata": {"name": name},
-            "spec": {"dagName": dag_name, **spec}}
+    return {
+        "apiVersion": "kairflow.io/v1alpha1",
+        "kind": "DagRun",
+        "metadata": {"name": name},
+        "spec": {"dagName": dag_name, **spec},
+    }
 
 
 def run_status(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
     return kube.get(namespace, "dagruns", name).get("status") or {}
 
 
-def wait_run_state(kube: Kube, namespace: str, name: str, state: str,
-                   timeout: float = 30) -> dict[str, Any]:
+def wait_run_state(
+    kube: Kube, namespace: str, name: str, state: str, timeout: float = 30
+) -> dict[str, Any]:
     def done() -> dict[str, Any] | None:
         status = run_status(kube, namespace, name)
         return status if status.get("state") == state else None
@@ -33,7 +43,8 @@ def wait_run_state(kube: Kube, namespace: str, name: str, state: str,
 
 def runs(kube: Kube, namespace: str, dag_name: str | None = None) -> list[dict[str, Any]]:
     items = kube.custom.list_namespaced_custom_object(
-        "kairflow.io", "v1alpha1", namespace, "dagruns")["items"]
+        "kairflow.io", "v1alpha1", namespace, "dagruns"
+    )["items"]
     return [r for r in items if dag_name is None or r["spec"]["dagName"] == dag_name]
 
 
@@ -43,6 +54,7 @@ def dag_status(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
 
 def wait_dag_synced(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
     """Until the DAG controller has processed the DAG's current generation."""
+
     def synced() -> dict[str, Any] | None:
         body = kube.get(namespace, "dags", name)
         status = body.get("status") or {}
@@ -53,5 +65,8 @@ def wait_dag_synced(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
 
 
 def events_for(kube: Kube, namespace: str, name: str) -> list[Any]:
-    return list(kube.core.list_namespaced_event(
-        namespace, field_selector=f"involvedObject.name={name}").items)
+    return list(
+        kube.core.list_namespaced_event(
+            namespace, field_selector=f"involvedObject.name={name}"
+        ).items
+    )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from datetime import UTC, datetime
 from typing import Any
+
+from kubernetes import client
 
 from tests.integration.kube import Kube, wait_for
 
@@ -94,8 +98,7 @@ class AutoKubelet:
     """A background kubelet: every new pod in the namespace is run to the outcome
     `policy(pod)` gives: (exit_code, termination message), or None to leave it Pending."""
 
-    def __init__(self, kubelet: FakeKubelet,
-                 policy: Any = lambda pod: (0, None)) -> None:
+    def __init__(self, kubelet: FakeKubelet, policy: Any = lambda pod: (0, None)) -> None:
         import threading
 
         self.kubelet = kubelet
@@ -123,8 +126,6 @@ class AutoKubelet:
                 if outcome is None:
                     continue
                 code, message = outcome
-                try:
+                with contextlib.suppress(client.ApiException):  # deleted meanwhile
                     self.kubelet.start(name)
                     self.kubelet.finish(name, code, message)
-                except client.ApiException:
-                    pass  # deleted meanwhile

@@ -26,29 +26,54 @@ def names(kube: Kube, ns: str, dag_name: str) -> set[str]:
 def test_catchup_creates_every_missed_interval(kube: Kube, kubelet: FakeKubelet) -> None:
     ns = kubelet.namespace
     start = midnight(3)
-    kube.create(ns, "dags", dag("daily", [{"name": "noop"}], schedule="@daily",
-                                startDate=start.isoformat(), catchup=True))
+    kube.create(
+        ns,
+        "dags",
+        dag(
+            "daily",
+            [{"name": "noop"}],
+            schedule="@daily",
+            startDate=start.isoformat(),
+            catchup=True,
+        ),
+    )
     expected = {dagrun_name("daily", "scheduled", start + timedelta(days=d)) for d in range(3)}
     wait_for(lambda: names(kube, ns, "daily") == expected, what=f"runs {sorted(expected)}")
-    run = next(r for r in runs(kube, ns, "daily")
-               if r["metadata"]["name"] == dagrun_name("daily", "scheduled", start))
+    run = next(
+        r
+        for r in runs(kube, ns, "daily")
+        if r["metadata"]["name"] == dagrun_name("daily", "scheduled", start)
+    )
     assert run["spec"]["dataIntervalStart"] == start.isoformat()
     assert run["spec"]["dataIntervalEnd"] == (start + timedelta(days=1)).isoformat()
     assert run["metadata"]["ownerReferences"][0]["kind"] == "DAG"
-    status = wait_for(lambda: (s := dag_status(kube, ns, "daily")).get("nextRun") and s,
-                      what="nextRun in DAG status")
+    status = wait_for(
+        lambda: (s := dag_status(kube, ns, "daily")).get("nextRun") and s,
+        what="nextRun in DAG status",
+    )
     assert status["nextRun"]["logicalDate"] == midnight(0).isoformat()
     assert status["nextRun"]["runAfter"] == midnight(-1).isoformat()
-    wait_for(lambda: (dag_status(kube, ns, "daily").get("lastRun") or {}).get("state")
-             == "success", what="lastRun success")
+    wait_for(
+        lambda: (dag_status(kube, ns, "daily").get("lastRun") or {}).get("state") == "success",
+        what="lastRun success",
+    )
     table = kube.kubectl("get", "dags", "-n", ns).stdout
     assert "@daily" in table and "success" in table
 
 
 def test_catchup_off_creates_only_the_latest_interval(kube: Kube, kubelet: FakeKubelet) -> None:
     ns = kubelet.namespace
-    kube.create(ns, "dags", dag("latest", [{"name": "noop"}], schedule="0 0 * * *",
-                                startDate=midnight(10).isoformat(), catchup=False))
+    kube.create(
+        ns,
+        "dags",
+        dag(
+            "latest",
+            [{"name": "noop"}],
+            schedule="0 0 * * *",
+            startDate=midnight(10).isoformat(),
+            catchup=False,
+        ),
+    )
     expected = {dagrun_name("latest", "scheduled", midnight(1))}
     wait_for(lambda: names(kube, ns, "latest") == expected, what="one run for yesterday")
     wait_dag_synced(kube, ns, "latest")
@@ -57,17 +82,32 @@ def test_catchup_off_creates_only_the_latest_interval(kube: Kube, kubelet: FakeK
 
 def test_max_active_runs_limits_runs_in_flight(kube: Kube, kubelet: FakeKubelet) -> None:
     ns = kubelet.namespace
-    kube.create(ns, "dags", dag("one-at-a-time", [{"name": "work", "bash": "true"}],
-                                schedule="@daily", startDate=midnight(3).isoformat(),
-                                maxActiveRuns=1))
+    kube.create(
+        ns,
+        "dags",
+        dag(
+            "one-at-a-time",
+            [{"name": "work", "bash": "true"}],
+            schedule="@daily",
+            startDate=midnight(3).isoformat(),
+            maxActiveRuns=1,
+        ),
+    )
     wait_for(lambda: len(runs(kube, ns, "one-at-a-time")) == 1, what="the first run")
     wait_dag_synced(kube, ns, "one-at-a-time")
     assert len(runs(kube, ns, "one-at-a-time")) == 1  # no more while it is in flight
     with AutoKubelet(kubelet):
-        wait_for(lambda: len(runs(kube, ns, "one-at-a-time")) == 3
-                 and all((r.get("status") or {}).get("state") == "success"
-                         for r in runs(kube, ns, "one-at-a-time")),
-                 timeout=60, what="three runs, one after another")
+        wait_for(
+            lambda: (
+                len(runs(kube, ns, "one-at-a-time")) == 3
+                and all(
+                    (r.get("status") or {}).get("state") == "success"
+                    for r in runs(kube, ns, "one-at-a-time")
+                )
+            ),
+            timeout=60,
+            what="three runs, one after another",
+        )
     starts = sorted(r["status"]["startDate"] for r in runs(kube, ns, "one-at-a-time"))
     ends = sorted(r["status"]["endDate"] for r in runs(kube, ns, "one-at-a-time"))
     assert starts[1] >= ends[0] and starts[2] >= ends[1], "runs overlapped"
@@ -75,13 +115,23 @@ def test_max_active_runs_limits_runs_in_flight(kube: Kube, kubelet: FakeKubelet)
 
 def test_paused_dags_create_nothing_until_unpaused(kube: Kube, kubelet: FakeKubelet) -> None:
     ns = kubelet.namespace
-    kube.create(ns, "dags", dag("sleepy", [{"name": "noop"}], schedule="@daily",
-                                startDate=midnight(2).isoformat(), paused=True))
+    kube.create(
+        ns,
+        "dags",
+        dag(
+            "sleepy",
+            [{"name": "noop"}],
+            schedule="@daily",
+            startDate=midnight(2).isoformat(),
+            paused=True,
+        ),
+    )
     status = wait_dag_synced(kube, ns, "sleepy")
     assert runs(kube, ns, "sleepy") == []
     assert status["nextRun"]["logicalDate"] == midnight(2).isoformat()
-    kube.kubectl("patch", "dag", "sleepy", "-n", ns, "--type=merge", "-p",
-                 '{"spec": {"paused": false}}')
+    kube.kubectl(
+        "patch", "dag", "sleepy", "-n", ns, "--type=merge", "-p", '{"spec": {"paused": false}}'
+    )
     wait_for(lambda: len(runs(kube, ns, "sleepy")) == 2, what="two catchup runs after unpause")
 
 
@@ -91,8 +141,8 @@ def test_a_manual_run_on_a_paused_dag_waits_queued(kube: Kube, kubelet: FakeKube
     ns = kubelet.namespace
     kube.create(ns, "dags", dag("held", [{"name": "noop"}], paused=True))
     kube.create(ns, "dagruns", manual_run("held-1", "held"))
-    wait_for(lambda: run_status(kube, ns, "held-1").get("state") == "queued",
-             what="queued run")
-    kube.kubectl("patch", "dag", "held", "-n", ns, "--type=merge", "-p",
-                 '{"spec": {"paused": false}}')
+    wait_for(lambda: run_status(kube, ns, "held-1").get("state") == "queued", what="queued run")
+    kube.kubectl(
+        "patch", "dag", "held", "-n", ns, "--type=merge", "-p", '{"spec": {"paused": false}}'
+    )
     wait_run_state(kube, ns, "held-1", "success")

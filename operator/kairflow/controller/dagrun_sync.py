@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from kairflow.api import DAG, DagRun, DAGSpec
 from kairflow.api.common import API_VERSION, DagRunState, TaskInstanceState
-from kairflow.api.dagrun import DagRunStatus
+from kairflow.api.dagrun import DagRunStatus, RunType
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
 from kairflow.core.graph import build_graph
@@ -91,11 +91,21 @@ async def _own_by_dag(rt: Runtime, body: Body, dag_name: str) -> None:
     dag = rt.cache.dags.get((namespace, dag_name))
     if dag is None:
         return
-    owner = {"apiVersion": API_VERSION, "kind": "DAG", "name": dag_name,
-             "uid": dag["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    owner = {
+        "apiVersion": API_VERSION,
+        "kind": "DAG",
+        "name": dag_name,
+        "uid": dag["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
     labels = {"kairflow.io/dag": label_value(dag_name)}
-    await rt.writer.patch_spec(namespace, "dagruns", body["metadata"]["name"],
-                               {"metadata": {"ownerReferences": [owner], "labels": labels}})
+    await rt.writer.patch_spec(
+        namespace,
+        "dagruns",
+        body["metadata"]["name"],
+        {"metadata": {"ownerReferences": [owner], "labels": labels}},
+    )
 
 
 def _prepare(rt: Runtime, body: Body, run: DagRun, status: DagRunStatus, now: datetime) -> bool:
@@ -191,10 +201,16 @@ def _sibling_runs(rt: Runtime, body: Body, dag: str) -> list[Body]:
 
 
 def _may_start(rt: Runtime, body: Body, run: DagRun) -> bool:
-    """Queued runs start oldest first while the DAG is unpaused and below maxActiveRuns."""
+    """Queued runs start oldest first while the DAG is unpaused and below maxActiveRuns.
+    Backfill runs are an explicit request: like Airflow's backfill they run on a paused
+    DAG too, metered by their Backfill's own maxActiveRuns."""
     namespace = body["metadata"]["namespace"]
     dag = rt.cache.dags.get((namespace, run.spec.dag_name))
-    if dag is None or dag["spec"].get("paused"):
+    if dag is None:
+        return False
+    if run.spec.run_type == RunType.BACKFILL:
+        return True
+    if dag["spec"].get("paused"):
         return False
     limit = int(dag["spec"].get("maxActiveRuns") or 16)
     others = _sibling_runs(rt, body, run.spec.dag_name)
@@ -322,7 +338,13 @@ def _after_write(
         for waiting in list(rt.waiting_for_slots - {key}):
             rt.enqueue_run(waiting)
     if before.state != after.state:
+        # Our own write's watch event is deduplicated: tell the owners here.
         rt.enqueue_dag(dag_key)
+        backfill = (rt.cache.runs.get(key, {}).get("metadata", {}).get("labels") or {}).get(
+            "kairflow.io/backfill"
+        )
+        if backfill:
+            rt.enqueue_backfill((namespace, backfill))
         if after.state is not None and after.state.finished:
             rt.metrics.runs_finished.labels(run.spec.dag_name, after.state.value).inc()
             for sibling in rt.cache.runs_by_dag.get(dag_key, set()):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import kopf
 from kubernetes_asyncio import config as kube_config
-from kubernetes_asyncio.client import ApiClient
+from kubernetes_asyncio.client import ApiClient, ApiException, CoreV1Api
 from kubernetes_asyncio.config import ConfigException
 
 from kairflow.api.common import GROUP, VERSION
@@ -28,6 +29,11 @@ from kairflow.k8s.events import EventPoster
 from kairflow.k8s.writes import Writer
 
 log = logging.getLogger(__name__)
+# A namespace with this label set to "true" has an operator of its own (one started
+# with `--namespace NS`, e.g. a team's, or an integration test's): an operator
+# watching all namespaces leaves it alone. An operator given namespaces serves
+# exactly those, labelled or not.
+IGNORE_LABEL = "kairflow.io/ignore"
 
 
 async def _api_client() -> ApiClient:
@@ -72,6 +78,43 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         queue.start()
     runtime.metrics.serve(ours.metrics_port)
     memo.runtime = runtime
+    # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
+    memo.ignored_namespaces = None if ours.namespaces else {}
+
+
+def _labelled_ignore(labels: Mapping[str, str] | None) -> bool:
+    return (labels or {}).get(IGNORE_LABEL) == "true"
+
+
+async def _ignored(memo: kopf.Memo, body: kopf.RawBody) -> bool:
+    """True for objects in a namespace labelled kairflow.io/ignore=true, when this
+    operator watches all namespaces. A namespace not seen yet is read once (its
+    watch event may come after the first object in it); its events keep it fresh."""
+    known: dict[str, bool] | None = memo.ignored_namespaces
+    namespace = (body.get("metadata") or {}).get("namespace")
+    if known is None or not namespace:
+        return False
+    if namespace not in known:
+        runtime: Runtime = memo.runtime
+        try:
+            found = await CoreV1Api(runtime.writer.api).read_namespace(namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                log.warning("cannot read namespace %s (%s): serving it", namespace, exc.reason)
+            return False
+        known[namespace] = _labelled_ignore(found.metadata.labels)
+    return known[namespace]
+
+
+async def on_namespace(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    known: dict[str, bool] | None = memo.ignored_namespaces
+    if known is None:
+        return
+    name = event["object"]["metadata"]["name"]
+    if event["type"] == "DELETED":
+        known.pop(name, None)
+    else:
+        known[name] = _labelled_ignore(event["object"]["metadata"].get("labels"))
 
 
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
@@ -88,6 +131,8 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
 async def on_dag(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime = memo.runtime
     body = event["object"]
+    if await _ignored(memo, body):
+        return
     key = key_of(body)
     if event["type"] == "DELETED":
         runtime.cache.dags.pop(key, None)
@@ -106,6 +151,8 @@ async def on_dag(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
 async def on_run(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime = memo.runtime
     body = event["object"]
+    if await _ignored(memo, body):
+        return
     key = key_of(body)
     dag_key = (key[0], (body.get("spec") or {}).get("dagName", ""))
     if event["type"] == "DELETED":
@@ -126,6 +173,8 @@ async def on_run(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
 async def on_backfill(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime = memo.runtime
     body = event["object"]
+    if await _ignored(memo, body):
+        return
     key = key_of(body)
     if event["type"] == "DELETED":
         runtime.cache.backfills.pop(key, None)
@@ -137,6 +186,8 @@ async def on_backfill(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
 async def on_pod(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime = memo.runtime
     body = event["object"]
+    if await _ignored(memo, body):
+        return
     run = run_owner(body)
     if run is None:
         return
@@ -158,4 +209,6 @@ def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
     kopf.on.event(GROUP, VERSION, "backfills", registry=registry)(on_backfill)
     task_pods = {"kairflow.io/dag-run": kopf.PRESENT}
     kopf.on.event("", "v1", "pods", labels=task_pods, registry=registry)(on_pod)
+    if not settings.namespaces:
+        kopf.on.event("", "v1", "namespaces", registry=registry)(on_namespace)
     return registry

@@ -93,6 +93,13 @@ class Writer:
     async def patch_spec(
         self, namespace: str, plural: str, name: str, patch: dict[str, Any]
     ) -> None:
+        """A JSON merge patch of the object (spec and metadata; not status)."""
         await self.custom.patch_namespaced_custom_object(
-            GROUP, VERSION, namespace, plural, name, patch
+            GROUP,
+            VERSION,
+            namespace,
+            plural,
+            name,
+            patch,
+            _content_type="application/merge-patch+json",  # type: ignore[call-arg]
         )
