@@ -139,6 +139,8 @@ def find_cycle(upstream: Mapping[str, set[str]]) -> list[str] | None:
     for down, ups in upstream.items():
         for up in ups:
             downstream[up].append(down)
+    for children in downstream.values():
+        children.sort()  # once, so the walk is deterministic and stays linear
     white, grey, black = 0, 1, 2
     color = dict.fromkeys(upstream, white)
     for root in upstream:
@@ -151,7 +153,7 @@ def find_cycle(upstream: Mapping[str, set[str]]) -> list[str] | None:
             if index == 0:
                 color[node] = grey
                 path.append(node)
-            children = sorted(downstream[node])
+            children = downstream[node]
             if index < len(children):
                 stack.append((node, index + 1))
                 child = children[index]
