@@ -19,12 +19,13 @@ from kubernetes import client, config, watch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import report, summarize  # noqa: E402
-from kairflow.controller.main import operate  # noqa: E402
-from kairflow.controller.settings import OperatorSettings  # noqa: E402
-from kairflow.localcluster import LocalCluster  # noqa: E402
-from tests.integration.kube import Kube, apply_crds  # noqa: E402
-from tests.integration.kubelet import FakeKubelet  # noqa: E402
+from tests.integration.kube import Kube, apply_crds
+from tests.integration.kubelet import FakeKubelet
+
+from bench.common import report, summarize
+from kairflow.controller.main import operate
+from kairflow.controller.settings import OperatorSettings
+from kairflow.localcluster import LocalCluster
 
 
 def main() -> None:

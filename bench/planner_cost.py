@@ -14,12 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import report, summarize  # noqa: E402
-from kairflow.api import DAGSpec  # noqa: E402
-from kairflow.api.dagrun import DagRunStatus  # noqa: E402
-from kairflow.core.planner import plan  # noqa: E402
-from kairflow.core.run_model import RunContext  # noqa: E402
-from kairflow.core.timetable import due_runs, next_run, restriction_for, timetable_for  # noqa: E402
+from bench.common import report, summarize
+from kairflow.api import DAGSpec
+from kairflow.api.dagrun import DagRunStatus
+from kairflow.core.planner import plan
+from kairflow.core.run_model import RunContext
+from kairflow.core.timetable import due_runs, next_run, restriction_for, timetable_for
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
