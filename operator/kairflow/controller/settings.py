@@ -51,6 +51,10 @@ class OperatorSettings:
     standby: bool = field(default=False, metadata=_env("KAIRFLOW_STANDBY"))
     """Start with a low priority: wait while another replica is active."""
 
+    def __post_init__(self) -> None:
+        if self.pod_cleanup not in ("never", "succeeded", "always"):
+            raise ValueError(f"pod cleanup {self.pod_cleanup!r}: use never, succeeded or always")
+
     def pool_slots(self) -> dict[str, int]:
         return {"default_pool": DEFAULT_POOL_SLOTS, **self.pools}
 
