@@ -5,7 +5,9 @@ command + args from the container spec, its environment, a private working
 directory, output to a log file, the XCom file redirected to a local path, the
 pod's activeDeadlineSeconds enforced, and termination of the whole process group
 (SIGTERM, grace period, SIGKILL) so no child outlives its task. `poll()` never
-blocks, so an asyncio loop can drive it too.
+blocks, so an asyncio loop can drive it too; an asyncio caller terminates with
+`terminate()` (SIGTERM, returns at once), keeps polling, and calls
+`kill(grace=0)` when its own grace timer runs out.
 """
 
 from __future__ import annotations
@@ -88,12 +90,15 @@ class LocalProcess:
         log_path: Path,
         deadline_seconds: float | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        xcom_path: Path | None = None,
     ) -> None:
+        """`xcom_path` is where $KAIRFLOW_XCOM_FILE points (default: a file in
+        `workdir`); containers sharing one working directory need one each."""
         self.clock = clock
         self.argv = argv
         self.workdir = workdir
         self.log_path = log_path
-        self.xcom_path = workdir / ".kairflow-xcom"
+        self.xcom_path = xcom_path or workdir / ".kairflow-xcom"
         self.env = {**env, XCOM_ENV: str(self.xcom_path)}
         self.deadline_seconds = deadline_seconds
         self._proc: subprocess.Popen[bytes] | None = None
@@ -160,6 +165,14 @@ class LocalProcess:
             while self._proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.02)
             self._signal(signal.SIGKILL)
+
+    def terminate(self, reason: str = "Killed") -> None:
+        """SIGTERM the group and return at once (for callers that must not block).
+        The caller keeps calling `poll()` and escalates with `kill(reason, grace=0)`."""
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        self._killed_reason = reason
+        self._signal(signal.SIGTERM)
 
     def wait(self, timeout: float | None = None) -> ProcessResult | None:
         end = None if timeout is None else time.monotonic() + timeout
