@@ -52,10 +52,16 @@ def test_chart_renders_an_operator_with_least_privilege() -> None:
     assert "secrets" not in verbs
 
 
-def test_standby_adds_a_second_deployment_with_the_flag() -> None:
-    deployments = [
-        d for d in render("standby.enabled=true", "namespaces={a,b}") if d["kind"] == "Deployment"
+def test_standby_adds_a_second_deployment_and_the_peering_objects() -> None:
+    docs = render("standby.enabled=true", "namespaces={a,b}")
+    peerings = [
+        (d["kind"], d["metadata"]["namespace"])
+        for d in docs  # type: ignore[index]
+        if d["kind"] == "KopfPeering"
     ]
+    assert peerings == [("KopfPeering", "a"), ("KopfPeering", "b")]
+    assert "ClusterKopfPeering" in [d["kind"] for d in render("standby.enabled=true")]
+    deployments = [d for d in docs if d["kind"] == "Deployment"]
     assert len(deployments) == 2
     args = [
         d["spec"]["template"]["spec"]["containers"][0]["args"]  # type: ignore[index]

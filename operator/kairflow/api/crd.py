@@ -17,6 +17,7 @@ from kairflow.api.backfill import Backfill, BackfillSpec, BackfillStatus
 from kairflow.api.common import GROUP, VERSION, WireModel
 from kairflow.api.dag import CRD_DEFAULT_KEY, DAG, DAGSpec, DAGStatus
 from kairflow.api.dagrun import DagRun, DagRunSpec, DagRunStatus
+from kairflow.api.peering import peering_crd_files
 
 Schema = dict[str, Any]
 # Most defaults live in the core (stored objects stay compact); a field marked with
@@ -232,5 +233,9 @@ def render_crd(info: CRDInfo) -> str:
 
 
 def crd_files() -> dict[str, str]:
-    """File name -> YAML text for every CRD, as checked in under crds/."""
-    return {f"{info.name}.yaml": render_crd(info) for info in RESOURCES}
+    """File name -> YAML text for every CRD, as checked in under crds/: ours, and
+    kopf's peering CRDs for active/standby replicas (see kairflow.api.peering)."""
+    return {
+        **{f"{info.name}.yaml": render_crd(info) for info in RESOURCES},
+        **peering_crd_files(),
+    }

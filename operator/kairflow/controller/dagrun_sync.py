@@ -60,6 +60,7 @@ async def sync_dagrun(rt: Runtime, key: Key) -> None:
     spec = DAGSpec.model_validate(status.dag_spec)
     doomed = _interventions(run, status, spec, now)
     context = _context(rt, body, run, status, spec)
+    await _fill_pod_gaps(rt, key, status)
     pods = [observe_pod(p) for p in rt.cache.pods_of(key)]
     result = plan(
         context,
@@ -106,6 +107,22 @@ async def _own_by_dag(rt: Runtime, body: Body, dag_name: str) -> None:
         body["metadata"]["name"],
         {"metadata": {"ownerReferences": [owner], "labels": labels}},
     )
+
+
+async def _fill_pod_gaps(rt: Runtime, key: Key, status: DagRunStatus) -> None:
+    """Read the pods the status names but the cache lacks. After a restart the pod
+    watch may list later than the DagRun watch; a pod missing from the cache is not
+    a pod deleted, so ask the API before the planner concludes anything."""
+    cached = {p["metadata"]["name"] for p in rt.cache.pods_of(key)}
+    wanted = [
+        ti.pod
+        for ti in status.task_instances.values()
+        if ti.state in (TI.QUEUED, TI.RUNNING) and ti.pod and ti.pod not in cached
+    ]
+    for name in wanted:
+        pod = await rt.writer.get_pod(key[0], name)
+        if pod is not None:
+            rt.cache.put_pod(key, pod)
 
 
 def _prepare(rt: Runtime, body: Body, run: DagRun, status: DagRunStatus, now: datetime) -> bool:

@@ -40,6 +40,24 @@ class Writer:
             if exc.status != 404:
                 raise
 
+    async def get_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The pod as JSON, or None when it does not exist."""
+        try:
+            response = await self.core.read_namespaced_pod(name, namespace, _preload_content=False)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        # _preload_content=False returns the raw response (plain JSON, like watch events)
+        # and does not raise for an error status: check it here.
+        raw = cast(Any, response)
+        body: dict[str, Any] = await raw.json()
+        if raw.status == 404:
+            return None
+        if raw.status >= 400 or body.get("kind") != "Pod":
+            raise ApiException(status=raw.status, reason=str(body.get("message", body)))
+        return body
+
     async def create(self, namespace: str, plural: str, body: dict[str, Any]) -> bool:
         try:
             await self.custom.create_namespaced_custom_object(

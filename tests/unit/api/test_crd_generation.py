@@ -9,7 +9,9 @@ import yaml
 
 from kairflow.api.crd import RESOURCES, crd_files, crd_manifest, to_structural
 from kairflow.api.dag import DAGSpec
+from kairflow.api.peering import DEFAULT_PEERING, peering_crds, peering_object
 from kairflow.cli.crds import stale_files
+from kairflow.controller.settings import OperatorSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -59,11 +61,38 @@ def test_dag_schema_has_enums_required_fields_and_descriptions() -> None:
 
 
 def test_crds_are_namespaced_with_status_printer_columns_and_category() -> None:
-    for text in crd_files().values():
-        crd = yaml.safe_load(text)
+    for info in RESOURCES:  # ours; kopf's peering CRDs have kopf's shape (below)
+        crd = yaml.safe_load(crd_files()[f"{info.name}.yaml"])
         version = crd["spec"]["versions"][0]
         assert crd["spec"]["scope"] == "Namespaced"
         assert version["subresources"] == {"status": {}}
         assert version["additionalPrinterColumns"]
         assert crd["spec"]["names"]["categories"] == ["kairflow"]
         assert crd["spec"]["names"]["shortNames"]
+
+
+def test_crds_dir_also_has_kopfs_peering_crds() -> None:
+    crds = [yaml.safe_load(text) for text in crd_files().values()]
+    files = {crd["metadata"]["name"]: crd for crd in crds}
+    assert files["kopfpeerings.kopf.dev"] == peering_crds()[1]
+    assert files["clusterkopfpeerings.kopf.dev"] == peering_crds()[0]
+    scopes = {crd["spec"]["names"]["kind"]: crd["spec"]["scope"] for crd in peering_crds()}
+    assert scopes == {"ClusterKopfPeering": "Cluster", "KopfPeering": "Namespaced"}
+    for crd in peering_crds():
+        assert crd["spec"]["group"] == "kopf.dev"
+        (version,) = crd["spec"]["versions"]
+        assert version["name"] == "v1" and version["served"] and version["storage"]
+        status = version["schema"]["openAPIV3Schema"]["properties"]["status"]
+        assert status == {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+
+
+def test_peering_object_is_cluster_wide_unless_a_namespace_is_given() -> None:
+    cluster = peering_object()
+    assert OperatorSettings().peering == DEFAULT_PEERING  # the operator's default name
+    assert (cluster["apiVersion"], cluster["kind"]) == ("kopf.dev/v1", "ClusterKopfPeering")
+    assert cluster["metadata"]["name"] == "kairflow"
+    assert "namespace" not in cluster["metadata"]
+    namespaced = peering_object("team-a", namespace="etl")
+    assert namespaced["kind"] == "KopfPeering"
+    assert namespaced["metadata"]["name"] == "team-a"
+    assert namespaced["metadata"]["namespace"] == "etl"
