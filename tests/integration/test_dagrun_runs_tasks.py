@@ -4,6 +4,7 @@ hand-off, retries, XCom, events (the test writes pod status like a kubelet)."""
 from __future__ import annotations
 
 import time
+
 import pytest
 
 from tests.integration.helpers import dag, manual_run, run_status, wait_run_state

@@ -9,7 +9,9 @@ import typer
 from kairflow import __version__
 from kairflow.cli.crds import crds
 from kairflow.cli.dags import dags_app
+from kairflow.cli.dev import dev_app
 from kairflow.cli.errors import UserError
+from kairflow.cli.localnode_cmd import localnode
 from kairflow.cli.operator_cmd import operator
 
 app = typer.Typer(
@@ -29,7 +31,9 @@ def version() -> None:
 
 app.command()(crds)
 app.command()(operator)
+app.command()(localnode)
 app.add_typer(dags_app)
+app.add_typer(dev_app)
 
 
 def main() -> None:

@@ -1,0 +1,204 @@
+"""The local development stack behind `kairflow dev up/down` and `make demo`:
+the local control plane, the CRDs, the operator and the node agent, running in the
+background so `kubectl` keeps working after the command returns.
+
+State (kubeconfig, pids, logs) lives in $KAIRFLOW_DEV_HOME (default
+~/.local/state/kairflow/dev); `kairflow dev down` stops everything it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+from kubernetes import client, config
+
+from kairflow.api.crd import crd_files
+from kairflow.localcluster import ClusterInfo, LocalCluster
+from kairflow.localcluster.cluster import free_port, stop_detached
+from kairflow.localcluster.processes import stop_group
+
+NODE_NAME = "kairflow-local"
+
+
+def home() -> Path:
+    state = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state"))
+    return Path(os.environ.get("KAIRFLOW_DEV_HOME", state / "kairflow" / "dev"))
+
+
+@dataclass
+class Stack:
+    cluster: ClusterInfo
+    operator_pid: int
+    agent_pid: int
+    liveness_port: int
+
+    @property
+    def kubeconfig(self) -> str:
+        return self.cluster.kubeconfig
+
+    def save(self) -> None:
+        (home() / "stack.json").write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls) -> Stack | None:
+        path = home() / "stack.json"
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        data["cluster"] = ClusterInfo(**data["cluster"])
+        return cls(**data)
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message says which part and where its log is."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def running() -> Stack | None:
+    """The stack that is up, or None (a half-dead one is stopped and cleaned)."""
+    stack = Stack.load()
+    if stack is None:
+        return None
+    pids = [stack.operator_pid, stack.agent_pid, *stack.cluster.pids.values()]
+    if all(_alive(pid) for pid in pids):
+        return stack
+    down(stack)
+    return None
+
+
+def _background(argv: list[str], log: Path, kubeconfig: str) -> int:
+    env = {**os.environ, "KUBECONFIG": kubeconfig}
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    return proc.pid
+
+
+def _install_crds(api: client.ApiClient) -> None:
+    ext = client.ApiextensionsV1Api(api)
+    for text in crd_files().values():
+        body = yaml.safe_load(text)
+        try:
+            ext.create_custom_resource_definition(body)
+        except client.ApiException as exc:
+            if exc.status != 409:
+                raise
+
+
+def _wait(what: str, check: object, timeout: float, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(check) and check():
+            return
+        time.sleep(0.2)
+    hint = f"; see {log}" if log else ""
+    raise StackError(f"{what} did not become ready within {timeout:.0f}s{hint}")
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False
+
+
+def _node_ready(api: client.ApiClient) -> bool:
+    try:
+        node = client.CoreV1Api(api).read_node(NODE_NAME)
+    except client.ApiException:
+        return False
+    conditions = (node.status.conditions if node.status else None) or []
+    return any(c.type == "Ready" and c.status == "True" for c in conditions)
+
+
+def up(progress: object = print) -> Stack:
+    """Start the stack (or return the one already up)."""
+    say = progress if callable(progress) else print
+    existing = running()
+    if existing is not None:
+        say("the local stack is already up")
+        return existing
+    directory = home()
+    directory.mkdir(parents=True, exist_ok=True)
+    say("starting etcd, kube-apiserver and kube-controller-manager ...")
+    cluster = LocalCluster(workdir=directory / "cluster", detach=True).start()
+    api = config.new_client_from_config(config_file=cluster.kubeconfig)  # type: ignore[no-untyped-call]
+    _install_crds(api)
+    liveness = free_port()
+    python = sys.executable
+    say("starting the operator and the node agent ...")
+    operator = _background(
+        [
+            python,
+            "-m",
+            "kairflow.operator",
+            "--liveness-port",
+            str(liveness),
+            "--metrics-port",
+            str(free_port()),
+        ],
+        directory / "operator.log",
+        cluster.kubeconfig,
+    )
+    agent = _background(
+        [
+            python,
+            "-m",
+            "kairflow.cli.main",
+            "localnode",
+            "--node-name",
+            NODE_NAME,
+            "--claim-default-scheduler",
+            "--workdir",
+            str(directory / "node"),
+        ],
+        directory / "localnode.log",
+        cluster.kubeconfig,
+    )
+    stack = Stack(cluster=cluster, operator_pid=operator, agent_pid=agent, liveness_port=liveness)
+    stack.save()
+    try:
+        _wait("the operator", lambda: _healthy(liveness), 60, directory / "operator.log")
+        _wait("the node agent", lambda: _node_ready(api), 60, directory / "localnode.log")
+    except StackError:
+        down(stack)
+        raise
+    return stack
+
+
+def down(stack: Stack | None = None) -> bool:
+    """Stop everything `up` started; False when nothing was up."""
+    stack = stack or Stack.load()
+    if stack is None:
+        return False
+    for pid in (stack.agent_pid, stack.operator_pid):
+        if _alive(pid):
+            stop_group(pid, grace=15)
+    stop_detached(stack.cluster)
+    (home() / "stack.json").unlink(missing_ok=True)
+    return True
