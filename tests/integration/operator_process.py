@@ -60,6 +60,8 @@ class OperatorProcess:
     """Hold back pod events for this many seconds after start: a pod list that comes
     in after the DagRun list, as with many pods in a big cluster."""
     proc: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    """Extra KAIRFLOW_* settings for this process."""
 
     def start(self) -> OperatorProcess:
         if self.slow_pod_events:
@@ -71,7 +73,12 @@ class OperatorProcess:
         argv += ["--liveness-port", str(self.liveness_port), "-v"]
         if self.standby:
             argv.append("--standby")
-        env = {**os.environ, "KUBECONFIG": str(self.kubeconfig), "KAIRFLOW_PEERING": self.peering}
+        env = {
+            **os.environ,
+            "KUBECONFIG": str(self.kubeconfig),
+            "KAIRFLOW_PEERING": self.peering,
+            **self.env,
+        }
         # Own process group, SIGKILLed if pytest dies: no operator outlives the test run.
         self.proc = spawn(argv, self.log_path, env=env)
         return self
@@ -138,7 +145,9 @@ class OperatorFactory:
     log_dir: Path
     started: list[OperatorProcess] = field(default_factory=list)
 
-    def start(self, standby: bool = False, slow_pod_events: float = 0) -> OperatorProcess:
+    def start(
+        self, standby: bool = False, slow_pod_events: float = 0, env: dict[str, str] | None = None
+    ) -> OperatorProcess:
         number = len(self.started) + 1
         process = OperatorProcess(
             self.kubeconfig,
@@ -147,6 +156,7 @@ class OperatorFactory:
             self.log_dir / f"operator-{number}{'-standby' if standby else ''}.log",
             standby=standby,
             slow_pod_events=slow_pod_events,
+            env=env or {},
         )
         self.started.append(process)
         return process.start()

@@ -93,6 +93,13 @@ def test_the_operator_serves_liveness_and_metrics(kube: Kube, tmp_path: Path) ->
         assert "# TYPE kairflow_dag_runs_finished_total counter" in metrics
         assert "# TYPE kairflow_scheduling_delay_seconds histogram" in metrics
         assert runs_done(operator) == (1.0, 2.0)
+        assert sample(metrics, "kairflow_dag_runs", state="success") == 1.0
+        assert sample(metrics, "kairflow_queue_depth", queue="dagruns") == 0.0
+        assert (sample(metrics, "kairflow_syncs_total", kind="dagrun", result="ok") or 0) > 0
+        durations = sample(
+            metrics, "kairflow_task_instance_duration_seconds_count", dag="chain", state="success"
+        )
+        assert durations == 2.0
         assert sample(metrics, "kairflow_scheduling_delay_seconds_bucket", le="+Inf") == 2.0
         status, _ = operator.get("/healthz") or (0, "")
         assert status == 200

@@ -215,7 +215,8 @@ async def _cleanup_history(rt: Runtime, key: Key, runs: list[Body], now: datetim
     settings = rt.settings
     finished = sorted(
         (r for r in runs if _state(r) in FINISHED and (r.get("status") or {}).get("endDate")),
-        key=lambda r: r["status"]["endDate"],
+        # Newest first; runs finished in the same instant: the later interval first.
+        key=lambda r: (r["status"]["endDate"], r["status"].get("logicalDate") or ""),
         reverse=True,
     )
     keep = {"success": settings.successful_runs_history, "failed": settings.failed_runs_history}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import kopf
@@ -62,20 +62,30 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     api = await _api_client()
     runtime = Runtime(settings=ours, writer=Writer(api), events=EventPoster(api))
 
-    async def dag(key: Any) -> None:
-        await sync_dag(runtime, key)
+    def counted(
+        kind: str, sync: Callable[[Runtime, Any], Awaitable[None]]
+    ) -> Callable[[Any], Awaitable[None]]:
+        async def run_sync(key: Any) -> None:
+            try:
+                await sync(runtime, key)
+            except Exception:
+                runtime.metrics.syncs.labels(kind, "error").inc()
+                raise
+            runtime.metrics.syncs.labels(kind, "ok").inc()
 
-    async def run(key: Any) -> None:
-        await sync_dagrun(runtime, key)
+        return run_sync
 
-    async def backfill(key: Any) -> None:
-        await sync_backfill(runtime, key)
+    dag = counted("dag", sync_dag)
+    run = counted("dagrun", sync_dagrun)
+    backfill = counted("backfill", sync_backfill)
 
     runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags")
     runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns")
     runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills")
     for queue in runtime.queues():
         queue.start()
+        runtime.metrics.watch_queue(queue.name, queue.depth)
+    runtime.metrics.watch_runs(runtime.run_states)
     runtime.metrics.serve(ours.metrics_port)
     memo.runtime = runtime
     # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
@@ -36,6 +37,19 @@ class Metrics:
             "kairflow_queue_depth", "Keys waiting for a sync", ["queue"], registry=r
         )
         self.syncs = Counter("kairflow_syncs_total", "Syncs run", ["kind", "result"], registry=r)
+
+    def watch_queue(self, name: str, depth: Callable[[], int]) -> None:
+        """The queue-depth gauge reads the queue when scraped."""
+        self.queue_depth.labels(name).set_function(depth)
+
+    def watch_runs(self, states: Callable[[], dict[str, int]]) -> None:
+        """Runs-by-state, computed from the operator's cache when scraped."""
+
+        def collect(state: str) -> Callable[[], float]:
+            return lambda: float(states().get(state, 0))
+
+        for state in ("pending", "queued", "running", "success", "failed"):
+            self.runs.labels(state).set_function(collect(state))
 
     def serve(self, port: int) -> None:
         if port:

@@ -49,6 +49,13 @@ class Runtime:
         if not task.cancelled() and task.exception() is not None:
             log.warning("background API call failed: %s", task.exception())
 
+    def run_states(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for body in self.cache.runs.values():
+            state = (body.get("status") or {}).get("state") or "pending"
+            counts[state] = counts.get(state, 0) + 1
+        return counts
+
     def queues(self) -> list[WorkQueue]:
         return [q for q in (self.dag_queue, self.run_queue, self.backfill_queue) if q]
 
