@@ -23,7 +23,7 @@ from kubernetes import client, config
 from kairflow.api.crd import crd_files
 from kairflow.localcluster import ClusterInfo, LocalCluster
 from kairflow.localcluster.cluster import free_port, stop_detached
-from kairflow.localcluster.processes import stop_group
+from kairflow.localcluster.processes import pid_alive, stop_group
 
 NODE_NAME = "kairflow-local"
 
@@ -61,24 +61,13 @@ class StackError(RuntimeError):
     """The stack could not start; the message says which part and where its log is."""
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return False
-
-
 def running() -> Stack | None:
     """The stack that is up, or None (a half-dead one is stopped and cleaned)."""
     stack = Stack.load()
     if stack is None:
         return None
     pids = [stack.operator_pid, stack.agent_pid, *stack.cluster.pids.values()]
-    if all(_alive(pid) for pid in pids):
+    if all(pid_alive(pid) for pid in pids):
         return stack
     down(stack)
     return None
@@ -197,7 +186,7 @@ def down(stack: Stack | None = None) -> bool:
     if stack is None:
         return False
     for pid in (stack.agent_pid, stack.operator_pid):
-        if _alive(pid):
+        if pid_alive(pid):
             stop_group(pid, grace=15)
     stop_detached(stack.cluster)
     (home() / "stack.json").unlink(missing_ok=True)

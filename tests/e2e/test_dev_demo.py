@@ -10,20 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from kairflow.localcluster.processes import pid_alive
 from tests.e2e.stack import ROOT
 
 pytestmark = pytest.mark.e2e
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return False
 
 
 def test_demo_runs_sample_dag_and_down_stops_everything(tmp_path: Path) -> None:
@@ -39,10 +29,10 @@ def test_demo_runs_sample_dag_and_down_stops_everything(tmp_path: Path) -> None:
         assert "export KUBECONFIG=" in demo.stdout
         stack = json.loads((tmp_path / "dev" / "stack.json").read_text())
         pids = [stack["operator_pid"], stack["agent_pid"], *stack["cluster"]["pids"].values()]
-        assert all(_alive(pid) for pid in pids)
+        assert all(pid_alive(pid) for pid in pids)
     finally:
         down = subprocess.run(
             [*cli, "down"], env=env, capture_output=True, text=True, timeout=120, check=False
         )
     assert down.returncode == 0 and "stopped" in down.stdout
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(pid_alive(pid) for pid in pids)

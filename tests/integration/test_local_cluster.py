@@ -4,7 +4,6 @@ garbage collection, and no processes left behind even when its owner is killed."
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from kubernetes import client
 
 from kairflow.localcluster import LocalCluster
+from kairflow.localcluster.processes import pid_alive
 from tests.integration.kube import Kube, wait_for
 
 pytestmark = pytest.mark.integration
@@ -69,25 +69,13 @@ def test_garbage_collector_deletes_owned_objects(kube: Kube, namespace: str) -> 
     wait_for(owned_gone, timeout=60, what="the controller-manager's GC to delete `owned`")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return False
-
-
 def test_stop_leaves_no_processes() -> None:
     cluster = LocalCluster()
     info = cluster.start()
     pids = list(info.pids.values())
-    assert all(_alive(pid) for pid in pids)
+    assert all(pid_alive(pid) for pid in pids)
     cluster.stop()
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(pid_alive(pid) for pid in pids)
     assert not Path(info.workdir).exists()
 
 
@@ -105,10 +93,10 @@ def test_killing_the_owner_stops_the_cluster() -> None:
     owner = subprocess.Popen([sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True)
     assert owner.stdout is not None
     pids = list(json.loads(owner.stdout.readline()).values())
-    assert len(pids) == 3 and all(_alive(pid) for pid in pids)
+    assert len(pids) == 3 and all(pid_alive(pid) for pid in pids)
     owner.send_signal(signal.SIGKILL)
     owner.wait()
     deadline = time.monotonic() + 30
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(pid_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(pid_alive(pid) for pid in pids)

@@ -83,6 +83,18 @@ def _alive(pid: int) -> bool:
     return done == 0
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process (ours or not) is alive; a zombie counts as dead."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
 def tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
