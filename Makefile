@@ -42,6 +42,7 @@ crds: $(STAMP)  ## regenerate crds/ and the chart's copy from the pydantic model
 bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed tests)
 	$(BIN)/python bench/planner_cost.py
 	$(BIN)/python bench/handoff_latency.py
+	$(BIN)/python bench/handoff_latency.py --real-processes
 
 demo: $(STAMP)  ## the main job on the embedded local control plane (kairflow dev down stops it)
 	$(BIN)/kairflow dev demo
