@@ -6,7 +6,7 @@
 # source package carries its full vendor tree, so the build needs no network
 # beyond Debian's own mirror.
 set -euo pipefail
-dest=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/kairflow/k8s-1.20.2}
+dest=${1:-${KAIRFLOW_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kairflow/k8s-1.20.2}}
 as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
 if ! command -v etcd >/dev/null; then
   as_root apt-get update -qq
