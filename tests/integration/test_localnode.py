@@ -504,7 +504,8 @@ def test_a_restarted_agent_fails_the_pods_its_predecessor_ran(
                 found = kube.core.read_node(node)
             except client.ApiException:
                 return False
-            return any(c.type == "Ready" and c.status == "True" for c in found.status.conditions)
+            conditions = (found.status.conditions if found.status else None) or []
+            return any(c.type == "Ready" and c.status == "True" for c in conditions)
 
         wait_for(node_ready, timeout=30, what="the CLI agent's node Ready")
         script = 'sleep 1000 & echo $! >> "$PIDS"; echo $BASHPID >> "$PIDS"; wait'

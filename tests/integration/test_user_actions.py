@@ -28,7 +28,10 @@ def test_manual_trigger_with_conf_overrides_params(kube: Kube, kubelet: FakeKube
     kube.kubectl("create", "-n", ns, "-f", "-", input=manifest)
     pod = kubelet.wait_pod("say")
     assert pod.spec.containers[0].command == ["bash", "-c", "echo kairflow"]
-    status = run_status(kube, ns, "greet-1")
+    # Pods are created before the status that names them is written: wait for it.
+    status = wait_for(
+        lambda: (s := run_status(kube, ns, "greet-1")).get("runId") and s, what="the run's status"
+    )
     assert status["runId"].startswith("manual__")
     assert status["dataIntervalStart"] <= status["dataIntervalEnd"]
 

@@ -4,7 +4,7 @@ status, so it survives operator restarts; deleting the Backfill stops it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kairflow.api import DAG, Backfill
@@ -26,7 +26,16 @@ def _logical(run: Body) -> datetime | None:
     text = (run.get("status") or {}).get("logicalDate") or (run.get("spec") or {}).get(
         "logicalDate"
     )
-    return datetime.fromisoformat(text) if text else None
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    # A hand-written naive date is read as UTC (the core wants aware ones).
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _clear_pending(run: Body) -> bool:
+    request = (run.get("spec") or {}).get("clear") or {}
+    return bool(request) and request.get("id") != (run.get("status") or {}).get("handledClear")
 
 
 async def sync_backfill(rt: Runtime, key: Key) -> None:
@@ -92,15 +101,21 @@ async def sync_backfill(rt: Runtime, key: Key) -> None:
         )
     mine = [r for r in runs if (r["metadata"].get("labels") or {}).get(LABEL) == label_value(name)]
     states = [(r.get("status") or {}).get("state") for r in mine]
-    in_flight = sum(1 for s in states if s not in ("success", "failed"))
+    # A cleared run is in flight from the request on, before its status says so.
+    in_flight = sum(
+        1
+        for r, s in zip(mine, states, strict=True)
+        if s not in ("success", "failed") or _clear_pending(r)
+    )
     limit = backfill.spec.max_active_runs or spec.max_active_runs
     while status.pending and in_flight < limit:
         entry = status.pending.pop(0)
         await _start(rt, body, backfill, entry, runs)
         status.created = (status.created or 0) + 1
         in_flight += 1
-    status.succeeded = states.count("success")
-    status.failed = states.count("failed")
+    # Never backwards: history cleanup may delete finished backfill runs.
+    status.succeeded = max(status.succeeded or 0, states.count("success"))
+    status.failed = max(status.failed or 0, states.count("failed"))
     done = (status.succeeded or 0) + (status.failed or 0)
     status.progress = f"{min(done, status.total or 0)}/{status.total}"
     if not status.pending and in_flight == 0 and status.state == "running":
@@ -164,6 +179,10 @@ async def _start(
         },
     }
     await rt.writer.create(namespace, "dagruns", run)
+    # Counted in flight at once (the watch event for it comes later).
+    rt.cache.put_run(
+        {**run, "metadata": {**run["metadata"], "namespace": namespace, "resourceVersion": "0"}}
+    )
 
 
 async def _write(rt: Runtime, body: Body, status: BackfillStatus) -> None:
@@ -175,6 +194,10 @@ async def _write(rt: Runtime, body: Body, status: BackfillStatus) -> None:
             body["metadata"]["namespace"], "backfills", {**body, "status": wire}
         )
     except Conflict:
-        rt.enqueue_backfill((body["metadata"]["namespace"], body["metadata"]["name"]))
+        namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+        fresh = await rt.writer.get(namespace, "backfills", name)
+        if fresh is not None:
+            rt.cache.put_backfill(fresh)
+            rt.enqueue_backfill((namespace, name))
         return
     rt.cache.put_backfill(written)

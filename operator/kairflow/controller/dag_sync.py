@@ -9,7 +9,7 @@ run_after: no polling.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -35,7 +35,8 @@ from kairflow.k8s.writes import Conflict
 
 log = logging.getLogger(__name__)
 FINISHED = ("success", "failed")
-AUTOMATED = (RunType.SCHEDULED.value,)
+# Runs whose interval the scheduler's bookmark follows (Airflow counts backfills too).
+AUTOMATED = (RunType.SCHEDULED.value, RunType.BACKFILL.value)
 
 
 async def sync_dag(rt: Runtime, key: Key) -> None:
@@ -74,9 +75,16 @@ async def sync_dag(rt: Runtime, key: Key) -> None:
     if not spec.paused:
         budget = spec.max_active_runs - active
         due = due_runs(timetable, restriction, last=last, now=now, limit=max(0, budget))
+        taken = {
+            _aware(r["spec"]["logicalDate"])
+            for r in runs
+            if (r.get("spec") or {}).get("logicalDate")
+        }
         for info in due:
-            await _create_run(rt, body, spec, info)
             last = info.data_interval
+            if info.logical_date in taken:
+                continue  # like Airflow: a date that already has a run (e.g. a backfill)
+            await _create_run(rt, body, spec, info)
             active += 1
     if last is not None:
         status.last_automated_run = NextRun(
@@ -94,6 +102,12 @@ async def sync_dag(rt: Runtime, key: Key) -> None:
     await _cleanup_history(rt, key, runs, now)
     if upcoming is not None and not spec.paused:
         rt.wake_at(rt.dag_queue, key, upcoming.run_after)
+
+
+def _aware(text: str) -> datetime:
+    """Dates the operator writes are aware; a hand-written naive one is read as UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _validate(body: Body) -> tuple[DAGSpec | None, list[str]]:
@@ -116,10 +130,7 @@ def _last_automated(runs: list[Body], status: DAGStatus) -> DataInterval | None:
         spec = run.get("spec") or {}
         if spec.get("runType") not in AUTOMATED or not spec.get("dataIntervalEnd"):
             continue
-        interval = DataInterval(
-            datetime.fromisoformat(spec["dataIntervalStart"]),
-            datetime.fromisoformat(spec["dataIntervalEnd"]),
-        )
+        interval = DataInterval(_aware(spec["dataIntervalStart"]), _aware(spec["dataIntervalEnd"]))
         if best is None or interval.end > best.end:
             best = interval
     mark = status.last_automated_run
@@ -205,7 +216,12 @@ async def _write(rt: Runtime, body: Body, status: DAGStatus) -> None:
             body["metadata"]["namespace"], "dags", {**body, "status": wire}
         )
     except Conflict:
-        rt.enqueue_dag((body["metadata"]["namespace"], body["metadata"]["name"]))
+        # Our copy is stale: read the current one, so the retry does not conflict again.
+        namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+        fresh = await rt.writer.get(namespace, "dags", name)
+        if fresh is not None:
+            rt.cache.put_dag(fresh)
+            rt.enqueue_dag((namespace, name))
         return
     rt.cache.put_dag(written)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from kubernetes_asyncio.client import ApiException
 from pydantic import ValidationError
 
 from kairflow.api import DAG, DagRun, DAGSpec
@@ -16,6 +17,7 @@ from kairflow.api.common import API_VERSION, DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, RunType
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
+from kairflow.core.cron import to_utc
 from kairflow.core.graph import build_graph
 from kairflow.core.interventions import apply_clear, apply_mark
 from kairflow.core.naming import label_value, run_id
@@ -31,6 +33,7 @@ from kairflow.core.run_model import (
     RecordEvent,
     RunContext,
 )
+from kairflow.core.schedule_validation import load_timezone
 from kairflow.core.task_settings import DEFAULT_POOL, TaskPolicy, effective_task
 from kairflow.core.timetable import timetable_for
 from kairflow.core.validation import validate_dag
@@ -54,7 +57,8 @@ async def sync_dagrun(rt: Runtime, key: Key) -> None:
     status = run.status.model_copy(deep=True)
     now = rt.clock()
     if status.dag_spec is None and not _prepare(rt, body, run, status, now):
-        await _write_status(rt, body, status)
+        if await _write_status(rt, body, status) is not None:
+            _after_write(rt, key, run, run.status, status)
         return
     assert status.dag_spec is not None
     spec = DAGSpec.model_validate(status.dag_spec)
@@ -72,9 +76,17 @@ async def sync_dagrun(rt: Runtime, key: Key) -> None:
         settings=PlannerSettings(rt.settings.default_image, rt.settings.startup_timeout),
         previous_success=_previous_success(rt, body, context),
     )
-    await _apply(rt, namespace, result.actions, doomed, result.status)
-    written = await _write_status(rt, body, result.status)
+    # Claim what this pass plans before the first await: syncs of other runs then see
+    # its slots and its place among maxActiveRuns, and cannot give them away twice.
+    rt.cache.runs[key] = {**body, "status": result.status.to_wire()}
+    try:
+        rejected = await _apply(rt, namespace, result.actions, doomed, result.status)
+        written = await _write_status(rt, body, result.status)
+    except BaseException:
+        rt.cache.runs[key] = body
+        raise
     if written is None:
+        rt.cache.runs[key] = body
         return
     for action in result.actions:
         if isinstance(action, RecordEvent):
@@ -82,6 +94,8 @@ async def sync_dagrun(rt: Runtime, key: Key) -> None:
     _after_write(rt, key, run, run.status, result.status)
     if result.wake_at is not None:
         rt.wake_at(rt.run_queue, key, result.wake_at)
+    if rejected:
+        rt.enqueue_run(key)  # settle the failed tries (downstream, run state) next pass
     if not body["metadata"].get("ownerReferences"):
         await _own_by_dag(rt, body, run.spec.dag_name)
 
@@ -150,20 +164,22 @@ def _prepare(rt: Runtime, body: Body, run: DagRun, status: DagRunStatus, now: da
         status.end_date = now.isoformat()
         rt.event(body, "Warning", "InvalidRun", status.message)
         return False
-    zone = ZoneInfo(spec.timezone)
+    # Naive dates are wall times in the DAG's zone, resolved exactly as the core does
+    # (ambiguous and missing times included).
+    zone = load_timezone(spec.timezone)
     logical = run.spec.logical_date or parse_time(body["metadata"].get("creationTimestamp")) or now
-    if logical.tzinfo is None:
-        logical = logical.replace(tzinfo=zone)
+    logical = to_utc(logical, zone)
     start, end = run.spec.data_interval_start, run.spec.data_interval_end
     if start is None or end is None:
         interval = timetable_for(spec).infer_manual_data_interval(run_after=logical)
         start, end = interval.start, interval.end
+    start, end = to_utc(start, zone), to_utc(end, zone)
     status.dag_spec = spec.to_wire()
     status.dag_generation = dag_body["metadata"].get("generation")
     status.run_id = run_id(run.spec.run_type.value, logical)
     status.logical_date = logical.isoformat()
-    status.data_interval_start = (start if start.tzinfo else start.replace(tzinfo=zone)).isoformat()
-    status.data_interval_end = (end if end.tzinfo else end.replace(tzinfo=zone)).isoformat()
+    status.data_interval_start = start.isoformat()
+    status.data_interval_end = end.isoformat()
     return True
 
 
@@ -200,12 +216,24 @@ def _context(
         data_interval_end=datetime.fromisoformat(status.data_interval_end),
         spec=spec,
         conf=run.spec.conf,
-        may_start=_may_start(rt, body, run),
+        may_start=_may_start(rt, body, run, status.logical_date),
     )
 
 
 def _logical(body: Body) -> str:
-    return str((body.get("status") or {}).get("logicalDate") or "")
+    """A run's logical date for ordering: from its status, else its spec, else when it
+    was created (a run not synced yet has no status)."""
+    return str(
+        (body.get("status") or {}).get("logicalDate")
+        or (body.get("spec") or {}).get("logicalDate")
+        or body["metadata"].get("creationTimestamp")
+        or ""
+    )
+
+
+def _when(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _sibling_runs(rt: Runtime, body: Body, dag: str) -> list[Body]:
@@ -217,7 +245,7 @@ def _sibling_runs(rt: Runtime, body: Body, dag: str) -> list[Body]:
     ]
 
 
-def _may_start(rt: Runtime, body: Body, run: DagRun) -> bool:
+def _may_start(rt: Runtime, body: Body, run: DagRun, mine_logical: str | None) -> bool:
     """Queued runs start oldest first while the DAG is unpaused and below maxActiveRuns.
     Backfill runs are an explicit request: like Airflow's backfill they run on a paused
     DAG too, metered by their Backfill's own maxActiveRuns."""
@@ -225,19 +253,21 @@ def _may_start(rt: Runtime, body: Body, run: DagRun) -> bool:
     dag = rt.cache.dags.get((namespace, run.spec.dag_name))
     if dag is None:
         return False
-    if run.spec.run_type == RunType.BACKFILL:
+    labels = body["metadata"].get("labels") or {}
+    if run.spec.run_type == RunType.BACKFILL or "kairflow.io/backfill" in labels:
         return True
     if dag["spec"].get("paused"):
         return False
     limit = int(dag["spec"].get("maxActiveRuns") or 16)
     others = _sibling_runs(rt, body, run.spec.dag_name)
     running = sum(1 for b in others if (b.get("status") or {}).get("state") == "running")
-    mine = (_logical(body), body["metadata"]["name"])
+    mine = (_when(mine_logical or _logical(body)), body["metadata"]["name"])
+    # Runs not synced yet (no state) wait in the same queue as queued ones.
     older_queued = sum(
         1
         for b in others
-        if (b.get("status") or {}).get("state") == "queued"
-        and (_logical(b), b["metadata"]["name"]) < mine
+        if (b.get("status") or {}).get("state") in (None, "queued")
+        and (_when(_logical(b)), b["metadata"]["name"]) < mine
     )
     return running + older_queued < limit
 
@@ -246,13 +276,15 @@ def _previous(rt: Runtime, body: Body, context: RunContext) -> PreviousRun | Non
     before = [
         b
         for b in _sibling_runs(rt, body, context.dag_name)
-        if _logical(b) and datetime.fromisoformat(_logical(b)) < context.logical_date
+        if _logical(b) and _when(_logical(b)) < context.logical_date
     ]
     if not before:
         return None
-    prev = max(before, key=lambda b: datetime.fromisoformat(_logical(b)))
-    tis = (prev.get("status") or {}).get("taskInstances") or {}
-    return PreviousRun({k: TI(v.get("state", "none")) for k, v in tis.items()})
+    prev = max(before, key=lambda b: _when(_logical(b)))
+    status = prev.get("status") or {}
+    tis = status.get("taskInstances") or {}
+    finished = status.get("state") in ("success", "failed")
+    return PreviousRun({k: TI(v.get("state", "none")) for k, v in tis.items()}, finished)
 
 
 def _previous_success(rt: Runtime, body: Body, context: RunContext) -> PreviousSuccess | None:
@@ -311,10 +343,25 @@ def _capacity(rt: Runtime, key: Key, spec: DAGSpec) -> Capacity:
 
 async def _apply(
     rt: Runtime, namespace: str, actions: tuple[Any, ...], doomed: list[str], status: DagRunStatus
-) -> None:
+) -> bool:
+    """Create and delete pods; True when the API rejected a pod for good."""
     creates = [a for a in actions if isinstance(a, CreatePod)]
+    rejected = False
     deletes = [a.name for a in actions if isinstance(a, DeletePod)] + doomed
-    await asyncio.gather(*(rt.writer.create_pod(namespace, a.manifest) for a in creates))
+    results = await asyncio.gather(
+        *(rt.writer.create_pod(namespace, a.manifest) for a in creates), return_exceptions=True
+    )
+    for action, result in zip(creates, results, strict=True):
+        if isinstance(result, BaseException):
+            if not _rejected_for_good(result):
+                raise result  # transient: the whole sync is retried with backoff
+            # The API will never accept this pod (invalid field, forbidden account):
+            # fail the try with its message instead of retrying the sync forever.
+            ti = status.task_instances[action.key]
+            ti.state = TI.FAILED
+            ti.end_date = rt.clock().isoformat()
+            ti.message = f"pod rejected by the API: {_api_message(result)}"
+            rejected = True
     await asyncio.gather(*(rt.writer.delete_pod(namespace, n) for n in deletes))
     now = rt.clock()
     for action in creates:
@@ -323,6 +370,23 @@ async def _apply(
             rt.metrics.scheduling_delay.observe(
                 max(0.0, (now - datetime.fromisoformat(ready)).total_seconds())
             )
+    return rejected
+
+
+def _rejected_for_good(exc: BaseException) -> bool:
+    if not isinstance(exc, ApiException):
+        return False
+    if exc.status in (400, 422):
+        return True
+    return exc.status == 403 and "exceeded quota" not in str(exc.body or "")
+
+
+def _api_message(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    try:
+        return str(json.loads(body)["message"]) if body else str(exc)
+    except (ValueError, KeyError, TypeError):
+        return str(body or exc)
 
 
 async def _write_status(rt: Runtime, body: Body, status: DagRunStatus) -> Body | None:
@@ -349,11 +413,24 @@ def _after_write(
         rt.waiting_for_slots.add(key)
     else:
         rt.waiting_for_slots.discard(key)
-    active_before = sum(1 for ti in before.task_instances.values() if ti.state in ACTIVE)
-    active_after = sum(1 for ti in after.task_instances.values() if ti.state in ACTIVE)
-    if active_after < active_before:
+    # Any task instance that held a slot and no longer does frees a slot (in its pool),
+    # even when this pass starts another one: every run waiting for slots looks again.
+    held = {k for k, ti in before.task_instances.items() if ti.state in ACTIVE}
+    still = {k for k, ti in after.task_instances.items() if ti.state in ACTIVE}
+    if held - still:
         for waiting in list(rt.waiting_for_slots - {key}):
             rt.enqueue_run(waiting)
+    # dependsOnPast: the next runs of the DAG wait on this run's task states.
+    changed = any(
+        before.task_instances.get(k) is None or before.task_instances[k].state != ti.state
+        for k, ti in after.task_instances.items()
+    )
+    if changed:
+        mine = _when(after.logical_date) if after.logical_date else None
+        for sibling in rt.cache.runs_by_dag.get(dag_key, set()) - {key[1]}:
+            other = rt.cache.runs.get((namespace, sibling))
+            if other is not None and mine is not None and _when(_logical(other)) > mine:
+                rt.enqueue_run((namespace, sibling))
     if before.state != after.state:
         # Our own write's watch event is deduplicated: tell the owners here.
         rt.enqueue_dag(dag_key)

@@ -82,21 +82,22 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags")
     runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns")
     runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills")
+    memo.runtime = runtime
+    # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
+    memo.ignored_namespaces = None if ours.namespaces else {}
+    await _prefill(runtime, memo, ours.namespaces)
     for queue in runtime.queues():
         queue.start()
         runtime.metrics.watch_queue(queue.name, queue.depth)
     runtime.metrics.watch_runs(runtime.run_states)
     runtime.metrics.serve(ours.metrics_port)
-    memo.runtime = runtime
-    # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
-    memo.ignored_namespaces = None if ours.namespaces else {}
 
 
 def _labelled_ignore(labels: Mapping[str, str] | None) -> bool:
     return (labels or {}).get(IGNORE_LABEL) == "true"
 
 
-async def _ignored(memo: kopf.Memo, body: kopf.RawBody) -> bool:
+async def _ignored(memo: kopf.Memo, body: Mapping[str, Any]) -> bool:
     """True for objects in a namespace labelled kairflow.io/ignore=true, when this
     operator watches all namespaces. A namespace not seen yet is read once (its
     watch event may come after the first object in it); its events keep it fresh."""
@@ -125,6 +126,32 @@ async def on_namespace(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
         known.pop(name, None)
     else:
         known[name] = _labelled_ignore(event["object"]["metadata"].get("labels"))
+
+
+async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...]) -> None:
+    """Fill the cache with a LIST of everything before any sync runs. The watch
+    streams deliver objects one at a time: a sync started from the first DagRun event
+    after a restart would otherwise count too few running runs, busy slots or past
+    task states (maxActiveRuns, pools, dependsOnPast)."""
+    # The watch's first events for these objects then carry the same resourceVersion
+    # and are dropped as echoes: so every object loaded here is enqueued here.
+    cache, writer = runtime.cache, runtime.writer
+    for body in await writer.list_all("dags", namespaces):
+        if not await _ignored(memo, body):
+            cache.put_dag(body)
+            runtime.enqueue_dag(key_of(body))
+    for body in await writer.list_all("dagruns", namespaces):
+        if not await _ignored(memo, body):
+            cache.put_run(body)
+            runtime.enqueue_run(key_of(body))
+    for body in await writer.list_all("backfills", namespaces):
+        if not await _ignored(memo, body):
+            cache.put_backfill(body)
+            runtime.enqueue_backfill(key_of(body))
+    for pod in await writer.list_task_pods(namespaces):
+        run = run_owner(pod)
+        if run is not None and not await _ignored(memo, pod):
+            cache.put_pod((pod["metadata"]["namespace"], run), pod)
 
 
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
@@ -169,6 +196,11 @@ async def on_run(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
         runtime.cache.forget_run(key)
         runtime.waiting_for_slots.discard(key)
         runtime.enqueue_dag(dag_key)
+        # Its slots and its place among maxActiveRuns are free now.
+        for name in list(runtime.cache.runs_by_dag.get(dag_key, ())):
+            runtime.enqueue_run((key[0], name))
+        for waiting in list(runtime.waiting_for_slots):
+            runtime.enqueue_run(waiting)
         return
     known = key in runtime.cache.runs
     if runtime.cache.put_run(dict(body)):

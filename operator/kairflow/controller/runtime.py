@@ -51,7 +51,8 @@ class Runtime:
 
     def run_states(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for body in self.cache.runs.values():
+        # Called from the metrics server's thread: iterate over a snapshot.
+        for body in list(self.cache.runs.copy().values()):
             state = (body.get("status") or {}).get("state") or "pending"
             counts[state] = counts.get(state, 0) + 1
         return counts

@@ -43,6 +43,9 @@ class PreviousRun:
     """The DAG's previous run (for dependsOnPast and waitForDownstream)."""
 
     task_states: Mapping[str, TaskInstanceState]
+    finished: bool = True
+    """Whether that run has finished; while it has not, a task it has no state for yet
+    has not run there yet (so dependsOnPast waits)."""
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,19 @@ maxActiveTasks and pool slots.
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from typing import Any
 
 from kairflow.api.common import TaskInstanceState
 from kairflow.core.mapping import MappingError, map_items
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.run_state import RunPass, from_iso, iso
-from kairflow.core.templating import TemplateContext, TemplateError, build_context, render_task
+from kairflow.core.templating import (
+    RenderedTask,
+    TemplateContext,
+    TemplateError,
+    build_context,
+    render_task,
+)
 from kairflow.core.trigger_rules import UpstreamCounts, Verdict, describe_wait, evaluate
 
 TI = TaskInstanceState
@@ -87,7 +94,10 @@ def _past_blocks(state: RunPass, name: str, key: str) -> str | None:
     if not policy.depends_on_past or state.previous is None:
         return None  # the first run is exempt
     past = state.previous.task_states
-    if (prev := past.get(key)) is not None and prev not in _PAST_OK:
+    prev = past.get(key)
+    if prev is None and not state.previous.finished:
+        return f"waiting: dependsOnPast, and {key} has not run yet in the previous run"
+    if prev is not None and prev not in _PAST_OK:
         return f"waiting: dependsOnPast, and {key} is {prev.value} in the previous run"
     if policy.wait_for_downstream:
         for down in sorted(state.graph.downstream[name]):
@@ -169,21 +179,12 @@ def _start(state: RunPass, key: str) -> bool:
         state.event("Warning", "TaskFailed", f"{key} try {ti.try_number}: {exc}")
         return False
     timeout = state.policies[name].execution_timeout
-    manifest = build_pod(
-        namespace=state.run.namespace,
-        dag_name=state.run.dag_name,
-        dagrun_name=state.run.name,
-        dagrun_uid=state.run.uid,
-        run_id=state.run.run_id,
-        logical_date=state.run.logical_date,
-        task=task,
-        rendered=rendered,
-        try_number=ti.try_number,
-        map_index=ti.map_index,
-        default_image=state.settings.default_image,
-        execution_timeout_seconds=_whole_seconds(timeout),
-        poke=ti.pokes if ti.pokes and ti.pokes > 1 else None,
-    )
+    try:
+        manifest = _manifest(state, key, rendered, _whole_seconds(timeout))
+    except ValueError as exc:  # e.g. a podTemplate that cannot be merged
+        state.set_state(key, TI.FAILED, f"invalid pod: {exc}")
+        state.event("Warning", "TaskFailed", f"{key} try {ti.try_number}: {exc}")
+        return False
     pod_name = str(manifest["metadata"]["name"])
     if ti.state != TI.RUNNING:  # a poke-mode sensor stays running between pokes
         ti.state = TI.QUEUED
@@ -194,6 +195,28 @@ def _start(state: RunPass, key: str) -> bool:
         state.create_pod(key, manifest)
     state.wake(state.now + state.settings.startup_timeout)
     return True
+
+
+def _manifest(
+    state: RunPass, key: str, rendered: RenderedTask, timeout_seconds: int | None
+) -> dict[str, Any]:
+    ti = state.status.task_instances[key]
+    run = state.run
+    return build_pod(
+        namespace=run.namespace,
+        dag_name=run.dag_name,
+        dagrun_name=run.name,
+        dagrun_uid=run.uid,
+        run_id=run.run_id,
+        logical_date=run.logical_date,
+        task=state.tasks[state.task_of(key)],
+        rendered=rendered,
+        try_number=ti.try_number,
+        map_index=ti.map_index,
+        default_image=state.settings.default_image,
+        execution_timeout_seconds=timeout_seconds,
+        poke=ti.pokes if ti.pokes and ti.pokes > 1 else None,
+    )
 
 
 def _whole_seconds(delta: timedelta | None) -> int | None:

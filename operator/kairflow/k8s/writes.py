@@ -58,6 +58,36 @@ class Writer:
             raise ApiException(status=raw.status, reason=str(body.get("message", body)))
         return body
 
+    async def list_all(self, plural: str, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Every object of a kind, in the given namespaces (all when empty)."""
+        if not namespaces:
+            found = await self.custom.list_cluster_custom_object(GROUP, VERSION, plural)
+            return list(found["items"])
+        items: list[dict[str, Any]] = []
+        for namespace in namespaces:
+            found = await self.custom.list_namespaced_custom_object(
+                GROUP, VERSION, namespace, plural
+            )
+            items.extend(found["items"])
+        return items
+
+    async def list_task_pods(self, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Pods of task instances (labelled with their DagRun), as plain JSON."""
+        selector = "kairflow.io/dag-run"
+        calls = (
+            [self.core.list_pod_for_all_namespaces(label_selector=selector, _preload_content=False)]
+            if not namespaces
+            else [
+                self.core.list_namespaced_pod(ns, label_selector=selector, _preload_content=False)
+                for ns in namespaces
+            ]
+        )
+        items: list[dict[str, Any]] = []
+        for call in calls:
+            raw = cast(Any, await call)
+            items.extend((await raw.json())["items"])
+        return items
+
     async def create(self, namespace: str, plural: str, body: dict[str, Any]) -> bool:
         try:
             await self.custom.create_namespaced_custom_object(
