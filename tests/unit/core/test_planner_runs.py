@@ -302,3 +302,13 @@ def test_a_pod_created_before_a_lost_status_write_is_adopted() -> None:
     assert fresh.status.task_instances["a"].try_number == 1
     assert fresh.status.task_instances["a"].pod == "d-manual-20240101t000000-a-1"
     assert fresh.run_to_end().state == "success"
+
+
+def test_depends_on_past_waits_while_the_previous_run_has_not_run_the_task() -> None:
+    spec = make_spec(tasks("a"), defaults={"dependsOnPast": True})
+    previous = PreviousRun({}, finished=False)  # the previous run has not started yet
+    sim = Simulation(make_run(spec), previous=previous)
+    sim.step()
+    assert sim.states() == {"a": "none"}
+    assert "has not run yet in the previous run" in (sim.status.task_instances["a"].message or "")
+    assert sim.status.state == "running"  # waiting, not a deadlock
