@@ -82,10 +82,13 @@ def with_node_agent(kube: Kube, names: list[str], clock: PodClock) -> list[float
         kubeconfig=kube.kubeconfig,
         poll_interval=0.01,
     )
-    with start_in_thread(settings):
+    agent = start_in_thread(settings)
+    try:
         deadline = time.monotonic() + 120
         while len(clock.succeeded) < len(names) and time.monotonic() < deadline:
             time.sleep(0.05)
+    finally:
+        agent.stop()
     return [clock.added[b] - clock.succeeded[a] for a, b in pairwise(names)]
 
 
