@@ -4,7 +4,7 @@ status, so it survives operator restarts; deleting the Backfill stops it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from kairflow.api import DAG, Backfill
@@ -17,6 +17,7 @@ from kairflow.controller.runtime import Runtime
 from kairflow.core.backfill import BackfillAction, BackfillError, plan_backfill
 from kairflow.core.naming import dagrun_name, label_value
 from kairflow.core.schedule_validation import ScheduleError
+from kairflow.k8s.observe import parse_time
 from kairflow.k8s.writes import Conflict
 
 LABEL = "kairflow.io/backfill"
@@ -26,11 +27,7 @@ def _logical(run: Body) -> datetime | None:
     text = (run.get("status") or {}).get("logicalDate") or (run.get("spec") or {}).get(
         "logicalDate"
     )
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    # A hand-written naive date is read as UTC (the core wants aware ones).
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return parse_time(text)  # aware: the core wants aware dates
 
 
 def _clear_pending(run: Body) -> bool:

@@ -9,7 +9,7 @@ run_after: no polling.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,6 +31,7 @@ from kairflow.core.timetable import (
     timetable_for,
 )
 from kairflow.core.validation import validate_dag
+from kairflow.k8s.observe import parse_time
 from kairflow.k8s.writes import Conflict
 
 log = logging.getLogger(__name__)
@@ -105,9 +106,9 @@ async def sync_dag(rt: Runtime, key: Key) -> None:
 
 
 def _aware(text: str) -> datetime:
-    """Dates the operator writes are aware; a hand-written naive one is read as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = parse_time(text)
+    assert moment is not None
+    return moment
 
 
 def _validate(body: Body) -> tuple[DAGSpec | None, list[str]]:

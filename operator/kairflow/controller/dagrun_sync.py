@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from kubernetes_asyncio.client import ApiException
@@ -232,8 +232,9 @@ def _logical(body: Body) -> str:
 
 
 def _when(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = parse_time(text)
+    assert moment is not None
+    return moment
 
 
 def _sibling_runs(rt: Runtime, body: Body, dag: str) -> list[Body]:

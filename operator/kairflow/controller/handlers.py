@@ -36,13 +36,26 @@ log = logging.getLogger(__name__)
 IGNORE_LABEL = "kairflow.io/ignore"
 
 
+REQUEST_TIMEOUT = 30.0
+
+
 async def _api_client() -> ApiClient:
     try:
         kube_config.load_incluster_config()  # type: ignore[no-untyped-call]
     except ConfigException:
         # Read KUBECONFIG now: the library only looks at it when first imported.
         await kube_config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
-    return ApiClient()
+    api = ApiClient()
+    # aiohttp's default is 5 minutes: a request hanging on an apiserver that is coming
+    # back would hold its sync (and every event for that object) that long.
+    request = api.rest_client.request
+
+    async def request_with_timeout(*args: Any, **kwargs: Any) -> Any:
+        kwargs["_request_timeout"] = kwargs.get("_request_timeout") or REQUEST_TIMEOUT
+        return await request(*args, **kwargs)
+
+    api.rest_client.request = request_with_timeout  # type: ignore[method-assign]
+    return api
 
 
 def login(**kwargs: Any) -> kopf.ConnectionInfo | None:

@@ -25,7 +25,9 @@ class WorkQueue:
         workers: int = 4,
         name: str = "queue",
         error_backoff: tuple[float, ...] = (0.2, 0.5, 1, 2, 5, 10, 30),
+        sync_timeout: float = 120.0,
     ) -> None:
+        self._sync_timeout = sync_timeout
         self._sync = sync
         self._workers = workers
         self.name = name
@@ -99,7 +101,8 @@ class WorkQueue:
             self._queued.discard(key)
             self._running.add(key)
             try:
-                await self._sync(key)
+                # A sync that hangs would hold its key: bound it, then retry with backoff.
+                await asyncio.wait_for(self._sync(key), self._sync_timeout)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kairflow.core.pod_builder import BASE_CONTAINER
@@ -11,9 +11,11 @@ from kairflow.core.run_model import ObservedPod, PodPhase
 
 
 def parse_time(text: str | None) -> datetime | None:
+    """An API timestamp; a hand-written naive one is read as UTC."""
     if not text:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _main_container(status: Mapping[str, Any]) -> Mapping[str, Any]:
