@@ -76,7 +76,7 @@ class OperatorProcess:
         env = {
             **os.environ,
             "KUBECONFIG": str(self.kubeconfig),
-            "KAIRFLOW_PEERING": self.peering,
+            **({"KAIRFLOW_PEERING": self.peering} if self.peering else {}),
             **self.env,
         }
         # Own process group, SIGKILLed if pytest dies: no operator outlives the test run.
@@ -163,9 +163,13 @@ class OperatorFactory:
 
 
 @contextmanager
-def operators(kubeconfig: Path, namespace: str, log_dir: Path) -> Iterator[OperatorFactory]:
-    """Start operator processes for `namespace`; every one is SIGKILLed on exit."""
-    factory = OperatorFactory(kubeconfig, namespace, f"kf-{uuid.uuid4().hex[:8]}", log_dir)
+def operators(
+    kubeconfig: Path, namespace: str, log_dir: Path, peered: bool = False
+) -> Iterator[OperatorFactory]:
+    """Start operator processes for `namespace`; every one is SIGKILLed on exit.
+    `peered`: the processes share a peering name of their own (active/standby)."""
+    peering = f"kf-{uuid.uuid4().hex[:8]}" if peered else ""
+    factory = OperatorFactory(kubeconfig, namespace, peering, log_dir)
     try:
         yield factory
     finally:

@@ -106,7 +106,10 @@ def test_the_operator_serves_liveness_and_metrics(kube: Kube, tmp_path: Path) ->
 
 
 def test_a_standby_takes_over_when_the_active_operator_dies(kube: Kube, tmp_path: Path) -> None:
-    with own_namespace(kube, "standby") as ns, operators(kube.kubeconfig, ns, tmp_path) as ops:
+    with (
+        own_namespace(kube, "standby") as ns,
+        operators(kube.kubeconfig, ns, tmp_path, peered=True) as ops,
+    ):
         kube.custom.create_namespaced_custom_object(
             PEERING_GROUP, PEERING_VERSION, ns, "kopfpeerings", peering_object(ops.peering, ns)
         )

@@ -66,7 +66,10 @@ def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
 async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     ours: OperatorSettings = memo.settings
     settings.posting.enabled = False  # our own Events say what happened
-    settings.peering.name = ours.peering
+    # Peering only where replicas share the work: a lone operator needs no keep-alives
+    # (and kopf's keep-alive task can hang its shutdown when the apiserver goes away).
+    settings.peering.standalone = not (ours.peering or ours.standby)
+    settings.peering.name = ours.peering_name
     settings.peering.priority = 0 if ours.standby else 100
     settings.peering.lifetime = 15
     settings.peering.mandatory = ours.standby  # a standby without peering is pointless

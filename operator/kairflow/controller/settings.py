@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any
 
+from kairflow.api.peering import DEFAULT_PEERING
 from kairflow.api.types import parse_duration
 
 DEFAULT_POOL_SLOTS = 128  # Airflow's default_pool
@@ -46,14 +47,20 @@ class OperatorSettings:
     """kopf liveness probe on http://0.0.0.0:PORT/healthz (0 disables)."""
     workers: int = field(default=8, metadata=_env("KAIRFLOW_WORKERS"))
     """Concurrent syncs per resource kind."""
-    peering: str = field(default="kairflow", metadata=_env("KAIRFLOW_PEERING"))
-    """kopf peering name: replicas with the same name elect one active operator."""
+    peering: str = field(default="", metadata=_env("KAIRFLOW_PEERING"))
+    """kopf peering name: replicas with the same name elect one active operator. Empty
+    (the default): no peering, for a single replica; `--standby` implies "kairflow"."""
     standby: bool = field(default=False, metadata=_env("KAIRFLOW_STANDBY"))
     """Start with a low priority: wait while another replica is active."""
 
     def __post_init__(self) -> None:
         if self.pod_cleanup not in ("never", "succeeded", "always"):
             raise ValueError(f"pod cleanup {self.pod_cleanup!r}: use never, succeeded or always")
+
+    @property
+    def peering_name(self) -> str:
+        """The peering name used when peering is on (`--standby` or KAIRFLOW_PEERING)."""
+        return self.peering or DEFAULT_PEERING
 
     def pool_slots(self) -> dict[str, int]:
         return {"default_pool": DEFAULT_POOL_SLOTS, **self.pools}

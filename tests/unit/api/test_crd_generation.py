@@ -88,7 +88,7 @@ def test_crds_dir_also_has_kopfs_peering_crds() -> None:
 
 def test_peering_object_is_cluster_wide_unless_a_namespace_is_given() -> None:
     cluster = peering_object()
-    assert OperatorSettings().peering == DEFAULT_PEERING  # the operator's default name
+    assert OperatorSettings().peering_name == DEFAULT_PEERING  # the operator's default name
     assert (cluster["apiVersion"], cluster["kind"]) == ("kopf.dev/v1", "ClusterKopfPeering")
     assert cluster["metadata"]["name"] == "kairflow"
     assert "namespace" not in cluster["metadata"]
