@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from kairflow.api import DAG, Backfill
-from kairflow.api.backfill import BackfillEntry, BackfillStatus
+from kairflow.api.backfill import BackfillEntry
 from kairflow.api.common import API_VERSION, DagRunState
 from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Body, Key
@@ -17,8 +17,7 @@ from kairflow.controller.runtime import Runtime
 from kairflow.core.backfill import BackfillAction, BackfillError, plan_backfill
 from kairflow.core.naming import dagrun_name, label_value
 from kairflow.core.schedule_validation import ScheduleError
-from kairflow.k8s.observe import parse_time
-from kairflow.k8s.writes import Conflict
+from kairflow.k8s.observe import owner_reference, parse_time
 
 LABEL = "kairflow.io/backfill"
 
@@ -33,6 +32,9 @@ def _logical(run: Body) -> datetime | None:
 def _clear_pending(run: Body) -> bool:
     request = (run.get("spec") or {}).get("clear") or {}
     return bool(request) and request.get("id") != (run.get("status") or {}).get("handledClear")
+
+
+PLURAL = "backfills"
 
 
 async def sync_backfill(rt: Runtime, key: Key) -> None:
@@ -50,7 +52,7 @@ async def sync_backfill(rt: Runtime, key: Key) -> None:
         set_condition(
             status.conditions, "Ready", False, "DagNotFound", status.message, generation, now
         )
-        await _write(rt, body, status)
+        await rt.write_status(PLURAL, body, status.to_wire())
         return
     spec = DAG.model_validate(dag_body).spec
     runs = list(rt.cache.runs_of((namespace, backfill.spec.dag_name)))
@@ -75,7 +77,7 @@ async def sync_backfill(rt: Runtime, key: Key) -> None:
                 status.conditions, "Ready", False, "InvalidBackfill", str(exc), generation, now
             )
             rt.event(body, "Warning", "InvalidBackfill", str(exc))
-            await _write(rt, body, status)
+            await rt.write_status(PLURAL, body, status.to_wire())
             return
         status.total, status.created, status.state = len(plan), 0, "running"
         status.pending = [
@@ -123,7 +125,7 @@ async def sync_backfill(rt: Runtime, key: Key) -> None:
             "BackfillCompleted",
             f"{status.succeeded} runs succeeded, {status.failed} failed",
         )
-    await _write(rt, body, status)
+    await rt.write_status(PLURAL, body, status.to_wire())
 
 
 async def _start(
@@ -155,16 +157,7 @@ async def _start(
         "metadata": {
             "name": dagrun_name(dag, RunType.BACKFILL.value, logical),
             "labels": labels,
-            "ownerReferences": [
-                {
-                    "apiVersion": API_VERSION,
-                    "kind": "DAG",
-                    "name": dag,
-                    "uid": dag_body["metadata"]["uid"],
-                    "controller": True,
-                    "blockOwnerDeletion": True,
-                }
-            ],
+            "ownerReferences": [owner_reference(dag_body)],
         },
         "spec": {
             "dagName": dag,
@@ -180,21 +173,3 @@ async def _start(
     rt.cache.put_run(
         {**run, "metadata": {**run["metadata"], "namespace": namespace, "resourceVersion": "0"}}
     )
-
-
-async def _write(rt: Runtime, body: Body, status: BackfillStatus) -> None:
-    wire = status.to_wire()
-    if wire == (body.get("status") or {}):
-        return
-    try:
-        written = await rt.writer.replace_status(
-            body["metadata"]["namespace"], "backfills", {**body, "status": wire}
-        )
-    except Conflict:
-        namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
-        fresh = await rt.writer.get(namespace, "backfills", name)
-        if fresh is not None:
-            rt.cache.put_backfill(fresh)
-            rt.enqueue_backfill((namespace, name))
-        return
-    rt.cache.put_backfill(written)

@@ -31,13 +31,14 @@ from kairflow.core.timetable import (
     timetable_for,
 )
 from kairflow.core.validation import validate_dag
-from kairflow.k8s.observe import parse_time
-from kairflow.k8s.writes import Conflict
+from kairflow.k8s.observe import instant, owner_reference
 
 log = logging.getLogger(__name__)
 FINISHED = ("success", "failed")
 # Runs whose interval the scheduler's bookmark follows (Airflow counts backfills too).
 AUTOMATED = (RunType.SCHEDULED.value, RunType.BACKFILL.value)
+
+PLURAL = "dags"
 
 
 async def sync_dag(rt: Runtime, key: Key) -> None:
@@ -55,7 +56,7 @@ async def sync_dag(rt: Runtime, key: Key) -> None:
             rt.event(body, "Warning", "InvalidDag", message)
         status.next_run = None
         status.observed_generation = generation
-        await _write(rt, body, status)
+        await rt.write_status(PLURAL, body, status.to_wire())
         return
     timetable = timetable_for(spec)
     restriction = restriction_for(spec)
@@ -77,7 +78,7 @@ async def sync_dag(rt: Runtime, key: Key) -> None:
         budget = spec.max_active_runs - active
         due = due_runs(timetable, restriction, last=last, now=now, limit=max(0, budget))
         taken = {
-            _aware(r["spec"]["logicalDate"])
+            instant(r["spec"]["logicalDate"])
             for r in runs
             if (r.get("spec") or {}).get("logicalDate")
         }
@@ -99,16 +100,10 @@ async def sync_dag(rt: Runtime, key: Key) -> None:
     status.active_runs = active
     status.last_run = _last_run(runs)
     status.observed_generation = generation
-    await _write(rt, body, status)
+    await rt.write_status(PLURAL, body, status.to_wire())
     await _cleanup_history(rt, key, runs, now)
     if upcoming is not None and not spec.paused:
         rt.wake_at(rt.dag_queue, key, upcoming.run_after)
-
-
-def _aware(text: str) -> datetime:
-    moment = parse_time(text)
-    assert moment is not None
-    return moment
 
 
 def _validate(body: Body) -> tuple[DAGSpec | None, list[str]]:
@@ -131,7 +126,9 @@ def _last_automated(runs: list[Body], status: DAGStatus) -> DataInterval | None:
         spec = run.get("spec") or {}
         if spec.get("runType") not in AUTOMATED or not spec.get("dataIntervalEnd"):
             continue
-        interval = DataInterval(_aware(spec["dataIntervalStart"]), _aware(spec["dataIntervalEnd"]))
+        interval = DataInterval(
+            instant(spec["dataIntervalStart"]), instant(spec["dataIntervalEnd"])
+        )
         if best is None or interval.end > best.end:
             best = interval
     mark = status.last_automated_run
@@ -157,16 +154,7 @@ async def _create_run(rt: Runtime, dag: Body, spec: DAGSpec, info: DagRunInfo) -
                 "kairflow.io/dag": label_value(dag_name),
                 "kairflow.io/run-type": RunType.SCHEDULED.value,
             },
-            "ownerReferences": [
-                {
-                    "apiVersion": API_VERSION,
-                    "kind": "DAG",
-                    "name": dag_name,
-                    "uid": dag["metadata"]["uid"],
-                    "controller": True,
-                    "blockOwnerDeletion": True,
-                }
-            ],
+            "ownerReferences": [owner_reference(dag)],
         },
         "spec": {
             "dagName": dag_name,
@@ -206,25 +194,6 @@ def _last_run(runs: list[Body]) -> RunSummary | None:
         logical_date=newest["status"]["logicalDate"],
         state=_state(newest),
     )
-
-
-async def _write(rt: Runtime, body: Body, status: DAGStatus) -> None:
-    wire = status.to_wire()
-    if wire == (body.get("status") or {}):
-        return
-    try:
-        written = await rt.writer.replace_status(
-            body["metadata"]["namespace"], "dags", {**body, "status": wire}
-        )
-    except Conflict:
-        # Our copy is stale: read the current one, so the retry does not conflict again.
-        namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
-        fresh = await rt.writer.get(namespace, "dags", name)
-        if fresh is not None:
-            rt.cache.put_dag(fresh)
-            rt.enqueue_dag((namespace, name))
-        return
-    rt.cache.put_dag(written)
 
 
 async def _cleanup_history(rt: Runtime, key: Key, runs: list[Body], now: datetime) -> None:

@@ -13,7 +13,7 @@ from kubernetes_asyncio.client import ApiException
 from pydantic import ValidationError
 
 from kairflow.api import DAG, DagRun, DAGSpec
-from kairflow.api.common import API_VERSION, DagRunState, TaskInstanceState
+from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, RunType
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
@@ -37,7 +37,7 @@ from kairflow.core.schedule_validation import load_timezone
 from kairflow.core.task_settings import DEFAULT_POOL, TaskPolicy, effective_task
 from kairflow.core.timetable import timetable_for
 from kairflow.core.validation import validate_dag
-from kairflow.k8s.observe import observe_pod, parse_time
+from kairflow.k8s.observe import instant, observe_pod, owner_reference, parse_time
 from kairflow.k8s.writes import Conflict
 
 log = logging.getLogger(__name__)
@@ -106,14 +106,7 @@ async def _own_by_dag(rt: Runtime, body: Body, dag_name: str) -> None:
     dag = rt.cache.dags.get((namespace, dag_name))
     if dag is None:
         return
-    owner = {
-        "apiVersion": API_VERSION,
-        "kind": "DAG",
-        "name": dag_name,
-        "uid": dag["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
+    owner = owner_reference(dag)
     labels = {"kairflow.io/dag": label_value(dag_name)}
     await rt.writer.patch_spec(
         namespace,
@@ -231,12 +224,6 @@ def _logical(body: Body) -> str:
     )
 
 
-def _when(text: str) -> datetime:
-    moment = parse_time(text)
-    assert moment is not None
-    return moment
-
-
 def _sibling_runs(rt: Runtime, body: Body, dag: str) -> list[Body]:
     namespace = body["metadata"]["namespace"]
     return [
@@ -262,13 +249,13 @@ def _may_start(rt: Runtime, body: Body, run: DagRun, mine_logical: str | None) -
     limit = int(dag["spec"].get("maxActiveRuns") or 16)
     others = _sibling_runs(rt, body, run.spec.dag_name)
     running = sum(1 for b in others if (b.get("status") or {}).get("state") == "running")
-    mine = (_when(mine_logical or _logical(body)), body["metadata"]["name"])
+    mine = (instant(mine_logical or _logical(body)), body["metadata"]["name"])
     # Runs not synced yet (no state) wait in the same queue as queued ones.
     older_queued = sum(
         1
         for b in others
         if (b.get("status") or {}).get("state") in (None, "queued")
-        and (_when(_logical(b)), b["metadata"]["name"]) < mine
+        and (instant(_logical(b)), b["metadata"]["name"]) < mine
     )
     return running + older_queued < limit
 
@@ -277,11 +264,11 @@ def _previous(rt: Runtime, body: Body, context: RunContext) -> PreviousRun | Non
     before = [
         b
         for b in _sibling_runs(rt, body, context.dag_name)
-        if _logical(b) and _when(_logical(b)) < context.logical_date
+        if _logical(b) and instant(_logical(b)) < context.logical_date
     ]
     if not before:
         return None
-    prev = max(before, key=lambda b: _when(_logical(b)))
+    prev = max(before, key=lambda b: instant(_logical(b)))
     status = prev.get("status") or {}
     tis = status.get("taskInstances") or {}
     finished = status.get("state") in ("success", "failed")
@@ -427,10 +414,10 @@ def _after_write(
         for k, ti in after.task_instances.items()
     )
     if changed:
-        mine = _when(after.logical_date) if after.logical_date else None
+        mine = instant(after.logical_date) if after.logical_date else None
         for sibling in rt.cache.runs_by_dag.get(dag_key, set()) - {key[1]}:
             other = rt.cache.runs.get((namespace, sibling))
-            if other is not None and mine is not None and _when(_logical(other)) > mine:
+            if other is not None and mine is not None and instant(_logical(other)) > mine:
                 rt.enqueue_run((namespace, sibling))
     if before.state != after.state:
         # Our own write's watch event is deduplicated: tell the owners here.

@@ -15,7 +15,7 @@ from kairflow.controller.metrics import Metrics
 from kairflow.controller.settings import OperatorSettings
 from kairflow.controller.workqueue import WorkQueue
 from kairflow.k8s.events import EventPoster
-from kairflow.k8s.writes import Writer
+from kairflow.k8s.writes import Conflict, Writer
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,26 @@ class Runtime:
     waiting_for_slots: set[Key] = field(default_factory=set)
     events: EventPoster | None = None
     _background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def write_status(self, plural: str, body: dict[str, Any], wire: dict[str, Any]) -> None:
+        """PUT a DAG's or Backfill's status (unless unchanged) and keep the cache current.
+        On a conflict our copy is stale: re-read it so the retry does not conflict again."""
+        if wire == (body.get("status") or {}):
+            return
+        put, enqueue = {
+            "dags": (self.cache.put_dag, self.enqueue_dag),
+            "backfills": (self.cache.put_backfill, self.enqueue_backfill),
+        }[plural]
+        namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+        try:
+            written = await self.writer.replace_status(namespace, plural, {**body, "status": wire})
+        except Conflict:
+            fresh = await self.writer.get(namespace, plural, name)
+            if fresh is not None:
+                put(fresh)
+                enqueue((namespace, name))
+            return
+        put(written)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Background API work that must not delay a sync (kept referenced until done)."""

@@ -18,6 +18,26 @@ def parse_time(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def instant(text: str) -> datetime:
+    """`parse_time` for a timestamp that must be there."""
+    moment = parse_time(text)
+    if moment is None:
+        raise ValueError("empty timestamp")
+    return moment
+
+
+def owner_reference(owner: Mapping[str, Any]) -> dict[str, Any]:
+    """The controller owner reference to `owner` (its garbage collection takes ours)."""
+    return {
+        "apiVersion": owner.get("apiVersion"),
+        "kind": owner.get("kind"),
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
 def _main_container(status: Mapping[str, Any]) -> Mapping[str, Any]:
     statuses = status.get("containerStatuses") or []
     for item in statuses:
