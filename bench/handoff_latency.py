@@ -10,7 +10,6 @@ the downstream pod existing. Argo Workflows' default requeue between steps is 10
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import threading
@@ -26,8 +25,8 @@ from tests.integration.kube import Kube, apply_crds
 from tests.integration.kubelet import FakeKubelet
 
 from bench.common import report, summarize
-from kairflow.controller.main import operate
 from kairflow.controller.settings import OperatorSettings
+from kairflow.controller.supervisor import OperatorThread
 from kairflow.localcluster import LocalCluster
 from kairflow.localnode.settings import NodeSettings
 from kairflow.localnode.threaded import start_in_thread
@@ -100,17 +99,12 @@ def main() -> None:
     cluster = LocalCluster()
     info = cluster.start()
     os.environ["KUBECONFIG"] = info.kubeconfig
-    stop, ready = threading.Event(), threading.Event()
-    settings = OperatorSettings(metrics_port=0, liveness_port=0)
-    operator = threading.Thread(
-        target=lambda: asyncio.run(operate(settings, stop, ready)), daemon=True
-    )
+    operator = OperatorThread(OperatorSettings(metrics_port=0, liveness_port=0))
     try:
         api = config.new_client_from_config(config_file=info.kubeconfig)
         kube = Kube(api=api, kubeconfig=Path(info.kubeconfig))
         apply_crds(kube, Path(__file__).resolve().parents[1] / "crds")
-        operator.start()
-        ready.wait(60)
+        operator.start().ready.wait(60)
         kube.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=NS)))
         while not kube.core.list_namespaced_service_account(NS).items:
             time.sleep(0.1)
@@ -170,7 +164,7 @@ def main() -> None:
                 unit="seconds, pod Succeeded written -> downstream pod seen",
             )
     finally:
-        stop.set()
+        operator.stop()
         operator.join(20)
         cluster.stop()
 

@@ -88,23 +88,15 @@ def operator_settings() -> Any:
 @pytest.fixture(scope="session")
 def operator(kube: Kube, kubeconfig: Path, operator_settings: Any) -> Iterator[None]:
     """The operator, in-process on a thread of its own, for the whole session."""
-    import asyncio
-    import threading
-
-    from kairflow.controller.main import operate
+    from kairflow.controller.supervisor import OperatorThread
 
     os.environ["KUBECONFIG"] = str(kubeconfig)
-    stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(
-        target=lambda: asyncio.run(operate(operator_settings, stop, ready)),
-        name="kairflow-operator",
-        daemon=True,
-    )
-    thread.start()
-    assert ready.wait(60), "operator did not become ready"
+    operator = OperatorThread(operator_settings).start()
+    assert operator.ready.wait(60), "operator did not become ready"
     yield
-    stop.set()
-    thread.join(30)
+    operator.stop()
+    assert operator.join(30), "the operator did not stop"
+    assert operator.error is None, operator.error
 
 
 @pytest.fixture

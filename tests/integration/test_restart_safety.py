@@ -185,13 +185,6 @@ def restart_apiserver(cluster: LocalCluster, kube: Kube) -> float:
     return time.monotonic() - began
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="KNOWN INTERMITTENT (issue 5 left open): after a kube-apiserver restart the run "
-    "sometimes does not continue within 60 s (1 of 8 looped runs after the fixes in "
-    "09aca48 and this commit; 2 of 6 before). Loop it to reproduce: "
-    "pytest tests/integration/test_restart_safety.py -k apiserver",
-)
 def test_survives_a_kube_apiserver_restart(tmp_path: Path) -> None:
     # A control plane of its own: restarting the session's would disturb other tests.
     cluster = LocalCluster()

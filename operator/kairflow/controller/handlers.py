@@ -75,8 +75,13 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     settings.peering.mandatory = ours.standby  # a standby without peering is pointless
     settings.watching.server_timeout = 300
     settings.networking.request_timeout = 30
+    # kopf would SIGKILL the process 10 min after any stop it was not asked for, even
+    # once the supervisor has started a new run.
+    settings.process.ultimate_exiting_timeout = None
     api = await _api_client()
-    runtime = Runtime(settings=ours, writer=Writer(api), events=EventPoster(api))
+    runtime = Runtime(
+        settings=ours, writer=Writer(api), events=EventPoster(api), metrics=memo.metrics
+    )
 
     def counted(
         kind: str, sync: Callable[[Runtime, Any], Awaitable[None]]
@@ -106,7 +111,6 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         queue.start()
         runtime.metrics.watch_queue(queue.name, queue.depth)
     runtime.metrics.watch_runs(runtime.run_states)
-    runtime.metrics.serve(ours.metrics_port)
 
 
 def _labelled_ignore(labels: Mapping[str, str] | None) -> bool:
@@ -171,6 +175,9 @@ async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...
 
 
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    on_ending: Callable[[], None] | None = getattr(memo, "on_ending", None)
+    if on_ending is not None:
+        on_ending()  # tell the supervisor this kopf run is going away
     runtime: Runtime | None = getattr(memo, "runtime", None)
     if runtime is None:
         return
