@@ -92,6 +92,7 @@ async def sync_dagrun(rt: Runtime, key: Key) -> None:
         if isinstance(action, RecordEvent):
             rt.event(body, action.type, action.reason, action.message)
     _after_write(rt, key, run, run.status, result.status)
+    await _cleanup_pods(rt, key, result.status)
     if result.wake_at is not None:
         rt.wake_at(rt.run_queue, key, result.wake_at)
     if rejected:
@@ -430,7 +431,6 @@ def _after_write(
         if after.state is not None and after.state.finished:
             rt.metrics.runs_finished.labels(run.spec.dag_name, after.state.value).inc()
             _observe_durations(rt, run.spec.dag_name, after)
-            _cleanup_pods(rt, key, after)
             for sibling in rt.cache.runs_by_dag.get(dag_key, set()):
                 rt.enqueue_run((namespace, sibling))
 
@@ -444,19 +444,20 @@ def _observe_durations(rt: Runtime, dag: str, status: DagRunStatus) -> None:
             )
 
 
-def _cleanup_pods(rt: Runtime, key: Key, status: DagRunStatus) -> None:
-    """The pod cleanup policy, applied when a run finishes: `never` keeps pods until
-    the run itself is deleted (so `kubectl logs` keeps working), `succeeded` deletes
-    the pods of successful task instances, `always` every pod of the run."""
+async def _cleanup_pods(rt: Runtime, key: Key, status: DagRunStatus) -> None:
+    """The pod cleanup policy of a finished run: `never` keeps pods until the run
+    itself is deleted (so `kubectl logs` keeps working), `succeeded` deletes the pods
+    of successful task instances, `always` every pod of the run. Applied on every
+    sync of a finished run, so a cleanup cut short (operator killed, API error) is
+    completed by the next sync."""
     policy = rt.settings.pod_cleanup
-    if policy == "never":
+    if policy == "never" or status.state is None or not status.state.finished:
         return
-    doomed = {
-        ti.pod
-        for ti in status.task_instances.values()
-        if ti.pod and (policy == "always" or ti.state == TI.SUCCESS)
-    }
-    if policy == "always":
-        doomed |= {p["metadata"]["name"] for p in rt.cache.pods_of(key)}
-    for name in doomed:
-        rt.spawn(rt.writer.delete_pod(key[0], name))
+    succeeded = {ti.pod for ti in status.task_instances.values() if ti.state == TI.SUCCESS}
+    doomed = [
+        pod["metadata"]["name"]
+        for pod in rt.cache.pods_of(key)
+        if not pod["metadata"].get("deletionTimestamp")
+        and (policy == "always" or pod["metadata"]["name"] in succeeded)
+    ]
+    await asyncio.gather(*(rt.writer.delete_pod(key[0], name) for name in doomed))
