@@ -16,6 +16,7 @@ from kairflow.api import DAG, DagRun, DAGSpec
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, RunType
 from kairflow.controller.cache import Body, Key
+from kairflow.controller.conditions import set_run_condition
 from kairflow.controller.runtime import Runtime
 from kairflow.core.cron import to_utc
 from kairflow.core.graph import build_graph
@@ -379,6 +380,7 @@ def _api_message(exc: BaseException) -> str:
 
 
 async def _write_status(rt: Runtime, body: Body, status: DagRunStatus) -> Body | None:
+    set_run_condition(status, rt.clock())
     wire = status.to_wire()
     if wire == (body.get("status") or {}):
         return body

@@ -70,9 +70,13 @@ class OperatorSettings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for item in fields(cls):
-            raw = env.get(item.metadata["env"])
+            name = item.metadata["env"]
+            raw = env.get(name)
             if raw is not None and raw != "":
-                values[item.name] = _parse(item.name, raw)
+                try:
+                    values[item.name] = _parse(item.name, raw)
+                except ValueError as exc:
+                    raise ValueError(f"{name}={raw!r}: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -98,4 +102,6 @@ def _parse(name: str, raw: str) -> Any:
         return raw.lower() in ("1", "true", "yes")
     if name in ("default_image", "pod_cleanup", "peering"):
         return raw
+    if not raw.strip().isdigit():
+        raise ValueError("use a whole number")
     return int(raw)
