@@ -67,11 +67,21 @@ def test_hand_off_to_the_downstream_pod_is_fast(kube: Kube, kubelet: FakeKubelet
 def test_a_failed_try_is_retried_with_its_delay(kube: Kube, kubelet: FakeKubelet) -> None:
     ns = kubelet.namespace
     kube.create(
-        ns, "dags", dag("retry", [{"name": "flaky", "bash": "x", "retries": 1, "retryDelay": "1s"}])
+        ns, "dags", dag("retry", [{"name": "flaky", "bash": "x", "retries": 1, "retryDelay": "3s"}])
     )
     kube.create(ns, "dagruns", manual_run("retry-1", "retry"))
     kubelet.run("flaky", exit_code=2)
-    kubelet.run("flaky", try_number=2)
+    failed = time.monotonic()
+    waiting = wait_for(
+        lambda: run_status(kube, ns, "retry-1")["taskInstances"]["flaky"].get("nextTryAt"),
+        what="the retry's due time in the status",
+    )
+    assert run_status(kube, ns, "retry-1")["taskInstances"]["flaky"]["state"] == "up_for_retry"
+    second = kubelet.wait_pod("flaky", try_number=2)
+    # Not before its delay (the operator saw the failure after we wrote it).
+    assert time.monotonic() - failed >= 3.0, f"try 2 came early (due {waiting})"
+    kubelet.start(second.metadata.name)
+    kubelet.finish(second.metadata.name)
     status = wait_run_state(kube, ns, "retry-1", "success")
     assert status["taskInstances"]["flaky"]["tryNumber"] == 2
     events = kube.core.list_namespaced_event(ns, field_selector="involvedObject.name=retry-1")

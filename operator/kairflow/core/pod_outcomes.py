@@ -117,15 +117,28 @@ def _pending(state: RunPass, key: str, pod: ObservedPod) -> None:
         state.wake(deadline)
 
 
+def ended_at(pod: ObservedPod, now: datetime) -> datetime:
+    """When the container ended. Kubernetes keeps whole seconds (finishedAt), so the
+    true end lies in [finishedAt, finishedAt + 1 s), and it is no later than the first
+    sight of it (`now`): the earlier upper bound is never before the true end, so a
+    retry never comes before its delay, and is at most 1 s late."""
+    finished = pod.finished_at
+    if finished is None:
+        return now
+    if finished.microsecond:
+        return finished
+    return max(finished, min(now, finished + timedelta(seconds=1)))
+
+
 def _succeeded(state: RunPass, key: str, pod: ObservedPod) -> None:
     ti = state.status.task_instances[key]
     ti.exit_code = 0
     ti.start_date = ti.start_date or iso(pod.started_at or state.now)
-    ti.end_date = iso(pod.finished_at or state.now)
+    ti.end_date = iso(ended_at(pod, state.now))
     try:
         ti.xcom = parse_xcom(pod.termination_message)
     except XComError as exc:
-        fail_try(state, key, 0, str(exc), pod.finished_at)
+        fail_try(state, key, 0, str(exc), ended_at(pod, state.now))
         return
     state.set_state(key, TI.SUCCESS)
 
@@ -145,7 +158,7 @@ def _failed(state: RunPass, key: str, pod: ObservedPod) -> None:
             message += f" ({pod.reason})"
     else:
         message = f"{pod.reason or 'pod failed'}: {pod.message or 'no details'}"
-    fail_try(state, key, pod.exit_code, message, pod.finished_at)
+    fail_try(state, key, pod.exit_code, message, ended_at(pod, state.now))
 
 
 def _not_yet(state: RunPass, key: str, pod: ObservedPod) -> None:
