@@ -12,6 +12,7 @@ import os
 import signal
 import time
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,15 @@ from kubernetes import config
 
 from kairflow.localcluster import LocalCluster
 from kairflow.localcluster.processes import spawn
-from tests.integration.helpers import dag, manual_run, run_status, wait_run_state
+from tests.integration.helpers import (
+    dag,
+    manual_run,
+    run_status,
+    runs,
+    wait_run_state,
+)
 from tests.integration.kube import Kube, apply_crds, wait_for
-from tests.integration.kubelet import FakeKubelet
+from tests.integration.kubelet import AutoKubelet, FakeKubelet
 from tests.integration.operator_process import operators, own_namespace
 
 pytestmark = pytest.mark.integration
@@ -162,6 +169,43 @@ def test_a_restart_whose_pod_list_comes_late_keeps_a_running_task(
         kubelet.run("c")
         status = wait_run_state(kube, ns, "chain-1", "success")
         assert_finished_once(kube, ns, status)
+
+
+def test_killed_while_catching_up_creates_each_run_once(kube: Kube, tmp_path: Path) -> None:
+    days = 12
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start -= timedelta(days=days)
+    with (
+        own_namespace(kube, "restart-catchup") as ns,
+        operators(kube.kubeconfig, ns, tmp_path) as ops,
+        AutoKubelet(FakeKubelet(kube, ns)),
+    ):
+        first = ops.start().wait_ready()
+        daily = dag(
+            "daily",
+            [{"name": "t", "bash": "true"}],
+            schedule="@daily",
+            catchup=True,
+            startDate=start.isoformat(),
+            maxActiveRuns=3,
+        )
+        kube.create(ns, "dags", daily)
+        wait_for(lambda: runs(kube, ns, "daily"), what="catch-up under way")
+        first.kill()
+        made = len(runs(kube, ns, "daily"))
+        print(f"{made} of {days} runs made before the kill")
+
+        ops.start().wait_ready()
+        expected = [(start + timedelta(days=d)).isoformat() for d in range(days)]
+
+        def all_succeeded() -> bool:
+            found = runs(kube, ns, "daily")
+            states = {(r.get("status") or {}).get("state") for r in found}
+            return len(found) >= days and states == {"success"}
+
+        wait_for(all_succeeded, timeout=90, what="every missed interval run")
+        dates = sorted(r["spec"]["logicalDate"] for r in runs(kube, ns, "daily"))
+        assert dates == expected, f"{made} runs before the kill"
 
 
 def restart_apiserver(cluster: LocalCluster, kube: Kube) -> float:
