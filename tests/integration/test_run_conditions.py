@@ -3,6 +3,8 @@ run, then True or False."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.integration.helpers import dag, manual_run, run_status
@@ -56,3 +58,23 @@ def test_kubectl_waits_for_a_run_to_succeed_or_fail(kube: Kube, kubelet: FakeKub
     assert "condition met" in failed.stdout
     assert succeeded(kube, ns, "waitable-2")["reason"] == "Failed"
     assert "only" in succeeded(kube, ns, "waitable-2")["message"]
+
+    # `kubectl get dagruns` shows every column filled in.
+    table = kube.kubectl("get", "dagrun", "waitable-1", "-n", ns).stdout.splitlines()
+    header = [h.strip() for h in table[0].split("  ") if h.strip()]
+    assert header == [
+        "NAME",
+        "DAG",
+        "STATE",
+        "PROGRESS",
+        "LOGICAL DATE",
+        "START",
+        "DURATION",
+        "AGE",
+    ]
+    status = run_status(kube, ns, "waitable-1")
+    row = table[1].split()
+    assert row[:4] == ["waitable-1", "waitable", "success", "1/1"]
+    assert (row[4], row[6]) == (status["logicalDate"], status["duration"])
+    assert re.fullmatch(r"\d+[smhd]\S*", row[5]), row  # start: how long ago (a date column)
+    assert len(row) == 8, row  # and the age
