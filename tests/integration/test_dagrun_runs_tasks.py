@@ -84,9 +84,13 @@ def test_a_failed_try_is_retried_with_its_delay(kube: Kube, kubelet: FakeKubelet
     kubelet.finish(second.metadata.name)
     status = wait_run_state(kube, ns, "retry-1", "success")
     assert status["taskInstances"]["flaky"]["tryNumber"] == 2
-    events = kube.core.list_namespaced_event(ns, field_selector="involvedObject.name=retry-1")
-    reasons = {e.reason for e in events.items}
-    assert {"RunStarted", "TaskRetrying", "RunSucceeded"} <= reasons
+
+    def reasons() -> set[str]:
+        events = kube.core.list_namespaced_event(ns, field_selector="involvedObject.name=retry-1")
+        return {e.reason for e in events.items}
+
+    # Events are posted after the status write, so wait for the last one.
+    wait_for(lambda: {"RunStarted", "TaskRetrying", "RunSucceeded"} <= reasons(), what="events")
 
 
 def test_a_run_of_a_missing_dag_says_so_and_starts_when_it_appears(

@@ -118,10 +118,12 @@ def _pending(state: RunPass, key: str, pod: ObservedPod) -> None:
 
 
 def ended_at(pod: ObservedPod, now: datetime) -> datetime:
-    """When the container ended. Kubernetes keeps whole seconds (finishedAt), so the
-    true end lies in [finishedAt, finishedAt + 1 s), and it is no later than the first
-    sight of it (`now`): the earlier upper bound is never before the true end, so a
-    retry never comes before its delay, and is at most 1 s late."""
+    """The earliest moment surely after the container ended, where a retry delay
+    starts. Kubernetes keeps whole seconds (finishedAt), so the true end lies in
+    [finishedAt, finishedAt + 1 s), and it is no later than the first sight of it
+    (`now`): the earlier of the two is never before the true end, so a retry never
+    comes before its delay, and is at most 1 s late. (end_date shows finishedAt as
+    Kubernetes does, like start_date shows startedAt.)"""
     finished = pod.finished_at
     if finished is None:
         return now
@@ -134,11 +136,11 @@ def _succeeded(state: RunPass, key: str, pod: ObservedPod) -> None:
     ti = state.status.task_instances[key]
     ti.exit_code = 0
     ti.start_date = ti.start_date or iso(pod.started_at or state.now)
-    ti.end_date = iso(ended_at(pod, state.now))
+    ti.end_date = iso(pod.finished_at or state.now)
     try:
         ti.xcom = parse_xcom(pod.termination_message)
     except XComError as exc:
-        fail_try(state, key, 0, str(exc), ended_at(pod, state.now))
+        fail_try(state, key, 0, str(exc), pod.finished_at, ended_at(pod, state.now))
         return
     state.set_state(key, TI.SUCCESS)
 
@@ -158,7 +160,7 @@ def _failed(state: RunPass, key: str, pod: ObservedPod) -> None:
             message += f" ({pod.reason})"
     else:
         message = f"{pod.reason or 'pod failed'}: {pod.message or 'no details'}"
-    fail_try(state, key, pod.exit_code, message, ended_at(pod, state.now))
+    fail_try(state, key, pod.exit_code, message, pod.finished_at, ended_at(pod, state.now))
 
 
 def _not_yet(state: RunPass, key: str, pod: ObservedPod) -> None:
@@ -197,9 +199,15 @@ def _not_yet(state: RunPass, key: str, pod: ObservedPod) -> None:
 
 
 def fail_try(
-    state: RunPass, key: str, exit_code: int | None, message: str, ended_at: datetime | None = None
+    state: RunPass,
+    key: str,
+    exit_code: int | None,
+    message: str,
+    ended_at: datetime | None = None,
+    retry_from: datetime | None = None,
 ) -> None:
-    """A try failed: up_for_retry when tries remain (at Airflow's retry time), else failed."""
+    """A try failed: up_for_retry when tries remain (at Airflow's retry time: the retry
+    delay after `retry_from`, by default the end), else failed."""
     ti = state.status.task_instances[key]
     name = state.task_of(key)
     policy = state.policies[name]
@@ -214,7 +222,7 @@ def fail_try(
             logical_date=state.run.logical_date,
             failed_try=ti.try_number,
         )
-        due = ended + delay
+        due = (retry_from or ended) + delay
         ti.state = TI.UP_FOR_RETRY
         ti.next_try_at = iso(due)
         ti.first_poke_at = None
