@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import yaml
 from kubernetes import client
@@ -104,3 +105,23 @@ def apply_crds(kube: Kube, directory: Path) -> None:
 
     for name in names:
         wait_for(lambda n=name: established(n), timeout=30, what=f"CRD {name} Established")
+
+
+class Background:
+    """A daemon thread running `_loop` for the duration of a with-block; `_loop` ends
+    when `_stop` is set."""
+
+    def __init__(self, name: str) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name=name)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _loop(self) -> None:
+        raise NotImplementedError

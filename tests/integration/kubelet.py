@@ -8,7 +8,7 @@ from typing import Any
 
 from kubernetes import client
 
-from tests.integration.kube import Kube, wait_for
+from tests.integration.kube import Background, Kube, wait_for
 
 
 def _now() -> str:
@@ -93,26 +93,15 @@ class FakeKubelet:
         return pod
 
 
-class AutoKubelet:
+class AutoKubelet(Background):
     """A background kubelet: every new pod in the namespace is run to the outcome
     `policy(pod)` gives: (exit_code, termination message), or None to leave it Pending."""
 
     def __init__(self, kubelet: FakeKubelet, policy: Any = lambda pod: (0, None)) -> None:
-        import threading
-
+        super().__init__("auto-kubelet")
         self.kubelet = kubelet
         self.policy = policy
         self.handled: set[str] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="auto-kubelet")
-
-    def __enter__(self) -> AutoKubelet:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(10)
 
     def _loop(self) -> None:
         while not self._stop.wait(0.05):

@@ -53,8 +53,10 @@ async def sync_backfill(rt: Runtime, key: Key) -> None:
             status.conditions, "Ready", False, "DagNotFound", status.message, generation, now
         )
         await rt.write_status(PLURAL, body, status.to_wire())
-        return
+        return  # the DAG's first event enqueues its Backfills (handlers.on_dag)
     spec = DAG.model_validate(dag_body).spec
+    if status.state != "failed":
+        status.message = None  # no longer "DAG ... not found" (the only other one fails)
     runs = list(rt.cache.runs_of((namespace, backfill.spec.dag_name)))
     if status.total is None:
         existing = {
@@ -109,9 +111,10 @@ async def sync_backfill(rt: Runtime, key: Key) -> None:
     limit = backfill.spec.max_active_runs or spec.max_active_runs
     while status.pending and in_flight < limit:
         entry = status.pending.pop(0)
-        await _start(rt, body, backfill, entry, runs)
+        started = await _start(rt, body, backfill, entry, runs)
         status.created = (status.created or 0) + 1
-        in_flight += 1
+        if started:
+            in_flight += 1
     # Never backwards: history cleanup may delete finished backfill runs.
     status.succeeded = max(status.succeeded or 0, states.count("success"))
     status.failed = max(status.failed or 0, states.count("failed"))
@@ -130,7 +133,11 @@ async def sync_backfill(rt: Runtime, key: Key) -> None:
 
 async def _start(
     rt: Runtime, body: Body, backfill: Backfill, entry: BackfillEntry, runs: list[Body]
-) -> None:
+) -> bool:
+    """Create or clear the run of `entry`. False when that was done already: by an
+    operator that died before its status write took `entry` off `pending`. That run
+    is no new one in flight (it is counted among the Backfill's runs if it still is),
+    and when it has finished, nothing else would ever sync this Backfill again."""
     namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
     dag = backfill.spec.dag_name
     logical = datetime.fromisoformat(entry.logical_date)
@@ -143,19 +150,24 @@ async def _start(
         target = next((r for r in runs if _logical(r) == logical), None)
         if target is not None:
             request = {"id": f"backfill-{name}-{body['metadata'].get('uid', '')[:8]}", "tasks": []}
+            if ((target.get("spec") or {}).get("clear") or {}).get("id") == request["id"]:
+                return False
             await rt.writer.patch_spec(
                 namespace,
                 "dagruns",
                 target["metadata"]["name"],
                 {"metadata": {"labels": labels}, "spec": {"clear": request}},
             )
-            return
+            return True
+    run_name = dagrun_name(dag, RunType.BACKFILL.value, logical)
+    if any(r["metadata"]["name"] == run_name for r in runs):
+        return False
     dag_body = rt.cache.dags[(namespace, dag)]
     run: dict[str, Any] = {
         "apiVersion": API_VERSION,
         "kind": "DagRun",
         "metadata": {
-            "name": dagrun_name(dag, RunType.BACKFILL.value, logical),
+            "name": run_name,
             "labels": labels,
             "ownerReferences": [owner_reference(dag_body)],
         },
@@ -169,7 +181,9 @@ async def _start(
         },
     }
     await rt.writer.create(namespace, "dagruns", run)
-    # Counted in flight at once (the watch event for it comes later).
+    # Counted in flight at once (the watch event for it comes later). Also when it was
+    # there already (409) unbeknown to the cache: its watch event will sync us again.
     rt.cache.put_run(
         {**run, "metadata": {**run["metadata"], "namespace": namespace, "resourceVersion": "0"}}
     )
+    return True

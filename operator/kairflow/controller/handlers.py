@@ -203,9 +203,12 @@ async def on_dag(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     runtime.enqueue_dag(key)
     if before is None or before.get("spec") != body.get("spec"):
         # paused / maxActiveRuns may let queued runs start; a new DAG lets runs
-        # that were waiting for it start.
+        # and Backfills that were waiting for it start.
         for name in list(runtime.cache.runs_by_dag.get(key, ())):
             runtime.enqueue_run((key[0], name))
+        for backfill_key, backfill in list(runtime.cache.backfills.items()):
+            if backfill_key[0] == key[0] and backfill["spec"].get("dagName") == key[1]:
+                runtime.enqueue_backfill(backfill_key)
 
 
 async def on_run(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
