@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,9 @@ from kairflow.controller.metrics import Metrics
 from kairflow.controller.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
-RESTART_DELAY = 1.0
+RESTART_DELAY = 1.0  # doubled after each run that ended quickly, up to MAX_RESTART_DELAY
+MAX_RESTART_DELAY = 60.0
+QUICK_RUN = 60.0  # a run that lasted longer resets the delay
 # From kopf's cleanup to the end of its run; kopf itself gives stuck tasks 5 s.
 SHUTDOWN_GRACE = 10.0
 
@@ -117,7 +120,6 @@ class OperatorThread:
         self.ready = threading.Event()
         self.error: BaseException | None = None
         self.runs = 0
-        self._name = name
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._supervise, name=name, daemon=True)
@@ -140,11 +142,17 @@ class OperatorThread:
             # One registry and port for the process: the metrics outlive kopf runs.
             metrics = Metrics()
             metrics.serve(self.settings.metrics_port)
+            delay = RESTART_DELAY
             while not self._stop.is_set():
+                began = time.monotonic()
                 self._run_kopf_once(metrics)
-                if not self._stop.is_set():
-                    log.warning("kopf stopped unasked; starting it again")
-                    self._stop.wait(RESTART_DELAY)
+                if self._stop.is_set():
+                    break
+                if time.monotonic() - began > QUICK_RUN:
+                    delay = RESTART_DELAY
+                log.warning("kopf stopped unasked; starting it again in %.0fs", delay)
+                self._stop.wait(delay)
+                delay = min(delay * 2, MAX_RESTART_DELAY)
         except BaseException as exc:  # reported by the owner of the operator
             self.error = exc
             log.exception("the operator's supervisor failed")

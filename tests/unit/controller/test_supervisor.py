@@ -93,6 +93,28 @@ def test_a_stop_ends_the_operator_even_when_kopf_hangs_in_its_shutdown(
     assert fake_kopf.runs == 1
 
 
+def test_runs_that_keep_failing_are_restarted_ever_more_slowly(
+    fake_kopf: FakeKopf, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+    monkeypatch.setattr(supervisor, "RESTART_DELAY", 1.0)
+    monkeypatch.setattr(supervisor, "MAX_RESTART_DELAY", 4.0)
+    fake_kopf.endings[:] = ["raise"] * 5
+    operator = supervisor.OperatorThread(SETTINGS)
+    real_wait = operator._stop.wait
+
+    def record(timeout: float | None = None) -> bool:
+        waits.append(timeout or 0.0)
+        return real_wait(0)  # no real waiting in a unit test
+
+    monkeypatch.setattr(operator._stop, "wait", record)
+    operator.start()
+    wait_for(lambda: fake_kopf.runs >= 6, timeout=10, what="the 6th kopf run")
+    operator.stop()
+    assert operator.join(10)
+    assert waits == [1.0, 2.0, 4.0, 4.0, 4.0]
+
+
 def test_a_stop_right_after_start_is_not_lost(fake_kopf: FakeKopf) -> None:
     operator = supervisor.OperatorThread(SETTINGS).start()
     operator.stop()
