@@ -213,6 +213,23 @@ def test_run_backwards_creates_newest_first(kube: Kube, kubelet: FakeKubelet) ->
     assert seen.max_in_flight() == 1
 
 
+def test_a_backfill_with_a_long_name_is_woken_by_its_runs(kube: Kube, kubelet: FakeKubelet) -> None:
+    """Longer than a label value may be (63): the label is hashed, the annotation
+    keeps the name, and each finished run wakes the Backfill for the next one."""
+    ns = kubelet.namespace
+    name = "reload-" + "x" * 70
+    kube.create(ns, "dags", daily("long-named"))
+    with AutoKubelet(kubelet):
+        kube.create(ns, "backfills", backfill(name, "long-named", maxActiveRuns=1))
+        status = wait_backfill(kube, ns, name, timeout=30)
+    assert (status["state"], status["progress"]) == ("completed", "3/3")
+    annotations = {
+        (r["metadata"].get("annotations") or {}).get("kairflow.io/backfill")
+        for r in runs(kube, ns, "long-named")
+    }
+    assert annotations == {name}
+
+
 def test_run_backwards_is_refused_with_depends_on_past(kube: Kube, kubelet: FakeKubelet) -> None:
     ns = kubelet.namespace
     kube.create(

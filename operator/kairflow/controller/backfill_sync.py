@@ -11,7 +11,7 @@ from kairflow.api import DAG, Backfill
 from kairflow.api.backfill import BackfillEntry
 from kairflow.api.common import API_VERSION, DagRunState
 from kairflow.api.dagrun import RunType
-from kairflow.controller.cache import Body, Key
+from kairflow.controller.cache import BACKFILL, Body, Key
 from kairflow.controller.conditions import set_condition
 from kairflow.controller.runtime import Runtime
 from kairflow.core.backfill import BackfillAction, BackfillError, plan_backfill
@@ -19,7 +19,7 @@ from kairflow.core.naming import dagrun_name, label_value
 from kairflow.core.schedule_validation import ScheduleError
 from kairflow.k8s.observe import owner_reference, parse_time
 
-LABEL = "kairflow.io/backfill"
+LABEL = BACKFILL
 
 
 def _logical(run: Body) -> datetime | None:
@@ -146,6 +146,7 @@ async def _start(
         LABEL: label_value(name),
         "kairflow.io/run-type": RunType.BACKFILL.value,
     }
+    metadata = {"labels": labels, "annotations": {BACKFILL: name}}
     if entry.action == BackfillAction.CLEAR.value:
         target = next((r for r in runs if _logical(r) == logical), None)
         if target is not None:
@@ -156,7 +157,7 @@ async def _start(
                 namespace,
                 "dagruns",
                 target["metadata"]["name"],
-                {"metadata": {"labels": labels}, "spec": {"clear": request}},
+                {"metadata": metadata, "spec": {"clear": request}},
             )
             return True
     run_name = dagrun_name(dag, RunType.BACKFILL.value, logical)
@@ -168,7 +169,7 @@ async def _start(
         "kind": "DagRun",
         "metadata": {
             "name": run_name,
-            "labels": labels,
+            **metadata,
             "ownerReferences": [owner_reference(dag_body)],
         },
         "spec": {

@@ -91,3 +91,14 @@ def run_owner(pod: Mapping[str, Any]) -> str | None:
         if ref.get("kind") == "DagRun":
             return str(ref["name"])
     return None
+
+
+BACKFILL = "kairflow.io/backfill"
+
+
+def backfill_of(run: Mapping[str, Any]) -> str | None:
+    """The Backfill a DagRun belongs to: the annotation has its full name; the label
+    (for selectors) is hashed when the name is longer than a label value may be."""
+    meta = run.get("metadata", {})
+    name = (meta.get("annotations") or {}).get(BACKFILL) or (meta.get("labels") or {}).get(BACKFILL)
+    return str(name) if name else None

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from kairflow.api import DAG, DagRun, DAGSpec
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, RunType
-from kairflow.controller.cache import Body, Key
+from kairflow.controller.cache import Body, Key, backfill_of
 from kairflow.controller.conditions import set_run_condition
 from kairflow.controller.runtime import Runtime
 from kairflow.core.cron import to_utc
@@ -425,9 +425,7 @@ def _after_write(
     if before.state != after.state:
         # Our own write's watch event is deduplicated: tell the owners here.
         rt.enqueue_dag(dag_key)
-        backfill = (rt.cache.runs.get(key, {}).get("metadata", {}).get("labels") or {}).get(
-            "kairflow.io/backfill"
-        )
+        backfill = backfill_of(rt.cache.runs.get(key, {}))
         if backfill:
             rt.enqueue_backfill((namespace, backfill))
         if after.state is not None and after.state.finished:

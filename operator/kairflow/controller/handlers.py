@@ -19,7 +19,7 @@ from kubernetes_asyncio.config import ConfigException
 
 from kairflow.api.common import GROUP, VERSION
 from kairflow.controller.backfill_sync import sync_backfill
-from kairflow.controller.cache import key_of, run_owner
+from kairflow.controller.cache import backfill_of, key_of, run_owner
 from kairflow.controller.dag_sync import sync_dag
 from kairflow.controller.dagrun_sync import sync_dagrun
 from kairflow.controller.runtime import Runtime
@@ -233,7 +233,7 @@ async def on_run(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
         runtime.enqueue_run(key)
         if not known:
             runtime.enqueue_dag(dag_key)
-        backfill = (body["metadata"].get("labels") or {}).get("kairflow.io/backfill")
+        backfill = backfill_of(body)
         if backfill:
             runtime.enqueue_backfill((key[0], backfill))
 
