@@ -57,8 +57,13 @@ def test_catchup_creates_every_missed_interval(kube: Kube, kubelet: FakeKubelet)
         lambda: (dag_status(kube, ns, "daily").get("lastRun") or {}).get("state") == "success",
         what="lastRun success",
     )
-    table = kube.kubectl("get", "dags", "-n", ns).stdout
-    assert "@daily" in table and "success" in table
+    lines = kube.kubectl("get", "dag", "daily", "-n", ns).stdout.splitlines()
+    header = [h.strip() for h in lines[0].split("  ") if h.strip()]
+    assert header == ["NAME", "SCHEDULE", "PAUSED", "READY", "LAST RUN", "NEXT RUN", "AGE"]
+    row = lines[1].split()
+    assert row[:5] == ["daily", "@daily", "false", "True", "success"]
+    assert row[5] == midnight(-1).isoformat()  # next run: when it is due
+    assert len(row) == 7, row  # and the age
 
 
 def test_catchup_off_creates_only_the_latest_interval(kube: Kube, kubelet: FakeKubelet) -> None:
