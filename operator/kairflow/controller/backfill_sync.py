@@ -19,8 +19,6 @@ from kairflow.core.naming import dagrun_name, label_value
 from kairflow.core.schedule_validation import ScheduleError
 from kairflow.k8s.observe import owner_reference, parse_time
 
-LABEL = BACKFILL
-
 
 def _logical(run: Body) -> datetime | None:
     text = (run.get("status") or {}).get("logicalDate") or (run.get("spec") or {}).get(
@@ -100,7 +98,8 @@ async def sync_backfill(rt: Runtime, key: Key) -> None:
             generation,
             now,
         )
-    mine = [r for r in runs if (r["metadata"].get("labels") or {}).get(LABEL) == label_value(name)]
+    label = label_value(name)
+    mine = [r for r in runs if (r["metadata"].get("labels") or {}).get(BACKFILL) == label]
     states = [(r.get("status") or {}).get("state") for r in mine]
     # A cleared run is in flight from the request on, before its status says so.
     in_flight = sum(
@@ -143,7 +142,7 @@ async def _start(
     logical = datetime.fromisoformat(entry.logical_date)
     labels = {
         "kairflow.io/dag": label_value(dag),
-        LABEL: label_value(name),
+        BACKFILL: label_value(name),
         "kairflow.io/run-type": RunType.BACKFILL.value,
     }
     metadata = {"labels": labels, "annotations": {BACKFILL: name}}

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from kairflow.api import DAG, DagRun, DAGSpec
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, RunType
-from kairflow.controller.cache import Body, Key, backfill_of
+from kairflow.controller.cache import BACKFILL, Body, Key, backfill_of
 from kairflow.controller.conditions import set_run_condition
 from kairflow.controller.runtime import Runtime
 from kairflow.core.cron import to_utc
@@ -244,7 +244,7 @@ def _may_start(rt: Runtime, body: Body, run: DagRun, mine_logical: str | None) -
     if dag is None:
         return False
     labels = body["metadata"].get("labels") or {}
-    if run.spec.run_type == RunType.BACKFILL or "kairflow.io/backfill" in labels:
+    if run.spec.run_type == RunType.BACKFILL or BACKFILL in labels:
         return True
     if dag["spec"].get("paused"):
         return False
