@@ -70,3 +70,21 @@ def events_for(kube: Kube, namespace: str, name: str) -> list[Any]:
             namespace, field_selector=f"involvedObject.name={name}"
         ).items
     )
+
+
+def printed_row(kube: Kube, *get_args: str) -> tuple[list[str], list[str]]:
+    """`kubectl get` of one object as a person sees it: the column names (which may
+    contain spaces) and the row's values (which do not)."""
+    lines = kube.kubectl("get", *get_args).stdout.splitlines()
+    header = [name.strip() for name in lines[0].split("  ") if name.strip()]
+    return header, lines[1].split()
+
+
+def sample(metrics: str, name: str, **labels: str) -> float | None:
+    """One sample's value in Prometheus' text format (labels in declared order)."""
+    pairs = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    key = f"{name}{{{pairs}}}" if labels else name
+    for line in metrics.splitlines():
+        if line.startswith(key + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None

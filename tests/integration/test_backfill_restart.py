@@ -15,11 +15,7 @@ import pytest
 
 from kairflow.api.common import GROUP, VERSION
 from kairflow.core.naming import dagrun_name
-from tests.integration.helpers import runs
-from tests.integration.kube import Kube, wait_for
-from tests.integration.kubelet import AutoKubelet, FakeKubelet
-from tests.integration.operator_process import operators, own_namespace
-from tests.integration.test_backfill import (
+from tests.integration.backfills import (
     backfill,
     backfill_status,
     daily,
@@ -27,6 +23,10 @@ from tests.integration.test_backfill import (
     tries_by_date,
     wait_backfill,
 )
+from tests.integration.helpers import runs
+from tests.integration.kube import Kube, wait_for
+from tests.integration.kubelet import AutoKubelet, FakeKubelet
+from tests.integration.operator_process import operators, own_namespace
 
 pytestmark = pytest.mark.integration
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import dag, manual_run, wait_run_state
+from tests.integration.helpers import dag, manual_run, sample, wait_run_state
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
 from tests.integration.operator_process import operators, own_namespace
-from tests.integration.test_standby import sample
 
 pytestmark = pytest.mark.integration
 HELD = 2.0

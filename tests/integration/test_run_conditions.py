@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.integration.helpers import dag, manual_run, run_status
+from tests.integration.helpers import dag, manual_run, printed_row, run_status
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
 
@@ -60,8 +60,7 @@ def test_kubectl_waits_for_a_run_to_succeed_or_fail(kube: Kube, kubelet: FakeKub
     assert "only" in succeeded(kube, ns, "waitable-2")["message"]
 
     # `kubectl get dagruns` shows every column filled in.
-    table = kube.kubectl("get", "dagrun", "waitable-1", "-n", ns).stdout.splitlines()
-    header = [h.strip() for h in table[0].split("  ") if h.strip()]
+    header, row = printed_row(kube, "dagrun", "waitable-1", "-n", ns)
     assert header == [
         "NAME",
         "DAG",
@@ -73,7 +72,6 @@ def test_kubectl_waits_for_a_run_to_succeed_or_fail(kube: Kube, kubelet: FakeKub
         "AGE",
     ]
     status = run_status(kube, ns, "waitable-1")
-    row = table[1].split()
     assert row[:4] == ["waitable-1", "waitable", "success", "1/1"]
     assert (row[4], row[6]) == (status["logicalDate"], status["duration"])
     assert re.fullmatch(r"\d+[smhd]\S*", row[5]), row  # start: how long ago (a date column)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kairflow.core.naming import dagrun_name
-from tests.integration.helpers import dag, dag_status, runs, wait_dag_synced
+from tests.integration.helpers import dag, dag_status, printed_row, runs, wait_dag_synced
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import AutoKubelet, FakeKubelet
 
@@ -57,10 +57,8 @@ def test_catchup_creates_every_missed_interval(kube: Kube, kubelet: FakeKubelet)
         lambda: (dag_status(kube, ns, "daily").get("lastRun") or {}).get("state") == "success",
         what="lastRun success",
     )
-    lines = kube.kubectl("get", "dag", "daily", "-n", ns).stdout.splitlines()
-    header = [h.strip() for h in lines[0].split("  ") if h.strip()]
+    header, row = printed_row(kube, "dag", "daily", "-n", ns)
     assert header == ["NAME", "SCHEDULE", "PAUSED", "READY", "LAST RUN", "NEXT RUN", "AGE"]
-    row = lines[1].split()
     assert row[:5] == ["daily", "@daily", "false", "True", "success"]
     assert row[5] == midnight(-1).isoformat()  # next run: when it is due
     assert len(row) == 7, row  # and the age

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from kairflow.api.peering import PEERING_GROUP, PEERING_VERSION, peering_object
-from tests.integration.helpers import dag, manual_run, run_status, wait_run_state
+from tests.integration.helpers import dag, manual_run, run_status, sample, wait_run_state
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
 from tests.integration.operator_process import OperatorProcess, operators, own_namespace
@@ -36,16 +36,6 @@ def peers(kube: Kube, namespace: str, name: str) -> dict[str, dict[str, Any]]:
 
 def priorities(kube: Kube, namespace: str, name: str) -> list[int]:
     return sorted(int(p["priority"]) for p in peers(kube, namespace, name).values())
-
-
-def sample(metrics: str, name: str, **labels: str) -> float | None:
-    """One sample's value in Prometheus' text format (labels in declared order)."""
-    pairs = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    key = f"{name}{{{pairs}}}" if labels else name
-    for line in metrics.splitlines():
-        if line.startswith(key + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return None
 
 
 def wait_run_pod(kubelet: FakeKubelet, run: str, task: str, timeout: float = 30) -> Any:
