@@ -23,9 +23,9 @@ from rich.table import Table
 from kairflow.api.types import parse_datetime
 from kairflow.cli.errors import UserError, fail
 from kairflow.cli.manifests import load_dag
-from kairflow.core.cron import to_utc
 from kairflow.core.run_info import DagRunInfo
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
+from kairflow.core.times import to_utc
 from kairflow.core.timetable import restriction_for, timetable_for, upcoming_runs
 
 _FORMATS = ("table", "json")

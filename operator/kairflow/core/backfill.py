@@ -16,9 +16,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from kairflow.api import DagRunState, DAGSpec, Reprocess
-from kairflow.core.cron import to_utc
-from kairflow.core.run_info import DagRunInfo, DataInterval, TimeRestriction, Timetable, as_utc
+from kairflow.core.run_info import DagRunInfo, DataInterval, TimeRestriction, Timetable
 from kairflow.core.schedule_validation import load_timezone
+from kairflow.core.times import as_utc, to_utc
 from kairflow.core.timetable import timetable_for
 from kairflow.core.timetables import ContinuousTimetable, NullTimetable
 

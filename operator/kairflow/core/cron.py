@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
+from kairflow.core.times import localize, to_naive
+
 PRESETS: dict[str, str] = {
     "@hourly": "0 * * * *",
     "@daily": "0 0 * * *",
@@ -114,31 +116,6 @@ def normalize_cron(expression: str) -> str:
     except (ValueError, KeyError) as exc:
         raise CronError(f"never fires or is not valid: {exc}") from None
     return text
-
-
-def localize(naive: datetime, tz: ZoneInfo) -> datetime:
-    """A naive wall time in `tz` as an aware UTC instant (pendulum's POST_TRANSITION)."""
-    earlier = naive.replace(tzinfo=tz, fold=0)
-    later = naive.replace(tzinfo=tz, fold=1)
-    early_offset, late_offset = earlier.utcoffset(), later.utcoffset()
-    assert early_offset is not None and late_offset is not None
-    if early_offset > late_offset:
-        # Ambiguous (clocks went back): the second occurrence.
-        return later.astimezone(UTC)
-    # Unique, or skipped (fold=0 reads it with the offset before the gap, i.e. later).
-    return earlier.astimezone(UTC)
-
-
-def to_utc(value: datetime, tz: ZoneInfo) -> datetime:
-    """An aware value in UTC; a naive one is a wall time in `tz` (like Airflow's start_date)."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        return localize(value, tz)
-    return value.astimezone(UTC)
-
-
-def to_naive(instant: datetime, tz: ZoneInfo) -> datetime:
-    """The wall time of an aware instant in `tz`, without tzinfo (and without fold)."""
-    return instant.astimezone(tz).replace(tzinfo=None, fold=0)
 
 
 def offset_at(instant: datetime, tz: ZoneInfo) -> timedelta:

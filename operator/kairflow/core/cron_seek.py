@@ -20,7 +20,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from kairflow.core.cron import CronSchedule, localize, offset_at, to_naive
+from kairflow.core.cron import CronSchedule, offset_at
+from kairflow.core.times import localize, to_naive
 
 _PROBE_STEP = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)

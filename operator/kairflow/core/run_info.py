@@ -7,14 +7,10 @@ Every datetime going in must be aware; every datetime coming out is in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-
-def as_utc(value: datetime, name: str) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got {value.isoformat()}")
-    return value.astimezone(UTC)
+from kairflow.core.times import as_utc
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kairflow.api import DAGSpec, TimetableKind, parse_duration
-from kairflow.core.cron import CronError, normalize_cron, to_utc
+from kairflow.core.cron import CronError, normalize_cron
+from kairflow.core.times import to_utc
 
 
 class ScheduleError(ValueError):

@@ -15,14 +15,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from kairflow.api import DAGSpec, TimetableKind
-from kairflow.core.cron import CronSchedule, to_utc
+from kairflow.core.cron import CronSchedule
 from kairflow.core.run_info import (
     DagRunInfo,
     DataInterval,
     SkipsAhead,
     TimeRestriction,
     Timetable,
-    as_utc,
 )
 from kairflow.core.schedule_validation import (
     ScheduleError,
@@ -31,6 +30,7 @@ from kairflow.core.schedule_validation import (
     parse_schedule,
     validate_schedule,
 )
+from kairflow.core.times import as_utc, to_utc
 from kairflow.core.timetables import (
     ContinuousTimetable,
     CronDataIntervalTimetable,

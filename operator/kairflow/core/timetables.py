@@ -18,7 +18,8 @@ from kairflow.api import format_duration
 from kairflow.core.cron import CronSchedule
 from kairflow.core.cron_description import describe_cron
 from kairflow.core.cron_seek import seek
-from kairflow.core.run_info import DagRunInfo, DataInterval, TimeRestriction, as_utc
+from kairflow.core.run_info import DagRunInfo, DataInterval, TimeRestriction
+from kairflow.core.times import as_utc
 
 
 class _TrivialTimetable:

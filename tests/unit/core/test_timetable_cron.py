@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kairflow.core.cron import CronError, CronSchedule, localize, normalize_cron
+from kairflow.core.cron import CronError, CronSchedule, normalize_cron
 from kairflow.core.cron_seek import next_offset_change, seek
+from kairflow.core.times import localize
 
 
 def at(text: str) -> datetime:

@@ -1,0 +1,34 @@
+"""Every label and annotation key Kairflow writes or selects on.
+
+Labels are for selectors (`kubectl get pods -l kairflow.io/dag=etl`): their values
+are cut and hashed to fit 63 characters (`naming.label_value`). Annotations carry
+the same facts in full.
+"""
+
+from __future__ import annotations
+
+PREFIX = "kairflow.io/"
+
+DAG = "kairflow.io/dag"
+DAG_RUN = "kairflow.io/dag-run"
+RUN_TYPE = "kairflow.io/run-type"
+TASK = "kairflow.io/task"
+TRY = "kairflow.io/try"
+MAP_INDEX = "kairflow.io/map-index"
+POKE = "kairflow.io/poke"
+BACKFILL = "kairflow.io/backfill"
+"""On backfill runs: the label (for selectors) and the annotation (the full name)."""
+
+IGNORE = "kairflow.io/ignore"
+"""On a namespace: "true" when an operator of its own serves it (see controller.handlers)."""
+
+LOCALNODE = "kairflow.io/localnode"
+
+# Annotations on task pods (full values of what the labels cut).
+RUN_ID = "kairflow.io/run-id"
+LOGICAL_DATE = "kairflow.io/logical-date"
+TRY_NUMBER = "kairflow.io/try-number"
+
+MANAGED_BY = "app.kubernetes.io/managed-by"
+PART_OF = "app.kubernetes.io/part-of"
+DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
