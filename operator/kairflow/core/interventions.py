@@ -12,9 +12,11 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 
 from kairflow.api.common import DagRunState, TaskInstanceState
+from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import ClearRequest, DagRunStatus, MarkRequest, TaskInstanceStatus
-from kairflow.core.graph import DagGraph
+from kairflow.core.graph import DagGraph, build_graph
 from kairflow.core.run_state import iso
+from kairflow.core.task_settings import TaskPolicy, effective_task
 
 TI = TaskInstanceState
 _FAILED = (TI.FAILED, TI.UPSTREAM_FAILED)
@@ -97,3 +99,29 @@ def _reopen(status: DagRunStatus, state: DagRunState) -> None:
     status.end_date = None
     status.duration = None
     status.message = None
+
+
+def apply_requests(
+    status: DagRunStatus,
+    spec: DAGSpec,
+    clear: ClearRequest | None,
+    mark: MarkRequest | None,
+    now: datetime,
+) -> list[str]:
+    """Apply the run's clear and mark requests not handled yet (in that order), in
+    place. Returns the pods to delete (of task instances cleared or marked while
+    they ran)."""
+    new_clear = clear is not None and clear.id != status.handled_clear
+    new_mark = mark is not None and mark.id != status.handled_mark
+    if not (new_clear or new_mark):
+        return []
+    graph = build_graph(spec)
+    doomed: list[str] = []
+    if clear is not None and new_clear:
+        retries = {
+            n: TaskPolicy.of(effective_task(spec, t)).retries for n, t in graph.tasks.items()
+        }
+        doomed += apply_clear(status, graph, clear, retries)
+    if mark is not None and new_mark:
+        doomed += apply_mark(status, graph, mark, now)
+    return doomed

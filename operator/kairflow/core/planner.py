@@ -11,7 +11,7 @@ trigger rules in topological order, start what capacity allows, settle the run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,7 +49,10 @@ def plan(
     capacity: Capacity | None = None,
     settings: PlannerSettings | None = None,
     previous_success: PreviousSuccess | None = None,
+    rejected: Mapping[str, str] | None = None,
 ) -> Plan:
+    """One pass over the run. `rejected` maps pods the API refused for good (when the
+    last pass asked for them) to the API's message: their tries fail."""
     graph = build_graph(run.spec)
     tasks = {name: effective_task(run.spec, task) for name, task in graph.tasks.items()}
     policies = {name: TaskPolicy.of(task) for name, task in tasks.items()}
@@ -67,6 +70,7 @@ def plan(
         previous_success=previous_success,
         capacity=capacity or Capacity(),
         settings=settings or PlannerSettings(),
+        rejected=rejected or {},
     )
     _sync(state)
     return state.result()

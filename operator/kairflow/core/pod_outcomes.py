@@ -76,7 +76,12 @@ def observe(state: RunPass) -> None:
         if ti.state not in (TI.QUEUED, TI.RUNNING) or ti.next_try_at is not None or not ti.pod:
             continue
         pod = state.pods.get(ti.pod)
-        if pod is None:
+        if ti.pod in state.rejected:
+            # Never created: an invalid field, a forbidden service account. A try
+            # like any other: retried per the task's policy (the pod may be fine with
+            # a later try's template, or once someone fixes RBAC).
+            fail_try(state, key, None, f"pod rejected by the API: {state.rejected[ti.pod]}")
+        elif pod is None:
             _missing(state, key)
         elif pod.phase == PodPhase.PENDING:
             _pending(state, key, pod)

@@ -54,6 +54,8 @@ class RunPass:
     previous_success: PreviousSuccess | None
     capacity: Capacity
     settings: PlannerSettings
+    rejected: Mapping[str, str]
+    """Pod name -> why the API refused it for good."""
     actions: list[Action] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
 

@@ -1,41 +1,41 @@
-"""Reading Kubernetes objects into the core's plain data (no API calls here)."""
+"""Reading Kubernetes objects into the core's typed values (no API calls here).
+
+Each object is observed once, when it enters the controller's cache; everything
+after that reads the typed value.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from kairflow.api import DAG, DAGSpec
+from kairflow.api.common import DagRunState, TaskInstanceState
+from kairflow.api.dagrun import RunType
+from kairflow.api.problems import validation_problems
+from kairflow.api.types import parse_datetime
+from kairflow.core import labels
+from kairflow.core.observations import (
+    DEFAULT_MAX_ACTIVE_RUNS,
+    ObservedDag,
+    ObservedRun,
+    RequestedDates,
+    SlotUse,
+    SnapshotFacts,
+    snapshot_facts,
+)
 from kairflow.core.pod_builder import BASE_CONTAINER
+from kairflow.core.run_info import DataInterval
 from kairflow.core.run_model import ObservedPod, PodPhase
+from kairflow.core.task_settings import DEFAULT_POOL
+from kairflow.core.times import parse_time
+from kairflow.core.validation import validate_dag
 
-
-def parse_time(text: str | None) -> datetime | None:
-    """An API timestamp; a hand-written naive one is read as UTC."""
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def instant(text: str) -> datetime:
-    """`parse_time` for a timestamp that must be there."""
-    moment = parse_time(text)
-    if moment is None:
-        raise ValueError("empty timestamp")
-    return moment
-
-
-def owner_reference(owner: Mapping[str, Any]) -> dict[str, Any]:
-    """The controller owner reference to `owner` (its garbage collection takes ours)."""
-    return {
-        "apiVersion": owner.get("apiVersion"),
-        "kind": owner.get("kind"),
-        "name": owner["metadata"]["name"],
-        "uid": owner["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
+Body = Mapping[str, Any]
+_ACTIVE = (TaskInstanceState.QUEUED.value, TaskInstanceState.RUNNING.value)
 
 
 def _main_container(status: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -73,4 +73,132 @@ def observe_pod(pod: Mapping[str, Any]) -> ObservedPod:
         started_at=parse_time(running.get("startedAt") or terminated.get("startedAt")),
         finished_at=parse_time(terminated.get("finishedAt")),
         deleting=bool(meta.get("deletionTimestamp")),
+    )
+
+
+def observe_dag(body: Body) -> ObservedDag:
+    """The DAG with every problem found, one line each (schema, then semantics)."""
+    meta = body.get("metadata") or {}
+    raw = body.get("spec") or {}
+    try:
+        spec: DAGSpec | None = DAG.model_validate(body).spec
+        problems = validate_dag(spec) if spec is not None else []
+    except ValidationError as exc:
+        spec, problems = None, validation_problems(exc)
+    limit = raw.get("maxActiveRuns")
+    return ObservedDag(
+        namespace=str(meta.get("namespace")),
+        name=str(meta.get("name")),
+        spec=spec,
+        problems=tuple(problems),
+        generation=meta.get("generation"),
+        paused=bool(raw.get("paused")),
+        max_active_runs=limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_ACTIVE_RUNS,
+    )
+
+
+class SnapshotMemo:
+    """`snapshot_facts` per run: a run's DAG snapshot never changes once taken, and
+    resolving a big one costs milliseconds, so each run's is resolved once."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._facts: OrderedDict[tuple[str, Any], SnapshotFacts] = OrderedDict()
+
+    def facts(self, uid: str | None, generation: Any, snapshot: Mapping[str, Any]) -> SnapshotFacts:
+        key = (uid or "", generation)
+        found = self._facts.get(key) if uid else None
+        if found is not None:
+            self._facts.move_to_end(key)
+            return found
+        try:
+            found = snapshot_facts(DAGSpec.model_validate(snapshot))
+        except ValidationError:
+            found = SnapshotFacts(slots={}, waits_on_past=False)
+        if uid:
+            self._facts[key] = found
+            if len(self._facts) > self._size:
+                self._facts.popitem(last=False)
+        return found
+
+
+def _date(text: Any) -> Any:
+    """A date as a user wrote it in a spec (naive allowed); unreadable ones are None:
+    the CRD's schema keeps those out, and the run's own sync reports them."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        return None
+
+
+def _backfill_of(meta: Mapping[str, Any]) -> str | None:
+    # The annotation has the full name; the label (for selectors) may be hashed.
+    name = (meta.get("annotations") or {}).get(labels.BACKFILL) or (meta.get("labels") or {}).get(
+        labels.BACKFILL
+    )
+    return str(name) if name else None
+
+
+def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
+    meta = body.get("metadata") or {}
+    spec = body.get("spec") or {}
+    status = body.get("status") or {}
+    try:
+        run_type = RunType(spec.get("runType") or RunType.MANUAL.value)
+    except ValueError:
+        run_type = RunType.MANUAL
+    try:
+        state = DagRunState(status["state"]) if status.get("state") else None
+    except ValueError:
+        state = None
+    instances: Mapping[str, Any] = status.get("taskInstances") or {}
+    task_states = {}
+    for key, ti in instances.items():
+        try:
+            task_states[key] = TaskInstanceState(ti.get("state") or "none")
+        except ValueError:
+            task_states[key] = TaskInstanceState.NONE
+    holding: tuple[SlotUse, ...] = ()
+    waits_on_past = False
+    snapshot = status.get("dagSpec")
+    if snapshot and not (state is not None and state.finished):
+        facts = (memo or SnapshotMemo(size=0)).facts(
+            meta.get("uid"), status.get("dagGeneration"), snapshot
+        )
+        waits_on_past = facts.waits_on_past
+        if state == DagRunState.RUNNING:
+            holding = tuple(
+                facts.slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
+                for key, ti in instances.items()
+                if ti.get("state") in _ACTIVE
+            )
+    start, end = (
+        parse_time(status.get("dataIntervalStart")),
+        parse_time(status.get("dataIntervalEnd")),
+    )
+    clear = spec.get("clear") or {}
+    return ObservedRun(
+        namespace=str(meta.get("namespace")),
+        name=str(meta.get("name")),
+        dag_name=str(spec.get("dagName") or ""),
+        run_type=run_type,
+        created_at=parse_time(meta.get("creationTimestamp")),
+        requested=RequestedDates(
+            _date(spec.get("logicalDate")),
+            _date(spec.get("dataIntervalStart")),
+            _date(spec.get("dataIntervalEnd")),
+        ),
+        logical_date=parse_time(status.get("logicalDate")),
+        data_interval=DataInterval(start, end) if start and end else None,
+        state=state,
+        start_date=parse_time(status.get("startDate")),
+        end_date=parse_time(status.get("endDate")),
+        task_states=task_states,
+        holding=holding,
+        waits_on_past=waits_on_past,
+        backfill=_backfill_of(meta),
+        clear_id=clear.get("id"),
+        clear_pending=bool(clear) and clear.get("id") != status.get("handledClear"),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 from typing import Any, cast
 
 from kubernetes_asyncio import client
@@ -17,6 +19,39 @@ class Conflict(Exception):
     """The object changed since it was read (HTTP 409 on an update)."""
 
 
+class Rejected(Exception):
+    """The API will never accept this object as it is (an invalid field, a forbidden
+    service account): retrying the same request cannot help. The message is the
+    API's own, one line."""
+
+
+def _rejected_for_good(exc: ApiException) -> bool:
+    if exc.status in (400, 422):
+        return True
+    return exc.status == 403 and "exceeded quota" not in str(exc.body or "")
+
+
+def _api_message(exc: ApiException) -> str:
+    body = exc.body
+    try:
+        text = str(json.loads(body)["message"]) if body else str(exc.reason or exc)
+    except (ValueError, KeyError, TypeError):
+        text = str(body or exc)
+    return " ".join(text.split())
+
+
+def owner_reference(owner: Mapping[str, Any]) -> dict[str, Any]:
+    """The controller owner reference to `owner` (its garbage collection takes ours)."""
+    return {
+        "apiVersion": owner.get("apiVersion"),
+        "kind": owner.get("kind"),
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
 class Writer:
     def __init__(self, api: ApiClient) -> None:
         self.api = api
@@ -24,12 +59,15 @@ class Writer:
         self.custom = client.CustomObjectsApi(api)
 
     async def create_pod(self, namespace: str, manifest: dict[str, Any]) -> bool:
-        """True when created now, False when it already existed."""
+        """True when created now, False when it already existed; `Rejected` when the
+        API refuses it for good (other errors are transient: the sync is retried)."""
         try:
             await self.core.create_namespaced_pod(namespace, cast(Any, manifest))
         except ApiException as exc:
             if exc.status == 409:
                 return False
+            if _rejected_for_good(exc):
+                raise Rejected(_api_message(exc)) from None
             raise
         return True
 

@@ -1,0 +1,35 @@
+"""Which pods of a finished run to delete: the operator's pod cleanup policy.
+
+`never` keeps pods until the run itself is deleted (so `kubectl logs` keeps
+working), `succeeded` deletes the pods of successful task instances, `always`
+every pod of the run. Decided again on every sync of a finished run, so a cleanup
+cut short (operator killed, API error) is completed by the next sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from kairflow.api.common import TaskInstanceState
+from kairflow.api.dagrun import DagRunStatus
+from kairflow.core.run_model import ObservedPod
+
+CleanupPolicy = Literal["never", "succeeded", "always"]
+
+
+def pods_to_clean_up(
+    policy: CleanupPolicy, status: DagRunStatus, pods: Iterable[ObservedPod]
+) -> list[str]:
+    if policy == "never" or status.state is None or not status.state.finished:
+        return []
+    succeeded = {
+        ti.pod
+        for ti in status.task_instances.values()
+        if ti.state == TaskInstanceState.SUCCESS and ti.pod
+    }
+    return sorted(
+        pod.name
+        for pod in pods
+        if not pod.deleting and (policy == "always" or pod.name in succeeded)
+    )

@@ -1,0 +1,75 @@
+"""What a run becomes on its first sync: the DAG it runs (a snapshot), its run id,
+logical date and data interval — or why it cannot run.
+
+Like Airflow's `trigger_dag`: a manual run's logical date defaults to when it was
+made; a naive one is a wall time in the DAG's zone; a missing data interval is the
+timetable's `infer_manual_data_interval`; conf must fit the DAG's params.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kairflow.api.dag import DAGSpec
+from kairflow.api.dagrun import RunType
+from kairflow.core.naming import run_id
+from kairflow.core.observations import ObservedDag, RequestedDates
+from kairflow.core.params import conf_problems
+from kairflow.core.run_info import DataInterval
+from kairflow.core.times import to_utc
+from kairflow.core.timetable import timetable_for
+
+
+@dataclass(frozen=True)
+class RunStart:
+    spec: DAGSpec
+    dag_generation: int | None
+    run_id: str
+    logical_date: datetime
+    data_interval: DataInterval
+
+
+@dataclass(frozen=True)
+class RunRefused:
+    reason: str
+    """An Event reason: DagNotFound (it may still come) or InvalidRun (final)."""
+    message: str
+    final: bool
+
+
+def start_run(
+    dag: ObservedDag | None,
+    dag_name: str,
+    namespace: str,
+    run_type: RunType,
+    requested: RequestedDates,
+    conf: Mapping[str, Any],
+    created_at: datetime | None,
+    now: datetime,
+) -> RunStart | RunRefused:
+    if dag is None:
+        return RunRefused(
+            "DagNotFound", f"DAG {dag_name!r} not found in namespace {namespace}", final=False
+        )
+    problems = list(dag.problems)
+    if dag.spec is not None and not problems:
+        problems = conf_problems(dag.spec.params, conf)
+    if dag.spec is None or problems:
+        return RunRefused("InvalidRun", "cannot run: " + "; ".join(problems), final=True)
+    spec, zone = dag.spec, dag.zone
+    logical = to_utc(requested.logical_date or created_at or now, zone)
+    start, end = requested.data_interval_start, requested.data_interval_end
+    if start is None or end is None:
+        interval = timetable_for(spec).infer_manual_data_interval(run_after=logical)
+    else:
+        interval = DataInterval(to_utc(start, zone), to_utc(end, zone))
+    return RunStart(
+        spec=spec,
+        dag_generation=dag.generation,
+        run_id=run_id(run_type.value, logical),
+        logical_date=logical,
+        data_interval=interval,
+    )

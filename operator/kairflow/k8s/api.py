@@ -1,0 +1,43 @@
+"""The API layer the controller talks through: what it reads and writes of the
+cluster. `Writer` implements it on kubernetes_asyncio; the controller's unit tests
+use an in-memory fake of the same protocol."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+Body = dict[str, Any]
+
+
+class ClusterApi(Protocol):
+    async def create(self, namespace: str, plural: str, body: Body) -> bool:
+        """Create a custom object; False when it already existed (not an error)."""
+
+    async def get(self, namespace: str, plural: str, name: str) -> Body | None: ...
+
+    async def delete(self, namespace: str, plural: str, name: str) -> None:
+        """Delete a custom object; one already gone is not an error."""
+
+    async def replace_status(self, namespace: str, plural: str, body: Body) -> Body:
+        """PUT the status subresource; `Conflict` when the resourceVersion is stale."""
+
+    async def patch_spec(self, namespace: str, plural: str, name: str, patch: Body) -> None:
+        """A JSON merge patch of spec and metadata."""
+
+    async def list_all(self, plural: str, namespaces: tuple[str, ...]) -> list[Body]: ...
+
+    async def create_pod(self, namespace: str, manifest: Body) -> bool:
+        """False when it already existed; an ApiException when refused."""
+
+    async def delete_pod(self, namespace: str, name: str) -> None: ...
+
+    async def get_pod(self, namespace: str, name: str) -> Body | None: ...
+
+    async def list_task_pods(self, namespaces: tuple[str, ...]) -> list[Body]: ...
+
+
+class EventSink(Protocol):
+    def post(self, obj: Body, kind: str, reason: str, message: str) -> None:
+        """Record a Kubernetes Event on `obj` (in the background: never blocks a sync)."""
+
+    async def drain(self) -> None: ...
