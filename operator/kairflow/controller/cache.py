@@ -1,7 +1,10 @@
 """The operator's view of the cluster, fed by watch events (an informer cache).
 
-Bodies are stored as plain dicts. A status this operator just wrote is stored
-from the write's response, so the next sync never sees an older copy than its own.
+Bodies are kept as the API sent them (a sync writes its run's status back from
+its own body) and each is observed once, on the way in, into the core's typed
+values: every decision about siblings reads those. A status this operator just
+wrote is stored from the write's response, so the next sync never sees an older
+copy than its own.
 """
 
 from __future__ import annotations
@@ -10,6 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from kairflow.core.observations import ObservedDag, ObservedRun
+from kairflow.core.wakeups import waits_for_slots
+from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
 
 Key = tuple[str, str]  # (namespace, name)
 Body = dict[str, Any]
@@ -28,45 +35,115 @@ def key_of(body: Mapping[str, Any]) -> Key:
     return str(meta.get("namespace")), str(meta["name"])
 
 
+def _newer(current: Body | None, body: Body) -> bool:
+    return current is None or _version(body) > _version(current)
+
+
 @dataclass
 class Cache:
     dags: dict[Key, Body] = field(default_factory=dict)
     runs: dict[Key, Body] = field(default_factory=dict)
     backfills: dict[Key, Body] = field(default_factory=dict)
+    dag_views: dict[Key, ObservedDag] = field(default_factory=dict)
+    run_views: dict[Key, ObservedRun] = field(default_factory=dict)
     runs_by_dag: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
     pods_by_run: dict[Key, dict[str, Body]] = field(default_factory=lambda: defaultdict(dict))
+    waiting_for_slots: set[Key] = field(default_factory=set)
+    """Running runs with ready task instances that found no free slot."""
+    snapshots: SnapshotMemo = field(default_factory=SnapshotMemo)
 
-    @staticmethod
-    def _put(store: dict[Key, Body], body: Body) -> bool:
+    # DAGs -----------------------------------------------------------------------
+    def put_dag(self, body: Body) -> bool:
         """Store `body` unless an equal or newer version is there; True when stored."""
         key = key_of(body)
-        current = store.get(key)
-        if current is not None and _version(current) >= _version(body):
+        if not _newer(self.dags.get(key), body):
             return False
-        store[key] = body
+        self.dags[key] = body
+        self.dag_views[key] = observe_dag(body)
         return True
 
-    def put_dag(self, body: Body) -> bool:
-        return self._put(self.dags, body)
+    def forget_dag(self, key: Key) -> None:
+        self.dags.pop(key, None)
+        self.dag_views.pop(key, None)
 
+    def dag(self, key: Key) -> ObservedDag | None:
+        return self.dag_views.get(key)
+
+    # Runs -----------------------------------------------------------------------
     def put_run(self, body: Body) -> bool:
-        stored = self._put(self.runs, body)
-        namespace, name = key_of(body)
-        dag = (body.get("spec") or {}).get("dagName")
-        if dag:
-            self.runs_by_dag[(namespace, dag)].add(name)
-        return stored
+        """Store `body` unless an equal or newer version is there; True when stored."""
+        if not _newer(self.runs.get(key_of(body)), body):
+            return False
+        self.set_run(body)
+        return True
 
-    def put_backfill(self, body: Body) -> bool:
-        return self._put(self.backfills, body)
+    def set_run(self, body: Body) -> ObservedRun:
+        """Store `body` whatever its version: a sync's planned status, which claims
+        its slots and its place before it is written (and is rolled back if the
+        write fails)."""
+        key = key_of(body)
+        view = observe_run(body, self.snapshots)
+        self.runs[key] = body
+        self.run_views[key] = view
+        if view.dag_name:
+            self.runs_by_dag[(key[0], view.dag_name)].add(key[1])
+        if waits_for_slots(view):
+            self.waiting_for_slots.add(key)
+        else:
+            self.waiting_for_slots.discard(key)
+        return view
 
-    def forget_run(self, key: Key) -> None:
-        body = self.runs.pop(key, None)
+    def claim(self, key: Key, planned: Body) -> Body:
+        """Put a sync's planned status in the cache before it is written: its slots
+        and its place among maxActiveRuns are taken from now on. Returns the body to
+        give to `unclaim` if the write does not happen."""
+        self.set_run(planned)
+        return planned
+
+    def unclaim(self, key: Key, claimed: Body | None, original: Body) -> None:
+        """Give back a claim that was not written, unless a newer version of the run
+        came in meanwhile (it then stays)."""
+        if claimed is not None and self.runs.get(key) is claimed:
+            self.set_run(original)
+
+    def forget_run(self, key: Key) -> ObservedRun | None:
+        self.runs.pop(key, None)
         self.pods_by_run.pop(key, None)
-        if body is not None:
-            dag = (body.get("spec") or {}).get("dagName")
-            self.runs_by_dag.get((key[0], str(dag)), set()).discard(key[1])
+        self.waiting_for_slots.discard(key)
+        view = self.run_views.pop(key, None)
+        if view is not None:
+            self.runs_by_dag.get((key[0], view.dag_name), set()).discard(key[1])
+        return view
 
+    def run(self, key: Key) -> ObservedRun | None:
+        return self.run_views.get(key)
+
+    def runs_of(self, dag: Key) -> list[ObservedRun]:
+        """Every run of a DAG, by name."""
+        views = (
+            self.run_views.get((dag[0], name)) for name in sorted(self.runs_by_dag.get(dag, ()))
+        )
+        return [view for view in views if view is not None]
+
+    def all_runs(self) -> Iterator[ObservedRun]:
+        return iter(list(self.run_views.values()))
+
+    # Backfills ------------------------------------------------------------------
+    def put_backfill(self, body: Body) -> bool:
+        key = key_of(body)
+        if not _newer(self.backfills.get(key), body):
+            return False
+        self.backfills[key] = body
+        return True
+
+    def backfills_of(self, dag: Key) -> list[Key]:
+        return [
+            key
+            for key, body in self.backfills.items()
+            if key[0] == dag[0] and (body.get("spec") or {}).get("dagName") == dag[1]
+        ]
+
+    # Pods -----------------------------------------------------------------------
     def put_pod(self, run: Key, body: Body) -> None:
         self.pods_by_run[run][body["metadata"]["name"]] = body
 
@@ -74,12 +151,6 @@ class Cache:
         pods = self.pods_by_run.get(run)
         if pods is not None:
             pods.pop(name, None)
-
-    def runs_of(self, dag: Key) -> Iterator[Body]:
-        for name in sorted(self.runs_by_dag.get(dag, ())):
-            body = self.runs.get((dag[0], name))
-            if body is not None:
-                yield body
 
     def pods_of(self, run: Key) -> list[Body]:
         return list(self.pods_by_run.get(run, {}).values())
@@ -91,14 +162,3 @@ def run_owner(pod: Mapping[str, Any]) -> str | None:
         if ref.get("kind") == "DagRun":
             return str(ref["name"])
     return None
-
-
-BACKFILL = "kairflow.io/backfill"
-
-
-def backfill_of(run: Mapping[str, Any]) -> str | None:
-    """The Backfill a DagRun belongs to: the annotation has its full name; the label
-    (for selectors) is hashed when the name is longer than a label value may be."""
-    meta = run.get("metadata", {})
-    name = (meta.get("annotations") or {}).get(BACKFILL) or (meta.get("labels") or {}).get(BACKFILL)
-    return str(name) if name else None

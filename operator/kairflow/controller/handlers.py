@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import kopf
@@ -19,12 +20,14 @@ from kubernetes_asyncio.config import ConfigException
 
 from kairflow.api.common import GROUP, VERSION
 from kairflow.controller.backfill_sync import sync_backfill
-from kairflow.controller.cache import backfill_of, key_of, run_owner
+from kairflow.controller.cache import key_of, run_owner
 from kairflow.controller.dag_sync import sync_dag
 from kairflow.controller.dagrun_sync import sync_dagrun
+from kairflow.controller.informers import backfill_event, dag_event, pod_event, run_event
 from kairflow.controller.runtime import Runtime
 from kairflow.controller.settings import OperatorSettings
 from kairflow.controller.workqueue import WorkQueue
+from kairflow.core import labels
 from kairflow.k8s.events import EventPoster
 from kairflow.k8s.writes import Writer
 
@@ -33,7 +36,7 @@ log = logging.getLogger(__name__)
 # with `--namespace NS`, e.g. a team's, or an integration test's): an operator
 # watching all namespaces leaves it alone. An operator given namespaces serves
 # exactly those, labelled or not.
-IGNORE_LABEL = "kairflow.io/ignore"
+IGNORE_LABEL = labels.IGNORE
 
 
 REQUEST_TIMEOUT = 30.0
@@ -79,20 +82,22 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     # once the supervisor has started a new run.
     settings.process.ultimate_exiting_timeout = None
     api = await _api_client()
+    memo.api = api
     runtime = Runtime(
         settings=ours, writer=Writer(api), events=EventPoster(api), metrics=memo.metrics
     )
 
     def counted(
-        kind: str, sync: Callable[[Runtime, Any], Awaitable[None]]
-    ) -> Callable[[Any], Awaitable[None]]:
-        async def run_sync(key: Any) -> None:
+        kind: str, sync: Callable[[Runtime, Any], Awaitable[datetime | None]]
+    ) -> Callable[[Any], Awaitable[datetime | None]]:
+        async def run_sync(key: Any) -> datetime | None:
             try:
-                await sync(runtime, key)
+                wake_at = await sync(runtime, key)
             except Exception:
                 runtime.metrics.syncs.labels(kind, "error").inc()
                 raise
             runtime.metrics.syncs.labels(kind, "ok").inc()
+            return wake_at
 
         return run_sync
 
@@ -103,11 +108,12 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags")
     runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns")
     runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills")
+    memo.queues = [runtime.dag_queue, runtime.run_queue, runtime.backfill_queue]
     memo.runtime = runtime
     # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
     memo.ignored_namespaces = None if ours.namespaces else {}
     await _prefill(runtime, memo, ours.namespaces)
-    for queue in runtime.queues():
+    for queue in memo.queues:
         queue.start()
         runtime.metrics.watch_queue(queue.name, queue.depth)
     runtime.metrics.watch_runs(runtime.run_states)
@@ -126,9 +132,8 @@ async def _ignored(memo: kopf.Memo, body: Mapping[str, Any]) -> bool:
     if known is None or not namespace:
         return False
     if namespace not in known:
-        runtime: Runtime = memo.runtime
         try:
-            found = await CoreV1Api(runtime.writer.api).read_namespace(namespace)
+            found = await CoreV1Api(memo.api).read_namespace(namespace)
         except ApiException as exc:
             if exc.status != 404:
                 log.warning("cannot read namespace %s (%s): serving it", namespace, exc.reason)
@@ -181,90 +186,31 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime | None = getattr(memo, "runtime", None)
     if runtime is None:
         return
-    for queue in runtime.queues():
+    for queue in getattr(memo, "queues", []):
         await queue.stop()
     if runtime.events is not None:
         await runtime.events.drain()
-    await runtime.writer.api.close()
+    await memo.api.close()
 
 
 async def on_dag(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
-    runtime: Runtime = memo.runtime
-    body = event["object"]
-    if await _ignored(memo, body):
-        return
-    key = key_of(body)
-    if event["type"] == "DELETED":
-        runtime.cache.dags.pop(key, None)
-        return
-    before = runtime.cache.dags.get(key)
-    if not runtime.cache.put_dag(dict(body)):
-        return
-    runtime.enqueue_dag(key)
-    if before is None or before.get("spec") != body.get("spec"):
-        # paused / maxActiveRuns may let queued runs start; a new DAG lets runs
-        # and Backfills that were waiting for it start.
-        for name in list(runtime.cache.runs_by_dag.get(key, ())):
-            runtime.enqueue_run((key[0], name))
-        for backfill_key, backfill in list(runtime.cache.backfills.items()):
-            if backfill_key[0] == key[0] and backfill["spec"].get("dagName") == key[1]:
-                runtime.enqueue_backfill(backfill_key)
+    if not await _ignored(memo, event["object"]):
+        dag_event(memo.runtime, event["type"], event["object"])
 
 
 async def on_run(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
-    runtime: Runtime = memo.runtime
-    body = event["object"]
-    if await _ignored(memo, body):
-        return
-    key = key_of(body)
-    dag_key = (key[0], (body.get("spec") or {}).get("dagName", ""))
-    if event["type"] == "DELETED":
-        runtime.cache.forget_run(key)
-        runtime.waiting_for_slots.discard(key)
-        runtime.enqueue_dag(dag_key)
-        # Its slots and its place among maxActiveRuns are free now.
-        for name in list(runtime.cache.runs_by_dag.get(dag_key, ())):
-            runtime.enqueue_run((key[0], name))
-        for waiting in list(runtime.waiting_for_slots):
-            runtime.enqueue_run(waiting)
-        return
-    known = key in runtime.cache.runs
-    if runtime.cache.put_run(dict(body)):
-        runtime.enqueue_run(key)
-        if not known:
-            runtime.enqueue_dag(dag_key)
-        backfill = backfill_of(body)
-        if backfill:
-            runtime.enqueue_backfill((key[0], backfill))
+    if not await _ignored(memo, event["object"]):
+        run_event(memo.runtime, event["type"], event["object"])
 
 
 async def on_backfill(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
-    runtime: Runtime = memo.runtime
-    body = event["object"]
-    if await _ignored(memo, body):
-        return
-    key = key_of(body)
-    if event["type"] == "DELETED":
-        runtime.cache.backfills.pop(key, None)
-        return
-    if runtime.cache.put_backfill(dict(body)):
-        runtime.enqueue_backfill(key)
+    if not await _ignored(memo, event["object"]):
+        backfill_event(memo.runtime, event["type"], event["object"])
 
 
 async def on_pod(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
-    runtime: Runtime = memo.runtime
-    body = event["object"]
-    if await _ignored(memo, body):
-        return
-    run = run_owner(body)
-    if run is None:
-        return
-    key = (body["metadata"]["namespace"], run)
-    if event["type"] == "DELETED":
-        runtime.cache.forget_pod(key, body["metadata"]["name"])
-    else:
-        runtime.cache.put_pod(key, dict(body))
-    runtime.enqueue_run(key)
+    if not await _ignored(memo, event["object"]):
+        pod_event(memo.runtime, event["type"], event["object"])
 
 
 def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
@@ -275,7 +221,7 @@ def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
     kopf.on.event(GROUP, VERSION, "dags", registry=registry)(on_dag)
     kopf.on.event(GROUP, VERSION, "dagruns", registry=registry)(on_run)
     kopf.on.event(GROUP, VERSION, "backfills", registry=registry)(on_backfill)
-    task_pods = {"kairflow.io/dag-run": kopf.PRESENT}
+    task_pods = {labels.DAG_RUN: kopf.PRESENT}
     kopf.on.event("", "v1", "pods", labels=task_pods, registry=registry)(on_pod)
     if not settings.namespaces:
         kopf.on.event("", "v1", "namespaces", registry=registry)(on_namespace)

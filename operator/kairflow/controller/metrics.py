@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from kairflow.api.common import TaskInstanceState as TI
+from kairflow.api.dagrun import DagRunStatus
+from kairflow.core.times import parse_time
+
 _SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600)
 
 
@@ -50,6 +54,18 @@ class Metrics:
 
         for state in ("pending", "queued", "running", "success", "failed"):
             self.runs.labels(state).set_function(collect(state))
+
+    def run_finished(self, dag: str, status: DagRunStatus) -> None:
+        """Count a run that has just finished, and its task instances' durations."""
+        if status.state is None:
+            return
+        self.runs_finished.labels(dag, status.state.value).inc()
+        for ti in status.task_instances.values():
+            started, ended = parse_time(ti.start_date), parse_time(ti.end_date)
+            if started and ended and ti.state in (TI.SUCCESS, TI.FAILED):
+                self.task_duration.labels(dag, ti.state.value).observe(
+                    (ended - started).total_seconds()
+                )
 
     def serve(self, port: int) -> None:
         if port:

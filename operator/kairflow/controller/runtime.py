@@ -1,23 +1,28 @@
-"""Everything a sync needs, shared by the handlers: caches, queues, the writer."""
+"""Everything a sync needs, shared by the handlers: the cache, the queues, the API."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from kairflow.controller.cache import Cache, Key
 from kairflow.controller.metrics import Metrics
 from kairflow.controller.settings import OperatorSettings
-from kairflow.controller.workqueue import WorkQueue
-from kairflow.k8s.events import EventPoster
-from kairflow.k8s.writes import Conflict, Writer
+from kairflow.core.observations import ObservedRun
+from kairflow.core.wakeups import after_run_change
+from kairflow.k8s.api import ClusterApi, EventSink
+from kairflow.k8s.writes import Conflict
 
 log = logging.getLogger(__name__)
+
+
+class Queue(Protocol):
+    """Where syncs are asked for (`WorkQueue`; a recording fake in unit tests)."""
+
+    def add(self, key: Key) -> None: ...
 
 
 def utcnow() -> datetime:
@@ -27,16 +32,14 @@ def utcnow() -> datetime:
 @dataclass
 class Runtime:
     settings: OperatorSettings
-    writer: Writer
+    writer: ClusterApi
     cache: Cache = field(default_factory=Cache)
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = utcnow
-    dag_queue: WorkQueue | None = None
-    run_queue: WorkQueue | None = None
-    backfill_queue: WorkQueue | None = None
-    waiting_for_slots: set[Key] = field(default_factory=set)
-    events: EventPoster | None = None
-    _background: set[asyncio.Task[None]] = field(default_factory=set)
+    dag_queue: Queue | None = None
+    run_queue: Queue | None = None
+    backfill_queue: Queue | None = None
+    events: EventSink | None = None
 
     async def write_status(self, plural: str, body: dict[str, Any], wire: dict[str, Any]) -> None:
         """PUT a DAG's or Backfill's status (unless unchanged) and keep the cache current.
@@ -58,27 +61,13 @@ class Runtime:
             return
         put(written)
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Background API work that must not delay a sync (kept referenced until done)."""
-        task = asyncio.create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("background API call failed: %s", task.exception())
-
     def run_states(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         # Called from the metrics server's thread: iterate over a snapshot.
-        for body in list(self.cache.runs.copy().values()):
-            state = (body.get("status") or {}).get("state") or "pending"
+        for view in list(self.cache.run_views.copy().values()):
+            state = view.state.value if view.state else "pending"
             counts[state] = counts.get(state, 0) + 1
         return counts
-
-    def queues(self) -> list[WorkQueue]:
-        return [q for q in (self.dag_queue, self.run_queue, self.backfill_queue) if q]
 
     def enqueue_run(self, key: Key) -> None:
         if self.run_queue is not None:
@@ -92,11 +81,23 @@ class Runtime:
         if self.backfill_queue is not None:
             self.backfill_queue.add(key)
 
-    def wake_at(self, queue: WorkQueue | None, key: Key, when: datetime) -> None:
-        """Re-queue `key` at wall-clock `when` (converted to the monotonic clock)."""
-        if queue is not None:
-            delay = (when - self.clock()).total_seconds()
-            queue.add_at(key, time.monotonic() + max(0.0, delay))
+    def run_changed(self, before: ObservedRun | None, after: ObservedRun | None) -> None:
+        """Wake whoever a run's change can matter to (see `core.wakeups`)."""
+        run = after or before
+        if run is None:
+            return
+        dag_key = (run.namespace, run.dag_name)
+        siblings = self.cache.runs_of(dag_key)
+        wake = after_run_change(before, after, siblings, self.cache.dag(dag_key))
+        for name in sorted(wake.runs):
+            self.enqueue_run((run.namespace, name))
+        if wake.dag:
+            self.enqueue_dag(dag_key)
+        if wake.backfill:
+            self.enqueue_backfill((run.namespace, wake.backfill))
+        if wake.slots_freed:
+            for waiting in sorted(self.cache.waiting_for_slots - {(run.namespace, run.name)}):
+                self.enqueue_run(waiting)
 
     def event(self, body: dict[str, Any], kind: str, reason: str, message: str) -> None:
         """A Kubernetes Event on the object, posted in the background."""

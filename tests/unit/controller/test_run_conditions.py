@@ -8,7 +8,7 @@ import pytest
 
 from kairflow.api.common import ConditionStatus, DagRunState
 from kairflow.api.dagrun import DagRunStatus
-from kairflow.controller.conditions import condition, set_run_condition
+from kairflow.core.conditions import condition, set_run_condition
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

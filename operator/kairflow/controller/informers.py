@@ -1,0 +1,68 @@
+"""Watch events into the cache, and the syncs they call for (nothing else).
+
+kopf's handlers (`handlers.py`) and the startup LIST (`handlers._prefill`) feed
+these; who else a run's change concerns is `core.wakeups`' call, via
+`Runtime.run_changed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kairflow.controller.cache import key_of, run_owner
+from kairflow.controller.runtime import Runtime
+from kairflow.core.wakeups import after_dag_change
+
+DELETED = "DELETED"
+
+
+def dag_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
+    key = key_of(body)
+    if kind == DELETED:
+        rt.cache.forget_dag(key)  # its runs go with it (owner references)
+        return
+    before = rt.cache.dags.get(key)
+    if not rt.cache.put_dag(dict(body)):
+        return
+    rt.enqueue_dag(key)
+    if before is None or before.get("spec") != body.get("spec"):
+        # paused / maxActiveRuns may let queued runs start; a new DAG lets runs and
+        # Backfills that were waiting for it start.
+        for name in sorted(after_dag_change(rt.cache.runs_of(key))):
+            rt.enqueue_run((key[0], name))
+        for backfill in rt.cache.backfills_of(key):
+            rt.enqueue_backfill(backfill)
+
+
+def run_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
+    key = key_of(body)
+    before = rt.cache.run(key)
+    if kind == DELETED:
+        rt.cache.forget_run(key)
+        rt.run_changed(before, None)
+        return
+    if rt.cache.put_run(dict(body)):
+        rt.enqueue_run(key)
+        rt.run_changed(before, rt.cache.run(key))
+
+
+def backfill_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
+    key = key_of(body)
+    if kind == DELETED:
+        rt.cache.backfills.pop(key, None)
+        return
+    if rt.cache.put_backfill(dict(body)):
+        rt.enqueue_backfill(key)
+
+
+def pod_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
+    run = run_owner(body)
+    if run is None:
+        return
+    key = (str(body["metadata"]["namespace"]), run)
+    if kind == DELETED:
+        rt.cache.forget_pod(key, body["metadata"]["name"])
+    else:
+        rt.cache.put_pod(key, dict(body))
+    rt.enqueue_run(key)
