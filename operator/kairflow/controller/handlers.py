@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import kopf
@@ -84,15 +85,16 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     )
 
     def counted(
-        kind: str, sync: Callable[[Runtime, Any], Awaitable[None]]
-    ) -> Callable[[Any], Awaitable[None]]:
-        async def run_sync(key: Any) -> None:
+        kind: str, sync: Callable[[Runtime, Any], Awaitable[datetime | None]]
+    ) -> Callable[[Any], Awaitable[datetime | None]]:
+        async def run_sync(key: Any) -> datetime | None:
             try:
-                await sync(runtime, key)
+                wake_at = await sync(runtime, key)
             except Exception:
                 runtime.metrics.syncs.labels(kind, "error").inc()
                 raise
             runtime.metrics.syncs.labels(kind, "ok").inc()
+            return wake_at
 
         return run_sync
 
@@ -100,9 +102,10 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     run = counted("dagrun", sync_dagrun)
     backfill = counted("backfill", sync_backfill)
 
-    runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags")
-    runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns")
-    runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills")
+    clock = runtime.clock  # wake-up times and timers read the same clock
+    runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags", clock=clock)
+    runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns", clock=clock)
+    runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills", clock=clock)
     memo.runtime = runtime
     # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
     memo.ignored_namespaces = None if ours.namespaces else {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -93,10 +92,9 @@ class Runtime:
             self.backfill_queue.add(key)
 
     def wake_at(self, queue: WorkQueue | None, key: Key, when: datetime) -> None:
-        """Re-queue `key` at wall-clock `when` (converted to the monotonic clock)."""
+        """Re-queue `key` at wall-clock `when`."""
         if queue is not None:
-            delay = (when - self.clock()).total_seconds()
-            queue.add_at(key, time.monotonic() + max(0.0, delay))
+            queue.add_at(key, when)
 
     def event(self, body: dict[str, Any], kind: str, reason: str, message: str) -> None:
         """A Kubernetes Event on the object, posted in the background."""
