@@ -18,13 +18,14 @@ from typing import cast
 from pydantic import ValidationError
 
 from kairflow.api import DagRun, DAGSpec
-from kairflow.api.common import DagRunState, TaskInstanceState
+from kairflow.api.common import DagRunState
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.problems import validation_problems
 from kairflow.controller.cache import Body, Key, key_of
+from kairflow.controller.planning import Planner, capacity_for, claimed_plan, off_loop
+from kairflow.controller.run_pods import apply_plan, fill_pod_gaps
 from kairflow.controller.runtime import Runtime
 from kairflow.core import labels
-from kairflow.core.capacity import claim_still_valid, free_capacity
 from kairflow.core.conditions import set_run_condition
 from kairflow.core.interventions import apply_requests
 from kairflow.core.naming import label_value
@@ -35,8 +36,6 @@ from kairflow.core.run_admission import may_start
 from kairflow.core.run_history import previous_run, previous_success
 from kairflow.core.run_model import (
     Capacity,
-    CreatePod,
-    DeletePod,
     Plan,
     PlannerSettings,
     RecordEvent,
@@ -44,9 +43,9 @@ from kairflow.core.run_model import (
 )
 from kairflow.core.run_start import RunRefused, start_run
 from kairflow.core.schedule_validation import load_timezone
-from kairflow.core.times import instant, iso, parse_time
+from kairflow.core.times import instant, iso
 from kairflow.k8s.observe import observe_pod
-from kairflow.k8s.writes import Conflict, Rejected, owner_reference
+from kairflow.k8s.writes import Conflict, owner_reference
 
 log = logging.getLogger(__name__)
 # Rejected pods are retried at once when their task's retry delay is zero: bound the
@@ -131,7 +130,7 @@ async def _refuse(
 
 def _inputs(
     rt: Runtime, view: ObservedRun, run: DagRun, status: DagRunStatus, spec: DAGSpec
-) -> functools.partial[Plan]:
+) -> Planner:
     """The planner, with every input but the status and capacity bound."""
     assert status.run_id and status.logical_date
     assert status.data_interval_start and status.data_interval_end
@@ -170,23 +169,23 @@ async def _plan_and_apply(
     status = run.status.model_copy(deep=True)
     spec = DAGSpec.model_validate(status.dag_spec)
     doomed = apply_requests(status, spec, run.spec.clear, run.spec.mark, rt.clock())
-    await _fill_pod_gaps(rt, key, status)
+    await fill_pod_gaps(rt, key, status)
     planner = _inputs(rt, view, run, status, spec)
-    result, claimed = await _claimed_plan(rt, body, view, spec, status, planner)
+    result, claimed = await claimed_plan(rt, body, view, spec, status, planner)
     events = [a for a in result.actions if isinstance(a, RecordEvent)]
     try:
-        rejected = await _apply(rt, key[0], result, doomed)
+        rejected = await apply_plan(rt, key[0], result, doomed)
         for passes in range(1, MAX_PASSES + 1):
             if not rejected:
                 break
             # Fold the refusals into the run now: the core fails (or retries) those
             # tries. The last pass starts nothing more: the next sync goes on.
             last = passes == MAX_PASSES
-            capacity = Capacity(slots=0) if last else _capacity(rt, view, spec)
-            result = await _off_loop(planner, result.status, capacity, rejected)
+            capacity = Capacity(slots=0) if last else capacity_for(rt, view, spec)
+            result = await off_loop(planner, result.status, capacity, rejected)
             claimed = rt.cache.claim(key, {**body, "status": result.status.to_wire()})
             events += [a for a in result.actions if isinstance(a, RecordEvent)]
-            rejected = await _apply(rt, key[0], result, [])
+            rejected = await apply_plan(rt, key[0], result, [])
             if last:
                 rt.enqueue_run(key)
         written = await _write_status(rt, body, result.status, view)
@@ -203,87 +202,6 @@ async def _plan_and_apply(
     doomed = pods_to_clean_up(policy, result.status, planner.keywords["pods"])
     await asyncio.gather(*(rt.writer.delete_pod(key[0], name) for name in doomed))
     return result
-
-
-def _capacity(rt: Runtime, view: ObservedRun, spec: DAGSpec) -> Capacity:
-    return free_capacity(
-        view,
-        spec.max_active_tasks,
-        rt.cache.all_runs(),
-        rt.settings.parallelism,
-        rt.settings.pool_slots(),
-    )
-
-
-async def _claimed_plan(
-    rt: Runtime,
-    body: Body,
-    view: ObservedRun,
-    spec: DAGSpec,
-    status: DagRunStatus,
-    planner: functools.partial[Plan],
-) -> tuple[Plan, Body]:
-    """Plan off the event loop, then claim the slots it takes by putting its status
-    in the cache (no await in between: other syncs then see them). Plans of other
-    runs may have claimed slots meanwhile: plan again if what this one counted on is
-    gone."""
-    key = (view.namespace, view.name)
-    while True:
-        capacity = _capacity(rt, view, spec)
-        result = await _off_loop(planner, status, capacity)
-        if claim_still_valid(status, result.status, capacity, _capacity(rt, view, spec)):
-            return result, rt.cache.claim(key, {**body, "status": result.status.to_wire()})
-
-
-async def _off_loop(
-    planner: functools.partial[Plan],
-    status: DagRunStatus,
-    capacity: Capacity,
-    rejected: dict[str, str] | None = None,
-) -> Plan:
-    """Plans render DAG authors' templates: never on the event loop."""
-    call = functools.partial(planner, status=status, capacity=capacity, rejected=rejected)
-    return await asyncio.to_thread(call)
-
-
-async def _apply(rt: Runtime, namespace: str, result: Plan, doomed: list[str]) -> dict[str, str]:
-    """Create and delete pods; returns the pods the API refused for good."""
-    creates = [a for a in result.actions if isinstance(a, CreatePod)]
-    deletes = [a.name for a in result.actions if isinstance(a, DeletePod)] + doomed
-    outcomes = await asyncio.gather(
-        *(rt.writer.create_pod(namespace, a.manifest) for a in creates), return_exceptions=True
-    )
-    rejected: dict[str, str] = {}
-    for action, outcome in zip(creates, outcomes, strict=True):
-        if isinstance(outcome, Rejected):
-            rejected[str(action.manifest["metadata"]["name"])] = str(outcome)
-        elif isinstance(outcome, BaseException):
-            raise outcome  # transient: the whole sync is retried with backoff
-    await asyncio.gather(*(rt.writer.delete_pod(namespace, n) for n in deletes))
-    now = rt.clock()
-    for action in creates:
-        ready = parse_time(result.status.task_instances[action.key].ready_at)
-        if ready is not None:
-            rt.metrics.scheduling_delay.observe(max(0.0, (now - ready).total_seconds()))
-    return rejected
-
-
-async def _fill_pod_gaps(rt: Runtime, key: Key, status: DagRunStatus) -> None:
-    """Read the pods the status names but the cache lacks. After a restart the pod
-    watch may list later than the DagRun watch; a pod missing from the cache is not
-    a pod deleted, so ask the API before the planner concludes anything."""
-    cached = {p["metadata"]["name"] for p in rt.cache.pods_of(key)}
-    wanted = [
-        ti.pod
-        for ti in status.task_instances.values()
-        if ti.state in (TaskInstanceState.QUEUED, TaskInstanceState.RUNNING)
-        and ti.pod
-        and ti.pod not in cached
-    ]
-    for name in wanted:
-        pod = await rt.writer.get_pod(key[0], name)
-        if pod is not None:
-            rt.cache.put_pod(key, pod)
 
 
 async def _write_status(

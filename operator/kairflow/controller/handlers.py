@@ -105,9 +105,10 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     run = counted("dagrun", sync_dagrun)
     backfill = counted("backfill", sync_backfill)
 
-    runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags")
-    runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns")
-    runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills")
+    clock = runtime.clock  # wake-up times and timers read the same clock
+    runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags", clock=clock)
+    runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns", clock=clock)
+    runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills", clock=clock)
     memo.queues = [runtime.dag_queue, runtime.run_queue, runtime.backfill_queue]
     memo.runtime = runtime
     # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
