@@ -93,12 +93,14 @@ class Expiry:
 
 
 def expired_runs(runs: Sequence[ObservedRun], limits: HistoryLimits, now: datetime) -> Expiry:
-    """Keep the newest N successful and N failed runs, and none older than the TTL
-    (Kubernetes' CronJob successful/failedJobsHistoryLimit, plus Job TTL)."""
+    """Keep the newest N successful and N failed runs, and none that finished longer
+    ago than the TTL (Kubernetes' CronJob successful/failedJobsHistoryLimit, plus a
+    Job's ttlSecondsAfterFinished)."""
+    # Newest first by logical date, as a CronJob keeps its newest Jobs by start time:
+    # runs of a catch-up finish in any order, the intervals they cover do not.
     finished = sorted(
         (r for r in runs if r.finished and r.end_date is not None),
-        # Newest first; runs finished in the same instant: the later interval first.
-        key=lambda r: (r.end_date, r.logical_date or r.end_date),
+        key=lambda r: (r.logical_date or r.end_date, r.end_date, r.name),
         reverse=True,
     )
     keep = {DagRunState.SUCCESS: limits.successful, DagRunState.FAILED: limits.failed}
