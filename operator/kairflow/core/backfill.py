@@ -19,6 +19,7 @@ from kairflow.api import DagRunState, DAGSpec, Reprocess
 from kairflow.core.cron import to_utc
 from kairflow.core.run_info import DagRunInfo, DataInterval, TimeRestriction, Timetable, as_utc
 from kairflow.core.schedule_validation import load_timezone
+from kairflow.core.task_settings import TaskPolicy, effective_task
 from kairflow.core.timetable import timetable_for
 from kairflow.core.timetables import ContinuousTimetable, NullTimetable
 
@@ -56,11 +57,12 @@ def runs_between(timetable: Timetable, start: datetime, end: datetime) -> list[D
 
 
 def _depends_on_past(spec: DAGSpec) -> list[str]:
-    default = bool(spec.defaults.depends_on_past)
+    """Tasks that depend on their past run, resolved as the planner resolves them
+    (defaults included; waitForDownstream implies dependsOnPast)."""
     return [
         task.name
         for task in spec.tasks
-        if (task.depends_on_past if task.depends_on_past is not None else default)
+        if TaskPolicy.of(effective_task(spec, task)).depends_on_past
     ]
 
 
