@@ -10,7 +10,7 @@ failed ones, `completed` clears failed and successful ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -117,11 +117,3 @@ def plan_backfill(
         if action is not None:
             items.append(BackfillItem(info.logical_date, info.data_interval, action))
     return items
-
-
-def runs_to_start(
-    pending: Sequence[BackfillItem], in_flight: int, max_active_runs: int
-) -> list[BackfillItem]:
-    """The next items of a plan to start now: as many as leave at most
-    `max_active_runs` backfill runs in flight (the Backfill's, else the DAG's)."""
-    return list(pending[: max(0, max_active_runs - in_flight)])

@@ -96,7 +96,6 @@ class ObservedPod:
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    deleting: bool = False
 
 
 @dataclass(frozen=True)

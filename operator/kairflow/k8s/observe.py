@@ -72,5 +72,4 @@ def observe_pod(pod: Mapping[str, Any]) -> ObservedPod:
         created_at=parse_time(meta.get("creationTimestamp")),
         started_at=parse_time(running.get("startedAt") or terminated.get("startedAt")),
         finished_at=parse_time(terminated.get("finishedAt")),
-        deleting=bool(meta.get("deletionTimestamp")),
     )

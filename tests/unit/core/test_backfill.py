@@ -13,7 +13,6 @@ from kairflow.core.backfill import (
     BackfillError,
     BackfillItem,
     plan_backfill,
-    runs_to_start,
 )
 from kairflow.core.schedule_validation import ScheduleError
 
@@ -268,20 +267,3 @@ def test_an_invalid_schedule_is_a_schedule_error() -> None:
             at("2026-01-03"),
             {},
         )
-
-
-TO_START = [
-    pytest.param(5, 0, 3, 3, id="up to maxActiveRuns at once"),
-    pytest.param(5, 1, 3, 2, id="runs already in flight count"),
-    pytest.param(5, 3, 3, 0, id="none while the limit is reached"),
-    pytest.param(2, 0, 16, 2, id="never more than what is pending"),
-]
-
-
-@pytest.mark.parametrize(("pending", "in_flight", "max_active", "expected"), TO_START)
-def test_runs_to_start(pending: int, in_flight: int, max_active: int, expected: int) -> None:
-    items = plan_backfill(
-        DAILY, at("2026-01-01"), at("2026-01-01") + timedelta(days=pending - 1), {}
-    )
-    started = runs_to_start(items, in_flight, max_active)
-    assert started == items[:expected]
