@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
+
 from typer.testing import CliRunner, Result
 
 from kairflow.cli.main import app
@@ -23,3 +26,13 @@ def error_line(result: Result) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
     return lines[0]
+
+
+def write_dag(directory: Path, spec: str, name: str = "t") -> Path:
+    """A DAG manifest `name`.yaml whose spec is the YAML `spec` (dedented)."""
+    body = textwrap.indent(textwrap.dedent(spec).strip(), "  ")
+    path = directory / f"{name}.yaml"
+    path.write_text(
+        f"apiVersion: kairflow.io/v1alpha1\nkind: DAG\nmetadata:\n  name: {name}\nspec:\n{body}\n"
+    )
+    return path
