@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import hypothesis  # noqa: F401 - imported first: see below
+import hypothesis
 import pytest
 
-# Importing hypothesis lazily, deep inside a test, makes pytest's assertion rewriter
-# hit CPython 3.11.7's "AST constructor recursion depth mismatch" (fixed in 3.11.8).
+from tests.hypothesis_profiles import FAST, FAST_MINIMUM, THOROUGH, profile
+
+# hypothesis is imported here, before any test module: importing it lazily, deep inside
+# a test, makes pytest's assertion rewriter hit CPython 3.11.7's "AST constructor
+# recursion depth mismatch" (fixed in 3.11.8).
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests ask for `examples(n)` (tests/hypothesis_profiles.py); these are the
+# defaults for the rest. Deadlines fail tests on a busy machine: off when fast.
+hypothesis.settings.register_profile(FAST, max_examples=FAST_MINIMUM, deadline=None)
+hypothesis.settings.register_profile(THOROUGH)  # Hypothesis' own defaults
+hypothesis.settings.load_profile(profile())
 
 
 @pytest.fixture(scope="session")

@@ -1,47 +1,38 @@
-"""`kairflow dags test` end to end: real processes, real exit codes, XCom files."""
+"""`kairflow dags test` end to end: real task processes, real exit codes, XCom files.
+
+The command runs in-process (each task is still a real local process); one test runs
+it as a separate process, as a user or a script does. Invalid input is refused before
+anything runs: tests/unit/cli/test_dags_test.py.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import textwrap
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import Result
+
+from tests.cli import kairflow, write_dag
 
 ROOT = Path(__file__).resolve().parents[2]
-KAIRFLOW = [sys.executable, "-m", "kairflow.cli.main"]
 
 
-def dags_test(path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*KAIRFLOW, "dags", "test", str(path), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def dags_test(path: Path, *args: str) -> Result:
+    return kairflow("dags", "test", str(path), *args)
 
 
-def as_json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+def as_json(result: Result | subprocess.CompletedProcess[str]) -> dict[str, Any]:
     value: dict[str, Any] = json.loads(result.stdout)
     return value
 
 
-def states(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+def states(result: Result) -> dict[str, str]:
     return {k: v["state"] for k, v in as_json(result)["tasks"].items()}
-
-
-def write_dag(tmp_path: Path, spec: str, name: str = "t") -> Path:
-    body = textwrap.indent(textwrap.dedent(spec).strip(), "  ")
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(
-        f"apiVersion: kairflow.io/v1alpha1\nkind: DAG\nmetadata:\n  name: {name}\nspec:\n{body}\n"
-    )
-    return path
 
 
 ALL_OK = "success"
@@ -96,13 +87,23 @@ def test_every_example_dag_runs_to_the_expected_result(
     example: str, expected: dict[str, str]
 ) -> None:
     result = dags_test(ROOT / "dags" / example, "--logical-date", "2024-01-06", "-o", "json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert as_json(result)["state"] == "success"
     assert states(result) == expected
 
 
-def test_the_json_contract_is_exact() -> None:
-    result = dags_test(ROOT / "dags" / "hello_world.yaml", "-o", "json")
+def test_the_json_contract_is_exact_for_a_script_running_the_command() -> None:
+    """The one test that runs `kairflow dags test` as its own process."""
+    command = [sys.executable, "-m", "kairflow.cli.main", "dags", "test"]
+    path = ROOT / "dags" / "hello_world.yaml"
+    result = subprocess.run(
+        [*command, str(path), "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
     assert set(as_json(result)) == {"state", "tasks"}
     for task in as_json(result)["tasks"].values():
         assert set(task) == {"state", "try_number"}
@@ -111,7 +112,7 @@ def test_the_json_contract_is_exact() -> None:
 
 def test_text_output_says_images_are_ignored_and_shows_logs() -> None:
     result = dags_test(ROOT / "dags" / "tutorial.yaml", "--logical-date", "2024-03-01")
-    assert result.returncode == 0
+    assert result.exit_code == 0
     assert "images are ignored" in result.stderr
     assert "2024-03-08" in result.stderr  # macros.ds_add(ds, 7) rendered and run
     assert "run success" in result.stderr
@@ -132,7 +133,7 @@ def test_a_failing_then_succeeding_task_is_retried(tmp_path: Path) -> None:
         """,
     )
     result = dags_test(path, "-o", "json", "--no-retry-delay")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert as_json(result)["tasks"]["flaky"] == {"state": "success", "try_number": 2}
 
 
@@ -147,7 +148,7 @@ def test_a_failed_run_exits_1_and_fails_downstream(tmp_path: Path) -> None:
         """,
     )
     result = dags_test(path, "-o", "json")
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert as_json(result)["state"] == "failed"
     assert states(result) == {"a": "failed", "b": "upstream_failed"}
 
@@ -165,7 +166,7 @@ def test_the_run_state_follows_the_leaves_like_airflow(tmp_path: Path) -> None:
         """,
     )
     result = dags_test(path, "-o", "json")
-    assert result.returncode == 0
+    assert result.exit_code == 0
     assert states(result) == {"a": "failed", "b": "upstream_failed", "cleanup": "success"}
 
 
@@ -179,7 +180,7 @@ def test_execution_timeout_kills_the_process(tmp_path: Path) -> None:
     )
     started = datetime.now()
     result = dags_test(path, "-o", "json")
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert states(result) == {"slow": "failed"}
     assert (datetime.now() - started).total_seconds() < 20
 
@@ -201,7 +202,7 @@ def test_xcom_flows_downstream_and_conf_overrides_params(tmp_path: Path) -> None
         """,
     )
     result = dags_test(path, "-o", "json", "--conf", '{"greeting": "hi"}')
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert out.read_text().strip() == "hi 42"
 
 
@@ -214,49 +215,7 @@ def test_invalid_xcom_fails_the_task(tmp_path: Path) -> None:
         """,
     )
     result = dags_test(path, "-o", "json")
-    assert result.returncode == 1 and states(result) == {"bad": "failed"}
-
-
-@pytest.mark.parametrize(
-    ("spec", "args", "message"),
-    [
-        pytest.param(None, [], "cannot read", id="missing file"),
-        pytest.param("tasks: [", [], "not valid YAML", id="broken YAML"),
-        pytest.param(
-            "tasks: [{name: a, bash: x}, {name: b, bash: y}]\nflow: ['a >> b >> a']",
-            [],
-            "cycle: a -> b -> a",
-            id="a cycle",
-        ),
-        pytest.param(
-            "tasks: [{name: a, bash: x}]",
-            ["--conf", "[1]"],
-            "--conf must be",
-            id="conf not an object",
-        ),
-        pytest.param(
-            "tasks: [{name: a, bash: x}]",
-            ["--logical-date", "soon"],
-            "invalid date-time",
-            id="bad logical date",
-        ),
-        pytest.param(
-            "tasks: [{name: a, bash: x, triggerRule: sometimes}]",
-            [],
-            "triggerRule",
-            id="schema error",
-        ),
-    ],
-)
-def test_invalid_input_exits_2_with_one_clear_line(
-    tmp_path: Path, spec: str | None, args: list[str], message: str
-) -> None:
-    path = tmp_path / "missing.yaml" if spec is None else write_dag(tmp_path, spec)
-    result = dags_test(path, *args)
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.exit_code == 1 and states(result) == {"bad": "failed"}
 
 
 def test_parallel_tasks_overlap_in_time(tmp_path: Path) -> None:

@@ -35,7 +35,8 @@ class BackfillSpec(WireModel):
         default=None, ge=1, description="Backfill runs in flight at once (default: the DAG's)."
     )
     run_backwards: bool = Field(
-        default=False, description="Newest first (refused when a task has dependsOnPast)."
+        default=False,
+        description="Newest first (refused when a task has dependsOnPast or waitForDownstream).",
     )
     conf: dict[str, Any] = Field(
         default_factory=dict, description="conf for every run.", json_schema_extra=FREE_FORM

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from kairflow.api.crd import crd_files
-from kairflow.cli.errors import EXIT_FAILED, fail
+from kairflow.cli.errors import EXIT_FAILED, UserError
 
 
 def stale_files(directory: Path) -> list[str]:
@@ -35,7 +35,9 @@ def crds(
     if check is not None:
         stale = stale_files(check)
         if stale:
-            fail(f"stale CRDs in {check}: {', '.join(stale)}; run `make crds`", EXIT_FAILED)
+            raise UserError(
+                f"stale CRDs in {check}: {', '.join(stale)}; run `make crds`", EXIT_FAILED
+            )
         typer.echo(f"{check}: {len(files)} CRDs up to date")
         return
     if write is not None:

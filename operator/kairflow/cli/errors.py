@@ -1,11 +1,17 @@
-"""How the CLI reports user errors: one clear line on stderr, a non-zero exit code."""
+"""How the CLI reports user errors: one clear line on stderr, a non-zero exit code.
+
+A command raises `UserError` for input the user can fix; the `kairflow` command group
+(`ReportsUserErrors`) prints it as `error: <message>` and exits with its code, never
+with a traceback. It sits around every command, so `kairflow ...`, `python -m
+kairflow.cli.main ...` and typer's CliRunner all report errors the same way.
+"""
 
 from __future__ import annotations
 
-import sys
-from typing import NoReturn
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -19,6 +25,18 @@ class UserError(Exception):
         self.exit_code = exit_code
 
 
-def fail(message: str, exit_code: int = EXIT_USAGE) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(exit_code)
+def one_line(message: str) -> str:
+    """`message` on one line (YAML and API errors span several)."""
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
+class ReportsUserErrors(TyperGroup):
+    """The root command group: a UserError from any command becomes `error: ...`."""
+
+    # Any: the click Context type is typer's own (vendored) in recent typer releases.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            typer.echo(f"error: {one_line(str(exc))}", err=True)
+            raise typer.Exit(exc.exit_code) from None

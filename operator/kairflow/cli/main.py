@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from kairflow import __version__
 from kairflow.cli.crds import crds
 from kairflow.cli.dags import dags_app
 from kairflow.cli.dev import dev_app
-from kairflow.cli.errors import UserError
+from kairflow.cli.errors import ReportsUserErrors
 from kairflow.cli.localnode_cmd import localnode
 from kairflow.cli.operator_cmd import operator
 
@@ -20,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=ReportsUserErrors,  # a UserError from any command: `error: ...`, its exit code
 )
 
 
@@ -37,12 +36,8 @@ app.add_typer(dev_app)
 
 
 def main() -> None:
-    try:
-        app()
-    except UserError as exc:
-        # Raised by a command for input the user can fix: one line, no traceback.
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    """The `kairflow` console script."""
+    app()
 
 
 if __name__ == "__main__":

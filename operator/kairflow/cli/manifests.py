@@ -29,7 +29,7 @@ def load_dag(path: Path) -> DAG:
     try:
         documents: list[Any] = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+        raise UserError(f"{path}: not valid YAML: {exc}") from None
     dags = [d for d in documents if isinstance(d, dict) and d.get("kind") == "DAG"]
     if not dags:
         raise UserError(f"{path}: no `kind: DAG` document found")

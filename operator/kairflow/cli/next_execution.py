@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kairflow.api.types import parse_datetime
-from kairflow.cli.errors import UserError, fail
+from kairflow.cli.errors import UserError
 from kairflow.cli.manifests import load_dag
 from kairflow.core.run_info import DagRunInfo
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
@@ -81,19 +81,16 @@ def next_execution(
     ] = "table",
 ) -> None:
     """Show the next automated runs of a DAG: the ones due now, then future ones."""
+    count = _count(num)
+    if output not in _FORMATS:
+        raise UserError(f"-o: unknown format {output!r}; use {' or '.join(_FORMATS)}")
+    dag = load_dag(file)
     try:
-        count = _count(num)
-        if output not in _FORMATS:
-            raise UserError(f"-o: unknown format {output!r}; use {' or '.join(_FORMATS)}")
-        dag = load_dag(file)
-        try:
-            timetable = timetable_for(dag.spec)
-            restriction = restriction_for(dag.spec)
-        except ScheduleError as exc:
-            raise UserError(f"{file}: invalid schedule: {exc}") from None
-        moment = _moment(now, dag.spec.timezone)
-    except UserError as exc:
-        fail(str(exc), exc.exit_code)
+        timetable = timetable_for(dag.spec)
+        restriction = restriction_for(dag.spec)
+    except ScheduleError as exc:
+        raise UserError(f"{file}: invalid schedule: {exc}") from None
+    moment = _moment(now, dag.spec.timezone)
     runs = upcoming_runs(timetable, restriction, last=None, now=moment, count=count)
     if dag.spec.paused:
         print("note: the DAG is paused; it creates these runs once unpaused", file=sys.stderr)

@@ -10,7 +10,7 @@ failed ones, `completed` clears failed and successful ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +18,7 @@ from enum import StrEnum
 from kairflow.api import DagRunState, DAGSpec, Reprocess
 from kairflow.core.run_info import DagRunInfo, DataInterval, TimeRestriction, Timetable
 from kairflow.core.schedule_validation import load_timezone
+from kairflow.core.task_settings import TaskPolicy, effective_task
 from kairflow.core.times import as_utc, to_utc
 from kairflow.core.timetable import timetable_for
 from kairflow.core.timetables import ContinuousTimetable, NullTimetable
@@ -56,11 +57,12 @@ def runs_between(timetable: Timetable, start: datetime, end: datetime) -> list[D
 
 
 def _depends_on_past(spec: DAGSpec) -> list[str]:
-    default = bool(spec.defaults.depends_on_past)
+    """Tasks that depend on their past run, resolved as the planner resolves them
+    (defaults included; waitForDownstream implies dependsOnPast)."""
     return [
         task.name
         for task in spec.tasks
-        if (task.depends_on_past if task.depends_on_past is not None else default)
+        if TaskPolicy.of(effective_task(spec, task)).depends_on_past
     ]
 
 
@@ -115,11 +117,3 @@ def plan_backfill(
         if action is not None:
             items.append(BackfillItem(info.logical_date, info.data_interval, action))
     return items
-
-
-def runs_to_start(
-    pending: Sequence[BackfillItem], in_flight: int, max_active_runs: int
-) -> list[BackfillItem]:
-    """The next items of a plan to start now: as many as leave at most
-    `max_active_runs` backfill runs in flight (the Backfill's, else the DAG's)."""
-    return list(pending[: max(0, max_active_runs - in_flight)])

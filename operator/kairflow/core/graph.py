@@ -63,10 +63,6 @@ class DagGraph:
     def leaves(self) -> frozenset[str]:
         return frozenset(n for n in self.order if not self.downstream[n])
 
-    @cached_property
-    def roots(self) -> frozenset[str]:
-        return frozenset(n for n in self.order if not self.upstream[n])
-
     def ancestors(self, name: str) -> frozenset[str]:
         return _reach(self.upstream, [name])
 

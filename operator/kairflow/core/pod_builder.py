@@ -34,7 +34,6 @@ TERMINATION_MESSAGE_PATH = "/dev/termination-log"
 """Where a task writes its XCom ($KAIRFLOW_XCOM_FILE); the kubelet keeps the
 container's termination message from it (at most 4 KiB)."""
 
-LABEL_PREFIX = "kairflow.io/"
 LABEL_DAG = "kairflow.io/dag"
 LABEL_DAG_RUN = "kairflow.io/dag-run"
 LABEL_TASK = "kairflow.io/task"

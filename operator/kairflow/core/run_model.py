@@ -97,6 +97,7 @@ class ObservedPod:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     deleting: bool = False
+    """Being deleted (deletionTimestamp set): the pod cleanup leaves it alone."""
 
 
 @dataclass(frozen=True)

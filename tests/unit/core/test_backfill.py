@@ -13,7 +13,6 @@ from kairflow.core.backfill import (
     BackfillError,
     BackfillItem,
     plan_backfill,
-    runs_to_start,
 )
 from kairflow.core.schedule_validation import ScheduleError
 
@@ -187,30 +186,56 @@ def test_existing_runs_match_by_instant_whatever_their_offset() -> None:
 DEPENDS_ON_PAST = [
     pytest.param(
         {"tasks": [{"name": "a"}, {"name": "b", "dependsOnPast": True}]},
-        "b",
+        ["b"],
         id="a task that depends on its past blocks a backwards backfill",
+    ),
+    pytest.param(
+        {"defaults": {"dependsOnPast": True}, "tasks": [{"name": "a"}, {"name": "b"}]},
+        ["a", "b"],
+        id="dependsOnPast in the defaults blocks it for every task",
+    ),
+    pytest.param(
+        {"tasks": [{"name": "a"}, {"name": "b", "waitForDownstream": True}]},
+        ["b"],
+        id="a task that waits for downstream depends on its past too",
+    ),
+    pytest.param(
+        {"defaults": {"waitForDownstream": True}, "tasks": [{"name": "a"}, {"name": "b"}]},
+        ["a", "b"],
+        id="waitForDownstream in the defaults blocks it for every task",
     ),
     pytest.param(
         {
             "defaults": {"dependsOnPast": True},
             "tasks": [{"name": "a"}, {"name": "b", "dependsOnPast": False}],
         },
-        "a",
-        id="so does dependsOnPast in the defaults, unless the task turns it off",
+        ["a"],
+        id="a task that turns the default off does not block it",
+    ),
+    pytest.param(
+        {"tasks": [{"name": "a"}, {"name": "b", "waitForDownstream": False}]},
+        [],
+        id="no task depends on its past: backwards is fine",
     ),
 ]
 
 
-@pytest.mark.parametrize(("fields", "names"), DEPENDS_ON_PAST)
+@pytest.mark.parametrize(("fields", "blocked"), DEPENDS_ON_PAST)
 def test_run_backwards_is_refused_when_tasks_depend_on_past(
-    fields: dict[str, Any], names: str
+    fields: dict[str, Any], blocked: list[str]
 ) -> None:
     spec = DAGSpec.model_validate({"schedule": "@daily", "startDate": "2020-01-01", **fields})
+    forwards = plan_backfill(spec, at("2026-01-01"), at("2026-01-03"), {})
+    assert len(forwards) == 3
+    if not blocked:
+        backwards = plan_backfill(spec, at("2026-01-01"), at("2026-01-03"), {}, run_backwards=True)
+        assert backwards == forwards[::-1]
+        return
+    names = ", ".join(blocked)
     with pytest.raises(
         BackfillError, match=f"cannot backfill backwards.*depend on their past.*: {names}$"
     ):
         plan_backfill(spec, at("2026-01-01"), at("2026-01-03"), {}, run_backwards=True)
-    assert len(plan_backfill(spec, at("2026-01-01"), at("2026-01-03"), {})) == 3
 
 
 REFUSED = [
@@ -242,20 +267,3 @@ def test_an_invalid_schedule_is_a_schedule_error() -> None:
             at("2026-01-03"),
             {},
         )
-
-
-TO_START = [
-    pytest.param(5, 0, 3, 3, id="up to maxActiveRuns at once"),
-    pytest.param(5, 1, 3, 2, id="runs already in flight count"),
-    pytest.param(5, 3, 3, 0, id="none while the limit is reached"),
-    pytest.param(2, 0, 16, 2, id="never more than what is pending"),
-]
-
-
-@pytest.mark.parametrize(("pending", "in_flight", "max_active", "expected"), TO_START)
-def test_runs_to_start(pending: int, in_flight: int, max_active: int, expected: int) -> None:
-    items = plan_backfill(
-        DAILY, at("2026-01-01"), at("2026-01-01") + timedelta(days=pending - 1), {}
-    )
-    started = runs_to_start(items, in_flight, max_active)
-    assert started == items[:expected]

@@ -58,7 +58,7 @@ def test_flow_and_depends_on_combine() -> None:
     assert graph.upstream["d"] == {"b", "c"}
     assert graph.upstream["c"] == {"a"}
     assert graph.downstream["a"] == {"b", "c"}
-    assert graph.roots == {"a"} and graph.leaves == {"d"}
+    assert graph.leaves == {"d"}
     assert graph.order == ("a", "b", "c", "d")
     assert graph.descendants("a") == {"b", "c", "d"}
     assert graph.ancestors("d") == {"a", "b", "c"}

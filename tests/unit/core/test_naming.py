@@ -18,6 +18,7 @@ from kairflow.core.naming import (
     stable_hash,
     ti_key,
 )
+from tests.hypothesis_profiles import examples
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -346,7 +347,7 @@ def _pod(identity: tuple[str, str, datetime, str, int, int | None, int | None]) 
     return pod_name(dagrun_name(dag, run_type, when), task, try_number, map_index, poke)
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(pod_identity)
 def test_pod_names_are_always_valid_labels(
     identity: tuple[str, str, datetime, str, int, int | None, int | None],
@@ -356,7 +357,7 @@ def test_pod_names_are_always_valid_labels(
     assert DNS_LABEL.fullmatch(name)
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(pod_identity, pod_identity)
 def test_different_task_instances_never_share_a_pod_name(
     first: tuple[str, str, datetime, str, int, int | None, int | None],
@@ -366,7 +367,7 @@ def test_different_task_instances_never_share_a_pod_name(
         assert _pod(first) != _pod(second)
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(
     st.tuples(task_names, tries, indexes, pokes),
     st.tuples(task_names, tries, indexes, pokes),
@@ -379,7 +380,7 @@ def test_inside_one_run_different_task_instances_never_share_a_pod_name(
         assert pod_name(RUN, *first) != pod_name(RUN, *second)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.tuples(dag_names, run_types, dates), st.tuples(dag_names, run_types, dates))
 def test_dagrun_names_are_valid_and_injective(
     first: tuple[str, str, datetime], second: tuple[str, str, datetime]
@@ -391,7 +392,7 @@ def test_dagrun_names_are_valid_and_injective(
         assert name != dagrun_name(*second)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text(alphabet="aA0_.- é", max_size=80), st.text(alphabet="aA0_.- é", max_size=80))
 def test_label_values_are_valid_and_injective(first: str, second: str) -> None:
     value = label_value(first)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from kairflow.api.common import TaskInstanceState as TI
 from kairflow.api.dag import TriggerRule as TR
 from kairflow.core.run_model import CreatePod
+from tests.hypothesis_profiles import examples
 from tests.unit.core.planner_harness import Outcome, Simulation, make_run, make_spec
 
 FINISHED = {TI.SUCCESS, TI.FAILED, TI.SKIPPED, TI.UPSTREAM_FAILED}
@@ -59,7 +60,7 @@ def random_dags(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str], dict[
     return tasks, flow, script
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(random_dags(), st.integers(1, 3))
 def test_every_run_terminates_and_respects_trigger_rules(
     dag: tuple[list[dict[str, Any]], list[str], dict[str, list[bool]]], slots: int

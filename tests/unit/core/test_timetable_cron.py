@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from kairflow.core.cron import CronError, CronSchedule, normalize_cron
 from kairflow.core.cron_seek import next_offset_change, seek
 from kairflow.core.times import localize
+from tests.hypothesis_profiles import examples
 
 
 def at(text: str) -> datetime:
@@ -202,7 +203,7 @@ def walk(cron: CronSchedule, element: datetime, target: datetime, data_interval:
         element = following
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     expression=st.sampled_from(CRONS),
     zone=st.sampled_from(ZONES),
