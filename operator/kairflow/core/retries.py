@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from kairflow.core.task_settings import MAX_RETRY_DELAY, TaskPolicy
 
@@ -24,19 +24,20 @@ def retry_delay(
 ) -> timedelta:
     """Airflow 2's `TaskInstance.next_retry_datetime` delay.
 
-    With exponential backoff: base = max(1, ceil(delay * 2^(failed_try - 1))) seconds,
-    plus a deterministic hash of dag/task/logical date/next try modulo base, capped by
-    maxRetryDelay and 24 h.
+    A fixed retryDelay is waited as it is. With exponential backoff: base =
+    max(1, ceil(delay * 2^(failed_try - 1))) seconds, plus a deterministic hash of
+    dag/task/logical date/next try modulo base, capped by 24 h and then by a
+    (non-zero) maxRetryDelay.
     """
-    delay = policy.retry_delay
-    if policy.retry_exponential_backoff:
-        next_try = failed_try + 1
-        base = max(1, math.ceil(delay.total_seconds() * (2 ** (next_try - 2))))
-        # Airflow hashes str(pendulum execution_date): ISO-8601 with 'T', in UTC.
-        key = f"{dag_name}#{task_name}#{logical_date.isoformat()}#{next_try}"
-        ti_hash = int(hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(), 16)
-        seconds = min(base + ti_hash % base, MAX_RETRY_DELAY.total_seconds())
-        delay = timedelta(seconds=seconds)
-        if policy.max_retry_delay is not None:
-            delay = min(policy.max_retry_delay, delay)
-    return min(delay, MAX_RETRY_DELAY)
+    if not policy.retry_exponential_backoff:
+        return policy.retry_delay
+    next_try = failed_try + 1
+    base = max(1, math.ceil(policy.retry_delay.total_seconds() * (2 ** (next_try - 2))))
+    # Airflow hashes str() of the execution date its scheduler reads back from the
+    # database: a datetime in UTC, "2026-11-21 00:00:00+00:00" (a space, not a 'T').
+    key = f"{dag_name}#{task_name}#{logical_date.astimezone(UTC)}#{next_try}"
+    ti_hash = int(hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(), 16)
+    delay = timedelta(seconds=min(base + ti_hash % base, MAX_RETRY_DELAY.total_seconds()))
+    if policy.max_retry_delay:  # Airflow tests it for truth: a zero cap caps nothing
+        delay = min(policy.max_retry_delay, delay)
+    return delay

@@ -10,7 +10,7 @@ In `reschedule` mode no slot is held between pokes (state up_for_reschedule); in
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from kairflow.api.dag import SensorSpec
 
@@ -26,23 +26,26 @@ def next_poke_interval(
     poke_number: int,
     now: datetime,
 ) -> timedelta:
-    """Time until the next poke; with exponentialBackoff, Airflow's BaseSensorOperator
-    formula (deterministic hash jitter), never beyond the timeout or maxWait."""
-    interval = sensor.poke_interval
-    if sensor.exponential_backoff:
-        # Airflow counts from try_number 2 for the first re-poke.
-        step = poke_number + 1
-        base = max(1, int(interval.total_seconds() * (2 ** (step - 2))))
-        key = f"{dag_name}#{task_name}#{first_poke_at.isoformat()}#{step}"
-        run_hash = int(hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(), 16)
-        seconds = float(base + run_hash % base)
-        remaining = (first_poke_at + sensor.timeout - now).total_seconds()
-        seconds = max(0.0, min(remaining, seconds))
-        if sensor.max_wait is not None:
-            seconds = min(sensor.max_wait.total_seconds(), seconds)
-        interval = timedelta(seconds=seconds)
-    return interval
+    """Time until the next poke after poke `poke_number` (1 for the first) said not
+    yet. With exponentialBackoff, Airflow's BaseSensorOperator formula: base =
+    max(1, int(interval * 2^(poke_number - 2))) seconds plus a deterministic hash
+    jitter below the base, never beyond the timeout, then bounded by a (non-zero)
+    maxWait."""
+    if not sensor.exponential_backoff:
+        return sensor.poke_interval
+    base = max(1, int(sensor.poke_interval.total_seconds() * (2 ** (poke_number - 2))))
+    # Airflow hashes str() of the first poke's start as it keeps it, a datetime in UTC:
+    # "2026-11-21 12:00:00+00:00" (a space, not a 'T').
+    key = f"{dag_name}#{task_name}#{first_poke_at.astimezone(UTC)}#{poke_number}"
+    run_hash = int(hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(), 16)
+    # Airflow counts whole seconds run: int(run_duration).
+    ran = int((now - first_poke_at).total_seconds())
+    seconds = max(0.0, min(sensor.timeout.total_seconds() - ran, base + run_hash % base))
+    if sensor.max_wait:  # Airflow tests it for truth: a zero maxWait bounds nothing
+        seconds = min(sensor.max_wait.total_seconds(), seconds)
+    return timedelta(seconds=seconds)
 
 
 def timed_out(sensor: SensorSpec, first_poke_at: datetime, now: datetime) -> bool:
-    return now - first_poke_at >= sensor.timeout
+    """Airflow's check: the time since the first poke exceeds the timeout."""
+    return now - first_poke_at > sensor.timeout
