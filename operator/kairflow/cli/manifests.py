@@ -9,15 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from kairflow.api import DAG
+from kairflow.api.problems import validation_problems
 from kairflow.cli.errors import UserError
-
-
-def _format_validation(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "manifest"
-        problems.append(f"{where}: {item['msg']}")
-    return "; ".join(problems)
 
 
 def load_dag(path: Path) -> DAG:
@@ -36,4 +29,4 @@ def load_dag(path: Path) -> DAG:
     try:
         return DAG.model_validate(dags[0])
     except ValidationError as exc:
-        raise UserError(f"{path}: invalid DAG: {_format_validation(exc)}") from None
+        raise UserError(f"{path}: invalid DAG: {'; '.join(validation_problems(exc))}") from None

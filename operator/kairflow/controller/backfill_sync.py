@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from kairflow.api import Backfill
-from kairflow.api.backfill import BackfillEntry
 from kairflow.api.common import API_VERSION
 from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Body, Key
@@ -19,13 +18,15 @@ from kairflow.core.backfill import BackfillError, plan_backfill
 from kairflow.core.backfill_progress import (
     BackfillStep,
     backfill_progress,
+    begin,
     clear_request_id,
     existing_states,
+    record,
+    refuse,
 )
 from kairflow.core.conditions import set_condition
 from kairflow.core.naming import label_value
 from kairflow.core.schedule_validation import ScheduleError
-from kairflow.core.times import iso
 from kairflow.k8s.writes import owner_reference
 
 PLURAL = "backfills"
@@ -65,32 +66,11 @@ async def sync_backfill(rt: Runtime, key: Key) -> datetime | None:
                 backfill.spec.run_backwards,
             )
         except (BackfillError, ScheduleError) as exc:
-            status.state, status.message, status.total = "failed", str(exc), 0
-            set_condition(
-                status.conditions, "Ready", False, "InvalidBackfill", str(exc), generation, now
-            )
+            refuse(status, str(exc), generation, now)
             rt.event(body, "Warning", "InvalidBackfill", str(exc))
             await rt.write_status(PLURAL, body, status.to_wire())
             return None
-        status.total, status.created, status.state = len(planned), 0, "running"
-        status.pending = [
-            BackfillEntry(
-                logical_date=iso(item.logical_date),
-                data_interval_start=iso(item.data_interval.start),
-                data_interval_end=iso(item.data_interval.end),
-                action=item.action.value,
-            )
-            for item in planned
-        ]
-        set_condition(
-            status.conditions,
-            "Ready",
-            True,
-            "Planned",
-            f"{len(planned)} runs to create or clear",
-            generation,
-            now,
-        )
+        begin(status, planned, generation, now)
     progress = backfill_progress(
         backfill.spec.dag_name,
         name,
@@ -104,19 +84,9 @@ async def sync_backfill(rt: Runtime, key: Key) -> datetime | None:
     for step in progress.steps:
         if not step.already_done:
             await _start(rt, body, backfill, step)
-    del status.pending[: len(progress.steps)]
-    status.created = (status.created or 0) + len(progress.steps)
-    status.succeeded, status.failed = progress.succeeded, progress.failed
-    done = progress.succeeded + progress.failed
-    status.progress = f"{min(done, status.total or 0)}/{status.total}"
-    if progress.completed and status.state == "running":
-        status.state = "completed"
-        rt.event(
-            body,
-            "Normal",
-            "BackfillCompleted",
-            f"{status.succeeded} runs succeeded, {status.failed} failed",
-        )
+    if record(status, progress):
+        message = f"{status.succeeded} runs succeeded, {status.failed} failed"
+        rt.event(body, "Normal", "BackfillCompleted", message)
     await rt.write_status(PLURAL, body, status.to_wire())
     return None
 

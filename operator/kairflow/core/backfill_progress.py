@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from kairflow.api.backfill import BackfillEntry
+from kairflow.api.backfill import BackfillEntry, BackfillStatus
 from kairflow.api.common import DagRunState
 from kairflow.api.dagrun import RunType
-from kairflow.core.backfill import BackfillAction
+from kairflow.core.backfill import BackfillAction, BackfillItem
+from kairflow.core.conditions import set_condition
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedRun
-from kairflow.core.times import instant
+from kairflow.core.times import instant, iso
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,40 @@ def existing_states(runs: Sequence[ObservedRun]) -> dict[datetime, DagRunState]:
         for run in runs
         if run.logical_date is not None and run.state is not None
     }
+
+
+def begin(
+    status: BackfillStatus, planned: Sequence[BackfillItem], generation: int | None, now: datetime
+) -> None:
+    """Keep the plan in the status: it is made once, and survives restarts."""
+    status.total, status.created, status.state = len(planned), 0, "running"
+    status.pending = [
+        BackfillEntry(
+            logical_date=iso(item.logical_date),
+            data_interval_start=iso(item.data_interval.start),
+            data_interval_end=iso(item.data_interval.end),
+            action=item.action.value,
+        )
+        for item in planned
+    ]
+    message = f"{len(planned)} runs to create or clear"
+    set_condition(status.conditions, "Ready", True, "Planned", message, generation, now)
+
+
+def refuse(status: BackfillStatus, message: str, generation: int | None, now: datetime) -> None:
+    """A Backfill that cannot be planned fails for good (a new one must be made)."""
+    status.state, status.message, status.total = "failed", message, 0
+    set_condition(status.conditions, "Ready", False, "InvalidBackfill", message, generation, now)
+
+
+def record(status: BackfillStatus, progress: BackfillProgress) -> bool:
+    """Write a sync's progress into the status; True when the Backfill just completed."""
+    del status.pending[: len(progress.steps)]
+    status.created = (status.created or 0) + len(progress.steps)
+    status.succeeded, status.failed = progress.succeeded, progress.failed
+    done = progress.succeeded + progress.failed
+    status.progress = f"{min(done, status.total or 0)}/{status.total}"
+    if progress.completed and status.state == "running":
+        status.state = "completed"
+        return True
+    return False
