@@ -32,6 +32,11 @@ class OperatorSettings:
         default=timedelta(minutes=5), metadata=_env("KAIRFLOW_STARTUP_TIMEOUT")
     )
     """A pod Pending longer than this fails its try."""
+    render_budget: timedelta = field(
+        default=timedelta(seconds=2), metadata=_env("KAIRFLOW_RENDER_BUDGET")
+    )
+    """CPU time one task instance's templates may take to render; more fails the task
+    (a DAG author's runaway loop must not hold the operator)."""
     successful_runs_history: int = field(default=50, metadata=_env("KAIRFLOW_SUCCESS_HISTORY"))
     """Finished successful DagRuns kept per DAG (like CronJob's history limits)."""
     failed_runs_history: int = field(default=50, metadata=_env("KAIRFLOW_FAILED_HISTORY"))
@@ -96,7 +101,7 @@ def _parse(name: str, raw: str) -> Any:
         return tuple(n.strip() for n in raw.split(",") if n.strip())
     if name == "pools":
         return parse_pools(raw)
-    if name in ("startup_timeout", "run_ttl"):
+    if name in ("startup_timeout", "run_ttl", "render_budget"):
         return parse_duration(raw)
     if name == "standby":
         return raw.lower() in ("1", "true", "yes")
