@@ -13,7 +13,6 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -24,9 +23,10 @@ from kairflow.api.dagrun import DagRunStatus, RunType
 from kairflow.api.types import parse_datetime
 from kairflow.cli.errors import EXIT_FAILED, UserError
 from kairflow.cli.manifests import load_dag
-from kairflow.core.naming import dagrun_name, run_id
+from kairflow.core.naming import dagrun_name
+from kairflow.core.observations import ObservedDag, RequestedDates
 from kairflow.core.run_model import RecordEvent, RunContext
-from kairflow.core.timetable import timetable_for
+from kairflow.core.run_start import RunRefused, start_run
 from kairflow.core.validation import validate_dag
 from kairflow.localnode.local_run import LocalPod, LocalRun
 
@@ -43,16 +43,15 @@ _STYLE = {
 }
 
 
-def _parse_when(text: str | None, zone: str) -> datetime:
+def _parse_when(text: str | None) -> datetime | None:
+    """--logical-date as written: a naive one is a wall time in the DAG's zone,
+    resolved by the core exactly as the operator resolves a manual run's."""
     if text is None:
-        return datetime.now(UTC).replace(microsecond=0)
+        return None
     try:
-        moment = parse_datetime(text)
+        return parse_datetime(text)
     except ValueError as exc:
         raise UserError(f"--logical-date: {exc}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.astimezone(UTC)
 
 
 def _parse_conf(text: str | None) -> dict[str, Any]:
@@ -112,19 +111,31 @@ def dags_test(
     if output not in ("text", "json"):
         raise UserError(f"-o must be text or json, not {output!r}")
     dag = load_dag(file)
-    problems = validate_dag(dag.spec)
-    if problems:
-        raise UserError(f"{file}: invalid DAG: " + "; ".join(problems))
-    when = _parse_when(logical_date, dag.spec.timezone)
-    interval = timetable_for(dag.spec).infer_manual_data_interval(run_after=when)
+    name = dag.metadata.name or file.stem
+    observed = ObservedDag("local", name, dag.spec, tuple(validate_dag(dag.spec)))
+    if observed.problems:
+        raise UserError(f"{file}: invalid DAG: " + "; ".join(observed.problems))
+    started = start_run(
+        observed,
+        name,
+        "local",
+        RunType.MANUAL,
+        RequestedDates(logical_date=_parse_when(logical_date)),
+        _parse_conf(conf),
+        created_at=None,
+        now=datetime.now(UTC).replace(microsecond=0),
+    )
+    if isinstance(started, RunRefused):
+        raise UserError(f"{file}: {started.message}")
+    interval = started.data_interval
     run = RunContext(
         namespace="local",
-        dag_name=dag.metadata.name or file.stem,
+        dag_name=name,
         uid=None,
-        name=dagrun_name(dag.metadata.name or file.stem, RunType.MANUAL.value, when),
+        name=dagrun_name(name, RunType.MANUAL.value, started.logical_date),
         run_type=RunType.MANUAL.value,
-        run_id=run_id(RunType.MANUAL.value, when),
-        logical_date=when,
+        run_id=started.run_id,
+        logical_date=started.logical_date,
         data_interval_start=interval.start,
         data_interval_end=interval.end,
         spec=dag.spec,

@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
+
+from kairflow.core.times import as_utc
 
 DNS_SUBDOMAIN_MAX = 253
 DNS_LABEL_MAX = 63
@@ -49,12 +51,6 @@ def stable_hash(*parts: object, length: int = HASH_LEN) -> str:
     return "".join(out)
 
 
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"expected a timezone-aware datetime, got naive {value.isoformat()}")
-    return value.astimezone(UTC)
-
-
 def _trim(text: str, limit: int, edge: str) -> str:
     """Cut `text` to `limit` characters, then strip the `edge` characters from both
     ends (names must start and end with a letter or digit)."""
@@ -78,7 +74,7 @@ def dagrun_name(dag_name: str, run_type: str, logical_date: datetime) -> str:
     stable hash of the whole identity after it:
     `<dag cut>-<hash>-<run_type>-<date>`. The name always ends with the date segment.
     """
-    when = _utc(logical_date)
+    when = as_utc(logical_date, "logical_date")
     date = when.strftime("%Y%m%dt%H%M%S")
     if when.microsecond:
         date += f"-{when.microsecond:06d}"
@@ -100,7 +96,7 @@ def dagrun_name(dag_name: str, run_type: str, logical_date: datetime) -> str:
 def run_id(run_type: str, logical_date: datetime) -> str:
     """Airflow's run id: `<run_type>__<logical date in UTC, ISO-8601>`,
     e.g. `scheduled__2021-01-01T00:00:00+00:00`."""
-    return f"{run_type}__{_utc(logical_date).isoformat()}"
+    return f"{run_type}__{as_utc(logical_date, 'logical_date').isoformat()}"
 
 
 def _label_chars(text: str) -> str:

@@ -85,14 +85,16 @@ def observe_dag(body: Body) -> ObservedDag:
         problems = validate_dag(spec) if spec is not None else []
     except ValidationError as exc:
         spec, problems = None, validation_problems(exc)
-    limit = raw.get("maxActiveRuns")
+    # The validated values; a manifest that does not validate still says whether its
+    # runs may start (read leniently: the CRD's schema already typed them).
+    limit = spec.max_active_runs if spec is not None else raw.get("maxActiveRuns")
     return ObservedDag(
         namespace=str(meta.get("namespace")),
         name=str(meta.get("name")),
         spec=spec,
         problems=tuple(problems),
         generation=meta.get("generation"),
-        paused=bool(raw.get("paused")),
+        paused=spec.paused if spec is not None else raw.get("paused") is True,
         max_active_runs=limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_ACTIVE_RUNS,
     )
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from kubernetes_asyncio import client
 
+from kairflow.core.times import parse_time
 from kairflow.localnode import pod_status
 from kairflow.localnode.containers import ContainerRun, PodDirs
 from kairflow.localnode.env import ContainerConfigError, EnvResolver, expand
@@ -39,10 +40,6 @@ log = logging.getLogger(__name__)
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 SHUTDOWN_MESSAGE = "Pod was terminated in response to the node agent's shutdown"
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
 class PodWorker:
@@ -80,7 +77,7 @@ class PodWorker:
         self.retry_at = 0.0
         self.written: dict[str, Any] | None = None
         self.conditions: list[dict[str, Any]] = list(status(pod).get("conditions") or [])
-        self.start_time = _parse_time(status(pod).get("startTime")) or datetime.now(UTC)
+        self.start_time = parse_time(status(pod).get("startTime")) or datetime.now(UTC)
         deadline = spec(pod).get("activeDeadlineSeconds")
         elapsed = (datetime.now(UTC) - self.start_time).total_seconds()
         self.deadline_at = time.monotonic() + float(deadline) - elapsed if deadline else None
