@@ -44,7 +44,7 @@ class ObservedDag:
         """The DAG's time zone (UTC when it has none or an invalid one)."""
         try:
             return ZoneInfo(self.spec.timezone if self.spec else "UTC")
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, OSError):  # OSError: "America" is a folder
             return ZoneInfo("UTC")
 
 

@@ -74,7 +74,8 @@ def parse_schedule(text: str | None) -> ParsedSchedule:
 def load_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: a name like "America" is a folder of the zone database (IsADirectoryError).
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScheduleError(
             [f"timezone: unknown time zone {name!r}; use an IANA name like 'Asia/Seoul' or 'UTC'"]
         ) from None

@@ -6,8 +6,9 @@ matter to others, and only these:
 - its DAG (active runs, last run) and its Backfill (progress) when its state changes;
 - the queued runs of its DAG when it stops taking a place among maxActiveRuns
   (finished or deleted): the oldest of them may start now;
-- the next run of its DAG (by logical date) when its task states change, if that
-  run waits on its past (dependsOnPast / waitForDownstream look at the previous run);
+- the next run of its DAG (by logical date; every run on that date) when its task
+  states change, if that run waits on its past (dependsOnPast / waitForDownstream look
+  at the previous run);
 - every run waiting for a free slot (parallelism, maxActiveTasks, pools) when one of
   its task instances gives a slot back.
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.core.observations import ObservedDag, ObservedRun
-from kairflow.core.run_admission import queue_position, waiting_to_start
+from kairflow.core.run_admission import waiting_to_start
 
 _ACTIVE = (TaskInstanceState.QUEUED, TaskInstanceState.RUNNING)
 
@@ -64,12 +65,19 @@ def after_run_change(
         wake |= {s.name for s in others if waiting_to_start(s)}
     states_changed = (before.task_states if before else {}) != (after.task_states if after else {})
     if states_changed and dag is not None:
-        mine = queue_position(run, dag)
-        later = [s for s in others if queue_position(s, dag) > mine]
+        # The runs that have this one as their previous run (`run_history.previous_run`):
+        # those on the first logical date after its own, several when they share it.
+        mine = run.logical_date_in(dag.zone)
+        later = [
+            (date, s)
+            for s in others
+            if mine is not None
+            and (date := s.logical_date_in(dag.zone)) is not None
+            and date > mine
+        ]
         if later:
-            following = min(later, key=lambda s: queue_position(s, dag))
-            if following.waits_on_past:
-                wake.add(following.name)
+            first = min(date for date, _ in later)
+            wake |= {s.name for date, s in later if date == first and s.waits_on_past}
     return Wakeups(
         runs=frozenset(wake),
         dag=state_changed,

@@ -8,7 +8,7 @@ from kairflow.api.common import DagRunState
 from kairflow.api.common import TaskInstanceState as TI
 from kairflow.api.dagrun import ClearRequest, DagRunStatus, MarkRequest, TaskInstanceStatus
 from kairflow.core.graph import build_graph
-from kairflow.core.interventions import apply_clear, apply_mark
+from kairflow.core.interventions import apply_clear, apply_mark, apply_requests
 from tests.unit.core.planner_harness import make_spec
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
@@ -103,3 +103,92 @@ def test_mark_refuses_states_other_than_success_and_failed() -> None:
     apply_mark(status, GRAPH, MarkRequest(id="m", tasks=["load"], state=TI.SKIPPED), NOW)
     assert status.task_instances["load"].state == TI.SUCCESS
     assert "only success or failed" in (status.message or "")
+
+
+SPEC = make_spec(
+    [{"name": n, "bash": "x"} for n in GRAPH.order],
+    ["extract >> [transform_a, transform_b] >> load"],
+    defaults={"retries": 2},
+)
+CLEAR_LOAD = ClearRequest(id="c2", tasks=["load"])
+MARK_LOAD = MarkRequest(id="m2", tasks=["load"], state=TI.SUCCESS)
+
+
+@pytest.mark.parametrize(
+    ("clear", "mark", "load", "handled", "run_state"),
+    [
+        pytest.param(
+            None, None, TI.FAILED, (None, None), DagRunState.FAILED, id="no request changes nothing"
+        ),
+        pytest.param(
+            ClearRequest(id="c1", tasks=["load"]),
+            MarkRequest(id="m1", tasks=["load"], state=TI.SUCCESS),
+            TI.FAILED,
+            ("c1", "m1"),
+            DagRunState.FAILED,
+            id="requests handled already are not applied again",
+        ),
+        pytest.param(
+            CLEAR_LOAD,
+            None,
+            TI.NONE,
+            ("c2", "m1"),
+            DagRunState.QUEUED,
+            id="a new clear request clears its tasks and queues the run again",
+        ),
+        pytest.param(
+            None,
+            MARK_LOAD,
+            TI.SUCCESS,
+            ("c1", "m2"),
+            DagRunState.RUNNING,
+            id="a new mark request sets its tasks' state and reopens the run",
+        ),
+        pytest.param(
+            CLEAR_LOAD,
+            MARK_LOAD,
+            TI.SUCCESS,
+            ("c2", "m2"),
+            DagRunState.QUEUED,
+            id="a new clear and a new mark together: the clear first (the run is queued again), "
+            "then the mark",
+        ),
+        pytest.param(
+            ClearRequest(id="c1", tasks=["load"]),
+            MARK_LOAD,
+            TI.SUCCESS,
+            ("c1", "m2"),
+            DagRunState.RUNNING,
+            id="a new mark next to a clear handled already: only the mark",
+        ),
+    ],
+)
+def test_apply_requests(
+    clear: ClearRequest | None,
+    mark: MarkRequest | None,
+    load: TI,
+    handled: tuple[str | None, str | None],
+    run_state: DagRunState,
+) -> None:
+    status = finished_run(load=TI.FAILED)
+    if (clear, mark) != (None, None):
+        status.handled_clear, status.handled_mark = "c1", "m1"
+    apply_requests(status, SPEC, clear, mark, NOW)
+    assert status.task_instances["load"].state == load
+    assert (status.handled_clear, status.handled_mark) == handled
+    assert status.state == run_state
+
+
+def test_a_clear_request_grants_the_retries_of_the_dags_defaults_again() -> None:
+    status = finished_run(load=TI.FAILED)
+    apply_requests(status, SPEC, CLEAR_LOAD, None, NOW)
+    assert status.task_instances["load"].max_tries == 1 + 1 + 2
+
+
+def test_apply_requests_returns_the_pods_of_running_task_instances_it_touches() -> None:
+    status = finished_run()
+    status.state = DagRunState.RUNNING
+    status.task_instances["load"].state = TI.RUNNING
+    status.task_instances["extract"].state = TI.RUNNING
+    clear_extract = ClearRequest(id="c", tasks=["extract"])
+    assert apply_requests(status, SPEC, clear_extract, MARK_LOAD, NOW) == ["p-extract", "p-load"]

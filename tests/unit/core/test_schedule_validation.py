@@ -133,6 +133,11 @@ INVALID = [
         id="an unknown time zone",
     ),
     pytest.param(
+        {"schedule": "@daily", "timezone": "America"},
+        ["timezone: unknown time zone 'America'; use an IANA name like 'Asia/Seoul' or 'UTC'"],
+        id="a time zone that names a folder of zones (America)",
+    ),
+    pytest.param(
         {"schedule": "@daily", "startDate": None},
         [
             "startDate: required with a schedule (the first interval starts there); leave "

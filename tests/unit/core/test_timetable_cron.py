@@ -1,5 +1,5 @@
-"""Cron stepping in a time zone: localizing wall times, Airflow's step rules, and the
-jump over long backlogs (checked against plain step-by-step walking)."""
+"""Cron stepping in a time zone: Airflow's step rules, and the jump over long backlogs
+(checked against plain step-by-step walking)."""
 
 from __future__ import annotations
 
@@ -12,66 +12,11 @@ from hypothesis import strategies as st
 
 from kairflow.core.cron import CronError, CronSchedule, normalize_cron
 from kairflow.core.cron_seek import next_offset_change, seek
-from kairflow.core.times import localize
 from tests.hypothesis_profiles import examples
 
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-LOCALIZE = [
-    pytest.param(
-        "America/New_York",
-        "2026-03-08T02:30",
-        "2026-03-08 07:30",
-        id="a skipped wall time is pushed forward by the gap (02:30 -> 03:30 EDT)",
-    ),
-    pytest.param(
-        "America/New_York",
-        "2026-11-01T01:30",
-        "2026-11-01 06:30",
-        id="a repeated wall time is its second occurrence (01:30 EST)",
-    ),
-    pytest.param(
-        "America/New_York",
-        "2026-03-08T01:59:59.999999",
-        "2026-03-08 06:59:59.999999",
-        id="the instant before the gap is plain standard time",
-    ),
-    pytest.param(
-        "Europe/London",
-        "2026-03-29T01:30",
-        "2026-03-29 01:30",
-        id="London's skipped 01:30 is 02:30 BST",
-    ),
-    pytest.param(
-        "Europe/London",
-        "2026-10-25T01:30",
-        "2026-10-25 01:30",
-        id="London's repeated 01:30 is the GMT one",
-    ),
-    pytest.param(
-        "Australia/Lord_Howe",
-        "2026-04-05T01:45",
-        "2026-04-04 15:15",
-        id="Lord Howe repeats half an hour: the second 01:45 (+10:30)",
-    ),
-    pytest.param(
-        "Australia/Lord_Howe",
-        "2026-10-04T02:15",
-        "2026-10-03 15:45",
-        id="Lord Howe skips half an hour: 02:15 becomes 02:45 (+11)",
-    ),
-    pytest.param(
-        "Asia/Seoul", "2026-03-08T02:30", "2026-03-07 17:30", id="Seoul has no DST at all"
-    ),
-]
-
-
-@pytest.mark.parametrize(("zone", "naive", "expected"), LOCALIZE)
-def test_localize_like_airflow_make_aware(zone: str, naive: str, expected: str) -> None:
-    assert localize(datetime.fromisoformat(naive), ZoneInfo(zone)) == at(expected)
 
 
 STEPS = [

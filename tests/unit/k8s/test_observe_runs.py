@@ -1,0 +1,371 @@
+"""DAG and DagRun objects read into the core's observations: every problem of a DAG
+in one line each, a run's dates as asked and as resolved, its states, the slots it
+holds and whether it waits on its past (its snapshot resolved once per run)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kairflow.api.common import DagRunState
+from kairflow.api.common import TaskInstanceState as TI
+from kairflow.api.dagrun import RunType
+from kairflow.core import labels
+from kairflow.core.observations import ObservedDag, ObservedRun, RequestedDates, SlotUse
+from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
+from tests.unit.core.observed import DAG, NS, at, interval, spec, wall
+
+Body = dict[str, Any]
+TASKS = [{"name": "extract", "bash": "true"}]
+
+
+def dag_body(**fields: Any) -> Body:
+    """A DAG manifest; `spec=None` leaves the spec out."""
+    body: Body = {
+        "apiVersion": "kairflow.io/v1alpha1",
+        "kind": "DAG",
+        "metadata": {"name": DAG, "namespace": NS, "generation": 3},
+    }
+    if fields.get("spec", True) is not None:
+        body["spec"] = {"tasks": TASKS, **fields}
+    return body
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            dag_body(),
+            ObservedDag(NS, DAG, spec(), generation=3),
+            id="a valid DAG has no problems and the defaults",
+        ),
+        pytest.param(
+            dag_body(paused=True, maxActiveRuns=2),
+            ObservedDag(
+                NS,
+                DAG,
+                spec(paused=True, max_active_runs=2),
+                generation=3,
+                paused=True,
+                max_active_runs=2,
+            ),
+            id="a paused DAG with its own maxActiveRuns",
+        ),
+        pytest.param(
+            dag_body(
+                tasks=[{"name": "a", "bash": "x"}, {"name": "b", "bash": "x"}],
+                flow=["a >> b >> a"],
+                timezone="Mars/Olympus",
+            ),
+            ObservedDag(
+                NS,
+                DAG,
+                spec(
+                    tasks=[{"name": "a", "bash": "x"}, {"name": "b", "bash": "x"}],
+                    flow=["a >> b >> a"],
+                    timezone="Mars/Olympus",
+                ),
+                problems=(
+                    "timezone: unknown time zone 'Mars/Olympus'; use an IANA name like "
+                    "'Asia/Seoul' or 'UTC'",
+                    "cycle: a -> b -> a",
+                ),
+                generation=3,
+            ),
+            id="a manifest that validates but cannot be scheduled keeps its spec and says why",
+        ),
+        pytest.param(
+            dag_body(timezone="America"),
+            ObservedDag(
+                NS,
+                DAG,
+                spec(timezone="America"),
+                problems=(
+                    "timezone: unknown time zone 'America'; use an IANA name like "
+                    "'Asia/Seoul' or 'UTC'",
+                ),
+                generation=3,
+            ),
+            id="a time zone that names a folder of zones is an unknown time zone",
+        ),
+        pytest.param(
+            dag_body(tasks=[{"name": "a", "retries": "x"}], paused=True, maxActiveRuns=3),
+            ObservedDag(
+                NS,
+                DAG,
+                None,
+                problems=(
+                    "spec.tasks.0.retries: Input should be a valid integer, "
+                    "unable to parse string as an integer",
+                ),
+                generation=3,
+                paused=True,
+                max_active_runs=3,
+            ),
+            id="a manifest that does not validate still gives paused and maxActiveRuns",
+        ),
+        pytest.param(
+            dag_body(maxActiveRuns=0),
+            ObservedDag(
+                NS,
+                DAG,
+                None,
+                problems=("spec.maxActiveRuns: Input should be greater than or equal to 1",),
+                generation=3,
+            ),
+            id="a maxActiveRuns below one is a problem and counts as the default",
+        ),
+        pytest.param(
+            dag_body(spec=None),
+            ObservedDag(NS, DAG, None, problems=("spec: Field required",), generation=3),
+            id="a DAG without a spec says so",
+        ),
+    ],
+)
+def test_observe_dag(body: Body, expected: ObservedDag) -> None:
+    assert observe_dag(body) == expected
+
+
+def run_body(run_spec: Body | None = None, status: Body | None = None, **meta: Any) -> Body:
+    """A DagRun of `etl` (uid `uid-1`, created 2026-01-05 10:00 UTC)."""
+    metadata = {
+        "name": "r",
+        "namespace": NS,
+        "uid": "uid-1",
+        "creationTimestamp": "2026-01-05T10:00:00Z",
+        **meta,
+    }
+    body: Body = {"metadata": metadata, "spec": {"dagName": DAG, **(run_spec or {})}}
+    if status is not None:
+        body["status"] = status
+    return body
+
+
+def test_a_new_run_is_observed_as_asked() -> None:
+    assert observe_run(run_body()) == ObservedRun(
+        namespace=NS, name="r", dag_name=DAG, created_at=at("2026-01-05T10:00")
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            run_body({"runType": "backfill"}), {"run_type": RunType.BACKFILL}, id="a backfill run"
+        ),
+        pytest.param(
+            run_body({"runType": "bogus"}),
+            {"run_type": RunType.MANUAL},
+            id="an unknown run type reads as manual",
+        ),
+        pytest.param(
+            run_body(status={"state": "bogus"}),
+            {"state": None},
+            id="an unknown state reads as none yet",
+        ),
+        pytest.param(
+            run_body(status={"state": "running"}),
+            {"state": DagRunState.RUNNING},
+            id="the state comes from the status",
+        ),
+        pytest.param(
+            run_body(
+                {
+                    "logicalDate": "2026-03-02T09:00:00",
+                    "dataIntervalStart": "2026-03-01",
+                    "dataIntervalEnd": "2026-03-02T00:00:00+09:00",
+                }
+            ),
+            {
+                "requested": RequestedDates(
+                    wall("2026-03-02T09:00"), wall("2026-03-01T00:00"), at("2026-03-01T15:00")
+                )
+            },
+            id="requested dates are kept as written: naive ones wait for the DAG's zone",
+        ),
+        pytest.param(
+            run_body({"logicalDate": "yesterday", "dataIntervalStart": 5, "dataIntervalEnd": ""}),
+            {"requested": RequestedDates()},
+            id="unreadable requested dates are none (the run's own sync reports them)",
+        ),
+        pytest.param(
+            run_body(
+                status={
+                    "logicalDate": "2026-03-02T00:00:00+00:00",
+                    "dataIntervalStart": "2026-03-01T00:00:00+00:00",
+                    "dataIntervalEnd": "2026-03-02T00:00:00+00:00",
+                    "startDate": "2026-03-02T00:01:00+00:00",
+                    "endDate": "2026-03-02T00:09:00+00:00",
+                }
+            ),
+            {
+                "logical_date": at("2026-03-02"),
+                "data_interval": interval("2026-03-01", "2026-03-02"),
+                "start_date": at("2026-03-02T00:01"),
+                "end_date": at("2026-03-02T00:09"),
+            },
+            id="resolved dates come from the status",
+        ),
+        pytest.param(
+            run_body(status={"dataIntervalStart": "2026-03-01T00:00:00+00:00"}),
+            {"data_interval": None},
+            id="half a resolved interval is none",
+        ),
+        pytest.param(
+            run_body(
+                status={
+                    "taskInstances": {
+                        "a": {"state": "running"},
+                        "b": {},
+                        "c": {"state": "bogus"},
+                        "d[0]": {"state": "up_for_retry"},
+                    }
+                }
+            ),
+            {"task_states": {"a": TI.RUNNING, "b": TI.NONE, "c": TI.NONE, "d[0]": TI.UP_FOR_RETRY}},
+            id="task states by key; missing or unknown ones read as none",
+        ),
+        pytest.param(
+            run_body(
+                annotations={labels.BACKFILL: "a-very-long-backfill-name"},
+                labels={labels.BACKFILL: "a-very-lon-hashed"},
+            ),
+            {"backfill": "a-very-long-backfill-name"},
+            id="the Backfill that made it: the annotation's full name wins over the label",
+        ),
+        pytest.param(
+            run_body(labels={labels.BACKFILL: "redo"}),
+            {"backfill": "redo"},
+            id="the Backfill that made it from its label when it has no annotation",
+        ),
+        pytest.param(run_body(), {"backfill": None}, id="a run no Backfill made"),
+        pytest.param(
+            run_body({"clear": {"id": "2"}}, {"handledClear": "1"}),
+            {"clear_id": "2", "clear_pending": True},
+            id="a clear request not handled yet is pending",
+        ),
+        pytest.param(
+            run_body({"clear": {"id": "2"}}, {"handledClear": "2"}),
+            {"clear_id": "2", "clear_pending": False},
+            id="a clear request handled already is not pending",
+        ),
+        pytest.param(
+            run_body({"clear": {"id": "1"}}),
+            {"clear_id": "1", "clear_pending": True},
+            id="a clear request on a run never synced is pending",
+        ),
+        pytest.param(run_body(), {"clear_id": None, "clear_pending": False}, id="no clear request"),
+        pytest.param(
+            run_body(status={"handledClear": "1"}),
+            {"clear_id": None, "clear_pending": False},
+            id="a clear request taken out of the spec after it was handled is not pending",
+        ),
+        pytest.param(
+            {"metadata": {"name": "r", "namespace": NS}, "spec": {}},
+            {"dag_name": "", "created_at": None},
+            id="a run without a DAG name or creation time",
+        ),
+    ],
+)
+def test_observe_run(body: Body, expected: dict[str, Any]) -> None:
+    view = observe_run(body)
+    assert {field: getattr(view, field) for field in expected} == expected
+
+
+SNAPSHOT: Body = {
+    "defaults": {"pool": "shared"},
+    "tasks": [
+        {"name": "extract", "bash": "x", "pool": "db", "poolSlots": 2},
+        {"name": "load", "bash": "x", "dependsOnPast": True},
+        {"name": "fan", "bash": "x", "expand": {"items": [1, 2]}},
+    ],
+}
+INSTANCES: Body = {
+    "extract": {"state": "running"},
+    "load": {"state": "success"},
+    "fan[0]": {"state": "queued"},
+    "fan[1]": {"state": "scheduled"},
+    "gone": {"state": "running"},
+}
+
+
+def synced(state: str, snapshot: Any = SNAPSHOT, instances: Body = INSTANCES) -> Body:
+    return run_body(
+        status={"state": state, "dagSpec": snapshot, "dagGeneration": 1, "taskInstances": instances}
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "holding", "waits"),
+    [
+        pytest.param(
+            synced("running"),
+            (SlotUse("db", 2), SlotUse("shared", 1), SlotUse("default_pool", 1)),
+            True,
+            id="a running run holds the pool slots of its queued and running task instances "
+            "(mapped ones by their task, unknown ones one default slot)",
+        ),
+        pytest.param(
+            synced("queued"),
+            (),
+            True,
+            id="a queued run holds no slot but knows it waits on its past",
+        ),
+        pytest.param(
+            synced("success"), (), False, id="a finished run holds nothing and waits for nothing"
+        ),
+        pytest.param(
+            run_body(status={"state": "running", "taskInstances": INSTANCES}),
+            (),
+            False,
+            id="a run without a snapshot yet holds nothing",
+        ),
+        pytest.param(
+            synced("running", {"tasks": "nope"}, {"a": {"state": "running"}}),
+            (SlotUse("default_pool", 1),),
+            False,
+            id="a snapshot that does not validate gives one default slot per active instance",
+        ),
+    ],
+)
+def test_slots_held_and_waiting_on_the_past(
+    body: Body, holding: tuple[SlotUse, ...], waits: bool
+) -> None:
+    view = observe_run(body)
+    assert (view.holding, view.waits_on_past) == (holding, waits)
+
+
+WAITS = {"tasks": [{"name": "a", "bash": "x", "dependsOnPast": True}]}
+FREE = {"tasks": [{"name": "a", "bash": "x"}]}
+
+
+def test_a_runs_snapshot_is_resolved_once_per_uid_and_generation() -> None:
+    memo = SnapshotMemo()
+    first = memo.facts("u1", 1, WAITS)
+    assert memo.facts("u1", 1, FREE) is first
+    assert memo.facts("u1", 2, FREE).waits_on_past is False
+    assert memo.facts("u2", 1, FREE).waits_on_past is False
+
+
+def test_a_run_without_uid_is_never_remembered() -> None:
+    memo = SnapshotMemo()
+    assert memo.facts(None, 1, WAITS).waits_on_past is True
+    assert memo.facts(None, 1, FREE).waits_on_past is False
+
+
+def test_the_least_recently_used_snapshot_is_forgotten_first() -> None:
+    memo = SnapshotMemo(size=2)
+    memo.facts("u1", 1, WAITS)
+    memo.facts("u2", 1, WAITS)
+    memo.facts("u1", 1, FREE)  # u1 used again: u2 is now the oldest
+    memo.facts("u3", 1, WAITS)
+    assert memo.facts("u1", 1, FREE).waits_on_past is True
+    assert memo.facts("u2", 1, FREE).waits_on_past is False
+
+
+def test_observe_run_uses_the_memo() -> None:
+    memo = SnapshotMemo()
+    assert observe_run(synced("queued", WAITS), memo).waits_on_past is True
+    assert observe_run(synced("queued", FREE), memo).waits_on_past is True
+    assert observe_run(synced("queued", FREE)).waits_on_past is False
