@@ -11,7 +11,7 @@ through the DAG's zone:
   clock: each naive tick is localized again, so 09:00 stays 09:00 across DST.
 
 This is Airflow's `_covers_every_hour` rule (apache/airflow#35887, the fix of
-#7999). Airflow 2.6.3 itself used `_is_schedule_fixed` (one wall time per day)
+#7999; Airflow 2.10 has it). Airflow 2.6.3 used `_is_schedule_fixed` (one wall time per day)
 instead, which sends crons like `*/5 9-17 * * 1-5` backwards at a fall-back
 weekend and runs `0 9,17 * * *` at 10:00 after spring-forward; we do not copy that.
 

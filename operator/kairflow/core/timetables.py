@@ -1,18 +1,18 @@
-"""Airflow 2.6's timetables, answer for answer (`airflow/timetables/*.py`; for DST
+"""Airflow 2.10's timetables, answer for answer (`airflow/timetables/*.py`; for DST
 see `kairflow.core.cron`), with one change of form: Airflow reads the clock inside
 `next_dagrun_info`; here `now` is a parameter, so the core stays pure.
 
 - `dataInterval` (Airflow 2's default): a run covers [start, end), its logical date
   is the start and it runs after the end. Cron and duration schedules.
 - `trigger` (CronTriggerTimetable): a run per cron tick, run at the tick, covering
-  [tick - triggerInterval, tick]; its logical date is the tick (Airflow 2.6 used the
+  [tick - triggerInterval, tick]; its logical date is the tick (Airflow 2 uses the
   interval start, which is the same unless triggerInterval is set).
 - `@once`, `@continuous`, and no schedule (manual runs only).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from kairflow.api import format_duration
 from kairflow.core.cron import CronSchedule
@@ -20,6 +20,8 @@ from kairflow.core.cron_description import describe_cron
 from kairflow.core.cron_seek import seek
 from kairflow.core.run_info import DagRunInfo, DataInterval, TimeRestriction
 from kairflow.core.times import as_utc
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class _TrivialTimetable:
@@ -94,7 +96,7 @@ class ContinuousTimetable(_TrivialTimetable):
 
 
 class _NoSchedule(Exception):
-    """Airflow 2.6 raises here (an AssertionError in `_skip_to_latest`) and its scheduler
+    """Airflow raises here (an AssertionError in `_skip_to_latest`) and its scheduler
     then schedules nothing until the next parse; we return None the same way."""
 
 
@@ -203,7 +205,8 @@ class CronDataIntervalTimetable(_DataIntervalTimetable):
 
 class DeltaDataIntervalTimetable(_DataIntervalTimetable):
     """A duration schedule ("1d", "30m"): back-to-back intervals of exactly that
-    length in elapsed time, from the start date, not aligned to the clock."""
+    length in elapsed time, from the start date (with catchup; not aligned to the
+    clock) or, with catchup off, from a multiple of the duration since the Unix epoch."""
 
     def __init__(self, delta: timedelta) -> None:
         self.delta = delta
@@ -218,10 +221,16 @@ class DeltaDataIntervalTimetable(_DataIntervalTimetable):
     def _align_to_prev(self, current: datetime) -> datetime:
         return current
 
+    def _round(self, moment: datetime) -> datetime:
+        """`moment` rounded down to a multiple of the delta since the Unix epoch (UTC,
+        whatever the DAG's zone), as Airflow 2.10 does (in float seconds there)."""
+        return moment - (moment - _EPOCH) % self.delta
+
     def _skip_to_latest(self, earliest: datetime | None, now: datetime) -> datetime:
-        """With catchup off, the first interval is [now - delta, now] (Airflow 2.6:
-        not rounded to a multiple of delta), or starts at the start date if later."""
-        new_start = now - self.delta
+        """With catchup off, the first interval is the latest complete one on the grid
+        of `_round`: "30m" first seen at 05:17 runs [04:30, 05:00], and at 05:00 exactly
+        also [04:30, 05:00]. A later start date wins, as is (not rounded)."""
+        new_start = self._round(now) - self.delta
         return new_start if earliest is None else max(new_start, earliest)
 
     def infer_manual_data_interval(self, *, run_after: datetime) -> DataInterval:
@@ -242,9 +251,9 @@ class DeltaDataIntervalTimetable(_DataIntervalTimetable):
 class CronTriggerTimetable:
     """`timetable: trigger`, Airflow's CronTriggerTimetable: a run at each cron tick.
 
-    With catchup off, Airflow 2.6 starts at the first tick at or after `now`: a tick
-    missed while the DAG was away is skipped, not run late. (Airflow 2.7+ instead runs
-    the latest past tick at once.)
+    With catchup off, the first run is at the latest tick at or before `now` (it is due
+    at once, as in Airflow 2.10), or at the start date's first tick if that is later;
+    the ticks before it are skipped.
     """
 
     active_runs_limit: int | None = None
@@ -273,7 +282,7 @@ class CronTriggerTimetable:
             else:
                 tick = self.cron.align_to_next(restriction.earliest)
         else:
-            candidates = [self.cron.align_to_next(as_utc(now, "now"))]
+            candidates = [self.cron.align_to_prev(as_utc(now, "now"))]
             if last is not None:
                 candidates.append(self.cron.next_after(last.end))
             if restriction.earliest is not None:

@@ -82,17 +82,17 @@ EXAMPLES = [
         2,
         [
             run(
-                "2024-03-09T12:34:56+00:00",
-                "2024-03-09T12:34:56+00:00",
-                "2024-03-10T12:34:56+00:00",
+                "2024-03-09T00:00:00+00:00",
+                "2024-03-09T00:00:00+00:00",
+                "2024-03-10T00:00:00+00:00",
             ),
             run(
-                "2024-03-10T12:34:56+00:00",
-                "2024-03-10T12:34:56+00:00",
-                "2024-03-11T12:34:56+00:00",
+                "2024-03-10T00:00:00+00:00",
+                "2024-03-10T00:00:00+00:00",
+                "2024-03-11T00:00:00+00:00",
             ),
         ],
-        id="tutorial (every 1d, no catchup): one day up to now, not aligned (Airflow 2.6)",
+        id="tutorial (every 1d, no catchup): the latest whole day on the 1d grid, then today",
     ),
 ]
 
@@ -138,9 +138,20 @@ def test_a_trigger_timetable_shows_ticks(tmp_path: Path) -> None:
         'schedule: "@hourly"\ntimetable: trigger\ntriggerInterval: 1h\n'
         'startDate: "2026-01-01"\ncatchup: false',
     )
-    result = invoke(str(path), "-n", "1", "--now", "2026-01-05T10:30:00Z", "-o", "json")
+    result = invoke(str(path), "-n", "2", "--now", "2026-01-05T10:30:00Z", "-o", "json")
+    # Without catchup the 10:00 tick it missed runs at once (Airflow 2.10), then 11:00.
     assert json.loads(result.stdout) == [
-        run("2026-01-05T11:00:00+00:00", "2026-01-05T10:00:00+00:00", "2026-01-05T11:00:00+00:00")
+        run("2026-01-05T10:00:00+00:00", "2026-01-05T09:00:00+00:00", "2026-01-05T10:00:00+00:00"),
+        run("2026-01-05T11:00:00+00:00", "2026-01-05T10:00:00+00:00", "2026-01-05T11:00:00+00:00"),
+    ]
+
+
+def test_every_30_minutes_without_catchup_starts_on_the_grid(tmp_path: Path) -> None:
+    path = write_dag(tmp_path, 'schedule: 30m\nstartDate: "2026-01-01T00:10:00"\ncatchup: false')
+    result = invoke(str(path), "-n", "2", "--now", "2026-01-01T05:17:23Z", "-o", "json")
+    assert json.loads(result.stdout) == [
+        run("2026-01-01T04:30:00+00:00", "2026-01-01T04:30:00+00:00", "2026-01-01T05:00:00+00:00"),
+        run("2026-01-01T05:00:00+00:00", "2026-01-01T05:00:00+00:00", "2026-01-01T05:30:00+00:00"),
     ]
 
 
