@@ -52,16 +52,21 @@ class InstanceIndex:
         self._indexed, self._size = tis, len(tis)
 
 
+MappedXComs = dict[str, tuple[int, Sequence[str], Any]]
+"""Mapped task -> (RunPass.state_changes, its instance keys, its list) when last built."""
+
+
 class PassXComs(Mapping[str, Any]):
     """Task name -> its XCom (a mapped task's: the list of its instances' XComs, once
     all of them finished), read from the pass's status at each lookup, so a template
     sees an upstream task that finished earlier in the same pass. A mapped task's list
-    is kept until the next change of a task instance to a finished state (`RunPass.
-    set_state`) or of the key set, so many readers do not rebuild it each."""
+    is kept in `kept` (owned by the pass) until the next change of a task instance to
+    a finished state (`RunPass.set_state`) or of the key set, so many readers do not
+    rebuild it each."""
 
-    def __init__(self, state: RunPass) -> None:
+    def __init__(self, state: RunPass, kept: MappedXComs) -> None:
         self._state = state
-        self._lists: dict[str, tuple[int, Sequence[str], Any]] = {}
+        self._lists = kept
 
     def _lookup(self, name: str) -> Any:
         state = self._state

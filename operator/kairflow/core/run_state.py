@@ -13,7 +13,7 @@ from kairflow.api.dag import TaskSpec
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.types import format_duration
 from kairflow.core.graph import DagGraph
-from kairflow.core.run_index import InstanceIndex, PassXComs
+from kairflow.core.run_index import InstanceIndex, MappedXComs, PassXComs
 from kairflow.core.run_model import (
     Action,
     Capacity,
@@ -61,6 +61,7 @@ class RunPass:
     state_changes: int = field(default=0, init=False)
     """How many times `set_state` ran: what the pass' XComs are kept up to date by."""
     _index: InstanceIndex = field(default_factory=InstanceIndex, init=False, repr=False)
+    _mapped_xcoms: MappedXComs = field(default_factory=dict, init=False, repr=False)
 
     def instances(self, name: str) -> Sequence[str]:
         """Keys of a task's instances: `name`, or `name[0]`, `name[1]`... when mapped."""
@@ -96,14 +97,10 @@ class RunPass:
     def wake(self, moment: datetime) -> None:
         self.wake_times.append(moment)
 
-    @cached_property
-    def _xcoms(self) -> PassXComs:
-        return PassXComs(self)
-
     def xcoms(self) -> Mapping[str, Any]:
         """Task name -> its XCom; a mapped task's is the list of its instances' XComs.
         A live view: it follows the states this pass changes."""
-        return self._xcoms
+        return PassXComs(self, self._mapped_xcoms)
 
     @cached_property
     def mapped_tasks(self) -> frozenset[str]:
