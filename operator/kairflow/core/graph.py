@@ -99,8 +99,9 @@ def _collect(spec: DAGSpec) -> tuple[dict[str, set[str]], list[str]]:
     for task in spec.tasks:
         edges.extend((up, task.name, f"task {task.name!r} dependsOn") for up in task.depends_on)
     for chain in spec.flow:
+        where = f"flow {chain!r}"  # once per chain: a long chain has as many edges as tasks
         try:
-            edges.extend((u, d, f"flow {chain!r}") for u, d in parse_chain(chain))
+            edges.extend((u, d, where) for u, d in parse_chain(chain))
         except ValueError as exc:
             problems.append(str(exc))
     for up, down, where in edges:
@@ -181,15 +182,24 @@ def build_graph(spec: DAGSpec) -> DagGraph:
 
 
 def _topological(spec: DAGSpec, upstream: Mapping[str, set[str]]) -> tuple[str, ...]:
-    """Kahn's algorithm, ties broken by declaration order so the result is stable."""
+    """Kahn's algorithm level by level (a level: the tasks whose last upstream task is
+    in the level before), ties broken by declaration order so the result is stable."""
     position = {t.name: i for i, t in enumerate(spec.tasks)}
-    remaining = {n: set(u) for n, u in upstream.items()}
+    waiting = {name: len(ups) for name, ups in upstream.items()}
+    downstream: dict[str, list[str]] = {name: [] for name in upstream}
+    for down, ups in upstream.items():
+        for up in ups:
+            downstream[up].append(down)
+    level = [name for name, count in waiting.items() if not count]
     order: list[str] = []
-    while remaining:
-        ready = sorted((n for n, u in remaining.items() if not u), key=position.__getitem__)
-        order.extend(ready)
-        for name in ready:
-            del remaining[name]
-        for ups in remaining.values():
-            ups.difference_update(ready)
+    while level:
+        level.sort(key=position.__getitem__)
+        order.extend(level)
+        unblocked: list[str] = []
+        for name in level:
+            for down in downstream[name]:
+                waiting[down] -= 1
+                if not waiting[down]:
+                    unblocked.append(down)
+        level = unblocked
     return tuple(order)

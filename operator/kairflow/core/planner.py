@@ -150,6 +150,7 @@ def _timed_out(state: RunPass) -> bool:
 def _apply_effects(state: RunPass) -> bool:
     """Branch and short-circuit skips, and expansion of mapped tasks (idempotent)."""
     changed = False
+    expansions: dict[str, int] = {}
     for name in state.graph.order:
         task = state.tasks[name]
         instances = state.instances(name)
@@ -159,7 +160,13 @@ def _apply_effects(state: RunPass) -> bool:
                 if ti.state == TI.SUCCESS:
                     changed |= _skip_after(state, name, key, ti.xcom)
         if task.expand is not None and task.expand.from_task is not None:
-            changed |= _expand(state, name)
+            changed |= _expand(state, name, expansions)
+    # Placeholders are replaced after the walk, in one rebuild of the status rather than
+    # one per mapped task. Nothing later in the walk can tell: it visits only tasks
+    # after an expanded one in topological order, and those read an earlier task's
+    # instances only as a mapping source, which is not ready while it has just expanded.
+    if expansions:
+        _replace_placeholders(state, expansions)
     return changed
 
 
@@ -204,7 +211,8 @@ def _branch_targets(xcom: Any) -> frozenset[str]:
     return frozenset({str(xcom)})
 
 
-def _expand(state: RunPass, name: str) -> bool:
+def _expand(state: RunPass, name: str, expansions: dict[str, int]) -> bool:
+    """Map the task over its source's XCom: its number of instances goes in `expansions`."""
     placeholder = state.status.task_instances.get(name)
     if placeholder is None or placeholder.state != TI.NONE:
         return False
@@ -224,18 +232,24 @@ def _expand(state: RunPass, name: str) -> bool:
     if not items:
         state.set_state(name, TI.SKIPPED, "mapped over an empty list")
         return True
-    # Replace the placeholder in place, so status stays in DAG order.
+    expansions[name] = len(items)
+    return True
+
+
+def _replace_placeholders(state: RunPass, expansions: dict[str, int]) -> None:
+    """Each expanded placeholder becomes its instances in place, so status stays in DAG
+    order."""
     rebuilt: dict[str, TaskInstanceStatus] = {}
     for key, ti in state.status.task_instances.items():
-        if key != name:
+        count = expansions.get(key)
+        if count is None:
             rebuilt[key] = ti
             continue
-        for index in range(len(items)):
-            rebuilt[ti_key(name, index)] = TaskInstanceStatus(
-                map_index=index, max_tries=placeholder.max_tries
+        for index in range(count):
+            rebuilt[ti_key(key, index)] = TaskInstanceStatus(
+                map_index=index, max_tries=ti.max_tries
             )
     state.status.task_instances = rebuilt
-    return True
 
 
 def _settle(state: RunPass) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from kairflow.api.common import TaskInstanceState
@@ -12,6 +13,7 @@ from kairflow.api.dag import TaskSpec
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.types import format_duration
 from kairflow.core.graph import DagGraph
+from kairflow.core.run_index import InstanceIndex, MappedXComs, PassXComs
 from kairflow.core.run_model import (
     Action,
     Capacity,
@@ -58,20 +60,21 @@ class RunPass:
     """Pod name -> why the API refused it for good."""
     actions: list[Action] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
+    state_changes: int = field(default=0, init=False)
+    """How many times `set_state` ran: what the pass' XComs are kept up to date by."""
+    _index: InstanceIndex = field(default_factory=InstanceIndex, init=False, repr=False)
+    _mapped_xcoms: MappedXComs = field(default_factory=dict, init=False, repr=False)
 
-    def instances(self, name: str) -> list[str]:
+    def instances(self, name: str) -> Sequence[str]:
         """Keys of a task's instances: `name`, or `name[0]`, `name[1]`... when mapped."""
-        tis = self.status.task_instances
-        if name in tis:
-            return [name]
-        prefix = f"{name}["
-        mapped = [k for k in tis if k.startswith(prefix)]
-        return sorted(mapped, key=lambda k: tis[k].map_index or 0)
+        return self._index.instances(self.status.task_instances, name)
 
     def task_of(self, key: str) -> str:
         return key.split("[", 1)[0]
 
     def set_state(self, key: str, state: TI, message: str | None = None) -> None:
+        """Every move to a finished state goes through here (the XComs rely on it)."""
+        self.state_changes += 1
         ti = self.status.task_instances[key]
         ti.state = state
         ti.message = message
@@ -96,18 +99,23 @@ class RunPass:
     def wake(self, moment: datetime) -> None:
         self.wake_times.append(moment)
 
-    def xcoms(self) -> dict[str, Any]:
-        """Task name -> its XCom; a mapped task's is the list of its instances' XComs."""
-        out: dict[str, Any] = {}
-        for name in self.graph.order:
-            keys = self.instances(name)
-            tis = self.status.task_instances
-            if len(keys) == 1 and tis[keys[0]].map_index is None:
-                if tis[keys[0]].state == TI.SUCCESS:
-                    out[name] = tis[keys[0]].xcom
-            elif keys and all(tis[k].state.finished for k in keys):
-                out[name] = [tis[k].xcom for k in keys]
-        return out
+    def xcoms(self) -> Mapping[str, Any]:
+        """Task name -> its XCom; a mapped task's is the list of its instances' XComs.
+        A live view: it follows the states this pass changes."""
+        return PassXComs(self, self._mapped_xcoms)
+
+    @cached_property
+    def mapped_tasks(self) -> frozenset[str]:
+        return frozenset(name for name, task in self.tasks.items() if task.expand is not None)
+
+    @cached_property
+    def previous_by_task(self) -> Mapping[str, list[tuple[str, TI]]]:
+        """The previous run's task instance states grouped by task, in their order."""
+        grouped: dict[str, list[tuple[str, TI]]] = {}
+        if self.previous is not None:
+            for key, state in self.previous.task_states.items():
+                grouped.setdefault(self.task_of(key), []).append((key, state))
+        return grouped
 
     def can_progress(self) -> bool:
         """False when unfinished task instances exist but none can ever move on.

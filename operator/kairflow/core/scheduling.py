@@ -35,6 +35,9 @@ def make_ready(state: RunPass) -> bool:
     tis = state.status.task_instances
     for name in state.graph.order:
         task = state.tasks[name]
+        # One verdict per task, not per instance: a task's own instances are never its
+        # upstream, so the verdict cannot change while they are walked.
+        upstream: tuple[Verdict, UpstreamCounts] | None = None
         for key in state.instances(name):
             ti = tis[key]
             if ti.state in (TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE):
@@ -47,7 +50,8 @@ def make_ready(state: RunPass) -> bool:
                 continue
             if ti.state != TI.NONE:
                 continue
-            verdict, counts = upstream_verdict(state, name)
+            upstream = upstream or upstream_verdict(state, name)
+            verdict, counts = upstream
             rule = state.policies[name].trigger_rule.value
             if verdict == Verdict.SKIP:
                 state.set_state(key, TI.SKIPPED, f"trigger rule {rule}: upstream skipped")
@@ -101,8 +105,8 @@ def _past_blocks(state: RunPass, name: str, key: str) -> str | None:
         return f"waiting: dependsOnPast, and {key} is {prev.value} in the previous run"
     if policy.wait_for_downstream:
         for down in sorted(state.graph.downstream[name]):
-            for other, other_state in past.items():
-                if state.task_of(other) == down and other_state not in _PAST_OK:
+            for other, other_state in state.previous_by_task.get(down, ()):
+                if other_state not in _PAST_OK:
                     return (
                         f"waiting: waitForDownstream, and {other} is {other_state.value} "
                         "in the previous run"
@@ -254,5 +258,5 @@ def _template_context(state: RunPass, key: str) -> TemplateContext:
         prev_start_date_success=success.start_date if success else None,
         expand_item=item,
         timezone=run.spec.timezone,
-        mapped_tasks=frozenset(n for n, t in state.tasks.items() if t.expand is not None),
+        mapped_tasks=state.mapped_tasks,
     )
