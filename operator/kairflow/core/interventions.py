@@ -15,8 +15,8 @@ from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import ClearRequest, DagRunStatus, MarkRequest, TaskInstanceStatus
 from kairflow.core.graph import DagGraph, build_graph
-from kairflow.core.run_state import iso
 from kairflow.core.task_settings import TaskPolicy, effective_task
+from kairflow.core.times import iso
 
 TI = TaskInstanceState
 _FAILED = (TI.FAILED, TI.UPSTREAM_FAILED)

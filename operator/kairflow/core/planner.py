@@ -32,9 +32,10 @@ from kairflow.core.run_model import (
     PreviousSuccess,
     RunContext,
 )
-from kairflow.core.run_state import RunPass, from_iso, iso
+from kairflow.core.run_state import RunPass
 from kairflow.core.scheduling import launch_ready, make_ready
 from kairflow.core.task_settings import TaskPolicy, effective_task
+from kairflow.core.times import iso, parse_time
 
 TI = TaskInstanceState
 ACTIVE = frozenset({TI.QUEUED, TI.RUNNING})
@@ -129,7 +130,7 @@ def _init_run(state: RunPass) -> None:
 
 def _timed_out(state: RunPass) -> bool:
     timeout = state.run.spec.dagrun_timeout
-    started = from_iso(state.status.start_date)
+    started = parse_time(state.status.start_date)
     if timeout is None or started is None:
         return False
     deadline = started + timeout
@@ -283,7 +284,7 @@ def _finish(state: RunPass, final: DagRunState, message: str) -> None:
     status.state = final
     status.end_date = iso(state.now)
     status.message = message
-    started = from_iso(status.start_date)
+    started = parse_time(status.start_date)
     if started is not None:
         status.duration = format_duration(state.now - started)
     tis = status.task_instances

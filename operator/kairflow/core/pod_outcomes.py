@@ -15,8 +15,9 @@ from kairflow.api.types import format_duration
 from kairflow.core.naming import pod_name
 from kairflow.core.retries import may_retry, retry_delay
 from kairflow.core.run_model import ObservedPod, PodPhase
-from kairflow.core.run_state import RunPass, from_iso, iso
+from kairflow.core.run_state import RunPass
 from kairflow.core.sensors import NOT_YET, next_poke_interval, timed_out
+from kairflow.core.times import iso, parse_time
 from kairflow.core.xcom import XComError, parse_xcom
 
 TI = TaskInstanceState
@@ -97,7 +98,7 @@ def observe(state: RunPass) -> None:
 
 def _missing(state: RunPass, key: str) -> None:
     ti = state.status.task_instances[key]
-    queued = from_iso(ti.queued_at) or state.now
+    queued = parse_time(ti.queued_at) or state.now
     if ti.state == TI.QUEUED and state.now < queued + OBSERVE_GRACE:
         state.wake(queued + OBSERVE_GRACE)
         return
@@ -111,7 +112,7 @@ def _pending(state: RunPass, key: str, pod: ObservedPod) -> None:
         state.delete_pod(pod.name, pod.reason)
         fail_try(state, key, None, f"{pod.reason}: {pod.message or 'container cannot start'}")
         return
-    since = pod.created_at or from_iso(ti.queued_at) or state.now
+    since = pod.created_at or parse_time(ti.queued_at) or state.now
     deadline = since + state.settings.startup_timeout
     if state.now >= deadline:
         state.delete_pod(pod.name, "startup timeout")
@@ -174,7 +175,7 @@ def _not_yet(state: RunPass, key: str, pod: ObservedPod) -> None:
     sensor = state.tasks[name].sensor
     assert sensor is not None
     ti.exit_code = NOT_YET
-    first = from_iso(ti.first_poke_at) or state.now
+    first = parse_time(ti.first_poke_at) or state.now
     if timed_out(sensor, first, state.now):
         limit = format_duration(sensor.timeout)
         if sensor.soft_fail:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal
 
@@ -28,18 +28,10 @@ from kairflow.core.run_model import (
     RunContext,
 )
 from kairflow.core.task_settings import TaskPolicy
+from kairflow.core.times import iso, parse_time
 
 TI = TaskInstanceState
 _WAITING = frozenset({TI.QUEUED, TI.RUNNING, TI.SCHEDULED, TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE})
-
-
-def iso(moment: datetime) -> str:
-    """Timestamps in status: ISO-8601 in UTC."""
-    return moment.astimezone(UTC).isoformat()
-
-
-def from_iso(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 @dataclass
@@ -56,7 +48,7 @@ class RunPass:
     previous_success: PreviousSuccess | None
     capacity: Capacity
     settings: PlannerSettings
-    rejected: Mapping[str, str]
+    rejected: Mapping[str, str] = field(default_factory=dict)
     """Pod name -> why the API refused it for good."""
     actions: list[Action] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
@@ -82,8 +74,8 @@ class RunPass:
             ti.next_try_at = None
             if ti.end_date is None or state in (TI.SKIPPED, TI.UPSTREAM_FAILED):
                 ti.end_date = iso(self.now)
-            started = from_iso(ti.start_date)
-            ended = from_iso(ti.end_date)
+            started = parse_time(ti.start_date)
+            ended = parse_time(ti.end_date)
             if started is not None and ended is not None and state in (TI.SUCCESS, TI.FAILED):
                 ti.duration = format_duration(ended - started)
 

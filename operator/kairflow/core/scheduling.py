@@ -14,7 +14,7 @@ from typing import Any
 from kairflow.api.common import TaskInstanceState
 from kairflow.core.mapping import MappingError, map_items
 from kairflow.core.pod_builder import build_pod
-from kairflow.core.run_state import RunPass, from_iso, iso
+from kairflow.core.run_state import RunPass
 from kairflow.core.templating import (
     RenderedTask,
     TemplateContext,
@@ -22,6 +22,7 @@ from kairflow.core.templating import (
     build_context,
     render_task,
 )
+from kairflow.core.times import iso, parse_time
 from kairflow.core.trigger_rules import UpstreamCounts, Verdict, describe_wait, evaluate
 
 TI = TaskInstanceState
@@ -41,7 +42,7 @@ def make_ready(state: RunPass) -> bool:
         for key in state.instances(name):
             ti = tis[key]
             if ti.state in (TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE):
-                due = from_iso(ti.next_try_at)
+                due = parse_time(ti.next_try_at)
                 if due is None or due <= state.now:
                     ti.state = TI.SCHEDULED
                     changed = True
@@ -118,7 +119,7 @@ def launch_ready(state: RunPass) -> None:
     tis = state.status.task_instances
     for key, ti in tis.items():
         # poke-mode sensors hold their slot between pokes: the next poke just starts.
-        due = from_iso(ti.next_try_at)
+        due = parse_time(ti.next_try_at)
         if ti.state == TI.RUNNING and due is not None:
             if due <= state.now:
                 _start(state, key)
