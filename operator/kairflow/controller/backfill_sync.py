@@ -106,9 +106,10 @@ async def _start(rt: Runtime, body: Body, backfill: Backfill, step: BackfillStep
     }
     if step.clear:
         request = {"id": clear_request_id(name, str(body["metadata"].get("uid", ""))), "tasks": []}
-        await rt.writer.patch_spec(
+        patched = await rt.writer.patch_spec(
             namespace, "dagruns", step.run_name, {"metadata": metadata, "spec": {"clear": request}}
         )
+        rt.cache.put_run(patched)  # in flight from now on, for the next sync's count
         return
     entry = step.entry
     run: dict[str, Any] = {

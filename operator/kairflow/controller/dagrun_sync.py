@@ -9,7 +9,6 @@ wakes (`wakeups`). This module only reads the cache and the API and writes back.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from datetime import datetime
@@ -23,7 +22,7 @@ from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.problems import validation_problems
 from kairflow.controller.cache import Body, Key, key_of
 from kairflow.controller.planning import Planner, capacity_for, claimed_plan, off_loop
-from kairflow.controller.run_pods import apply_plan, fill_pod_gaps
+from kairflow.controller.run_pods import create_pods, delete_pods, deletes_of, fill_pod_gaps
 from kairflow.controller.runtime import Runtime
 from kairflow.core import labels
 from kairflow.core.conditions import set_run_condition
@@ -59,6 +58,8 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
     view = rt.cache.run(key)
     if body is None or view is None:
         return None  # deleted: its watch event has told everyone concerned
+    if not body["metadata"].get("ownerReferences"):
+        body = await _own_by_dag(rt, body, view.dag_name)
     try:
         run = DagRun.model_validate(body)
     except ValidationError as exc:
@@ -68,11 +69,7 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
         await _start(rt, body, run, view)
         return None
     plan_result = await _plan_and_apply(rt, key, body, run, view)
-    if plan_result is None:
-        return None
-    if not body["metadata"].get("ownerReferences"):
-        await _own_by_dag(rt, body, run.spec.dag_name)
-    return plan_result.wake_at
+    return plan_result.wake_at if plan_result is not None else None
 
 
 def _status_of(body: Body) -> DagRunStatus:
@@ -173,8 +170,9 @@ async def _plan_and_apply(
     planner = _inputs(rt, view, run, status, spec)
     result, claimed = await claimed_plan(rt, body, view, spec, status, planner)
     events = [a for a in result.actions if isinstance(a, RecordEvent)]
+    deletes = deletes_of(result) + doomed
     try:
-        rejected = await apply_plan(rt, key[0], result, doomed)
+        rejected = await create_pods(rt, key[0], result)
         for passes in range(1, MAX_PASSES + 1):
             if not rejected:
                 break
@@ -185,7 +183,8 @@ async def _plan_and_apply(
             result = await off_loop(planner, result.status, capacity, rejected)
             claimed = rt.cache.claim(key, {**body, "status": result.status.to_wire()})
             events += [a for a in result.actions if isinstance(a, RecordEvent)]
-            rejected = await apply_plan(rt, key[0], result, [])
+            deletes += deletes_of(result)
+            rejected = await create_pods(rt, key[0], result)
             if last:
                 rt.enqueue_run(key)
         written = await _write_status(rt, body, result.status, view)
@@ -199,8 +198,8 @@ async def _plan_and_apply(
     if result.status.state is not None and result.status.state.finished and not view.finished:
         rt.metrics.run_finished(view.dag_name, result.status)
     policy = cast(CleanupPolicy, rt.settings.pod_cleanup)
-    doomed = pods_to_clean_up(policy, result.status, planner.keywords["pods"])
-    await asyncio.gather(*(rt.writer.delete_pod(key[0], name) for name in doomed))
+    deletes += pods_to_clean_up(policy, result.status, planner.keywords["pods"])
+    await delete_pods(rt, key[0], deletes)
     return result
 
 
@@ -231,13 +230,15 @@ async def _write_status(
     return written
 
 
-async def _own_by_dag(rt: Runtime, body: Body, dag_name: str) -> None:
-    """Runs created by hand get the DAG as owner too, so deleting a DAG deletes them."""
+async def _own_by_dag(rt: Runtime, body: Body, dag_name: str) -> Body:
+    """Runs created by hand get the DAG as owner too, so deleting a DAG deletes them.
+    Done first, and the patched run is what the sync goes on with: its status write
+    must not conflict with our own patch."""
     namespace = body["metadata"]["namespace"]
     dag = rt.cache.dags.get((namespace, dag_name))
     if dag is None:
-        return
-    await rt.writer.patch_spec(
+        return body
+    patched = await rt.writer.patch_spec(
         namespace,
         "dagruns",
         body["metadata"]["name"],
@@ -248,3 +249,5 @@ async def _own_by_dag(rt: Runtime, body: Body, dag_name: str) -> None:
             }
         },
     )
+    rt.cache.put_run(patched)
+    return patched

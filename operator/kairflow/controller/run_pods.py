@@ -4,6 +4,7 @@ the cache has not seen yet."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus
@@ -14,12 +15,11 @@ from kairflow.core.times import parse_time
 from kairflow.k8s.writes import Rejected
 
 
-async def apply_plan(
-    rt: Runtime, namespace: str, result: Plan, doomed: list[str]
-) -> dict[str, str]:
-    """Create and delete pods; returns the pods the API refused for good."""
+async def create_pods(rt: Runtime, namespace: str, result: Plan) -> dict[str, str]:
+    """Create the pods a plan asks for, before its status is written (a pod created
+    and then not recorded is adopted by the next pass: its name is deterministic).
+    Returns the pods the API refused for good, with the API's message."""
     creates = [a for a in result.actions if isinstance(a, CreatePod)]
-    deletes = [a.name for a in result.actions if isinstance(a, DeletePod)] + doomed
     outcomes = await asyncio.gather(
         *(rt.writer.create_pod(namespace, a.manifest) for a in creates), return_exceptions=True
     )
@@ -29,13 +29,24 @@ async def apply_plan(
             rejected[str(action.manifest["metadata"]["name"])] = str(outcome)
         elif isinstance(outcome, BaseException):
             raise outcome  # transient: the whole sync is retried with backoff
-    await asyncio.gather(*(rt.writer.delete_pod(namespace, n) for n in deletes))
     now = rt.clock()
     for action in creates:
         ready = parse_time(result.status.task_instances[action.key].ready_at)
         if ready is not None:
             rt.metrics.scheduling_delay.observe(max(0.0, (now - ready).total_seconds()))
     return rejected
+
+
+async def delete_pods(rt: Runtime, namespace: str, names: Iterable[str]) -> None:
+    """Delete pods only once the status that explains it is written: a pod deleted
+    before a write that then conflicts would take the try's outcome (an image error,
+    say) with it, and the next pass would only see a pod gone. The planner asks again
+    for deletes cut short (`pod_outcomes.delete_strays`)."""
+    await asyncio.gather(*(rt.writer.delete_pod(namespace, name) for name in sorted(set(names))))
+
+
+def deletes_of(result: Plan) -> list[str]:
+    return [a.name for a in result.actions if isinstance(a, DeletePod)]
 
 
 async def fill_pod_gaps(rt: Runtime, key: Key, status: DagRunStatus) -> None:

@@ -74,6 +74,7 @@ def plan(
         rejected=rejected or {},
     )
     _sync(state)
+    pod_outcomes.delete_strays(state)
     return state.result()
 
 

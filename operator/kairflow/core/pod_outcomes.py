@@ -14,7 +14,7 @@ from kairflow.api.dag import SensorMode
 from kairflow.api.types import format_duration
 from kairflow.core.naming import pod_name
 from kairflow.core.retries import may_retry, retry_delay
-from kairflow.core.run_model import ObservedPod, PodPhase
+from kairflow.core.run_model import DeletePod, ObservedPod, PodPhase
 from kairflow.core.run_state import RunPass
 from kairflow.core.sensors import NOT_YET, next_poke_interval, timed_out
 from kairflow.core.times import iso, parse_time
@@ -239,3 +239,18 @@ def fail_try(
     else:
         state.set_state(key, TI.FAILED, message)
         state.event("Warning", "TaskFailed", f"{key} try {ti.try_number} failed: {message}")
+
+
+def delete_strays(state: RunPass) -> None:
+    """Delete the run's pods that no task instance waits on but that still run, or
+    wait to: a try that ended without its pod ending (an image error, a startup
+    timeout), a cleared or marked task instance, a finished run. Level-triggered, so
+    a delete cut short (the operator killed after its status write) is asked again;
+    the controller deletes only once the status that explains it is written."""
+    tis = state.status.task_instances.values()
+    wanted = {ti.pod for ti in tis if ti.state in (TI.QUEUED, TI.RUNNING) and ti.pod}
+    asked = {a.name for a in state.actions if isinstance(a, DeletePod)}
+    for pod in state.pods.values():
+        ended = pod.phase in (PodPhase.SUCCEEDED, PodPhase.FAILED)
+        if not (pod.deleting or ended or pod.name in wanted or pod.name in asked):
+            state.delete_pod(pod.name, "no task instance waits on it")

@@ -21,8 +21,8 @@ class ClusterApi(Protocol):
     async def replace_status(self, namespace: str, plural: str, body: Body) -> Body:
         """PUT the status subresource; `Conflict` when the resourceVersion is stale."""
 
-    async def patch_spec(self, namespace: str, plural: str, name: str, patch: Body) -> None:
-        """A JSON merge patch of spec and metadata."""
+    async def patch_spec(self, namespace: str, plural: str, name: str, patch: Body) -> Body:
+        """A JSON merge patch of spec and metadata; returns the object as patched."""
 
     async def list_all(self, plural: str, namespaces: tuple[str, ...]) -> list[Body]: ...
 

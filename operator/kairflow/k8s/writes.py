@@ -178,9 +178,10 @@ class Writer:
 
     async def patch_spec(
         self, namespace: str, plural: str, name: str, patch: dict[str, Any]
-    ) -> None:
-        """A JSON merge patch of the object (spec and metadata; not status)."""
-        await self.custom.patch_namespaced_custom_object(
+    ) -> dict[str, Any]:
+        """A JSON merge patch of the object (spec and metadata; not status); returns
+        the object as patched."""
+        result: dict[str, Any] = await self.custom.patch_namespaced_custom_object(
             GROUP,
             VERSION,
             namespace,
@@ -189,3 +190,4 @@ class Writer:
             patch,
             _content_type="application/merge-patch+json",  # type: ignore[call-arg]
         )
+        return result

@@ -76,6 +76,12 @@ class FakeCluster:
         body["metadata"]["resourceVersion"] = str(next(self._versions))
         self.watch.append(("pods", "MODIFIED", copy.deepcopy(body)))
 
+    def write_behind_the_watch(self, plural: str, namespace: str, name: str) -> None:
+        """Someone else writes the object and the watch has not told us yet: our next
+        write with the version we know gets a 409."""
+        body = self.objects[(plural, namespace, name)]
+        body["metadata"]["resourceVersion"] = str(next(self._versions))
+
     def names(self, plural: str, namespace: str) -> list[str]:
         return sorted(n for p, ns, n in self.objects if (p, ns) == (plural, namespace))
 
@@ -130,7 +136,7 @@ class FakeCluster:
         self.watch.append((plural, "MODIFIED", copy.deepcopy(current)))
         return copy.deepcopy(current)
 
-    async def patch_spec(self, namespace: str, plural: str, name: str, patch: Body) -> None:
+    async def patch_spec(self, namespace: str, plural: str, name: str, patch: Body) -> Body:
         self._record("patch_spec", plural, namespace, name)
         current = self.objects.get((plural, namespace, name))
         if current is None:
@@ -141,6 +147,7 @@ class FakeCluster:
             current["metadata"]["generation"] = current["metadata"].get("generation", 1) + 1
         current["metadata"]["resourceVersion"] = str(next(self._versions))
         self.watch.append((plural, "MODIFIED", copy.deepcopy(current)))
+        return copy.deepcopy(current)
 
     async def list_all(self, plural: str, namespaces: tuple[str, ...]) -> list[Body]:
         self._record("list", plural, ",".join(namespaces), "")

@@ -115,9 +115,7 @@ def test_a_stale_status_write_reads_the_run_again_and_plans_again(
     harness: ControllerHarness,
 ) -> None:
     started(harness)
-    # Someone else writes the run after the cache saw it: our write gets a 409.
-    body = harness.cluster.objects[("dagruns", NS, "r1")]
-    body["metadata"]["resourceVersion"] = "9999"
+    harness.cluster.write_behind_the_watch("dagruns", NS, "r1")
     harness.pod_status("r1-a-1", "Succeeded", 0)
     harness.settle()
     calls = harness.cluster.verbs("replace_status", "get")
@@ -158,3 +156,28 @@ def test_parallelism_counts_the_task_instances_of_every_dag(harness: ControllerH
     harness.pod_status("r1-t0-1", "Succeeded", 0)
     harness.settle()
     assert len(harness.cluster.names("pods", NS)) == 9
+
+
+def test_a_try_outcome_survives_a_status_write_that_conflicts(harness: ControllerHarness) -> None:
+    started(harness)
+    harness.cluster.set_pod_status(
+        NS,
+        "r1-a-1",
+        {
+            "phase": "Pending",
+            "containerStatuses": [
+                {
+                    "name": "base",
+                    "state": {"waiting": {"reason": "ErrImagePull", "message": "access denied"}},
+                }
+            ],
+        },
+    )
+    harness.cluster.write_behind_the_watch("dagruns", NS, "r1")
+    harness.deliver()
+    harness.sync_run("r1")
+    assert harness.cluster.names("pods", NS) == ["r1-a-1"]  # kept: nothing explains it yet
+    harness.settle()
+    ti = harness.status("dagruns", "r1")["taskInstances"]["a"]
+    assert (ti["state"], ti["message"]) == ("failed", "ErrImagePull: access denied")
+    assert harness.cluster.names("pods", NS) == []  # deleted once the failure is written
