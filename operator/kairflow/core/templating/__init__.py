@@ -19,15 +19,16 @@ serves every namespace, so:
   `env` / `envFrom`).
 - Cheap guards bound memory: `*`, `**`, `+` and `%` on big operands, `str.format`
   / `%` widths, `center` / `indent` / `replace` (`sandbox`), and the rendered size
-  of a field (`rendering`). CPU is not bounded here (`range` is capped by Jinja,
-  loops can nest): callers render off the event loop.
+  of a field (`rendering`).
+- A CPU-time budget bounds a render (`budget`): `range` is capped by Jinja, but
+  loops nest and macros recurse.
 - Every failure becomes a `TemplateError` naming the field; undefined names fail
   (StrictUndefined) instead of rendering as empty strings (`undefined`).
 
 Modules: `context` (what templates see), `names` (context objects that know their
 template name), `macros` (Airflow's macros and date filters), `undefined`,
-`sandbox` (the Jinja environment and size guards), `rendering` (the public
-functions), `errors`.
+`sandbox` (the Jinja environment and size guards), `budget` (CPU time),
+`rendering` (the public functions), `errors`.
 """
 
 from kairflow.core.templating.context import TemplateContext, build_context

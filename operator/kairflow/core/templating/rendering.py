@@ -1,16 +1,19 @@
 """Rendering a task's templated fields: `bash`, `python`, `command`, `args` and
-`env[].value`. Every failure becomes a `TemplateError` naming the field."""
+`env[].value`. Every failure becomes a `TemplateError` naming the field, including
+a render that runs out of its CPU budget (`budget`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
-from jinja2 import TemplateSyntaxError, UndefinedError
+from jinja2 import Template, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
 from kairflow.api.dag import EnvVar, TaskSpec
+from kairflow.core.templating.budget import BudgetExceeded, CpuDeadline, watching
 from kairflow.core.templating.errors import TemplateError
 from kairflow.core.templating.sandbox import compile_template
 
@@ -42,30 +45,56 @@ def _syntax_detail(source: str, exc: TemplateSyntaxError) -> str:
     return detail
 
 
-def render(template: str, context: Mapping[str, Any], where: str) -> str:
-    """Render one templated field; every failure is a TemplateError naming `where`."""
+def render(
+    template: str, context: Mapping[str, Any], where: str, budget: timedelta | None = None
+) -> str:
+    """Render one templated field; every failure is a TemplateError naming `where`.
+
+    `budget` bounds the CPU time of the render (see `budget`); None: no bound.
+    """
+    deadline = None if budget is None else CpuDeadline.starting_now(budget)
+    return _render(template, context, where, deadline)
+
+
+def _render(
+    template: str, context: Mapping[str, Any], where: str, deadline: CpuDeadline | None
+) -> str:
     if not _has_markup(template):
         return template
     try:
-        compiled = compile_template(template)
-        chunks: list[str] = []
-        size = 0
-        for chunk in compiled.generate(context):
-            size += len(chunk)
-            if size > MAX_RENDERED_CHARS:
-                raise TemplateError(
-                    where, f"rendered value is too large (over {MAX_RENDERED_CHARS} characters)"
-                )
-            chunks.append(chunk)
-        return "".join(chunks)
+        return _generate(compile_template(template), context, where, deadline)
     except TemplateError:
         raise
+    except BudgetExceeded as exc:
+        raise TemplateError(where, str(exc)) from exc
     except TemplateSyntaxError as exc:
         raise TemplateError(where, _syntax_detail(template, exc)) from exc
     except (SecurityError, UndefinedError) as exc:  # unsafe access, refused, undefined
         raise TemplateError(where, str(exc).rstrip(".")) from exc
     except Exception as exc:  # a template must never crash the operator
         raise TemplateError(where, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _generate(
+    compiled: Template, context: Mapping[str, Any], where: str, deadline: CpuDeadline | None
+) -> str:
+    with watching(deadline):
+        chunks: list[str] = []
+        size = 0
+        # Jinja types it as an Iterator; it is a generator, and closing it matters.
+        generator = cast(Generator[str, None, None], compiled.generate(context))
+        try:
+            for chunk in generator:
+                size += len(chunk)
+                if size > MAX_RENDERED_CHARS:
+                    raise TemplateError(
+                        where,
+                        f"rendered value is too large (over {MAX_RENDERED_CHARS} characters)",
+                    )
+                chunks.append(chunk)
+        finally:
+            generator.close()  # no template frame outlives the watch
+        return "".join(chunks)
 
 
 def _templated_fields(task: TaskSpec) -> list[tuple[str, str]]:
@@ -82,26 +111,34 @@ def _templated_fields(task: TaskSpec) -> list[tuple[str, str]]:
     return fields
 
 
-def render_task(task: TaskSpec, context: Mapping[str, Any]) -> RenderedTask:
+def render_task(
+    task: TaskSpec, context: Mapping[str, Any], budget: timedelta | None = None
+) -> RenderedTask:
     """Render a task's templated fields (bash, python, command, args, env values).
 
+    `budget` bounds the CPU time of all the task's fields together (None: no bound);
+    the error of a render that runs out names the field being rendered then.
     Raises the TemplateError of the first field that fails.
     """
+    deadline = None if budget is None else CpuDeadline.starting_now(budget)
+
+    def field(source: str, where: str) -> str:
+        return _render(source, context, where, deadline)
 
     def one(where: str, source: str | None) -> str | None:
-        return None if source is None else render(source, context, where)
+        return None if source is None else field(source, where)
 
     def many(where: str, sources: list[str] | None) -> list[str] | None:
         if sources is None:
             return None
-        return [render(part, context, f"{where}[{i}]") for i, part in enumerate(sources)]
+        return [field(part, f"{where}[{i}]") for i, part in enumerate(sources)]
 
     env = None
     if task.env is not None:
         env = [
             var
             if var.value is None
-            else var.model_copy(update={"value": render(var.value, context, f"env[{var.name}]")})
+            else var.model_copy(update={"value": field(var.value, f"env[{var.name}]")})
             for var in task.env
         ]
     return RenderedTask(

@@ -1,14 +1,27 @@
 """Jinja2's sandboxed environment, plus guards on the size of what one operation may
 produce: `*`, `**`, `+` and `%` on big operands, `str.format` / `%` widths, `center`
 / `indent` / `replace` (a template could otherwise ask for gigabytes in a few
-characters). See the package docstring for the whole safety model."""
+characters). See the package docstring for the whole safety model.
+
+Known gaps: each is one C call per step, so the CPU budget cannot stop it in time
+either, and a few steps ask for gigabytes of memory.
+
+- Doubling a string other than with `+` or `*`: `s ~ s`, `[s, s] | join`,
+  `''.join([s, s])`, `'%s%s' % (s, s)`, `'{}{}'.format(s, s)` (each is unguarded).
+- Doubling a list in place: `l.extend(l)` (list methods are unguarded).
+- A list nested in itself by sharing (`{% set ns.a = [ns.a, ns.a] %}` in a loop)
+  is small in memory, but its text (`{{ ns.a }}`, `| string`, `| tojson`) doubles
+  with each level.
+
+Only a render in a separate process with resource limits would bound them all.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from jinja2 import Template, Undefined
@@ -19,6 +32,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import pass_eval_context
 
+from kairflow.core.templating.budget import tick
 from kairflow.core.templating.errors import Refused
 from kairflow.core.templating.macros import DATE_FILTERS
 from kairflow.core.templating.names import template_name
@@ -83,6 +97,27 @@ def _replace_filter(
 ) -> str:
     _check_replace(str(s), str(old), str(new), count)
     return do_replace(eval_ctx, s, old, new, count)
+
+
+_LAZY_FILTERS = ("map", "select", "reject", "selectattr", "rejectattr", "unique", "batch", "slice")
+
+
+def _ticking(lazy_filter: Callable[..., Any]) -> Callable[..., Any]:
+    """A lazy filter whose items count against the render's CPU budget: chained, a
+    few hundred `map`s over a long list run for minutes inside one `|sum`, where no
+    line of the template runs (see `budget`)."""
+
+    @functools.wraps(lazy_filter)  # keeps jinja_pass_arg (pass_context...)
+    def ticking(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        return _each_ticking(lazy_filter(*args, **kwargs))
+
+    return ticking
+
+
+def _each_ticking(items: Iterable[Any]) -> Iterator[Any]:
+    for item in items:
+        tick()
+        yield item
 
 
 def _sized(value: Any) -> int | None:
@@ -160,6 +195,7 @@ def _environment() -> _Sandbox:
             "indent": _indent_filter,
             "format": _format_filter,
             "replace": _replace_filter,
+            **{name: _ticking(env.filters[name]) for name in _LAZY_FILTERS},
         }
     )
     return env

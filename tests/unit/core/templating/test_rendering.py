@@ -40,6 +40,24 @@ from tests.unit.core.templating.samples import BASE, failure, rendered, task
         pytest.param("{{ '%05d' % 42 }}", "00042", id="small format widths work"),
         pytest.param("{{ '{:>6}'.format('ab') }}", "    ab", id="small format specs work"),
         pytest.param("{{ 2 ** 10 }}", "1024", id="small powers work"),
+        pytest.param(
+            "{{ [3, 1, 3, 2] | unique | map('string') | reject('eq', '1') | join(',') }}"
+            " {{ [1, 2, 3] | select('odd') | list }}",
+            "3,2 [1, 3]",
+            id="lazy filters unique map reject and select work",
+        ),
+        pytest.param(
+            "{% set rows = [{'a': 1, 'b': 'x'}, {'a': 0, 'b': 'y'}] %}"
+            "{{ rows | selectattr('a') | map(attribute='b') | list }}"
+            " {{ rows | rejectattr('a') | map(attribute='b') | first }}",
+            "['x'] y",
+            id="lazy filters selectattr rejectattr and map by attribute work",
+        ),
+        pytest.param(
+            "{{ range(5) | batch(2) | list }} {{ range(5) | slice(2) | list }}",
+            "[[0, 1], [2, 3], [4]] [[0, 1, 2], [3, 4]]",
+            id="lazy filters batch and slice work",
+        ),
     ],
 )
 def test_render_behaves_like_airflow_for_ordinary_templates(template: str, expected: str) -> None:
