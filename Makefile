@@ -41,6 +41,7 @@ crds: $(STAMP)  ## regenerate crds/ and the chart's copy from the pydantic model
 
 bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed tests)
 	$(BIN)/python bench/planner_cost.py
+	$(BIN)/python bench/render_budget.py
 	$(BIN)/python bench/handoff_latency.py
 	$(BIN)/python bench/handoff_latency.py --real-processes
 

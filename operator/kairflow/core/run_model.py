@@ -71,6 +71,9 @@ class Capacity:
 class PlannerSettings:
     default_image: str = "python:3.12-slim"
     startup_timeout: timedelta = timedelta(minutes=5)
+    render_budget: timedelta | None = timedelta(seconds=2)
+    """CPU time a task instance's templates may use when it starts; past it the task
+    instance fails with a template error (None: no bound)."""
 
 
 class PodPhase(StrEnum):

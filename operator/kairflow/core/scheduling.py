@@ -178,7 +178,8 @@ def _start(state: RunPass, key: str) -> bool:
     ti.end_date = None
     ti.duration = None
     try:
-        rendered = render_task(task, build_context(_template_context(state, key)))
+        context = build_context(_template_context(state, key))
+        rendered = render_task(task, context, budget=state.settings.render_budget)
     except (TemplateError, MappingError) as exc:
         state.set_state(key, TI.FAILED, f"template error: {exc}")
         state.event("Warning", "TaskFailed", f"{key} try {ti.try_number}: {exc}")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kairflow.api.dag import EnvVar, TaskSpec
-from kairflow.core.pod_builder import build_pod, merge_pod
+from kairflow.core.pod_builder import build_pod
 from kairflow.core.templating import RenderedTask
 
 RUN = "sample-dag-scheduled-20210101t000000"
@@ -469,57 +469,3 @@ def test_same_inputs_give_identical_pods_and_inputs_are_not_changed() -> None:
     assert spec.pod_template == TEMPLATE
     assert second["spec"]["volumes"] == [{"name": "data", "emptyDir": {}}]
     assert second["spec"]["containers"][0]["env"][-1] == {"name": "A", "value": "1"}
-
-
-@pytest.mark.parametrize(
-    ("base", "overlay", "expected"),
-    [
-        pytest.param(
-            {"a": {"b": 1, "c": 2}},
-            {"a": {"c": 3, "d": 4}},
-            {"a": {"b": 1, "c": 3, "d": 4}},
-            id="mappings merge key by key and the overlay wins",
-        ),
-        pytest.param({"a": 1, "b": 2}, {"a": None}, {"b": 2}, id="None deletes a key"),
-        pytest.param(
-            {"tolerations": [{"key": "a"}]},
-            {"tolerations": [{"key": "b"}]},
-            {"tolerations": [{"key": "b"}]},
-            id="lists without a merge key are replaced",
-        ),
-        pytest.param(
-            {"containers": [{"name": "a", "image": "1", "x": 1}, {"name": "b"}]},
-            {"containers": [{"name": "a", "image": "2"}, {"name": "c"}]},
-            {"containers": [{"name": "a", "image": "2", "x": 1}, {"name": "b"}, {"name": "c"}]},
-            id="containers merge by name in place and new ones are appended",
-        ),
-        pytest.param(
-            {"volumes": [{"name": "v", "emptyDir": {}}]},
-            {"volumes": [{"name": "v", "emptyDir": None, "configMap": {"name": "c"}}]},
-            {"volumes": [{"name": "v", "configMap": {"name": "c"}}]},
-            id="volumes merge by name and None removes a field",
-        ),
-        pytest.param(
-            {"volumeMounts": [{"name": "a", "mountPath": "/x"}]},
-            {"volumeMounts": [{"name": "b", "mountPath": "/x"}, {"name": "c", "mountPath": "/y"}]},
-            {"volumeMounts": [{"name": "b", "mountPath": "/x"}, {"name": "c", "mountPath": "/y"}]},
-            id="volumeMounts merge by mountPath",
-        ),
-        pytest.param(
-            {"env": [{"name": "A", "value": "1"}, {"value": "no name"}]},
-            {"env": [{"name": "A", "value": "2"}, {"value": "no name"}]},
-            {"env": [{"name": "A", "value": "2"}, {"value": "no name"}, {"value": "no name"}]},
-            id="env merges by name and items without one are appended",
-        ),
-        pytest.param(
-            {},
-            {"spec": {"containers": [{"name": "base", "args": None, "x": {"y": None}}]}},
-            {"spec": {"containers": [{"name": "base", "x": {}}]}},
-            id="None in new content means absent",
-        ),
-    ],
-)
-def test_merge_pod(base: dict[str, Any], overlay: dict[str, Any], expected: dict[str, Any]) -> None:
-    before = copy.deepcopy((base, overlay))
-    assert merge_pod(base, overlay) == expected
-    assert (base, overlay) == before
