@@ -109,7 +109,10 @@ async def _start(rt: Runtime, body: Body, backfill: Backfill, step: BackfillStep
         patched = await rt.writer.patch_spec(
             namespace, "dagruns", step.run_name, {"metadata": metadata, "spec": {"clear": request}}
         )
-        rt.cache.put_run(patched)  # in flight from now on, for the next sync's count
+        # In flight from now on, for the next sync's count. The watch event of the
+        # patch is an echo now: ask for the run's sync here.
+        rt.cache.put_run(patched)
+        rt.enqueue_run((namespace, step.run_name))
         return
     entry = step.entry
     run: dict[str, Any] = {

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from kairflow.api.common import DagRunState
 from kairflow.core.observations import ObservedDag, ObservedRun
 from kairflow.core.wakeups import waits_for_slots
 from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
 
 Key = tuple[str, str]  # (namespace, name)
+TOMBSTONES = 10_000
 Body = dict[str, Any]
 
 
@@ -51,6 +53,8 @@ class Cache:
     waiting_for_slots: set[Key] = field(default_factory=set)
     """Running runs with ready task instances that found no free slot."""
     snapshots: SnapshotMemo = field(default_factory=SnapshotMemo)
+    gone: dict[Key, str | None] = field(default_factory=dict)
+    """Runs deleted, by uid (oldest first, at most TOMBSTONES)."""
 
     # DAGs -----------------------------------------------------------------------
     def put_dag(self, body: Body) -> bool:
@@ -71,20 +75,46 @@ class Cache:
 
     # Runs -----------------------------------------------------------------------
     def put_run(self, body: Body) -> bool:
-        """Store `body` unless an equal or newer version is there; True when stored."""
-        if not _newer(self.runs.get(key_of(body)), body):
+        """Store `body` unless an equal or newer version is there, or the run was
+        deleted (a write's response can come after the run's DELETED event)."""
+        if not _newer(self.runs.get(key_of(body)), body) or self._deleted(body):
             return False
-        self.set_run(body)
+        self._store(body)
         return True
 
-    def set_run(self, body: Body) -> ObservedRun:
-        """Store `body` whatever its version: a sync's planned status, which claims
-        its slots and its place before it is written (and is rolled back if the
-        write fails)."""
+    def claim(self, key: Key, planned: Body) -> Body | None:
+        """Put a sync's planned status in the cache before it is written: its slots
+        and its place among maxActiveRuns are taken from now on. Until the write
+        lands, the run also keeps what its saved status holds (a slot it gives back
+        is not free before the status saying so is written). Returns the body to give
+        to `unclaim`, or None when the run was deleted meanwhile (the sync stops)."""
+        saved = self.run_views.get(key)
+        if saved is None or self._deleted(planned):
+            return None
+        view = self._store(planned)
+        self.run_views[key] = replace(
+            view,
+            holding={**saved.holding, **view.holding},
+            state=DagRunState.RUNNING
+            if DagRunState.RUNNING in (saved.state, view.state)
+            else view.state,
+        )
+        return planned
+
+    def unclaim(self, key: Key, claimed: Body | None, original: Body) -> bool:
+        """Give back a claim that was not written, unless a newer version of the run
+        came in meanwhile (it then stays). True when given back."""
+        if claimed is None or self.runs.get(key) is not claimed:
+            return False
+        self._store(original)
+        return True
+
+    def _store(self, body: Body) -> ObservedRun:
         key = key_of(body)
         view = observe_run(body, self.snapshots)
         self.runs[key] = body
         self.run_views[key] = view
+        self.gone.pop(key, None)
         if view.dag_name:
             self.runs_by_dag[(key[0], view.dag_name)].add(key[1])
         if waits_for_slots(view):
@@ -93,21 +123,17 @@ class Cache:
             self.waiting_for_slots.discard(key)
         return view
 
-    def claim(self, key: Key, planned: Body) -> Body:
-        """Put a sync's planned status in the cache before it is written: its slots
-        and its place among maxActiveRuns are taken from now on. Returns the body to
-        give to `unclaim` if the write does not happen."""
-        self.set_run(planned)
-        return planned
-
-    def unclaim(self, key: Key, claimed: Body | None, original: Body) -> None:
-        """Give back a claim that was not written, unless a newer version of the run
-        came in meanwhile (it then stays)."""
-        if claimed is not None and self.runs.get(key) is claimed:
-            self.set_run(original)
+    def _deleted(self, body: Body) -> bool:
+        uid = (body.get("metadata") or {}).get("uid")
+        return uid is not None and self.gone.get(key_of(body)) == uid
 
     def forget_run(self, key: Key) -> ObservedRun | None:
-        self.runs.pop(key, None)
+        body = self.runs.pop(key, None)
+        if body is not None:
+            # A tombstone: late responses for this run (same uid) are not stored back.
+            self.gone[key] = body["metadata"].get("uid")
+            while len(self.gone) > TOMBSTONES:
+                self.gone.pop(next(iter(self.gone)))
         self.pods_by_run.pop(key, None)
         self.waiting_for_slots.discard(key)
         view = self.run_views.pop(key, None)

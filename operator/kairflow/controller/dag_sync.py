@@ -124,11 +124,10 @@ async def _create_run(rt: Runtime, body: Body, dag: ObservedDag, info: DagRunInf
     }
     if await rt.writer.create(namespace, "dagruns", run):
         rt.event(body, "Normal", "RunCreated", f"created run {name} for {iso(info.logical_date)}")
-    # Counted at once (its watch event comes later); its own sync snapshots the DAG.
+    # Counted at once; its watch event brings the run itself, and its first sync.
     rt.cache.put_run(
         {**run, "metadata": {**run["metadata"], "namespace": namespace, "resourceVersion": "0"}}
     )
-    rt.enqueue_run((namespace, name))
 
 
 def _next(info: DagRunInfo | None) -> NextRun | None:

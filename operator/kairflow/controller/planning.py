@@ -1,27 +1,74 @@
-"""Planning a run off the event loop, and claiming the slots its plan takes.
+"""Planning a run off the event loop, and claiming what its plan takes.
 
 `plan()` renders DAG authors' templates, so it runs in a worker thread (each
-render has a CPU budget). Runs are planned concurrently, so free capacity is
-claimed optimistically: a plan's status enters the cache (no await in between),
-unless other runs claimed what it counted on meanwhile; then it is planned again
-(`core.capacity.claim_still_valid`).
+render has a CPU budget). Runs are planned concurrently, so free slots and a place
+among maxActiveRuns are claimed optimistically: a plan's status enters the cache
+(no await in between) if what it takes still fits (`core.capacity.claim_still_valid`);
+otherwise it is planned again. After a few tries a plan that starts nothing is
+taken, and the run is synced again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from kairflow.api import DAGSpec
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.controller.cache import Body
 from kairflow.controller.runtime import Runtime
 from kairflow.core.capacity import claim_still_valid, free_capacity
-from kairflow.core.observations import ObservedRun
-from kairflow.core.run_model import Capacity, Plan
+from kairflow.core.observations import ObservedRun, SnapshotFacts
+from kairflow.core.planner import plan
+from kairflow.core.run_admission import may_start
+from kairflow.core.run_model import (
+    Capacity,
+    ObservedPod,
+    Plan,
+    PlannerSettings,
+    PreviousRun,
+    PreviousSuccess,
+    RunContext,
+)
 
-Planner = functools.partial[Plan]
-"""`core.planner.plan` with every input bound but status, capacity and rejections."""
+ATTEMPTS = 4
+NOTHING = Capacity(slots=0)
+"""What a pass may start when it must start nothing (it may still end tries)."""
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything a pass over one run needs, but its status, capacity and admission."""
+
+    context: RunContext
+    spec: DAGSpec
+    facts: SnapshotFacts
+    pods: Sequence[ObservedPod]
+    now: datetime
+    previous: PreviousRun | None
+    previous_success: PreviousSuccess | None
+    settings: PlannerSettings
+
+    def plan(
+        self,
+        status: DagRunStatus,
+        capacity: Capacity,
+        admitted: bool,
+        rejected: dict[str, str] | None = None,
+    ) -> Plan:
+        return plan(
+            replace(self.context, may_start=admitted),
+            status,
+            self.pods,
+            self.now,
+            previous=self.previous,
+            capacity=capacity,
+            settings=self.settings,
+            previous_success=self.previous_success,
+            rejected=rejected,
+        )
 
 
 def capacity_for(rt: Runtime, view: ObservedRun, spec: DAGSpec) -> Capacity:
@@ -34,32 +81,47 @@ def capacity_for(rt: Runtime, view: ObservedRun, spec: DAGSpec) -> Capacity:
     )
 
 
-async def claimed_plan(
-    rt: Runtime,
-    body: Body,
-    view: ObservedRun,
-    spec: DAGSpec,
-    status: DagRunStatus,
-    planner: Planner,
-) -> tuple[Plan, Body]:
-    """Plan off the event loop, then claim the slots it takes by putting its status
-    in the cache (no await in between: other syncs then see them). Plans of other
-    runs may have claimed slots meanwhile: plan again if what this one counted on is
-    gone."""
-    key = (view.namespace, view.name)
-    while True:
-        capacity = capacity_for(rt, view, spec)
-        result = await off_loop(planner, status, capacity)
-        if claim_still_valid(status, result.status, capacity, capacity_for(rt, view, spec)):
-            return result, rt.cache.claim(key, {**body, "status": result.status.to_wire()})
+def admitted(rt: Runtime, view: ObservedRun) -> bool:
+    dag_key = (view.namespace, view.dag_name)
+    return may_start(view, rt.cache.dag(dag_key), rt.cache.runs_of(dag_key))
 
 
 async def off_loop(
-    planner: Planner,
+    inputs: PlanInputs,
     status: DagRunStatus,
     capacity: Capacity,
+    admit: bool,
     rejected: dict[str, str] | None = None,
 ) -> Plan:
     """Plans render DAG authors' templates: never on the event loop."""
-    call = functools.partial(planner, status=status, capacity=capacity, rejected=rejected)
-    return await asyncio.to_thread(call)
+    return await asyncio.to_thread(inputs.plan, status, capacity, admit, rejected)
+
+
+async def claimed_plan(
+    rt: Runtime, body: Body, view: ObservedRun, inputs: PlanInputs, status: DagRunStatus
+) -> tuple[Plan, Body] | None:
+    """A plan whose claim holds, and the claimed body; None when the run was deleted
+    while it was planned."""
+    key = (view.namespace, view.name)
+    for attempt in range(ATTEMPTS):
+        last = attempt == ATTEMPTS - 1
+        capacity = NOTHING if last else capacity_for(rt, view, inputs.spec)
+        result = await off_loop(inputs, status, capacity, admit=not last and admitted(rt, view))
+        # No await from here to the claim: what is checked is what is claimed.
+        now = capacity_for(rt, view, inputs.spec)
+        valid = claim_still_valid(
+            status,
+            result.status,
+            now,
+            inputs.spec.max_active_tasks,
+            inputs.facts.slots,
+            admitted(rt, view),
+        )
+        if last or valid:
+            claimed = rt.cache.claim(key, {**body, "status": result.status.to_wire()})
+            if claimed is None:
+                return None
+            if last:
+                rt.enqueue_run(key)  # contended: try again with fresh numbers
+            return result, claimed
+    raise AssertionError("unreachable: the last attempt always claims")

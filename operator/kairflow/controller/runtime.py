@@ -99,6 +99,25 @@ class Runtime:
             for waiting in sorted(self.cache.waiting_for_slots - {(run.namespace, run.name)}):
                 self.enqueue_run(waiting)
 
+    def rollback(self, key: Key, claimed: dict[str, Any] | None, original: dict[str, Any]) -> None:
+        """Give back a sync's claim that was not written, waking whom it held off."""
+        held = self.cache.run(key)
+        if self.cache.unclaim(key, claimed, original):
+            self.run_changed(held, self.cache.run(key))
+
+    async def reread_run(self, key: Key) -> None:
+        """Our copy of the run is stale (a write conflicted): read it now, as the
+        watch may bring it later than the retry, and sync it again."""
+        before = self.cache.run(key)
+        fresh = await self.writer.get(key[0], "dagruns", key[1])
+        if fresh is None:
+            self.cache.forget_run(key)
+            self.run_changed(before, None)
+            return
+        if self.cache.put_run(fresh):
+            self.run_changed(before, self.cache.run(key))
+        self.enqueue_run(key)
+
     def event(self, body: dict[str, Any], kind: str, reason: str, message: str) -> None:
         """A Kubernetes Event on the object, posted in the background."""
         if self.events is not None:

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus
-from kairflow.core.observations import ObservedRun
+from kairflow.core.observations import ObservedRun, SlotUse
 from kairflow.core.run_model import Capacity
+from kairflow.core.task_settings import DEFAULT_POOL
 
 TI = TaskInstanceState
 _ACTIVE = (TI.QUEUED, TI.RUNNING)
@@ -41,7 +42,7 @@ def free_capacity(
         total += len(other.holding)
         if (other.namespace, other.dag_name) == (run.namespace, run.dag_name):
             same_dag += len(other.holding)
-        for use in other.holding:
+        for use in other.holding.values():
             pool_used[use.pool] += use.slots
     slots = min(parallelism - total, max_active_tasks - same_dag)
     return Capacity(
@@ -54,10 +55,32 @@ def _active(status: DagRunStatus) -> set[str]:
 
 
 def claim_still_valid(
-    before: DagRunStatus, planned: DagRunStatus, planned_with: Capacity, now: Capacity
+    before: DagRunStatus,
+    planned: DagRunStatus,
+    now: Capacity,
+    max_active_tasks: int,
+    slots_of: Mapping[str, SlotUse],
+    may_start_now: bool,
 ) -> bool:
-    """A plan that starts no task instance claims nothing and is always valid; one
-    that starts some is valid only if the capacity it was made with still holds."""
-    if not _active(planned) - _active(before):
+    """May a plan made a moment ago be claimed now, after other runs claimed theirs?
+
+    It may if what it takes still fits: a run it starts (queued -> running) is still
+    admitted (maxActiveRuns), and if it starts task instances, all it then holds fits
+    the free slots and each pool's free slots as they are now. A plan that starts
+    nothing new takes nothing and is always valid. `slots_of`: task -> the pool
+    slots one of its instances holds."""
+    started_run = planned.state == DagRunState.RUNNING and before.state != DagRunState.RUNNING
+    if started_run and not may_start_now:
+        return False
+    holding = _active(planned)
+    if not holding - _active(before):
         return True
-    return planned_with == now
+    if len(holding) > min(now.slots, max_active_tasks):
+        return False
+    if now.pools is None:
+        return True
+    used: dict[str, int] = defaultdict(int)
+    for key in holding:
+        use = slots_of.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
+        used[use.pool] += use.slots
+    return all(slots <= now.pools.get(pool, 0) for pool, slots in used.items())

@@ -82,8 +82,9 @@ class ObservedRun:
     start_date: datetime | None = None
     end_date: datetime | None = None
     task_states: Mapping[str, TaskInstanceState] = field(default_factory=dict)
-    holding: tuple[SlotUse, ...] = ()
-    """Slots its active task instances hold (counted only while the run is running)."""
+    holding: Mapping[str, SlotUse] = field(default_factory=dict)
+    """Task instance key -> the slots it holds, for its active (queued, running) task
+    instances; counted only while the run is running."""
     waits_on_past: bool = False
     """Its DAG snapshot has a task with dependsOnPast or waitForDownstream."""
     backfill: str | None = None
@@ -92,6 +93,10 @@ class ObservedRun:
     """The id of the clear request in its spec (handled or not)."""
     clear_pending: bool = False
     """A clear request its sync has not handled yet (it is about to run again)."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
 
     @property
     def finished(self) -> bool:

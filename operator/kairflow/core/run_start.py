@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kairflow.api.common import DagRunState
 from kairflow.api.dag import DAGSpec
-from kairflow.api.dagrun import RunType
+from kairflow.api.dagrun import DagRunStatus, RunType
 from kairflow.core.naming import run_id
 from kairflow.core.observations import ObservedDag, RequestedDates
 from kairflow.core.params import conf_problems
 from kairflow.core.run_info import DataInterval
-from kairflow.core.times import to_utc
+from kairflow.core.times import iso, to_utc
 from kairflow.core.timetable import timetable_for
 
 
@@ -31,6 +32,16 @@ class RunStart:
     logical_date: datetime
     data_interval: DataInterval
 
+    def record(self, status: DagRunStatus) -> None:
+        """Write the run's identity and its DAG snapshot into its status."""
+        status.message = None  # no longer "DAG ... not found"
+        status.dag_spec = self.spec.to_wire()
+        status.dag_generation = self.dag_generation
+        status.run_id = self.run_id
+        status.logical_date = iso(self.logical_date)
+        status.data_interval_start = iso(self.data_interval.start)
+        status.data_interval_end = iso(self.data_interval.end)
+
 
 @dataclass(frozen=True)
 class RunRefused:
@@ -38,6 +49,13 @@ class RunRefused:
     """An Event reason: DagNotFound (it may still come) or InvalidRun (final)."""
     message: str
     final: bool
+
+    def record(self, status: DagRunStatus, now: datetime) -> None:
+        """Say why in the status; a final refusal fails the run."""
+        status.message = self.message
+        if self.final:
+            status.state = DagRunState.FAILED
+            status.end_date = iso(now)
 
 
 def start_run(

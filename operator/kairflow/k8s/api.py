@@ -19,7 +19,8 @@ class ClusterApi(Protocol):
         """Delete a custom object; one already gone is not an error."""
 
     async def replace_status(self, namespace: str, plural: str, body: Body) -> Body:
-        """PUT the status subresource; `Conflict` when the resourceVersion is stale."""
+        """PUT the status subresource; `Conflict` when the resourceVersion is stale,
+        `NotFound` when the object is gone."""
 
     async def patch_spec(self, namespace: str, plural: str, name: str, patch: Body) -> Body:
         """A JSON merge patch of spec and metadata; returns the object as patched."""

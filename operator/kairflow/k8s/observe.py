@@ -162,7 +162,7 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
             task_states[key] = TaskInstanceState(ti.get("state") or "none")
         except ValueError:
             task_states[key] = TaskInstanceState.NONE
-    holding: tuple[SlotUse, ...] = ()
+    holding: dict[str, SlotUse] = {}
     waits_on_past = False
     snapshot = status.get("dagSpec")
     if snapshot and not (state is not None and state.finished):
@@ -171,11 +171,11 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
         )
         waits_on_past = facts.waits_on_past
         if state == DagRunState.RUNNING:
-            holding = tuple(
-                facts.slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
+            holding = {
+                key: facts.slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
                 for key, ti in instances.items()
                 if ti.get("state") in _ACTIVE
-            )
+            }
     start, end = (
         parse_time(status.get("dataIntervalStart")),
         parse_time(status.get("dataIntervalEnd")),

@@ -19,6 +19,10 @@ class Conflict(Exception):
     """The object changed since it was read (HTTP 409 on an update)."""
 
 
+class NotFound(Exception):
+    """The object is gone (HTTP 404 on an update)."""
+
+
 class Rejected(Exception):
     """The API will never accept this object as it is (an invalid field, a forbidden
     service account): retrying the same request cannot help. The message is the
@@ -173,6 +177,8 @@ class Writer:
         except ApiException as exc:
             if exc.status == 409:
                 raise Conflict(body["metadata"]["name"]) from None
+            if exc.status == 404:
+                raise NotFound(body["metadata"]["name"]) from None
             raise
         return result
 

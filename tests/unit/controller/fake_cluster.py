@@ -19,7 +19,7 @@ from typing import Any
 from kubernetes_asyncio.client import ApiException
 
 from kairflow.core.times import iso
-from kairflow.k8s.writes import Conflict, Rejected
+from kairflow.k8s.writes import Conflict, NotFound, Rejected
 
 Body = dict[str, Any]
 ObjectKey = tuple[str, str, str]  # (plural, namespace, name)
@@ -128,7 +128,7 @@ class FakeCluster:
         self._record("replace_status", plural, namespace, name)
         current = self.objects.get((plural, namespace, name))
         if current is None:
-            raise ApiException(status=404, reason="Not Found")
+            raise NotFound(name)
         if body["metadata"].get("resourceVersion") != current["metadata"]["resourceVersion"]:
             raise Conflict(name)
         current["status"] = copy.deepcopy(body.get("status") or {})

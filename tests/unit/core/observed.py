@@ -92,6 +92,6 @@ def run(
         start_date=at(started) if started else None,
         end_date=at(ended) if ended else None,
         task_states=dict(tasks or {}),
-        holding=tuple(SlotUse(pool, slots) for pool, slots in holding),
+        holding={f"t{i}": SlotUse(pool, slots) for i, (pool, slots) in enumerate(holding)},
         **fields,
     )

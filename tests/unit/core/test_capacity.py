@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from kairflow.api.common import DagRunState
 from kairflow.api.common import TaskInstanceState as TI
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.core.capacity import claim_still_valid, free_capacity
-from kairflow.core.observations import ObservedRun
+from kairflow.core.observations import ObservedRun, SlotUse
 from kairflow.core.run_model import Capacity
 from tests.unit.core.observed import QUEUED, RUNNING, SUCCESS, run
 
@@ -122,18 +123,29 @@ def status(**states: TI) -> DagRunStatus:
     )
 
 
-FULL = Capacity(slots=4, pools={"db": 2})
-TAKEN = Capacity(slots=3, pools={"db": 2})
-POOL_TAKEN = Capacity(slots=4, pools={"db": 1})
+FULL = Capacity(slots=4, pools={"db": 2, "default_pool": 128})
+ONE_LEFT = Capacity(slots=1, pools={"db": 2, "default_pool": 128})
+NONE_LEFT = Capacity(slots=0, pools={"db": 2, "default_pool": 128})
+POOL_FULL = Capacity(slots=4, pools={"db": 0, "default_pool": 128})
+SLOTS = {"a": SlotUse("db", 1), "b": SlotUse("default_pool", 1)}
+RUNNING_RUN = DagRunState.RUNNING
+
+
+def run_status(state: DagRunState | None, **states: TI) -> DagRunStatus:
+    done = status(**states)
+    done.state = state
+    return done
 
 
 @pytest.mark.parametrize(
-    ("before", "planned", "now", "valid"),
+    ("before", "planned", "now", "max_active_tasks", "admitted", "valid"),
     [
         pytest.param(
             status(a=TI.NONE),
             status(a=TI.SCHEDULED),
-            TAKEN,
+            NONE_LEFT,
+            16,
+            True,
             True,
             id="a plan that starts nothing is valid whatever others claimed meanwhile",
         ),
@@ -141,47 +153,109 @@ POOL_TAKEN = Capacity(slots=4, pools={"db": 1})
             status(a=TI.NONE),
             status(a=TI.QUEUED),
             FULL,
+            16,
             True,
-            id="a plan that starts a task instance is valid while the capacity is unchanged",
+            True,
+            id="a plan that starts a task instance is valid while it fits",
         ),
         pytest.param(
             status(a=TI.NONE),
             status(a=TI.QUEUED),
-            TAKEN,
-            False,
-            id="a plan that starts a task instance is stale once others took task slots",
+            ONE_LEFT,
+            16,
+            True,
+            True,
+            id="others took slots meanwhile, but what the plan starts still fits",
         ),
         pytest.param(
             status(a=TI.NONE),
             status(a=TI.QUEUED),
-            POOL_TAKEN,
+            NONE_LEFT,
+            16,
+            True,
             False,
-            id="a plan that starts a task instance is stale once others took pool slots",
+            id="a plan that starts a task instance is stale once no slot is left",
+        ),
+        pytest.param(
+            status(a=TI.NONE),
+            status(a=TI.QUEUED),
+            POOL_FULL,
+            16,
+            True,
+            False,
+            id="a plan that starts a task instance is stale once its pool is full",
+        ),
+        pytest.param(
+            status(a=TI.NONE, b=TI.NONE),
+            status(a=TI.NONE, b=TI.QUEUED),
+            POOL_FULL,
+            16,
+            True,
+            True,
+            id="a full pool the plan does not use does not matter",
         ),
         pytest.param(
             status(a=TI.RUNNING, b=TI.NONE),
-            status(a=TI.RUNNING, b=TI.NONE),
-            TAKEN,
+            status(a=TI.RUNNING, b=TI.QUEUED),
+            FULL,
+            1,
             True,
-            id="a task instance that ran already before the plan is no new claim",
+            False,
+            id="what the run holds after the plan must fit its DAG's maxActiveTasks",
         ),
         pytest.param(
             status(a=TI.RUNNING),
             status(a=TI.SUCCESS),
-            TAKEN,
+            NONE_LEFT,
+            16,
+            True,
             True,
             id="a plan that only gives slots back is valid",
         ),
         pytest.param(
             status(),
             status(a=TI.RUNNING),
-            TAKEN,
+            NONE_LEFT,
+            16,
+            True,
             False,
             id="a task instance that appears running counts as a start",
+        ),
+        pytest.param(
+            run_status(DagRunState.QUEUED),
+            run_status(RUNNING_RUN),
+            FULL,
+            16,
+            False,
+            False,
+            id="a plan that starts the run is stale once maxActiveRuns no longer admits it",
+        ),
+        pytest.param(
+            run_status(None),
+            run_status(RUNNING_RUN),
+            FULL,
+            16,
+            True,
+            True,
+            id="a plan that starts the run is valid while the run is still admitted",
+        ),
+        pytest.param(
+            run_status(RUNNING_RUN),
+            run_status(RUNNING_RUN),
+            FULL,
+            16,
+            False,
+            True,
+            id="a run already running needs no admission",
         ),
     ],
 )
 def test_claim_still_valid(
-    before: DagRunStatus, planned: DagRunStatus, now: Capacity, valid: bool
+    before: DagRunStatus,
+    planned: DagRunStatus,
+    now: Capacity,
+    max_active_tasks: int,
+    admitted: bool,
+    valid: bool,
 ) -> None:
-    assert claim_still_valid(before, planned, FULL, now) is valid
+    assert claim_still_valid(before, planned, now, max_active_tasks, SLOTS, admitted) is valid
