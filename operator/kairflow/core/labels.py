@@ -30,5 +30,4 @@ LOGICAL_DATE = "kairflow.io/logical-date"
 TRY_NUMBER = "kairflow.io/try-number"
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
-PART_OF = "app.kubernetes.io/part-of"
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from kairflow.api.common import API_VERSION
 from kairflow.api.dag import EnvVar, TaskSpec
+from kairflow.core import labels as keys
 from kairflow.core.naming import label_value, pod_name
 from kairflow.core.pod_merge import merge_pod
 from kairflow.core.templating import RenderedTask
+from kairflow.core.times import iso
 
 __all__ = [
     "BASE_CONTAINER",
@@ -32,21 +34,6 @@ BASE_CONTAINER = "base"
 TERMINATION_MESSAGE_PATH = "/dev/termination-log"
 """Where a task writes its XCom ($KAIRFLOW_XCOM_FILE); the kubelet keeps the
 container's termination message from it (at most 4 KiB)."""
-
-LABEL_DAG = "kairflow.io/dag"
-LABEL_DAG_RUN = "kairflow.io/dag-run"
-LABEL_TASK = "kairflow.io/task"
-LABEL_TRY = "kairflow.io/try"
-LABEL_MAP_INDEX = "kairflow.io/map-index"
-LABEL_POKE = "kairflow.io/poke"
-LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
-ANNOTATION_DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
-
-
-def _iso(value: datetime) -> str:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"logical_date must be timezone-aware, got {value.isoformat()}")
-    return value.astimezone(UTC).isoformat()
 
 
 def _process(task: TaskSpec, rendered: RenderedTask) -> tuple[list[str], list[str] | None]:
@@ -140,34 +127,34 @@ def build_pod(
     """
     command, args = _process(task, rendered)
     name = pod_name(dagrun_name, task.name, try_number, map_index, poke)
-    logical_iso = _iso(logical_date)
+    logical_iso = iso(logical_date)
     template_meta = _template_part(task.pod_template, "metadata")
     template_spec = _template_part(task.pod_template, "spec")
 
     labels: dict[str, str] = {
         **(extra_labels or {}),
-        LABEL_MANAGED_BY: "kairflow",
-        LABEL_DAG: label_value(dag_name),
-        LABEL_DAG_RUN: label_value(dagrun_name),
-        LABEL_TASK: label_value(task.name),
-        LABEL_TRY: str(try_number),
+        keys.MANAGED_BY: "kairflow",
+        keys.DAG: label_value(dag_name),
+        keys.DAG_RUN: label_value(dagrun_name),
+        keys.TASK: label_value(task.name),
+        keys.TRY: str(try_number),
     }
     annotations: dict[str, str] = {
         **(extra_annotations or {}),
-        LABEL_DAG: dag_name,
-        LABEL_DAG_RUN: dagrun_name,
-        LABEL_TASK: task.name,
-        "kairflow.io/run-id": run_id,
-        "kairflow.io/logical-date": logical_iso,
-        "kairflow.io/try-number": str(try_number),
-        ANNOTATION_DEFAULT_CONTAINER: BASE_CONTAINER,
+        keys.DAG: dag_name,
+        keys.DAG_RUN: dagrun_name,
+        keys.TASK: task.name,
+        keys.RUN_ID: run_id,
+        keys.LOGICAL_DATE: logical_iso,
+        keys.TRY_NUMBER: str(try_number),
+        keys.DEFAULT_CONTAINER: BASE_CONTAINER,
     }
     if map_index is not None:
-        labels[LABEL_MAP_INDEX] = str(map_index)
-        annotations["kairflow.io/map-index"] = str(map_index)
+        labels[keys.MAP_INDEX] = str(map_index)
+        annotations[keys.MAP_INDEX] = str(map_index)
     if poke is not None:
-        labels[LABEL_POKE] = str(poke)
-        annotations["kairflow.io/poke"] = str(poke)
+        labels[keys.POKE] = str(poke)
+        annotations[keys.POKE] = str(poke)
 
     ours_env: list[dict[str, Any]] = [
         {"name": "KAIRFLOW_DAG", "value": dag_name},

@@ -11,6 +11,7 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.client import ApiClient, ApiException
 
 from kairflow.api.common import GROUP, VERSION
+from kairflow.core import labels
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class Writer:
 
     async def list_task_pods(self, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
         """Pods of task instances (labelled with their DagRun), as plain JSON."""
-        selector = "kairflow.io/dag-run"
+        selector = labels.DAG_RUN
         calls = (
             [self.core.list_pod_for_all_namespaces(label_selector=selector, _preload_content=False)]
             if not namespaces

@@ -22,6 +22,7 @@ from typing import Any
 from kubernetes_asyncio import client
 
 from kairflow import __version__
+from kairflow.core import labels as keys
 from kairflow.localnode.kapi import (
     MERGE_PATCH,
     KubeError,
@@ -36,7 +37,6 @@ from kairflow.localnode.settings import NodeSettings
 log = logging.getLogger(__name__)
 
 LEASE_NAMESPACE = "kube-node-lease"
-LABEL_LOCALNODE = "kairflow.io/localnode"
 VERSION_SUFFIX = "-kairflow-localnode"
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "ppc64le": "ppc64le"}
 
@@ -93,7 +93,7 @@ def labels(settings: NodeSettings) -> dict[str, str]:
         "kubernetes.io/arch": arch,
         "beta.kubernetes.io/os": "linux",
         "beta.kubernetes.io/arch": arch,
-        LABEL_LOCALNODE: "true",
+        keys.LOCALNODE: "true",
         **settings.extra_labels,
     }
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kairflow.core.templating.errors import Refused
 from kairflow.core.templating.macros import MACROS
 from kairflow.core.templating.names import NamedList, Namespace, wrap
+from kairflow.core.times import as_utc
 
 __all__ = ["TemplateContext", "build_context"]
 
@@ -140,14 +141,8 @@ def _pull_one(
     )
 
 
-def _utc(value: datetime, what: str) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware, got {value.isoformat()}")
-    return value.astimezone(UTC)
-
-
 def _utc_or_none(value: datetime | None, what: str) -> datetime | None:
-    return None if value is None else _utc(value, what)
+    return None if value is None else as_utc(value, what)
 
 
 def build_context(ctx: TemplateContext) -> dict[str, Any]:
@@ -159,9 +154,9 @@ def build_context(ctx: TemplateContext) -> dict[str, Any]:
     update). `map_index` and `ti.map_index` are -1 for an unmapped instance, as in
     Airflow; `item` exists only for mapped instances.
     """
-    logical = _utc(ctx.logical_date, "logical_date")
-    interval_start = _utc(ctx.data_interval_start, "data_interval_start")
-    interval_end = _utc(ctx.data_interval_end, "data_interval_end")
+    logical = as_utc(ctx.logical_date, "logical_date")
+    interval_start = as_utc(ctx.data_interval_start, "data_interval_start")
+    interval_end = as_utc(ctx.data_interval_end, "data_interval_end")
     ds = logical.strftime("%Y-%m-%d")
     ds_nodash = ds.replace("-", "")
     ts = logical.isoformat()
