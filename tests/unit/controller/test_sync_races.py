@@ -5,7 +5,7 @@ sleeps."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +25,30 @@ def h() -> Iterator[ControllerHarness]:
     harness = ControllerHarness(NOW, parallelism=3)
     yield harness
     harness.close()
+
+
+def once_during(
+    monkeypatch: pytest.MonkeyPatch,
+    module: object,
+    name: str,
+    meanwhile: Callable[[], Awaitable[None]],
+    after: bool = False,
+) -> None:
+    """Run `meanwhile` once inside the await of `module.name` (before its work, or
+    after it): where another worker's sync, a user's write or a watch event lands."""
+    real = getattr(module, name)
+    done = False
+
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        nonlocal done
+        if after:
+            result = await real(*args, **kwargs)
+        if not done:
+            done = True
+            await meanwhile()
+        return result if after else await real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapped)
 
 
 def active(h: ControllerHarness) -> list[str]:
@@ -50,19 +74,8 @@ def test_a_run_deleted_while_its_plan_renders_is_not_brought_back_into_the_cache
     h.pod_status("r1-a-1", "Succeeded", 0)
     h.queued()  # r1 is asked for; we sync it by hand below
 
-    real = planning.off_loop
-    deleted = False
-
-    async def delete_while_rendering(*args: Any, **kwargs: Any) -> Any:
-        nonlocal deleted
-        if not deleted:
-            deleted = True
-            # `kubectl delete dagrun r1` (or the DAG's cascade) lands during the render.
-            await h.cluster.delete(NS, "dagruns", "r1")
-            h.deliver()
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(planning, "off_loop", delete_while_rendering)
+    # `kubectl delete dagrun r1` (or its DAG's cascade) lands during the render.
+    once_during(monkeypatch, planning, "off_loop", lambda: delete_run(h, "r1"))
     h.sync_run("r1")
     monkeypatch.undo()
     # Expected: the run is gone from the cache, as from the cluster.
@@ -70,7 +83,12 @@ def test_a_run_deleted_while_its_plan_renders_is_not_brought_back_into_the_cache
     assert (NS, "r1") not in h.runtime.cache.runs, "deleted run resurrected in the cache"
 
 
-def test_the_zombie_run_keeps_its_slots_and_starves_other_dags(
+async def delete_run(h: ControllerHarness, name: str) -> None:
+    await h.cluster.delete(NS, "dagruns", name)
+    h.deliver()
+
+
+def test_a_run_deleted_while_its_plan_renders_gives_its_slot_to_another_dags_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h = ControllerHarness(NOW, parallelism=1)
@@ -85,18 +103,7 @@ def test_the_zombie_run_keeps_its_slots_and_starves_other_dags(
         assert h.status("dagruns", "r2")["taskInstances"]["x"]["state"] == "scheduled"
         h.pod_status("r1-a-1", "Succeeded", 0)
         h.queued()
-        real = planning.off_loop
-        done = False
-
-        async def delete_while_rendering(*args: Any, **kwargs: Any) -> Any:
-            nonlocal done
-            if not done:
-                done = True
-                await h.cluster.delete(NS, "dagruns", "r1")
-                h.deliver()
-            return await real(*args, **kwargs)
-
-        monkeypatch.setattr(planning, "off_loop", delete_while_rendering)
+        once_during(monkeypatch, planning, "off_loop", lambda: delete_run(h, "r1"))
         h.sync_run("r1")
         monkeypatch.undo()
         # Everything the controller asked for, except the zombie's retries.
@@ -110,7 +117,7 @@ def test_the_zombie_run_keeps_its_slots_and_starves_other_dags(
         h.close()
 
 
-def test_a_second_pass_after_a_rejected_pod_does_not_overcommit_parallelism(
+def test_folding_a_refused_pod_into_the_run_starts_nothing_past_parallelism(
     h: ControllerHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # DAG one: a >> [d1, d2, d3] (all_done); a's pod is refused for good.
@@ -128,18 +135,8 @@ def test_a_second_pass_after_a_rejected_pod_does_not_overcommit_parallelism(
     h.queued()
     h.cluster.reject_pods["ra-a-1"] = "forbidden: service account"
 
-    real = dagrun_sync.off_loop
-    done = False
-
-    async def other_run_plans_meanwhile(*args: Any, **kwargs: Any) -> Any:
-        nonlocal done
-        if not done:
-            done = True
-            # rb's sync runs while ra's second pass renders (another worker).
-            await sync_dagrun(h.runtime, (NS, "rb"))
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(dagrun_sync, "off_loop", other_run_plans_meanwhile)
+    # rb's sync runs while ra's pass that folds the refusal renders (another worker).
+    once_during(monkeypatch, dagrun_sync, "off_loop", lambda: sync_dagrun(h.runtime, (NS, "rb")))
     h.sync_run("ra")
     monkeypatch.undo()
     assert len(active(h)) <= 3, f"parallelism=3 but {active(h)} hold slots"
@@ -154,28 +151,21 @@ def test_a_queued_run_does_not_start_past_max_active_runs_when_an_older_run_came
     h.deliver()
     h.queued()
 
-    real = planning.off_loop
-    done = False
+    async def older_run_triggered() -> None:
+        h.apply("dagruns", run("r0", logicalDate="2026-03-01T00:00:00Z"))
+        await sync_dagrun(h.runtime, (NS, "r0"))  # its snapshot
+        h.deliver()
+        await sync_dagrun(h.runtime, (NS, "r0"))  # its first pass: it starts
 
-    async def older_run_meanwhile(*args: Any, **kwargs: Any) -> Any:
-        nonlocal done
-        if not done:
-            done = True
-            # A manual run for an earlier date is triggered while r2's plan renders.
-            h.apply("dagruns", run("r0", logicalDate="2026-03-01T00:00:00Z"))
-            await sync_dagrun(h.runtime, (NS, "r0"))
-            h.deliver()
-            await sync_dagrun(h.runtime, (NS, "r0"))
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(planning, "off_loop", older_run_meanwhile)
+    # A manual run for an earlier date is triggered while r2's plan renders.
+    once_during(monkeypatch, planning, "off_loop", older_run_triggered)
     h.sync_run("r2")
     monkeypatch.undo()
     running = [n for n in ("r0", "r2") if h.status("dagruns", n).get("state") == "running"]
     assert len(running) <= 1, f"maxActiveRuns=1 but {running} are running"
 
 
-def test_the_first_sync_of_a_run_the_dag_just_made_does_not_put_resource_version_0(
+def test_a_run_the_dag_just_made_waits_for_its_watch_event_before_its_first_sync(
     h: ControllerHarness,
 ) -> None:
     h.apply("dags", dag(schedule="@daily", startDate="2026-03-03", catchup=False))
@@ -198,7 +188,7 @@ def test_the_first_sync_of_a_run_the_dag_just_made_does_not_put_resource_version
     assert "0" not in sent
 
 
-def test_a_run_refused_a_slot_by_a_claim_that_is_rolled_back_is_woken(
+def test_a_run_held_off_by_a_claim_that_is_rolled_back_is_woken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h = ControllerHarness(NOW, parallelism=1)
@@ -220,26 +210,15 @@ def test_a_run_refused_a_slot_by_a_claim_that_is_rolled_back_is_woken(
         assert h.status("dagruns", "ra")["state"] == "queued"
         h.apply("dags", dag("one", tasks=[{"name": "t", "bash": "true"}], paused=False))
         h.queued()
-        real = dagrun_sync.create_pods
-        done = False
 
-        async def meanwhile(*args: Any, **kwargs: Any) -> Any:
-            nonlocal done
-            rejected = await real(*args, **kwargs)
-            if not done:
-                done = True
-                # A user marks ra's task success (so ra's status write gets a 409) ...
-                await h.cluster.patch_spec(
-                    NS,
-                    "dagruns",
-                    "ra",
-                    {"spec": {"mark": {"id": "m1", "tasks": ["t"], "state": "success"}}},
-                )
-                # ... and rb plans while ra's claim holds the only slot.
-                await sync_dagrun(h.runtime, (NS, "rb"))
-            return rejected
+        async def mark_and_plan_rb() -> None:
+            # A user marks ra's task success (so ra's status write gets a 409) ...
+            mark = {"spec": {"mark": {"id": "m1", "tasks": ["t"], "state": "success"}}}
+            await h.cluster.patch_spec(NS, "dagruns", "ra", mark)
+            # ... and rb plans while ra's claim holds the only slot.
+            await sync_dagrun(h.runtime, (NS, "rb"))
 
-        monkeypatch.setattr(dagrun_sync, "create_pods", meanwhile)
+        once_during(monkeypatch, dagrun_sync, "create_pods", mark_and_plan_rb, after=True)
         h.sync_run("ra")  # claims t's slot, creates ra-t-1, then 409
         monkeypatch.undo()
         assert h.status("dagruns", "rb")["taskInstances"]["x"]["state"] == "scheduled"
