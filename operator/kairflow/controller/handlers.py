@@ -83,9 +83,8 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     settings.process.ultimate_exiting_timeout = None
     api = await _api_client()
     memo.api = api
-    runtime = Runtime(
-        settings=ours, writer=Writer(api), events=EventPoster(api), metrics=memo.metrics
-    )
+    runtime = Runtime(settings=ours, writer=Writer(api), metrics=memo.metrics)
+    runtime.events = EventPoster(api, clock=runtime.clock)
 
     def counted(
         kind: str, sync: Callable[[Runtime, Any], Awaitable[datetime | None]]

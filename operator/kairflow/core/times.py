@@ -9,6 +9,9 @@ Three kinds of datetimes cross Kairflow's borders, and each has one reader here:
   are wall times in the DAG's zone; `to_utc` resolves them the way Airflow's
   `make_aware` does (pendulum's POST_TRANSITION rule), see `localize`;
 - values the core passes around: always aware; `as_utc` insists on it.
+
+(`api.types.parse_datetime` reads a date as written in a manifest, naive or not, for
+the pydantic models; turning it into an instant is `to_utc`'s job, here.)
 """
 
 from __future__ import annotations
@@ -16,7 +19,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["as_utc", "instant", "iso", "localize", "parse_time", "to_naive", "to_utc"]
+__all__ = [
+    "as_utc",
+    "instant",
+    "iso",
+    "kube_micro_time",
+    "kube_time",
+    "localize",
+    "parse_time",
+    "to_naive",
+    "to_utc",
+]
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -38,6 +51,16 @@ def instant(text: str | None) -> datetime:
 def iso(moment: datetime) -> str:
     """How Kairflow writes a timestamp: ISO-8601 in UTC."""
     return as_utc(moment, "timestamp").isoformat()
+
+
+def kube_time(moment: datetime) -> str:
+    """Kubernetes' Time (RFC 3339 in UTC, whole seconds): Events, pod statuses."""
+    return as_utc(moment, "timestamp").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def kube_micro_time(moment: datetime) -> str:
+    """Kubernetes' MicroTime (RFC 3339 in UTC, microseconds): Leases."""
+    return as_utc(moment, "timestamp").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def as_utc(value: datetime, name: str) -> datetime:

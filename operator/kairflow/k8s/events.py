@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client import ApiClient, ApiException
 
+from kairflow.core.times import kube_time
+
 log = logging.getLogger(__name__)
 COMPONENT = "kairflow"
 
 
-def event_body(obj: dict[str, Any], kind: str, reason: str, message: str) -> dict[str, Any]:
+def event_body(
+    obj: dict[str, Any], kind: str, reason: str, message: str, at: datetime
+) -> dict[str, Any]:
     meta = obj["metadata"]
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = kube_time(at)
     return {
         "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
         "involvedObject": {
@@ -39,13 +44,20 @@ def event_body(obj: dict[str, Any], kind: str, reason: str, message: str) -> dic
     }
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class EventPoster:
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(
+        self, api: ApiClient, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.core = client.CoreV1Api(api)
+        self.clock: Callable[[], datetime] = clock if clock is not None else _utcnow
         self._tasks: set[asyncio.Task[None]] = set()
 
     def post(self, obj: dict[str, Any], kind: str, reason: str, message: str) -> None:
-        body = event_body(obj, kind, reason, message)
+        body = event_body(obj, kind, reason, message, self.clock())
         task = asyncio.create_task(self._send(body))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kairflow.core.times import kube_time
 from kairflow.localnode import pidfiles
-from kairflow.localnode.pod_status import rfc3339
 from kairflow.localnode.process import LocalProcess, ProcessResult
 
 MAX_TERMINATION_MESSAGE = 4096
@@ -124,7 +124,7 @@ class ContainerRun:
         assert process.pid is not None
         pidfiles.record(self.dirs.pids / f"{self.name}.pid", process.pid)
         self.restart_at = None
-        self.state = {"running": {"startedAt": rfc3339(process.started_at or now)}}
+        self.state = {"running": {"startedAt": kube_time(process.started_at or now)}}
 
     def failed_to_start(self, message: str, now: datetime) -> None:
         """The process could not be started at all (like a runtime's StartError)."""
@@ -134,8 +134,8 @@ class ContainerRun:
                 "exitCode": 128,
                 "reason": "StartError",
                 "message": cut(message),
-                "startedAt": rfc3339(now),
-                "finishedAt": rfc3339(now),
+                "startedAt": kube_time(now),
+                "finishedAt": kube_time(now),
             }
         }
 
@@ -156,8 +156,8 @@ class ContainerRun:
         terminated: dict[str, Any] = {
             "exitCode": result.exit_code,
             "reason": "Completed" if result.exit_code == 0 else "Error",
-            "startedAt": rfc3339(result.started_at),
-            "finishedAt": rfc3339(result.finished_at),
+            "startedAt": kube_time(result.started_at),
+            "finishedAt": kube_time(result.finished_at),
             "containerID": self.container_id,
         }
         message = result.termination_message or ""

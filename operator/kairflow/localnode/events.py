@@ -12,8 +12,8 @@ from typing import Any
 
 from kubernetes_asyncio import client
 
+from kairflow.core.times import kube_time
 from kairflow.localnode.kapi import call, core_api
-from kairflow.localnode.pod_status import rfc3339
 from kairflow.localnode.scheduling import Pod, meta
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class EventRecorder:
         container: str | None,
         component: str,
     ) -> dict[str, Any]:
-        now = rfc3339(datetime.now(UTC))
+        now = kube_time(datetime.now(UTC))
         namespace = meta(pod)["namespace"]
         involved: dict[str, Any] = {
             "apiVersion": "v1",

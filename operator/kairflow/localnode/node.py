@@ -23,6 +23,7 @@ from kubernetes_asyncio import client
 
 from kairflow import __version__
 from kairflow.core import labels as keys
+from kairflow.core.times import kube_micro_time, kube_time
 from kairflow.localnode.kapi import (
     MERGE_PATCH,
     KubeError,
@@ -31,7 +32,7 @@ from kairflow.localnode.kapi import (
     core_api,
     version_api,
 )
-from kairflow.localnode.pod_status import HOST_IP, rfc3339
+from kairflow.localnode.pod_status import HOST_IP
 from kairflow.localnode.settings import NodeSettings
 
 log = logging.getLogger(__name__)
@@ -127,9 +128,9 @@ def conditions(
                 "status": state,
                 "reason": reason,
                 "message": message,
-                "lastHeartbeatTime": rfc3339(now),
+                "lastHeartbeatTime": kube_time(now),
                 "lastTransitionTime": (old.get("lastTransitionTime") if same else None)
-                or rfc3339(now),
+                or kube_time(now),
             }
         )
     return result
@@ -160,10 +161,6 @@ def node_status(
         "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
         "nodeInfo": node_info(kubelet_version),
     }
-
-
-def micro_time(now: datetime) -> str:
-    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class NodeRegistration:
@@ -248,7 +245,7 @@ class NodeRegistration:
         lease_spec = {
             "holderIdentity": self.name,
             "leaseDurationSeconds": self.settings.lease_duration_seconds,
-            "renewTime": micro_time(datetime.now(UTC)),
+            "renewTime": kube_micro_time(datetime.now(UTC)),
         }
         try:
             await call(

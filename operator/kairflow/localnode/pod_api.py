@@ -9,8 +9,8 @@ from typing import Any
 
 from kubernetes_asyncio import client
 
+from kairflow.core.times import kube_time
 from kairflow.localnode.kapi import MERGE_PATCH, KubeError, call, core_api
-from kairflow.localnode.pod_status import rfc3339
 from kairflow.localnode.scheduling import Pod, key, meta, status
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class PodApi:
     async def fail(self, pod: Pod, reason: str, message: str) -> bool:
         """Mark a pod Failed at the pod level, its containers terminated (no process
         is left: e.g. the agent that ran them is gone). False if not written."""
-        now = rfc3339(datetime.now(UTC))
+        now = kube_time(datetime.now(UTC))
         statuses = []
         for item in status(pod).get("containerStatuses") or []:
             state = item.get("state") or {}
@@ -140,7 +140,7 @@ class PodApi:
             "reason": "Unschedulable",
             "message": message,
             "lastProbeTime": None,
-            "lastTransitionTime": rfc3339(datetime.now(UTC)),
+            "lastTransitionTime": kube_time(datetime.now(UTC)),
         }
         others = [c for c in status(pod).get("conditions") or [] if c.get("type") != "PodScheduled"]
         try:

@@ -11,16 +11,14 @@ A failed init container fails the pod under restartPolicy Never.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from kairflow.core.times import kube_time
 
 HOST_IP = "127.0.0.1"
 
 ContainerStatus = Mapping[str, Any]
-
-
-def rfc3339(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _terminated(item: ContainerStatus) -> Mapping[str, Any] | None:
@@ -121,7 +119,7 @@ def conditions(
         condition["lastProbeTime"] = None
         condition["lastTransitionTime"] = (
             old.get("lastTransitionTime") if same and old is not None else None
-        ) or rfc3339(now)
+        ) or kube_time(now)
     return fresh
 
 
@@ -144,7 +142,7 @@ def pod_status(
         "hostIP": HOST_IP,
         "podIP": HOST_IP,
         "podIPs": [{"ip": HOST_IP}],
-        "startTime": rfc3339(start_time),
+        "startTime": kube_time(start_time),
         "containerStatuses": [dict(c) for c in containers],
         "reason": reason,
         "message": message,
