@@ -17,9 +17,12 @@ serves every namespace, so:
   touch no file, network or process (`macros`). `var`, `conn` and Airflow's `conf`
   are not available (Variables and Connections become ConfigMaps and Secrets through
   `env` / `envFrom`).
-- Cheap guards bound memory: `*`, `**`, `+` and `%` on big operands, `str.format`
-  / `%` widths, `center` / `indent` / `replace` (`sandbox`), and the rendered size
-  of a field (`rendering`).
+- Cheap guards bound memory where one step is one C call: `*`, `**`, `+`, `~` and
+  `%` on big operands, `str.format` / `%` widths and arguments, `str.join`,
+  `list.extend`, the text of `{{ value }}`, blocks and macros (`sandbox`, measured
+  by `sizes`), the filters (`join`, `sum`, `tojson`, the ones that turn their input
+  into text) and the input of slow ones (`wordwrap`, `urlize`, `pprint`; `filters`),
+  dateutil's parse (`macros`), and the rendered size of a field (`rendering`).
 - A CPU-time budget bounds a render (`budget`): `range` is capped by Jinja, but
   loops nest and macros recurse.
 - Every failure becomes a `TemplateError` naming the field; undefined names fail
@@ -27,7 +30,8 @@ serves every namespace, so:
 
 Modules: `context` (what templates see), `names` (context objects that know their
 template name), `macros` (Airflow's macros and date filters), `undefined`,
-`sandbox` (the Jinja environment and size guards), `budget` (CPU time),
+`sandbox` (the Jinja environment and size guards), `sizes` (how large a result
+would be), `filters` (Jinja's filters, guarded), `budget` (CPU time),
 `rendering` (the public functions), `errors`.
 """
 

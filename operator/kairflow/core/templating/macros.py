@@ -7,18 +7,26 @@ no file, network or process.
 
 from __future__ import annotations
 
+import functools
 import random as _random
 import time as _time
 import uuid as _uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from dateutil import parser as _dateutil_parser  # type: ignore[import-untyped]
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
+from kairflow.core.templating.errors import Refused
 from kairflow.core.templating.names import Namespace
 
 __all__ = ["DATE_FILTERS", "MACROS", "ds_add", "ds_format"]
+
+MAX_DATE_TEXT = 10_000
+"""Longest text dateutil may parse: its parser costs some 7 microseconds a
+character, so 600 000 characters would hold the render for ~4 s in one call, past
+the CPU budget's reach."""
 
 
 def ds_add(ds: str, days: int) -> str:
@@ -36,6 +44,18 @@ def ds_format(ds: str, input_format: str, output_format: str) -> str:
     return datetime.strptime(str(ds), input_format).strftime(output_format)
 
 
+def _short_text(parse: Callable[..., Any], name: str) -> Callable[..., Any]:
+    @functools.wraps(parse)
+    def parse_short(timestr: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(timestr, str | bytes) and len(timestr) > MAX_DATE_TEXT:
+            raise Refused(
+                f"{name} input is too large ({len(timestr)} > {MAX_DATE_TEXT} characters)"
+            )
+        return parse(timestr, *args, **kwargs)
+
+    return parse_short
+
+
 def _macros() -> Namespace:
     # Functions and classes only: no module objects (a module's attributes reach
     # os, sys, subprocess...). uuid1 is left out: finding the node id may run
@@ -51,8 +71,8 @@ def _macros() -> Namespace:
             relativedelta=Namespace("macros.dateutil.relativedelta", relativedelta=relativedelta),
             parser=Namespace(
                 "macros.dateutil.parser",
-                parse=_dateutil_parser.parse,
-                isoparse=_dateutil_parser.isoparse,
+                parse=_short_text(_dateutil_parser.parse, "macros.dateutil.parser.parse"),
+                isoparse=_short_text(_dateutil_parser.isoparse, "macros.dateutil.parser.isoparse"),
             ),
         ),
         time=Namespace(
