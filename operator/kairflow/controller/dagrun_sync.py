@@ -16,6 +16,7 @@ from typing import cast
 from pydantic import ValidationError
 
 from kairflow.api import DagRun, DAGSpec
+from kairflow.api.common import DagRunState
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.problems import validation_problems
 from kairflow.controller.cache import Body, Key, key_of
@@ -56,7 +57,8 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
         await _refuse(rt, body, view, _status_of(body), "InvalidRun", message, final=True)
         return None
     if run.status.dag_spec is None:
-        await _start(rt, body, run, view)
+        if run.status.state != DagRunState.FAILED:  # a run refused for good stays so
+            await _start(rt, body, run, view)
         return None
     result = await _plan_and_apply(rt, key, body, run, view)
     return result.wake_at if result is not None else None

@@ -53,7 +53,7 @@ class RunRefused:
     def record(self, status: DagRunStatus, now: datetime) -> None:
         """Say why in the status; a final refusal fails the run."""
         status.message = self.message
-        if self.final:
+        if self.final and status.state != DagRunState.FAILED:
             status.state = DagRunState.FAILED
             status.end_date = iso(now)
 

@@ -153,3 +153,15 @@ def test_a_waiting_run_starts_when_its_dag_comes(harness: ControllerHarness) -> 
     status = harness.status("dagruns", "r1")
     assert status["state"] == "running"
     assert "message" not in status
+
+
+def test_a_run_refused_for_good_is_not_written_again(harness: ControllerHarness) -> None:
+    harness.apply("dags", dag(params={"rows": 10}))
+    harness.apply("dagruns", run("r1", conf={"rows": "ten"}))
+    harness.sync_run("r1")
+    harness.deliver()
+    writes = len(harness.cluster.verbs("replace_status"))
+    harness.clock.now = utc("2026-03-04T13:00:00Z")
+    harness.sync_run("r1")
+    assert len(harness.cluster.verbs("replace_status")) == writes
+    assert harness.status("dagruns", "r1")["endDate"] == "2026-03-04T12:30:00+00:00"
