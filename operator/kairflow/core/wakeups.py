@@ -63,7 +63,8 @@ def after_run_change(
     state_changed = before is None or after is None or before.state != after.state
     if _takes_a_place(before) and not _takes_a_place(after):
         wake |= {s.name for s in others if waiting_to_start(s)}
-    states_changed = (before.task_states if before else {}) != (after.task_states if after else {})
+    # A run that appears or goes is a change of its successors' previous run too.
+    states_changed = before is None or after is None or before.task_states != after.task_states
     if states_changed and dag is not None:
         # The runs that have this one as their previous run (`run_history.previous_run`):
         # those on the first logical date after its own, several when they share it.

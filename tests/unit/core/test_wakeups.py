@@ -39,6 +39,22 @@ ADMISSION = [
     [
         pytest.param(None, None, ADMISSION, DAG, Wakeups(), id="nothing at all wakes nobody"),
         pytest.param(
+            me(QUEUED),
+            None,
+            [past("next", "2026-01-06", state=RUNNING)],
+            DAG,
+            Wakeups(runs=frozenset({"next"}), dag=True),
+            id="a previous run deleted before it ran wakes the next run that waits on its past",
+        ),
+        pytest.param(
+            None,
+            me(None),
+            [past("next", "2026-01-06", state=RUNNING)],
+            DAG,
+            Wakeups(runs=frozenset({"next"}), dag=True),
+            id="a new run just before one that waits on its past becomes its previous: it wakes",
+        ),
+        pytest.param(
             me(RUNNING, a=TI.SUCCESS),
             me(SUCCESS, a=TI.SUCCESS),
             ADMISSION,
