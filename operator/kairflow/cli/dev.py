@@ -147,6 +147,6 @@ def build_images() -> None:
         began = time.monotonic()
         try:
             archive = images.build_image(recipe)
-        except (images.ImageBuildFailed, OSError, subprocess.CalledProcessError) as exc:
+        except (images.ImageBuildFailed, OSError) as exc:
             raise UserError(f"building {recipe.reference} failed: {exc}", exit_code=1) from None
         console.print(f"{recipe.reference}: {archive} ({time.monotonic() - began:.1f}s)")

@@ -183,12 +183,17 @@ def _read_sources() -> str:
 
 def _fetch_pause_c(work: Path, run: Run) -> Path:
     """pause.c from Debian's `kubernetes` source package (deb-src set up by build-k8s.sh)."""
-    subprocess.run(
+    fetched = subprocess.run(
         ["apt-get", "source", "--download-only", "kubernetes"],
         cwd=work,
-        check=True,
+        check=False,
         stdout=subprocess.DEVNULL,
     )
+    if fetched.returncode != 0:
+        raise ImageBuildFailed(
+            "apt-get source kubernetes failed: run localcluster/build-k8s.sh once "
+            "(it adds the deb-src line the pause image's source comes from)"
+        )
     orig = next(work.glob("kubernetes_*.orig.tar.gz"))
     run(["tar", "-C", str(work), "-xzf", str(orig), "--wildcards", "*/build/pause/linux/pause.c"])
     return next(work.glob("*/build/pause/linux/pause.c"))
