@@ -5,7 +5,21 @@ binaries come from `KUBEBUILDER_ASSETS` or explicit env vars, a cache, or a one-
 source build (see `build-k8s.sh`).
 """
 
-from kairflow.localcluster.binaries import Binaries, BinariesNotFound, locate_binaries
+from kairflow.localcluster.binaries import (
+    Binaries,
+    BinariesNotFound,
+    NodeBinaries,
+    locate_binaries,
+    locate_node_binaries,
+)
 from kairflow.localcluster.cluster import ClusterInfo, LocalCluster
 
-__all__ = ["Binaries", "BinariesNotFound", "ClusterInfo", "LocalCluster", "locate_binaries"]
+__all__ = [
+    "Binaries",
+    "BinariesNotFound",
+    "ClusterInfo",
+    "LocalCluster",
+    "NodeBinaries",
+    "locate_binaries",
+    "locate_node_binaries",
+]

@@ -1,12 +1,18 @@
-"""Finding (or building once) etcd, kube-apiserver and kube-controller-manager.
+"""Finding (or building once) the local cluster's binaries.
+
+The control plane: etcd, kube-apiserver, kube-controller-manager. The real node:
+kubelet and kube-scheduler, located separately so that the control plane alone
+(the integration tests, envtest assets) never waits on a node build.
 
 Lookup order for each binary, first hit wins:
-1. an explicit variable: KAIRFLOW_ETCD, KAIRFLOW_KUBE_APISERVER, KAIRFLOW_KUBE_CONTROLLER_MANAGER;
+1. an explicit variable: KAIRFLOW_ETCD, KAIRFLOW_KUBE_APISERVER,
+   KAIRFLOW_KUBE_CONTROLLER_MANAGER, KAIRFLOW_KUBELET, KAIRFLOW_KUBE_SCHEDULER;
 2. `$KUBEBUILDER_ASSETS/<name>` (envtest assets: etcd and kube-apiserver);
 3. the cache `$KAIRFLOW_K8S_CACHE` (default ~/.cache/kairflow/k8s-1.20.2);
 4. `PATH` (Debian's etcd-server puts etcd there);
 5. otherwise `build-k8s.sh` installs etcd-server and builds the Kubernetes binaries
-   into the cache from Debian's source package (a few minutes, once per machine).
+   missing from the cache, from Debian's source package (a few minutes each, once
+   per machine).
 """
 
 from __future__ import annotations
@@ -18,11 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 K8S_VERSION = "1.20.2"
-_ENV = {
+_CONTROL_PLANE_ENV = {
     "etcd": "KAIRFLOW_ETCD",
     "kube-apiserver": "KAIRFLOW_KUBE_APISERVER",
     "kube-controller-manager": "KAIRFLOW_KUBE_CONTROLLER_MANAGER",
 }
+_NODE_ENV = {
+    "kubelet": "KAIRFLOW_KUBELET",
+    "kube-scheduler": "KAIRFLOW_KUBE_SCHEDULER",
+}
+_ENV = {**_CONTROL_PLANE_ENV, **_NODE_ENV}
 BUILD_SCRIPT = Path(__file__).with_name("build-k8s.sh")
 
 
@@ -35,6 +46,12 @@ class Binaries:
     etcd: Path
     kube_apiserver: Path
     kube_controller_manager: Path
+
+
+@dataclass(frozen=True)
+class NodeBinaries:
+    kubelet: Path
+    kube_scheduler: Path
 
 
 def cache_dir() -> Path:
@@ -65,7 +82,7 @@ def find_binary(name: str) -> Path | None:
 
 
 def build_kubernetes(dest: Path) -> None:
-    """Install etcd and build kube-apiserver + kube-controller-manager into `dest`."""
+    """Install etcd and build the Kubernetes binaries missing from `dest`."""
     result = subprocess.run(["bash", str(BUILD_SCRIPT), str(dest)], check=False)
     if result.returncode != 0:
         raise BinariesNotFound(
@@ -74,18 +91,32 @@ def build_kubernetes(dest: Path) -> None:
         )
 
 
-def locate_binaries(build: bool = True) -> Binaries:
-    """Find every binary, building the Kubernetes ones when allowed and missing."""
-    found = {name: find_binary(name) for name in _ENV}
+def _locate(names: list[str], build: bool) -> dict[str, Path]:
+    found = {name: find_binary(name) for name in names}
     if build and not all(found.values()):
         build_kubernetes(cache_dir())
-        found = {name: find_binary(name) for name in _ENV}
+        found = {name: find_binary(name) for name in names}
     missing = [name for name, path in found.items() if path is None]
     if missing:
         hint = "install Debian's etcd-server" if "etcd" in missing else "allow the source build"
-        raise BinariesNotFound(f"missing {', '.join(missing)}: {hint} or set KUBEBUILDER_ASSETS")
+        variables = ", ".join(_ENV[name] for name in missing)
+        raise BinariesNotFound(
+            f"missing {', '.join(missing)}: {hint}, or set {variables} (or KUBEBUILDER_ASSETS)"
+        )
+    return {name: path for name, path in found.items() if path is not None}
+
+
+def locate_binaries(build: bool = True) -> Binaries:
+    """Find every control-plane binary, building the Kubernetes ones when allowed and missing."""
+    found = _locate(list(_CONTROL_PLANE_ENV), build)
     return Binaries(
-        etcd=found["etcd"],  # type: ignore[arg-type]
-        kube_apiserver=found["kube-apiserver"],  # type: ignore[arg-type]
-        kube_controller_manager=found["kube-controller-manager"],  # type: ignore[arg-type]
+        etcd=found["etcd"],
+        kube_apiserver=found["kube-apiserver"],
+        kube_controller_manager=found["kube-controller-manager"],
     )
+
+
+def locate_node_binaries(build: bool = True) -> NodeBinaries:
+    """Find kubelet and kube-scheduler, building them when allowed and missing."""
+    found = _locate(list(_NODE_ENV), build)
+    return NodeBinaries(kubelet=found["kubelet"], kube_scheduler=found["kube-scheduler"])

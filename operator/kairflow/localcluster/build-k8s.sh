@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Provisions the local control plane's binaries: etcd from Debian's etcd-server,
-# and kube-apiserver + kube-controller-manager 1.20.2 built from Debian bookworm's
-# `kubernetes` source package into $1 (default ~/.cache/kairflow/k8s-1.20.2).
+# Provisions the local cluster's binaries: etcd from Debian's etcd-server, and
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubelet 1.20.2 built
+# from Debian bookworm's `kubernetes` source package into $1 (default
+# ~/.cache/kairflow/k8s-1.20.2). Only the binaries missing from the cache are built,
+# so a cache from before the node binaries existed gets just those added.
 # Why from source: no kind/k3s/envtest downloads reach these machines; Debian's
 # source package carries its full vendor tree, so the build needs no network
 # beyond Debian's own mirror.
@@ -12,7 +14,10 @@ if ! command -v etcd >/dev/null; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server
 fi
-if [[ -s $dest/kube-apiserver && -s $dest/kube-controller-manager ]]; then
+all=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+missing=()
+for what in "${all[@]}"; do [[ -s $dest/$what ]] || missing+=("$what"); done
+if ((${#missing[@]} == 0)); then
   echo "k8s binaries already in $dest"; exit 0
 fi
 mkdir -p "$dest"
@@ -51,9 +56,12 @@ cp -r /usr/share/gocode/src/github.com/modern-go/reflect2/. vendor/github.com/mo
 sed -i 's#^\(github.com/modern-go/reflect2\) v1.0.1#\1 v1.0.2#' vendor/modules.txt
 export HOME=${HOME:-$work} CGO_ENABLED=0 GOFLAGS=-mod=vendor GOCACHE=$work/gocache
 rm -rf _output
-for what in kube-apiserver kube-controller-manager; do
+# kubelet builds without cgo too (static, like the others): no C toolchain needed.
+for what in "${missing[@]}"; do
   echo "building $what (a few minutes on 2 cores)"
+  started=$SECONDS
   make WHAT=cmd/$what >/dev/null
   install -m 0755 "_output/bin/$what" "$dest/$what"
+  echo "built $what in $((SECONDS - started))s"
 done
 echo "k8s binaries in $dest"
