@@ -14,7 +14,7 @@ from kairflow.controller.settings import OperatorSettings
 from kairflow.core.observations import ObservedRun
 from kairflow.core.wakeups import after_run_change
 from kairflow.k8s.api import ClusterApi, EventSink
-from kairflow.k8s.writes import Conflict
+from kairflow.k8s.writes import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ class Runtime:
                 put(fresh)
                 enqueue((namespace, name))
             return
+        except NotFound:
+            return  # deleted meanwhile: its watch event takes it out of the cache
         put(written)
 
     def run_states(self) -> dict[str, int]:

@@ -144,3 +144,9 @@ def test_history_keeps_the_newest_successful_runs(harness: ControllerHarness) ->
     h.sync_dag("etl")
     assert h.cluster.names("dagruns", NS) == ["r03"]
     h.close()
+
+
+def test_a_dag_deleted_while_its_sync_runs_is_no_sync_error(harness: ControllerHarness) -> None:
+    harness.apply("dags", dag(schedule="@daily", startDate="2026-03-01", paused=True))
+    del harness.cluster.objects[("dags", NS, "etl")]  # its DELETED event not delivered yet
+    assert harness.sync_dag("etl") is None
