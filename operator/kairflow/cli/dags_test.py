@@ -115,13 +115,15 @@ def dags_test(
     observed = ObservedDag("local", name, dag.spec, tuple(validate_dag(dag.spec)))
     if observed.problems:
         raise UserError(f"{file}: invalid DAG: " + "; ".join(observed.problems))
+    requested = RequestedDates(logical_date=_parse_when(logical_date))
+    run_conf = _parse_conf(conf)
     started = start_run(
         observed,
         name,
         "local",
         RunType.MANUAL,
-        RequestedDates(logical_date=_parse_when(logical_date)),
-        _parse_conf(conf),
+        requested,
+        run_conf,
         created_at=None,
         now=datetime.now(UTC).replace(microsecond=0),
     )
@@ -139,7 +141,7 @@ def dags_test(
         data_interval_start=interval.start,
         data_interval_end=interval.end,
         spec=dag.spec,
-        conf=_parse_conf(conf),
+        conf=run_conf,
     )
     text = output == "text"
     console = Console(stderr=True, highlight=False)

@@ -109,11 +109,11 @@ async def _refuse(
 
 
 def _inputs(
-    rt: Runtime, body: Body, view: ObservedRun, run: DagRun, status: DagRunStatus
+    rt: Runtime, body: Body, view: ObservedRun, run: DagRun, status: DagRunStatus, spec: DAGSpec
 ) -> PlanInputs:
+    """`spec`: the run's DAG snapshot (`status.dag_spec`), validated once per sync."""
     assert status.run_id and status.logical_date and status.dag_spec
     assert status.data_interval_start and status.data_interval_end
-    spec = DAGSpec.model_validate(status.dag_spec)
     siblings = rt.cache.runs_of((view.namespace, view.dag_name))
     context = RunContext(
         namespace=view.namespace,
@@ -151,7 +151,7 @@ async def _plan_and_apply(
     spec = DAGSpec.model_validate(status.dag_spec)
     doomed = apply_requests(status, spec, run.spec.clear, run.spec.mark, rt.clock())
     await fill_pod_gaps(rt, key, status)
-    inputs = _inputs(rt, body, view, run, status)
+    inputs = _inputs(rt, body, view, run, status, spec)
     claim = await claimed_plan(rt, body, view, inputs, status)
     if claim is None:
         return None  # deleted while it was planned

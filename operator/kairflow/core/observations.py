@@ -16,6 +16,7 @@ from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import RunType
 from kairflow.core.run_info import DataInterval
+from kairflow.core.schedule_validation import ScheduleError, load_timezone
 from kairflow.core.task_settings import TaskPolicy, effective_task
 from kairflow.core.times import to_utc
 
@@ -43,8 +44,8 @@ class ObservedDag:
     def zone(self) -> ZoneInfo:
         """The DAG's time zone (UTC when it has none or an invalid one)."""
         try:
-            return ZoneInfo(self.spec.timezone if self.spec else "UTC")
-        except (ValueError, KeyError, OSError):  # OSError: "America" is a folder
+            return load_timezone(self.spec.timezone if self.spec else "UTC")
+        except ScheduleError:  # reported among the DAG's problems
             return ZoneInfo("UTC")
 
 
