@@ -6,10 +6,8 @@ Backfill stops it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from kairflow.api import Backfill
-from kairflow.api.common import API_VERSION
 from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
@@ -27,7 +25,6 @@ from kairflow.core.backfill_progress import (
 from kairflow.core.conditions import set_condition
 from kairflow.core.naming import label_value
 from kairflow.core.schedule_validation import ScheduleError
-from kairflow.k8s.writes import owner_reference
 
 PLURAL = "backfills"
 
@@ -115,26 +112,10 @@ async def _start(rt: Runtime, body: Body, backfill: Backfill, step: BackfillStep
         rt.enqueue_run((namespace, step.run_name))
         return
     entry = step.entry
-    run: dict[str, Any] = {
-        "apiVersion": API_VERSION,
-        "kind": "DagRun",
-        "metadata": {
-            "name": step.run_name,
-            **metadata,
-            "ownerReferences": [owner_reference(rt.cache.dags[(namespace, dag)])],
-        },
-        "spec": {
-            "dagName": dag,
-            "runType": RunType.BACKFILL.value,
-            "logicalDate": entry.logical_date,
-            "dataIntervalStart": entry.data_interval_start,
-            "dataIntervalEnd": entry.data_interval_end,
-            "conf": backfill.spec.conf,
-        },
-    }
-    await rt.writer.create(namespace, "dagruns", run)
-    # Counted in flight at once (the watch event for it comes later). Also when it was
-    # there already (409) unbeknown to the cache: its watch event will sync us again.
-    rt.cache.put_run(
-        {**run, "metadata": {**run["metadata"], "namespace": namespace, "resourceVersion": "0"}}
+    dates = (entry.logical_date, entry.data_interval_start, entry.data_interval_end)
+    dag_body = rt.cache.dags[(namespace, dag)]
+    # Also when it was there already (409) unbeknown to the cache: its watch event
+    # will sync us again.
+    await rt.create_run(
+        dag_body, step.run_name, RunType.BACKFILL, dates, metadata, backfill.spec.conf
     )

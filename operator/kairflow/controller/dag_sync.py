@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
-from kairflow.api.common import API_VERSION
 from kairflow.api.dag import DAGStatus, NextRun, RunSummary
 from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
-from kairflow.core import labels
 from kairflow.core.conditions import condition, set_condition
 from kairflow.core.dag_scheduling import plan_schedule
-from kairflow.core.naming import dagrun_name, label_value
+from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag
 from kairflow.core.run_history import HistoryLimits, expired_runs, newest_run
 from kairflow.core.run_info import DagRunInfo, DataInterval
 from kairflow.core.times import iso, parse_time
-from kairflow.k8s.writes import owner_reference
 
 log = logging.getLogger(__name__)
 PLURAL = "dags"
@@ -101,33 +97,10 @@ def _bookmark(status: DAGStatus) -> DataInterval | None:
 
 
 async def _create_run(rt: Runtime, body: Body, dag: ObservedDag, info: DagRunInfo) -> None:
-    namespace = dag.namespace
     name = dagrun_name(dag.name, RunType.SCHEDULED.value, info.logical_date)
-    run: dict[str, Any] = {
-        "apiVersion": API_VERSION,
-        "kind": "DagRun",
-        "metadata": {
-            "name": name,
-            "labels": {
-                labels.DAG: label_value(dag.name),
-                labels.RUN_TYPE: RunType.SCHEDULED.value,
-            },
-            "ownerReferences": [owner_reference(body)],
-        },
-        "spec": {
-            "dagName": dag.name,
-            "runType": RunType.SCHEDULED.value,
-            "logicalDate": iso(info.logical_date),
-            "dataIntervalStart": iso(info.data_interval.start),
-            "dataIntervalEnd": iso(info.data_interval.end),
-        },
-    }
-    if await rt.writer.create(namespace, "dagruns", run):
+    dates = (iso(info.logical_date), iso(info.data_interval.start), iso(info.data_interval.end))
+    if await rt.create_run(body, name, RunType.SCHEDULED, dates, {}):
         rt.event(body, "Normal", "RunCreated", f"created run {name} for {iso(info.logical_date)}")
-    # Counted at once; its watch event brings the run itself, and its first sync.
-    rt.cache.put_run(
-        {**run, "metadata": {**run["metadata"], "namespace": namespace, "resourceVersion": "0"}}
-    )
 
 
 def _next(info: DagRunInfo | None) -> NextRun | None:

@@ -8,13 +8,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from kairflow.api.common import API_VERSION
+from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Cache, Key
 from kairflow.controller.metrics import Metrics
 from kairflow.controller.settings import OperatorSettings
+from kairflow.core import labels as keys
+from kairflow.core.naming import label_value
 from kairflow.core.observations import ObservedRun
 from kairflow.core.wakeups import after_run_change
 from kairflow.k8s.api import ClusterApi, EventSink
-from kairflow.k8s.writes import Conflict, NotFound
+from kairflow.k8s.writes import Conflict, NotFound, owner_reference
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +104,47 @@ class Runtime:
         if wake.slots_freed:
             for waiting in sorted(self.cache.waiting_for_slots - {(run.namespace, run.name)}):
                 self.enqueue_run(waiting)
+
+    async def create_run(
+        self,
+        dag: dict[str, Any],
+        name: str,
+        run_type: RunType,
+        dates: tuple[str, str, str],
+        metadata: dict[str, Any],
+        conf: dict[str, Any] | None = None,
+    ) -> bool:
+        """Create a DagRun the DAG owns (`dates`: logical date, interval start and end,
+        ISO-8601); False when it was there already. It is counted at once (its watch
+        event comes later and brings the run's first sync) as a placeholder that is
+        never synced itself: it has no uid yet."""
+        namespace, dag_name = dag["metadata"]["namespace"], dag["metadata"]["name"]
+        logical, start, end = dates
+        spec: dict[str, Any] = {
+            "dagName": dag_name,
+            "runType": run_type.value,
+            "logicalDate": logical,
+            "dataIntervalStart": start,
+            "dataIntervalEnd": end,
+        }
+        if conf is not None:
+            spec["conf"] = conf
+        labels = {keys.DAG: label_value(dag_name), keys.RUN_TYPE: run_type.value}
+        run: dict[str, Any] = {
+            "apiVersion": API_VERSION,
+            "kind": "DagRun",
+            "metadata": {
+                "name": name,
+                **metadata,
+                "labels": {**labels, **metadata.get("labels", {})},
+                "ownerReferences": [owner_reference(dag)],
+            },
+            "spec": spec,
+        }
+        created = await self.writer.create(namespace, "dagruns", run)
+        meta = {**run["metadata"], "namespace": namespace, "resourceVersion": "0"}
+        self.cache.put_run({**run, "metadata": meta})
+        return created
 
     def rollback(self, key: Key, claimed: dict[str, Any] | None, original: dict[str, Any]) -> None:
         """Give back a sync's claim that was not written, waking whom it held off."""
