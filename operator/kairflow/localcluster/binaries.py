@@ -1,12 +1,13 @@
 """Finding (or building once) the local cluster's binaries.
 
 The control plane: etcd, kube-apiserver, kube-controller-manager. The real node:
-kubelet and kube-scheduler, located separately so that the control plane alone
+kubelet, kube-scheduler and kube-proxy, located separately so that the control plane alone
 (the integration tests, envtest assets) never waits on a node build.
 
 Lookup order for each binary, first hit wins:
 1. an explicit variable: KAIRFLOW_ETCD, KAIRFLOW_KUBE_APISERVER,
-   KAIRFLOW_KUBE_CONTROLLER_MANAGER, KAIRFLOW_KUBELET, KAIRFLOW_KUBE_SCHEDULER;
+   KAIRFLOW_KUBE_CONTROLLER_MANAGER, KAIRFLOW_KUBELET, KAIRFLOW_KUBE_SCHEDULER,
+   KAIRFLOW_KUBE_PROXY;
 2. `$KUBEBUILDER_ASSETS/<name>` (envtest assets: etcd and kube-apiserver);
 3. the cache `$KAIRFLOW_K8S_CACHE` (default ~/.cache/kairflow/k8s-1.20.2);
 4. `PATH` (Debian's etcd-server puts etcd there);
@@ -32,6 +33,7 @@ _CONTROL_PLANE_ENV = {
 _NODE_ENV = {
     "kubelet": "KAIRFLOW_KUBELET",
     "kube-scheduler": "KAIRFLOW_KUBE_SCHEDULER",
+    "kube-proxy": "KAIRFLOW_KUBE_PROXY",
 }
 _ENV = {**_CONTROL_PLANE_ENV, **_NODE_ENV}
 BUILD_SCRIPT = Path(__file__).with_name("build-k8s.sh")
@@ -52,6 +54,7 @@ class Binaries:
 class NodeBinaries:
     kubelet: Path
     kube_scheduler: Path
+    kube_proxy: Path
 
 
 def cache_dir() -> Path:
@@ -117,6 +120,10 @@ def locate_binaries(build: bool = True) -> Binaries:
 
 
 def locate_node_binaries(build: bool = True) -> NodeBinaries:
-    """Find kubelet and kube-scheduler, building them when allowed and missing."""
+    """Find kubelet, kube-scheduler and kube-proxy, building them when allowed and missing."""
     found = _locate(list(_NODE_ENV), build)
-    return NodeBinaries(kubelet=found["kubelet"], kube_scheduler=found["kube-scheduler"])
+    return NodeBinaries(
+        kubelet=found["kubelet"],
+        kube_scheduler=found["kube-scheduler"],
+        kube_proxy=found["kube-proxy"],
+    )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provisions the local cluster's binaries: etcd from Debian's etcd-server, and
-# kube-apiserver, kube-controller-manager, kube-scheduler and kubelet 1.20.2 built
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy 1.20.2 built
 # from Debian bookworm's `kubernetes` source package into $1 (default
 # ~/.cache/kairflow/k8s-1.20.2). Only the binaries missing from the cache are built,
 # so a cache from before the node binaries existed gets just those added.
@@ -14,7 +14,7 @@ if ! command -v etcd >/dev/null; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server
 fi
-all=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+all=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 missing=()
 for what in "${all[@]}"; do [[ -s $dest/$what ]] || missing+=("$what"); done
 if ((${#missing[@]} == 0)); then

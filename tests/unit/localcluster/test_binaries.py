@@ -35,28 +35,35 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_node_binaries_come_from_the_cache_next_to_the_control_plane(cache: Path) -> None:
     kubelet, scheduler = _binary(cache, "kubelet"), _binary(cache, "kube-scheduler")
-    assert locate_node_binaries(build=False) == NodeBinaries(kubelet, scheduler)
+    proxy = _binary(cache, "kube-proxy")
+    assert locate_node_binaries(build=False) == NodeBinaries(kubelet, scheduler, proxy)
 
 
 def test_an_explicit_variable_wins_over_the_cache(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _binary(cache, "kubelet")
-    scheduler = _binary(cache, "kube-scheduler")
+    scheduler, proxy = _binary(cache, "kube-scheduler"), _binary(cache, "kube-proxy")
     mine = _binary(tmp_path / "mine", "kubelet")
     monkeypatch.setenv("KAIRFLOW_KUBELET", str(mine))
-    assert locate_node_binaries(build=False) == NodeBinaries(mine, scheduler)
+    assert locate_node_binaries(build=False) == NodeBinaries(mine, scheduler, proxy)
 
 
 @pytest.mark.parametrize(
     "present, missing",
     [
-        pytest.param([], "kubelet, kube-scheduler", id="an empty cache misses both node binaries"),
         pytest.param(
-            ["kubelet"], "kube-scheduler", id="a cache with kubelet only misses the scheduler"
+            [], "kubelet, kube-scheduler, kube-proxy", id="an empty cache misses every node binary"
         ),
         pytest.param(
-            ["kube-scheduler", "kubelet.tmp"], "kubelet", id="a half-written kubelet is missing"
+            ["kubelet", "kube-proxy"],
+            "kube-scheduler",
+            id="a cache with kubelet and kube-proxy only misses the scheduler",
+        ),
+        pytest.param(
+            ["kube-scheduler", "kube-proxy", "kubelet.tmp"],
+            "kubelet",
+            id="a half-written kubelet is missing",
         ),
     ],
 )
