@@ -18,17 +18,33 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 
-import yaml
-
-from kairflow.localcluster import pki
-from kairflow.localcluster.binaries import Binaries, locate_binaries
+from kairflow.localcluster import images, pki
+from kairflow.localcluster.binaries import (
+    Binaries,
+    NodeBinaries,
+    locate_binaries,
+    locate_node_binaries,
+)
+from kairflow.localcluster.kubeconfig import write_kubeconfig
+from kairflow.localcluster.node import (
+    NODE_NAME,
+    Join,
+    NodeUnavailable,
+    RealNode,
+    host_address,
+    release_machine,
+    unavailable_reason,
+)
+from kairflow.localcluster.node import PROCESSES as NODE_PROCESSES
 from kairflow.localcluster.processes import spawn, stop_group, tail
 
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
+CONTROL_PLANE = ("kube-controller-manager", "kube-apiserver", "etcd")  # stop order
 
 
 class ClusterStartError(RuntimeError):
@@ -45,6 +61,8 @@ class ClusterInfo:
     ca_file: str
     kubeconfig: str
     pids: dict[str, int]
+    node_root: str = ""  # set when a real node runs (its state, swept on stop)
+    kube_proxy: str = ""  # the binary whose --cleanup removes its iptables chains
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2))
@@ -68,35 +86,6 @@ def _default_workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="kairflow-cluster-", dir=parent))
 
 
-def write_kubeconfig(
-    path: Path, server: str, token: str, ca_file: Path, namespace: str = "default"
-) -> None:
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {
-                "name": "kairflow-local",
-                "cluster": {"server": server, "certificate-authority": str(ca_file)},
-            }
-        ],
-        "users": [{"name": "kairflow-admin", "user": {"token": token}}],
-        "contexts": [
-            {
-                "name": "kairflow-local",
-                "context": {
-                    "cluster": "kairflow-local",
-                    "user": "kairflow-admin",
-                    "namespace": namespace,
-                },
-            }
-        ],
-        "current-context": "kairflow-local",
-    }
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    path.chmod(0o600)
-
-
 class LocalCluster:
     """A throwaway control plane. Use as a context manager or call start()/stop()."""
 
@@ -106,7 +95,13 @@ class LocalCluster:
         binaries: Binaries | None = None,
         detach: bool = False,
         startup_timeout: float = 90.0,
+        real_node: bool = False,
+        images: Sequence[Path] = (),
     ) -> None:
+        """`real_node`: also run containerd, kubelet, kube-scheduler and kube-proxy, with
+        the base and pause images and `images` (OCI archives) imported."""
+        self.real_node = real_node
+        self.images = tuple(images)
         self.workdir = workdir or _default_workdir()
         self.binaries = binaries
         self.detach = detach
@@ -127,6 +122,12 @@ class LocalCluster:
 
     def start(self) -> ClusterInfo:
         binaries = self.binaries or locate_binaries()
+        node_binaries = locate_node_binaries() if self.real_node else None
+        if self.real_node and (reason := unavailable_reason()):
+            raise NodeUnavailable(reason)
+        # Pods reach the apiserver on the machine's address (through kube-proxy's
+        # rules for the kubernetes Service); people and tests keep using loopback.
+        address = host_address() if self.real_node else "127.0.0.1"
         work = self.workdir
         work.mkdir(parents=True, exist_ok=True)
         pki_dir = work / "pki"
@@ -144,6 +145,7 @@ class LocalCluster:
                 "kubernetes.default.svc",
                 "kubernetes.default.svc.cluster.local",
                 "10.96.0.1",
+                address,
             ],
             common_name="kube-apiserver",
         )
@@ -158,9 +160,12 @@ class LocalCluster:
         write_kubeconfig(kubeconfig, server, token, ca.cert)
         try:
             self._start_etcd(binaries, etcd_port, peer_port)
-            self._start_apiserver(binaries, etcd_port, api_port, ca, serving, sa)
+            self._start_apiserver(binaries, etcd_port, api_port, ca, serving, sa, address)
             self._wait_ready(server, token, ca.cert)
             self._start_controller_manager(binaries, kubeconfig, ca, sa)
+            if node_binaries is not None:
+                join = Join(f"https://{address}:{api_port}", ca, token)
+                self._start_node(node_binaries, join, address, server)
         except BaseException:
             self.stop()
             raise
@@ -171,8 +176,33 @@ class LocalCluster:
             ca_file=str(ca.cert),
             kubeconfig=str(kubeconfig),
             pids={n: p.pid for n, p in self._procs.items()},
+            node_root=str(self._node_root) if node_binaries else "",
+            kube_proxy=str(node_binaries.kube_proxy) if node_binaries else "",
         )
         return self.info
+
+    @property
+    def _node_root(self) -> Path:
+        return self.workdir / "node"
+
+    def _start_node(self, binaries: NodeBinaries, join: Join, address: str, server: str) -> None:
+        archives = [images.build_image(images.PAUSE), images.build_image(images.BASE)]
+        node = RealNode(
+            self._node_root,
+            join,
+            binaries,
+            [*archives, *self.images],
+            images.PAUSE.reference,
+            address,
+            free_port,
+        )
+
+        def spawn_node_process(name: str, argv: list[str | Path]) -> int:
+            self._spawn(name, argv)
+            return self._procs[name].pid
+
+        node.start(spawn_node_process, self._check_alive)
+        self._wait_node_ready(server, join.admin_token, join.ca.cert)
 
     def _spawn(self, name: str, argv: list[str | Path]) -> None:
         self._procs[name] = spawn(argv, self.workdir / f"{name}.log", detach=self.detach)
@@ -203,21 +233,41 @@ class LocalCluster:
         ca: pki.KeyPair,
         serving: pki.KeyPair,
         sa: pki.KeyPair,
+        address: str,
     ) -> None:
+        node_flags = []
+        if self.real_node:
+            kubelet_client = pki.make_client_cert(
+                ca,
+                self.workdir / "pki",
+                "apiserver-kubelet-client",
+                "kube-apiserver-kubelet-client",
+                ("system:masters",),
+            )
+            node_flags = [
+                "--bind-address=0.0.0.0",
+                f"--kubelet-client-certificate={kubelet_client.cert}",
+                f"--kubelet-client-key={kubelet_client.key}",
+                f"--kubelet-certificate-authority={ca.cert}",
+            ]
+        else:
+            node_flags = ["--bind-address=127.0.0.1"]
         self._spawn(
             "kube-apiserver",
             [
                 binaries.kube_apiserver,
                 f"--etcd-servers=http://127.0.0.1:{etcd_port}",
-                "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1",
+                *node_flags,
+                f"--advertise-address={address}",
                 f"--secure-port={port}",
                 "--insecure-port=0",
                 f"--tls-cert-file={serving.cert}",
                 f"--tls-private-key-file={serving.key}",
                 f"--client-ca-file={ca.cert}",
                 f"--token-auth-file={self.workdir / 'tokens.csv'}",
-                "--authorization-mode=RBAC",
+                # Node: a kubelet reads and writes only its own node and pods.
+                "--authorization-mode=Node,RBAC",
+                "--enable-admission-plugins=NodeRestriction",
                 f"--service-account-issuer={SERVICE_ACCOUNT_ISSUER}",
                 f"--service-account-key-file={sa.cert}",
                 f"--service-account-signing-key-file={sa.key}",
@@ -257,9 +307,29 @@ class LocalCluster:
                 )
 
     def _wait_ready(self, server: str, token: str, ca_file: Path) -> None:
+        self._wait_api(server, "/readyz", token, ca_file, "kube-apiserver", lambda _: True)
+
+    def _wait_node_ready(self, server: str, token: str, ca_file: Path) -> None:
+        def ready(body: bytes) -> bool:
+            conditions = json.loads(body).get("status", {}).get("conditions") or []
+            return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+        path = f"/api/v1/nodes/{NODE_NAME}"
+        self._wait_api(server, path, token, ca_file, "kubelet", ready)
+
+    def _wait_api(
+        self,
+        server: str,
+        path: str,
+        token: str,
+        ca_file: Path,
+        component: str,
+        ready: Callable[[bytes], bool],
+    ) -> None:
+        """Poll `path` until it answers 200 with a body `ready` accepts."""
         context = ssl.create_default_context(cafile=str(ca_file))
         request = urllib.request.Request(
-            f"{server}/readyz", headers={"Authorization": f"Bearer {token}"}
+            f"{server}{path}", headers={"Authorization": f"Bearer {token}"}
         )
         deadline = time.monotonic() + self.startup_timeout
         last_error = ""
@@ -267,19 +337,25 @@ class LocalCluster:
             self._check_alive()
             try:
                 with urllib.request.urlopen(request, context=context, timeout=5) as response:
-                    if response.status == 200:
+                    if response.status == 200 and ready(response.read()):
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
                 last_error = str(exc)
             time.sleep(0.2)
         raise ClusterStartError(
-            f"kube-apiserver not ready after {self.startup_timeout:.0f}s ({last_error}); "
-            f"see {self.workdir / 'kube-apiserver.log'}"
+            f"{component} not ready after {self.startup_timeout:.0f}s ({last_error}); "
+            f"see {self.workdir / (component + '.log')}"
         )
 
     def stop(self, keep_workdir: bool = False) -> None:
-        """Stop every process (controller-manager, apiserver, then etcd), remove files."""
-        for name in ("kube-controller-manager", "kube-apiserver", "etcd"):
+        """Stop the node (if any), then controller-manager, apiserver, etcd; remove files."""
+        if self.real_node:
+            node_pids = {n: p.pid for n, p in self._procs.items() if n in NODE_PROCESSES}
+            proxy = self.info.kube_proxy if self.info else ""
+            release_machine(self._node_root, node_pids, Path(proxy) if proxy else None)
+            for name in node_pids:
+                self._procs.pop(name).wait()
+        for name in CONTROL_PLANE:
             proc = self._procs.pop(name, None)
             if proc is not None:
                 stop_group(proc.pid)
@@ -290,7 +366,11 @@ class LocalCluster:
 
 def stop_detached(info: ClusterInfo) -> None:
     """Stop a stack started with `detach=True` by another process (`kairflow dev down`)."""
-    for name in ("kube-controller-manager", "kube-apiserver", "etcd"):
+    if info.node_root:
+        node_pids = {n: pid for n, pid in info.pids.items() if n in NODE_PROCESSES}
+        proxy = Path(info.kube_proxy) if info.kube_proxy else None
+        release_machine(Path(info.node_root), node_pids, proxy)
+    for name in CONTROL_PLANE:
         pid = info.pids.get(name)
         if pid:
             stop_group(pid)

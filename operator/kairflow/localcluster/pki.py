@@ -78,38 +78,63 @@ def make_ca(directory: Path, common_name: str = "kairflow-local-ca") -> KeyPair:
     return pair
 
 
-def make_serving_cert(
-    ca: KeyPair, directory: Path, stem: str, hosts: list[str], common_name: str
+def _issue(
+    ca: KeyPair,
+    directory: Path,
+    stem: str,
+    subject: x509.Name,
+    usage: x509.ObjectIdentifier,
+    hosts: list[str] | None = None,
 ) -> KeyPair:
-    """A server certificate for `hosts` (DNS names or IP addresses) signed by `ca`."""
     ca_key = serialization.load_pem_private_key(ca.key.read_bytes(), password=None)
     ca_cert = x509.load_pem_x509_certificate(ca.cert.read_bytes())
     key = _new_key()
-    names: list[x509.GeneralName] = []
-    for host in hosts:
-        try:
-            names.append(x509.IPAddress(ipaddress.ip_address(host)))
-        except ValueError:
-            names.append(x509.DNSName(host))
     now = datetime.now(UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(common_name))
+        .subject_name(subject)
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + _VALID_FOR)
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
     )
+    if hosts:
+        names: list[x509.GeneralName] = []
+        for host in hosts:
+            try:
+                names.append(x509.IPAddress(ipaddress.ip_address(host)))
+            except ValueError:
+                names.append(x509.DNSName(host))
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    cert = builder.sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
     pair = KeyPair(directory / f"{stem}.crt", directory / f"{stem}.key")
     pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     _write_key(key, pair.key)
     return pair
+
+
+def make_serving_cert(
+    ca: KeyPair, directory: Path, stem: str, hosts: list[str], common_name: str
+) -> KeyPair:
+    """A server certificate for `hosts` (DNS names or IP addresses) signed by `ca`."""
+    usage = x509.oid.ExtendedKeyUsageOID.SERVER_AUTH
+    return _issue(ca, directory, stem, _name(common_name), usage, hosts)
+
+
+def make_client_cert(
+    ca: KeyPair, directory: Path, stem: str, user: str, groups: tuple[str, ...] = ()
+) -> KeyPair:
+    """A client certificate: the apiserver reads the user from CN, groups from O."""
+    subject = x509.Name(
+        [
+            *(x509.NameAttribute(NameOID.ORGANIZATION_NAME, group) for group in groups),
+            x509.NameAttribute(NameOID.COMMON_NAME, user),
+        ]
+    )
+    usage = x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH
+    return _issue(ca, directory, stem, subject, usage)
 
 
 def make_signing_key(directory: Path) -> KeyPair:

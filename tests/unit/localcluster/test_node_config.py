@@ -21,8 +21,8 @@ def _containerd() -> dict[str, Any]:
     return tomllib.loads(node_config.containerd_config(PATHS, PAUSE))
 
 
-def _kubelet(static_pods: Path | None = None) -> dict[str, Any]:
-    return yaml.safe_load(node_config.kubelet_config(PATHS, 10350, static_pods))  # type: ignore[no-any-return]
+def _kubelet() -> dict[str, Any]:
+    return yaml.safe_load(node_config.kubelet_config(PATHS, "192.0.2.2", 10350))  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(
@@ -86,10 +86,29 @@ def test_pods_get_addresses_from_a_bridge_with_host_local_ipam_kept_under_the_no
             "cgroupDriver", "cgroupfs", id="the kubelet drives cgroup v1 directly, without systemd"
         ),
         pytest.param("failSwapOn", False, id="the kubelet starts on a machine with swap"),
-        pytest.param("address", "127.0.0.1", id="the kubelet's API serves loopback only"),
+        pytest.param("address", "192.0.2.2", id="the kubelet's API serves the node's address only"),
         pytest.param("port", 10350, id="the kubelet's API uses the port it is given"),
         pytest.param("readOnlyPort", 0, id="no unauthenticated read-only port"),
-        pytest.param("makeIPTablesUtilChains", False, id="the host's iptables are left alone"),
+        pytest.param("makeIPTablesUtilChains", False, id="only kube-proxy writes iptables chains"),
+        pytest.param(
+            "authentication",
+            {
+                "anonymous": {"enabled": False},
+                "webhook": {"enabled": True},
+                "x509": {"clientCAFile": "/state/node/pki/ca.crt"},
+            },
+            id="the kubelet's API takes only callers with a certificate of the cluster's CA",
+        ),
+        pytest.param(
+            "authorization",
+            {"mode": "Webhook"},
+            id="the apiserver authorizes every call to the kubelet's API",
+        ),
+        pytest.param(
+            "tlsCertFile",
+            "/state/node/pki/kubelet-serving.crt",
+            id="the kubelet serves with a certificate the apiserver can verify",
+        ),
         pytest.param(
             "imageGCHighThresholdPercent", 100, id="local images are never garbage-collected"
         ),
@@ -99,15 +118,26 @@ def test_kubelet_config(key: str, expected: object) -> None:
     assert _kubelet()[key] == expected
 
 
-def test_static_pods_are_read_only_from_a_given_directory() -> None:
-    assert "staticPodPath" not in _kubelet()
-    assert _kubelet(Path("/state/node/manifests"))["staticPodPath"] == "/state/node/manifests"
-
-
 def test_the_kubelet_talks_to_the_nodes_containerd_and_keeps_its_files_under_the_node() -> None:
-    args = node_config.kubelet_args(PATHS)
+    args = node_config.kubelet_args(PATHS, "kairflow-local", "192.0.2.2")
     assert "--container-runtime=remote" in args
     assert "--container-runtime-endpoint=unix:///state/node/containerd.sock" in args
     assert "--root-dir=/state/node/kubelet" in args
     assert "--config=/state/node/kubelet.yaml" in args
-    assert "--hostname-override=localhost" in args
+    assert "--kubeconfig=/state/node/kubelet.kubeconfig" in args
+    assert "--hostname-override=kairflow-local" in args
+    assert "--node-ip=192.0.2.2" in args
+
+
+def test_pod_network_namespaces_live_under_the_nodes_state() -> None:
+    cri = _containerd()["plugins"]["io.containerd.grpc.v1.cri"]
+    assert cri["netns_mounts_under_state_dir"] is True
+
+
+def test_kube_proxy_programs_iptables_for_the_pod_network_and_serves_on_loopback() -> None:
+    args = node_config.kube_proxy_args(PATHS, "kairflow-local", 10256, 10249)
+    assert "--proxy-mode=iptables" in args
+    assert f"--cluster-cidr={node_config.POD_SUBNET}" in args
+    assert "--kubeconfig=/state/node/kube-proxy.kubeconfig" in args
+    assert "--healthz-bind-address=127.0.0.1:10256" in args
+    assert "--metrics-bind-address=127.0.0.1:10249" in args
