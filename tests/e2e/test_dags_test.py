@@ -72,7 +72,7 @@ ALL_OK = "success"
         pytest.param(
             "sensor_and_mapping.yaml",
             {
-                "wait_for_file": ALL_OK,
+                "wait_a_moment": ALL_OK,
                 "list_parts": ALL_OK,
                 "process[0]": ALL_OK,
                 "process[1]": ALL_OK,
