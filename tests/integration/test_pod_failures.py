@@ -78,7 +78,9 @@ def test_a_pod_deleted_by_someone_else_is_retried(kube: Kube, kubelet: FakeKubel
     assert status["taskInstances"]["t"]["tryNumber"] == 2
 
 
-def test_an_image_that_cannot_be_pulled_fails_at_once(kube: Kube, kubelet: FakeKubelet) -> None:
+def test_an_image_that_cannot_be_pulled_fails_at_the_startup_timeout_with_the_reason(
+    kube: Kube, kubelet: FakeKubelet
+) -> None:
     pod = start_one(kube, kubelet, "pull", image="registry.invalid/none:1")
     kubelet.set_status(
         pod,
@@ -98,8 +100,16 @@ def test_an_image_that_cannot_be_pulled_fails_at_once(kube: Kube, kubelet: FakeK
             ],
         },
     )
-    wait_run_state(kube, kubelet.namespace, "pull-1", "failed")
-    assert message(kube, kubelet.namespace, "pull-1") == "ErrImagePull: pull access denied"
+    wait_for(
+        lambda: message(kube, kubelet.namespace, "pull-1")
+        == "waiting for the pod to start: ErrImagePull: pull access denied",
+        timeout=10,
+        what="the task saying why it waits",
+    )
+    wait_run_state(kube, kubelet.namespace, "pull-1", "failed", timeout=40)
+    assert message(kube, kubelet.namespace, "pull-1") == (
+        "pod did not start within 15s (ErrImagePull: pull access denied)"
+    )
 
 
 def test_a_pod_pending_past_the_startup_timeout_fails(kube: Kube, kubelet: FakeKubelet) -> None:

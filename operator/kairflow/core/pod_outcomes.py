@@ -21,17 +21,11 @@ from kairflow.core.times import iso, parse_time
 from kairflow.core.xcom import XComError, parse_xcom
 
 TI = TaskInstanceState
-# Waiting reasons that mean the container will never start as asked.
-IMAGE_ERRORS = frozenset(
-    {
-        "ErrImagePull",
-        "ImagePullBackOff",
-        "InvalidImageName",
-        "ErrImageNeverPull",
-        "CreateContainerConfigError",
-        "CreateContainerError",
-    }
-)
+# Waiting reasons that mean the container will never start as asked: the try fails
+# at once. Image pull errors are not among them: the kubelet keeps retrying a pull
+# (a registry hiccup, a pull secret created a moment later), so the task waits,
+# showing why, until the startup timeout; the same for a missing ConfigMap or Secret.
+NEVER_STARTS = frozenset({"InvalidImageName", "ErrImageNeverPull", "CreateContainerError"})
 # How long a pod we asked for may be missing from the observed set before we
 # believe it was deleted (the watch cache can lag the create a little).
 OBSERVE_GRACE = timedelta(seconds=10)
@@ -90,6 +84,7 @@ def observe(state: RunPass) -> None:
             if ti.state == TI.QUEUED:
                 ti.state = TI.RUNNING
                 ti.start_date = iso(pod.started_at or state.now)
+                ti.message = None  # what it waited for, if anything, is over
         elif pod.phase == PodPhase.SUCCEEDED:
             _succeeded(state, key, pod)
         elif pod.phase == PodPhase.FAILED:
@@ -108,7 +103,8 @@ def _missing(state: RunPass, key: str) -> None:
 
 def _pending(state: RunPass, key: str, pod: ObservedPod) -> None:
     ti = state.status.task_instances[key]
-    if pod.reason in IMAGE_ERRORS:
+    why = f"{pod.reason}: {pod.message}" if pod.message else pod.reason
+    if pod.reason in NEVER_STARTS:
         state.delete_pod(pod.name, pod.reason)
         fail_try(state, key, None, f"{pod.reason}: {pod.message or 'container cannot start'}")
         return
@@ -116,10 +112,13 @@ def _pending(state: RunPass, key: str, pod: ObservedPod) -> None:
     deadline = since + state.settings.startup_timeout
     if state.now >= deadline:
         state.delete_pod(pod.name, "startup timeout")
-        why = f" ({pod.reason}: {pod.message})" if pod.reason else ""
         limit = format_duration(state.settings.startup_timeout)
-        fail_try(state, key, None, f"pod did not start within {limit}{why}")
+        fail_try(
+            state, key, None, f"pod did not start within {limit}" + (f" ({why})" if why else "")
+        )
     else:
+        # Say why it waits (ImagePullBackOff, Unschedulable...) while it waits.
+        ti.message = f"waiting for the pod to start: {why}" if why else None
         state.wake(deadline)
 
 

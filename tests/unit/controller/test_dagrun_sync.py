@@ -168,7 +168,7 @@ def test_a_try_outcome_survives_a_status_write_that_conflicts(harness: Controlle
             "containerStatuses": [
                 {
                     "name": "base",
-                    "state": {"waiting": {"reason": "ErrImagePull", "message": "access denied"}},
+                    "state": {"waiting": {"reason": "InvalidImageName", "message": "bad:ta:g"}},
                 }
             ],
         },
@@ -179,5 +179,5 @@ def test_a_try_outcome_survives_a_status_write_that_conflicts(harness: Controlle
     assert harness.cluster.names("pods", NS) == ["r1-a-1"]  # kept: nothing explains it yet
     harness.settle()
     ti = harness.status("dagruns", "r1")["taskInstances"]["a"]
-    assert (ti["state"], ti["message"]) == ("failed", "ErrImagePull: access denied")
+    assert (ti["state"], ti["message"]) == ("failed", "InvalidImageName: bad:ta:g")
     assert harness.cluster.names("pods", NS) == []  # deleted once the failure is written

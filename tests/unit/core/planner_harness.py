@@ -35,6 +35,7 @@ class Outcome:
     xcom: str | None = None
     seconds: float = 1.0
     reason: str | None = None
+    message: str | None = None
     phase: PodPhase | None = None  # force e.g. PENDING forever
 
 
@@ -114,7 +115,15 @@ class Simulation:
             done_at = pod.created + timedelta(seconds=pod.outcome.seconds)
             o = pod.outcome
             if o.phase is not None:
-                out.append(ObservedPod(pod.name, o.phase, reason=o.reason, created_at=pod.created))
+                out.append(
+                    ObservedPod(
+                        pod.name,
+                        o.phase,
+                        reason=o.reason,
+                        message=o.message,
+                        created_at=pod.created,
+                    )
+                )
             elif self.now < done_at:
                 out.append(
                     ObservedPod(

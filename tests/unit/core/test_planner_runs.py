@@ -116,27 +116,81 @@ def test_a_pod_deleted_while_running_fails_the_try_and_retries() -> None:
     assert sim.run_to_end().state == "success"
 
 
-def test_a_pod_stuck_pulling_its_image_fails_at_once() -> None:
+@pytest.mark.parametrize(
+    "reason, message, expected",
+    [
+        pytest.param(
+            "InvalidImageName",
+            "bad:ta:g",
+            "InvalidImageName: bad:ta:g",
+            id="an invalid image name fails the try at once",
+        ),
+        pytest.param(
+            "ErrImageNeverPull",
+            None,
+            "ErrImageNeverPull: container cannot start",
+            id="an image that may not be pulled and is absent fails the try at once",
+        ),
+    ],
+)
+def test_a_pod_that_can_never_start_fails_at_once(
+    reason: str, message: str | None, expected: str
+) -> None:
     spec = make_spec(tasks("a"))
-    stuck = Outcome(phase=PodPhase.PENDING, reason="ImagePullBackOff")
+    stuck = Outcome(phase=PodPhase.PENDING, reason=reason, message=message)
     sim = Simulation(make_run(spec), script={"a": [stuck]})
-    status = sim.run_to_end()
-    assert status.task_instances["a"].state == TI.FAILED
-    assert (status.task_instances["a"].message or "").startswith("ImagePullBackOff")
+    sim.step()  # the pod is created
+    sim.now = T0 + timedelta(seconds=1)
+    sim.step()  # its first sight fails the try, long before the startup timeout
+    assert sim.status.task_instances["a"].state == TI.FAILED
+    assert sim.status.task_instances["a"].message == expected
     assert sim.deleted == ["d-manual-20240101t000000-a-1"]
 
 
-def test_a_pod_pending_past_the_startup_timeout_fails() -> None:
+@pytest.mark.parametrize(
+    "reason, message, waiting, failed",
+    [
+        pytest.param(
+            "ImagePullBackOff",
+            'Back-off pulling image "nope:1"',
+            'waiting for the pod to start: ImagePullBackOff: Back-off pulling image "nope:1"',
+            'pod did not start within 2m (ImagePullBackOff: Back-off pulling image "nope:1")',
+            id="an image the kubelet keeps failing to pull fails at the startup timeout",
+        ),
+        pytest.param(
+            "Unschedulable",
+            None,
+            "waiting for the pod to start: Unschedulable",
+            "pod did not start within 2m (Unschedulable)",
+            id="a pod no node can take fails at the startup timeout",
+        ),
+        pytest.param(
+            None,
+            None,
+            None,
+            "pod did not start within 2m",
+            id="a pod pending for no reason given fails at the startup timeout",
+        ),
+    ],
+)
+def test_a_pod_pending_shows_why_and_fails_at_the_startup_timeout(
+    reason: str | None, message: str | None, waiting: str | None, failed: str
+) -> None:
     spec = make_spec(tasks("a"))
     sim = Simulation(
         make_run(spec),
         settings=PlannerSettings(startup_timeout=timedelta(minutes=2)),
-        script={"a": [Outcome(phase=PodPhase.PENDING, reason="Unschedulable")]},
+        script={"a": [Outcome(phase=PodPhase.PENDING, reason=reason, message=message)]},
     )
+    sim.step()
+    sim.now = T0 + timedelta(seconds=30)
+    sim.step()
+    assert sim.status.task_instances["a"].state == TI.QUEUED
+    assert sim.status.task_instances["a"].message == waiting
     status = sim.run_to_end()
     ti = status.task_instances["a"]
     assert ti.state == TI.FAILED
-    assert ti.message == "pod did not start within 2m (Unschedulable: None)"
+    assert ti.message == failed
     assert sim.now == T0 + timedelta(minutes=2)
 
 
