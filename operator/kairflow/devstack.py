@@ -1,6 +1,13 @@
 """The local development stack behind `kairflow dev up/down` and `make demo`:
-the local control plane, the CRDs, the operator and the node agent, running in the
+the local control plane, the CRDs, the operator and a node, running in the
 background so `kubectl` keeps working after the command returns.
+
+Two kinds of node:
+- `real` (the default where the machine allows it: root, containerd, CNI): a real
+  kubelet + containerd run each task in its image, and the operator is the pod the
+  chart's Deployment runs, installed with `helm install` from this checkout;
+- `agent` (the fallback, or chosen): the development node agent runs each task as a
+  local process (images ignored), and the operator is a local process.
 
 State (kubeconfig, pids, logs) lives in $KAIRFLOW_DEV_HOME (default
 ~/.local/state/kairflow/dev); `kairflow dev down` stops everything it started.
@@ -14,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,7 +30,10 @@ from kubernetes import client, config
 
 from kairflow.api.crd import crd_files
 from kairflow.localcluster import ClusterInfo, LocalCluster
+from kairflow.localcluster.chart import NAMESPACE, RELEASE, HelmFailed, install_chart
 from kairflow.localcluster.cluster import free_port, stop_detached
+from kairflow.localcluster.node import unavailable_reason
+from kairflow.localcluster.operator_image import build_operator_image, checkout_root
 from kairflow.localcluster.processes import pid_alive, stop_group
 
 NODE_NAME = "kairflow-local"
@@ -36,9 +47,10 @@ def home() -> Path:
 @dataclass
 class Stack:
     cluster: ClusterInfo
-    operator_pid: int
-    agent_pid: int
+    operator_pid: int  # 0 on the real node: the operator is the chart's pod
+    agent_pid: int  # 0 on the real node
     liveness_port: int
+    node: str = "agent"  # "real" | "agent"
 
     @property
     def kubeconfig(self) -> str:
@@ -67,7 +79,7 @@ def running() -> Stack | None:
     if stack is None:
         return None
     pids = [stack.operator_pid, stack.agent_pid, *stack.cluster.pids.values()]
-    if all(pid_alive(pid) for pid in pids):
+    if all(pid_alive(pid) for pid in pids if pid):
         return stack
     down(stack)
     return None
@@ -125,15 +137,33 @@ def _node_ready(api: client.ApiClient) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in conditions)
 
 
-def up(progress: object = print) -> Stack:
+def choose_node(asked: str | None) -> tuple[str, str]:
+    """The node to run ("real" or "agent") and a line saying why."""
+    reason = unavailable_reason() or (
+        None if checkout_root() else "kairflow is not run from a checkout (no chart to install)"
+    )
+    if asked == "agent":
+        return "agent", "node: the development node agent (asked for with --node agent)"
+    if reason is None:
+        return "real", "node: a real kubelet + containerd; the operator is installed with helm"
+    if asked == "real":
+        raise StackError(f"--node real is not possible here: {reason}")
+    return "agent", f"node: the development node agent, since a real node cannot run: {reason}"
+
+
+def up(progress: object = print, node: str | None = None) -> Stack:
     """Start the stack (or return the one already up)."""
     say = progress if callable(progress) else print
     existing = running()
     if existing is not None:
-        say("the local stack is already up")
+        say(f"the local stack is already up (node: {existing.node})")
         return existing
     directory = home()
     directory.mkdir(parents=True, exist_ok=True)
+    kind, why = choose_node(node)
+    say(why)
+    if kind == "real":
+        return _up_real(directory, say)
     say("starting etcd, kube-apiserver and kube-controller-manager ...")
     cluster = LocalCluster(workdir=directory / "cluster", detach=True).start()
     api = config.new_client_from_config(config_file=cluster.kubeconfig)  # type: ignore[no-untyped-call]
@@ -180,13 +210,33 @@ def up(progress: object = print) -> Stack:
     return stack
 
 
+def _up_real(directory: Path, say: Callable[[str], object]) -> Stack:
+    root = checkout_root()
+    assert root is not None
+    say("building the operator image from this checkout (cached when unchanged) ...")
+    archive, image = build_operator_image(root)
+    say("starting etcd, kube-apiserver, kube-controller-manager and the node ...")
+    cluster = LocalCluster(
+        workdir=directory / "cluster", detach=True, real_node=True, images=[archive]
+    ).start()
+    stack = Stack(cluster=cluster, operator_pid=0, agent_pid=0, liveness_port=0, node="real")
+    stack.save()
+    try:
+        say(f"helm install {RELEASE} charts/kairflow --namespace {NAMESPACE} ...")
+        install_chart(cluster.kubeconfig, root / "charts" / "kairflow", image)
+    except (HelmFailed, OSError) as exc:
+        down(stack)
+        raise StackError(str(exc)) from None
+    return stack
+
+
 def down(stack: Stack | None = None) -> bool:
     """Stop everything `up` started; False when nothing was up."""
     stack = stack or Stack.load()
     if stack is None:
         return False
     for pid in (stack.agent_pid, stack.operator_pid):
-        if pid_alive(pid):
+        if pid and pid_alive(pid):
             stop_group(pid, grace=15)
     stop_detached(stack.cluster)
     (home() / "stack.json").unlink(missing_ok=True)

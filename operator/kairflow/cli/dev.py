@@ -6,6 +6,7 @@ import os
 import subprocess
 import time
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -20,6 +21,7 @@ from kairflow.api.common import GROUP, VERSION
 from kairflow.cli.errors import UserError
 from kairflow.core.naming import dagrun_name
 from kairflow.localcluster import images
+from kairflow.localcluster.chart import NAMESPACE, RELEASE
 
 dev_app = typer.Typer(
     name="dev",
@@ -38,17 +40,34 @@ def _kubectl(stack: devstack.Stack, *args: str) -> str:
     return result.stdout if result.returncode == 0 else result.stderr
 
 
-def _up() -> devstack.Stack:
+class Node(StrEnum):
+    real = "real"
+    agent = "agent"
+
+
+NodeOption = Annotated[
+    Node | None,
+    typer.Option(
+        help="real: kubelet + containerd, the operator installed with helm (the default "
+        "where the machine allows it); agent: tasks as local processes (the fallback)."
+    ),
+]
+
+
+def _up(node: Node | None) -> devstack.Stack:
     try:
-        return devstack.up(progress=lambda text: console.print(f"[dim]{text}[/]"))
+        return devstack.up(
+            progress=lambda text: console.print(f"[dim]{text}[/]"),
+            node=node.value if node else None,
+        )
     except (devstack.StackError, RuntimeError) as exc:
         raise UserError(str(exc), exit_code=1) from None
 
 
 @dev_app.command("up")
-def up() -> None:
-    """Start the control plane, the operator and the node agent in the background."""
-    stack = _up()
+def up(node: NodeOption = None) -> None:
+    """Start the control plane, a node and the operator in the background."""
+    stack = _up(node)
     console.print(f"up. Use it with:\n  export KUBECONFIG={stack.kubeconfig}")
 
 
@@ -89,12 +108,13 @@ def demo(
     dags: Annotated[Path, typer.Option(help="Directory of DAG manifests to apply.")] = Path("dags"),
     dag: Annotated[str, typer.Option(help="The DAG to trigger.")] = "sample-dag",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the run.")] = 120,
+    node: NodeOption = None,
 ) -> None:
     """Start the stack, apply the example DAGs, trigger one and watch it run."""
     if not dags.is_dir():
         raise UserError(f"{dags} is not a directory of DAG manifests")
     began = time.monotonic()
-    stack = _up()
+    stack = _up(node)
     api = config.new_client_from_config(config_file=stack.kubeconfig)  # type: ignore[no-untyped-call]
     custom = client.CustomObjectsApi(api)
     console.print(_kubectl(stack, "apply", "-f", str(dags)).rstrip())
@@ -132,6 +152,13 @@ def demo(
     console.print(
         f"\nrun {status.get('state')} in {time.monotonic() - began:.1f}s (stack start included)."
     )
+    if stack.node == "real":
+        console.print(
+            "Each task ran in its own container (containerd, via a real kubelet); the operator "
+            f"is the pod of helm release {RELEASE} in namespace {NAMESPACE}."
+        )
+    else:
+        console.print("Each task ran as a local process of the development node agent.")
     print(
         f"Keep using kubectl:  export KUBECONFIG={stack.kubeconfig}\n"
         "Stop everything:     kairflow dev down"

@@ -108,6 +108,7 @@ class LocalCluster:
         self.startup_timeout = startup_timeout
         self.info: ClusterInfo | None = None
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._argv: dict[str, list[str | Path]] = {}
 
     def __enter__(self) -> ClusterInfo:
         return self.start()
@@ -205,7 +206,18 @@ class LocalCluster:
         self._wait_node_ready(server, join.admin_token, join.ca.cert)
 
     def _spawn(self, name: str, argv: list[str | Path]) -> None:
+        self._argv[name] = argv
         self._procs[name] = spawn(argv, self.workdir / f"{name}.log", detach=self.detach)
+
+    def restart(self, name: str) -> None:
+        """Stop one process (SIGTERM) and start it again as it was: a kubelet or
+        apiserver restart, as an administrator would do it."""
+        proc = self._procs[name]
+        stop_group(proc.pid)
+        proc.wait()
+        self._spawn(name, self._argv[name])
+        if self.info is not None:
+            self.info.pids[name] = self._procs[name].pid
 
     def _start_etcd(self, binaries: Binaries, port: int, peer: int) -> None:
         peer_url = f"http://127.0.0.1:{peer}"
