@@ -101,8 +101,10 @@ def test_an_image_that_cannot_be_pulled_fails_at_the_startup_timeout_with_the_re
         },
     )
     wait_for(
-        lambda: message(kube, kubelet.namespace, "pull-1")
-        == "waiting for the pod to start: ErrImagePull: pull access denied",
+        lambda: (
+            message(kube, kubelet.namespace, "pull-1")
+            == "waiting for the pod to start: ErrImagePull: pull access denied"
+        ),
         timeout=10,
         what="the task saying why it waits",
     )

@@ -20,7 +20,7 @@ from kairflow import devstack
 from kairflow.api.common import GROUP, VERSION
 from kairflow.cli.errors import UserError
 from kairflow.core.naming import dagrun_name
-from kairflow.localcluster import images
+from kairflow.localcluster import images, operator_image
 from kairflow.localcluster.chart import NAMESPACE, RELEASE
 
 dev_app = typer.Typer(
@@ -169,7 +169,8 @@ def demo(
 
 @dev_app.command("images")
 def build_images() -> None:
-    """Build the real node's images (base, pause) as cached OCI archives, without Docker."""
+    """Build the real node's images (pause, base and, from a checkout, the operator) as
+    cached OCI archives, without Docker."""
     for recipe in (images.PAUSE, images.BASE):
         began = time.monotonic()
         try:
@@ -177,3 +178,15 @@ def build_images() -> None:
         except (images.ImageBuildFailed, OSError) as exc:
             raise UserError(f"building {recipe.reference} failed: {exc}", exit_code=1) from None
         console.print(f"{recipe.reference}: {archive} ({time.monotonic() - began:.1f}s)")
+    root = operator_image.checkout_root()
+    if root is None:
+        console.print("operator image: skipped (kairflow is not installed from a checkout)")
+        return
+    began = time.monotonic()
+    try:
+        archive, image = operator_image.build_operator_image(root)
+    except (images.ImageBuildFailed, OSError) as exc:
+        raise UserError(
+            f"building the operator image from {root} failed: {exc}", exit_code=1
+        ) from None
+    console.print(f"{image}: {archive} ({time.monotonic() - began:.1f}s, from {root})")

@@ -5,8 +5,9 @@ hash of its recipe (so changing a package list or a setting builds a new one, an
 unchanged recipe is never rebuilt):
 
 - the base image every task runs in: a Debian bookworm rootfs from `mmdebstrap`
-  (minbase + bash + python3), plus a marker file a task can read to prove it runs
-  inside the image;
+  (minbase + bash + python3, and python3-venv so the operator image can be built on it
+  without Docker: see operator_image.py), plus a marker file a task can read to prove
+  it runs inside the image;
 - the pause image containerd needs for pod sandboxes: `pause.c` from the same
   Kubernetes source package as our binaries, linked statically.
 
@@ -23,7 +24,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -65,7 +67,7 @@ BASE = ImageRecipe(
     source=(
         "mmdebstrap",
         "--variant=minbase",
-        "--include=python3,bash",
+        "--include=python3,python3-venv,bash",
         DEBIAN_SUITE,
         "{rootfs}",
         "{mirror}",
@@ -98,14 +100,9 @@ def source_command(recipe: ImageRecipe, **paths: str) -> list[str]:
     return [part.format(**paths) for part in recipe.source]
 
 
-def buildah_commands(
-    recipe: ImageRecipe, storage: Path, content: Path, archive: Path
-) -> list[list[str]]:
-    """From scratch, add `content` at /, configure, and commit straight to an OCI archive.
-
-    `content` is a rootfs tarball (buildah unpacks it) or a directory (copied as is).
-    """
-    buildah = [
+def buildah_in(storage: Path) -> list[str]:
+    """`buildah` on a private vfs storage under `storage` (no overlay or fuse needed)."""
+    return [
         "buildah",
         "--root",
         str(storage / "root"),
@@ -114,6 +111,16 @@ def buildah_commands(
         "--storage-driver",
         "vfs",
     ]
+
+
+def buildah_commands(
+    recipe: ImageRecipe, storage: Path, content: Path, archive: Path
+) -> list[list[str]]:
+    """From scratch, add `content` at /, configure, and commit straight to an OCI archive.
+
+    `content` is a rootfs tarball (buildah unpacks it) or a directory (copied as is).
+    """
+    buildah = buildah_in(storage)
     container = f"kairflow-build-{recipe.digest()}"
     commands = [
         [*buildah, "from", "--name", container, "scratch"],
@@ -145,7 +152,7 @@ def host_mirror(sources: str) -> str:
     return DEFAULT_MIRROR
 
 
-def _subprocess_run(command: Sequence[str]) -> None:
+def subprocess_run(command: Sequence[str]) -> None:
     result = subprocess.run(list(command), check=False)
     if result.returncode != 0:
         raise ImageBuildFailed(f"{command[0]} failed (exit {result.returncode}): {command}")
@@ -155,7 +162,7 @@ def _as_root(command: list[str]) -> list[str]:
     return command if os.geteuid() == 0 else ["sudo", *command]
 
 
-def ensure_tools(run: Run = _subprocess_run) -> None:
+def ensure_tools(run: Run = subprocess_run) -> None:
     missing = [package for tool, package in _TOOLS.items() if shutil.which(tool) is None]
     if missing:
         run(_as_root(["apt-get", "update", "-qq"]))
@@ -199,13 +206,23 @@ def _fetch_pause_c(work: Path, run: Run) -> Path:
     return next(work.glob("*/build/pause/linux/pause.c"))
 
 
-def build_image(recipe: ImageRecipe, cache: Path | None = None, run: Run = _subprocess_run) -> Path:
+@contextmanager
+def publishing(archive: Path) -> Iterator[Path]:
+    """A path to write `archive` to, renamed to it only once the block completes, so a
+    build that fails or is interrupted never leaves a cached name on a partial archive."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    partial = archive.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    yield partial
+    partial.rename(archive)
+
+
+def build_image(recipe: ImageRecipe, cache: Path | None = None, run: Run = subprocess_run) -> Path:
     """The recipe's OCI archive, built into the cache when missing."""
     archive = recipe.archive(cache or cache_dir())
     if archive.is_file():
         return archive
     ensure_tools(run)
-    archive.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kairflow-image-") as tmp:
         work = Path(tmp)
         if "{pause_c}" in recipe.source:
@@ -218,13 +235,11 @@ def build_image(recipe: ImageRecipe, cache: Path | None = None, run: Run = _subp
             run(source_command(recipe, rootfs=str(content), mirror=host_mirror(_read_sources())))
         if recipe.marker:
             (work / "kairflow-image").write_text(recipe.marker)
-        partial = archive.with_suffix(".partial")
-        partial.unlink(missing_ok=True)
-        for command in buildah_commands(recipe, work, content, partial):
-            run(command)
-        partial.rename(archive)  # only a complete archive ever carries the cached name
+        with publishing(archive) as partial:
+            for command in buildah_commands(recipe, work, content, partial):
+                run(command)
     return archive
 
 
-def import_into_containerd(address: str, archive: Path, run: Run = _subprocess_run) -> None:
+def import_into_containerd(address: str, archive: Path, run: Run = subprocess_run) -> None:
     run(ctr_import_command(address, archive))
