@@ -11,6 +11,7 @@ stack, a second test run) holds the machine.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from dataclasses import dataclass
