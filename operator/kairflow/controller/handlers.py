@@ -7,6 +7,7 @@ killed at any moment and rebuild its view from the API on restart.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -63,7 +64,22 @@ async def _api_client() -> ApiClient:
 
 def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
     # In a pod: its service account; elsewhere: $KUBECONFIG read now, not at import.
-    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+    in_pod = kopf.login_with_service_account(**kwargs)
+    if in_pod is not None:
+        return in_cluster_server(in_pod, os.environ)
+    return kopf.login_with_kubeconfig(**kwargs)
+
+
+def in_cluster_server(info: kopf.ConnectionInfo, env: Mapping[str, str]) -> kopf.ConnectionInfo:
+    """The apiserver at the address the kubelet puts in every pod's environment, as
+    client-go's InClusterConfig (and our own API client) reads it: kopf's default,
+    kubernetes.default.svc, needs cluster DNS, which not every cluster has."""
+    host, port = env.get("KUBERNETES_SERVICE_HOST"), env.get("KUBERNETES_SERVICE_PORT")
+    if not host or not port:
+        return info
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return dataclasses.replace(info, server=f"https://{host}:{port}")
 
 
 async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
