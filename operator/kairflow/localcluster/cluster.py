@@ -36,6 +36,7 @@ from kairflow.localcluster.node import (
     Join,
     NodeUnavailable,
     RealNode,
+    claim_machine,
     host_address,
     release_machine,
     unavailable_reason,
@@ -109,6 +110,7 @@ class LocalCluster:
         self.info: ClusterInfo | None = None
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._argv: dict[str, list[str | Path]] = {}
+        self._claimed = False  # this cluster owns the machine's node state
 
     def __enter__(self) -> ClusterInfo:
         return self.start()
@@ -129,6 +131,11 @@ class LocalCluster:
         # Pods reach the apiserver on the machine's address (through kube-proxy's
         # rules for the kubernetes Service); people and tests keep using loopback.
         address = host_address() if self.real_node else "127.0.0.1"
+        if self.real_node:
+            # Before anything starts: a machine whose node another stack runs is refused
+            # at once, and only a cluster that claimed the machine ever sweeps it.
+            claim_machine(self._node_root)
+            self._claimed = True
         work = self.workdir
         work.mkdir(parents=True, exist_ok=True)
         pki_dir = work / "pki"
@@ -361,7 +368,8 @@ class LocalCluster:
 
     def stop(self, keep_workdir: bool = False) -> None:
         """Stop the node (if any), then controller-manager, apiserver, etcd; remove files."""
-        if self.real_node:
+        if self._claimed:
+            self._claimed = False
             node_pids = {n: p.pid for n, p in self._procs.items() if n in NODE_PROCESSES}
             proxy = self.info.kube_proxy if self.info else ""
             release_machine(self._node_root, node_pids, Path(proxy) if proxy else None)

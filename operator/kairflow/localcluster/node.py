@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kairflow.localcluster import node_config, pki
 from kairflow.localcluster.binaries import NodeBinaries
@@ -37,7 +38,6 @@ from kairflow.localcluster.node_sweep import sweep
 from kairflow.localcluster.processes import pid_alive, stop_group
 
 NODE_NAME = "kairflow-local"
-RECORD = Path(os.environ.get("KAIRFLOW_NODE_RECORD", "/run/kairflow/real-node.json"))
 # Start order; stopped in reverse.
 PROCESSES = ("containerd", "kubelet", "kube-scheduler", "kube-proxy")
 
@@ -94,23 +94,36 @@ def _cert_kubeconfig(path: Path, server: str, ca: Path, client: pki.KeyPair) -> 
     write_kubeconfig(path, server, user, ca)
 
 
+def record_path() -> Path:
+    """Which node owns the machine's node state (tests point it elsewhere)."""
+    return Path(os.environ.get("KAIRFLOW_NODE_RECORD", "/run/kairflow/real-node.json"))
+
+
+def _holder(record: dict[str, Any]) -> list[int]:
+    """The live processes of a recorded node: its owner (still starting it) or its own."""
+    pids = [record.get("owner", 0), *record.get("pids", {}).values()]
+    return [pid for pid in pids if pid and pid != os.getpid() and pid_alive(pid)]
+
+
 def claim_machine(root: Path) -> None:
     """Record that the node at `root` owns the machine's node state; sweep a dead owner's."""
-    if RECORD.exists():
-        previous = json.loads(RECORD.read_text())
-        alive = [pid for pid in previous.get("pids", {}).values() if pid_alive(pid)]
+    record = record_path()
+    if record.exists():
+        previous = json.loads(record.read_text())
+        alive = _holder(previous)
         if alive:
             raise NodeUnavailable(
                 f"a real node already runs on this machine ({previous['root']}, pids {alive}); "
                 "stop it first (kairflow dev down, or the test run that owns it)"
             )
         sweep(Path(previous["root"]))
-    RECORD.parent.mkdir(parents=True, exist_ok=True)
-    RECORD.write_text(json.dumps({"root": str(root), "pids": {}}))
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"root": str(root), "owner": os.getpid(), "pids": {}}))
 
 
 def record_pids(root: Path, pids: dict[str, int]) -> None:
-    RECORD.write_text(json.dumps({"root": str(root), "pids": pids}))
+    record = {"root": str(root), "owner": os.getpid(), "pids": pids}
+    record_path().write_text(json.dumps(record))
 
 
 def release_machine(root: Path, pids: dict[str, int], proxy: Path | None) -> None:
@@ -128,9 +141,10 @@ def release_machine(root: Path, pids: dict[str, int], proxy: Path | None) -> Non
             stderr=subprocess.DEVNULL,
         )
     sweep(root)
+    record = record_path()
     try:
-        if json.loads(RECORD.read_text()).get("root") == str(root):
-            RECORD.unlink()
+        if json.loads(record.read_text()).get("root") == str(root):
+            record.unlink()
     except (OSError, ValueError):
         pass
 
@@ -158,8 +172,7 @@ class RealNode:
         self.pids: dict[str, int] = {}
 
     def start(self, spawn: Spawn, check_alive: Callable[[], None]) -> dict[str, int]:
-        paths = self.paths
-        claim_machine(paths.root)
+        paths = self.paths  # the machine is claimed for it (claim_machine) by its cluster
         self._write_files()
         self.pids["containerd"] = spawn(
             "containerd", ["containerd", "--config", paths.containerd_config]

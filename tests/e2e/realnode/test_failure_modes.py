@@ -12,7 +12,8 @@ from tests.e2e.realnode.realstack import RealStack, dag_manifest
 from tests.e2e.stack import apply, get_json, trigger, wait_finished
 from tests.integration.kube import wait_for
 
-pytestmark = pytest.mark.e2e
+# The first test also starts the package's stack (an image build, a cluster, helm).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def run_one(real: RealStack, ns: str, name: str, task: dict[str, Any]) -> None:

@@ -14,7 +14,8 @@ from kairflow.localcluster.images import BASE
 from tests.e2e.realnode.realstack import MARKER, ROOT, RealStack, dag_manifest, load_example
 from tests.e2e.stack import apply, get_json, logs, trigger, wait_finished
 
-pytestmark = pytest.mark.e2e
+# The first test also starts the package's stack (an image build, a cluster, helm).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def t(value: str) -> datetime:
