@@ -26,6 +26,9 @@ TI = TaskInstanceState
 # (a registry hiccup, a pull secret created a moment later), so the task waits,
 # showing why, until the startup timeout; the same for a missing ConfigMap or Secret.
 NEVER_STARTS = frozenset({"InvalidImageName", "ErrImageNeverPull", "CreateContainerError"})
+# The container never ran its command: its termination message is the runtime's error
+# (a missing executable, a bad working directory), not the task's XCom.
+CANNOT_RUN = frozenset({"StartError", "ContainerCannotRun"})
 # How long a pod we asked for may be missing from the observed set before we
 # believe it was deleted (the watch cache can lag the create a little).
 OBSERVE_GRACE = timedelta(seconds=10)
@@ -161,7 +164,10 @@ def _failed(state: RunPass, key: str, pod: ObservedPod) -> None:
         message = f"execution timeout{limit} exceeded (DeadlineExceeded)"
     elif pod.exit_code is not None:
         message = f"exit code {pod.exit_code}"
-        if pod.reason and pod.reason not in ("Error", "Completed"):
+        if pod.reason in CANNOT_RUN and pod.termination_message:
+            # The runtime's own words: "exec: \"python\": executable file not found".
+            message += f" ({pod.reason}: {pod.termination_message.strip()})"
+        elif pod.reason and pod.reason not in ("Error", "Completed"):
             message += f" ({pod.reason})"
     else:
         message = f"{pod.reason or 'pod failed'}: {pod.message or 'no details'}"

@@ -67,13 +67,14 @@ BASE = ImageRecipe(
     source=(
         "mmdebstrap",
         "--variant=minbase",
-        "--include=python3,python3-venv,bash",
+        # python-is-python3: `python:` tasks run `python`, as in the python:3 images.
+        "--include=python3,python-is-python3,python3-venv,bash",
         DEBIAN_SUITE,
         "{rootfs}",
         "{mirror}",
     ),
     config=("--env", PATH_ENV, "--cmd", "/bin/bash"),
-    marker=f"kairflow base image, Debian {DEBIAN_SUITE} minbase + bash + python3\n",
+    marker=f"kairflow base image, Debian {DEBIAN_SUITE} minbase + bash + python\n",
 )
 PAUSE = ImageRecipe(
     reference=f"localhost/kairflow/pause:k8s-{K8S_VERSION}",

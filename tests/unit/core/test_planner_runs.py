@@ -147,6 +147,19 @@ def test_a_pod_that_can_never_start_fails_at_once(
     assert sim.deleted == ["d-manual-20240101t000000-a-1"]
 
 
+def test_a_container_that_cannot_run_its_command_fails_with_the_runtimes_words() -> None:
+    spec = make_spec(tasks("a"))
+    error = 'exec: "python": executable file not found in $PATH: unknown\n'
+    sim = Simulation(
+        make_run(spec), script={"a": [Outcome(exit_code=128, reason="StartError", xcom=error)]}
+    )
+    ti = sim.run_to_end().task_instances["a"]
+    assert ti.state == TI.FAILED
+    assert ti.message == (
+        'exit code 128 (StartError: exec: "python": executable file not found in $PATH: unknown)'
+    )
+
+
 @pytest.mark.parametrize(
     "reason, message, waiting, failed",
     [

@@ -43,12 +43,12 @@ def test_an_unchanged_recipe_names_the_same_archive_every_time(tmp_path: Path) -
     assert BASE.archive(tmp_path) == tmp_path / f"base-bookworm-{BASE.digest()}.oci.tar"
 
 
-def test_the_base_rootfs_is_a_minbase_bookworm_with_bash_python_and_venv_from_the_mirror() -> None:
+def test_the_base_rootfs_is_a_minbase_bookworm_with_bash_python_as_python_and_venv() -> None:
     command = images.source_command(BASE, rootfs="/w/rootfs.tar", mirror="http://m/debian")
     assert command == [
         "mmdebstrap",
         "--variant=minbase",
-        "--include=python3,python3-venv,bash",
+        "--include=python3,python-is-python3,python3-venv,bash",
         "bookworm",
         "/w/rootfs.tar",
         "http://m/debian",
