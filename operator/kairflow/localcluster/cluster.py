@@ -42,14 +42,14 @@ from kairflow.localcluster.node import (
     unavailable_reason,
 )
 from kairflow.localcluster.node import PROCESSES as NODE_PROCESSES
-from kairflow.localcluster.processes import spawn, stop_group, tail
+from kairflow.localcluster.processes import crash_summary, spawn, stop_group
 
 SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 CONTROL_PLANE = ("kube-controller-manager", "kube-apiserver", "etcd")  # stop order
 
 
 class ClusterStartError(RuntimeError):
-    """A control-plane process failed to start; the message carries its log tail."""
+    """A cluster process failed to start; the message carries what its log says of why."""
 
 
 @dataclass
@@ -322,7 +322,7 @@ class LocalCluster:
             if proc.poll() is not None:
                 log = self.workdir / f"{name}.log"
                 raise ClusterStartError(
-                    f"{name} exited with code {proc.returncode}; last lines of {log}:\n{tail(log)}"
+                    f"{name} exited with code {proc.returncode}; from {log}:\n{crash_summary(log)}"
                 )
 
     def _wait_ready(self, server: str, token: str, ca_file: Path) -> None:

@@ -95,8 +95,17 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
-def tail(path: Path, lines: int = 30) -> str:
+def crash_summary(path: Path, lines: int = 15) -> str:
+    """Why a process died, from its log: a Go program's fatal lines (klog `F`, `panic:`,
+    `fatal error:`) come before the goroutine dump that fills its last lines."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        text = path.read_text(errors="replace").splitlines()
     except OSError:
         return ""
+    fatal = [
+        line
+        for line in text
+        if line.startswith(("panic:", "fatal error:")) or (line[:1] == "F" and line[1:5].isdigit())
+    ]
+    last = [line for line in text if not line.startswith(("goroutine ", "\t", "k8s.io/"))]
+    return "\n".join([*fatal[:5], *last[-lines:]])
