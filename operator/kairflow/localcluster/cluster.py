@@ -38,6 +38,7 @@ from kairflow.localcluster.node import (
     RealNode,
     claim_machine,
     host_address,
+    node_root,
     release_machine,
     unavailable_reason,
 )
@@ -191,7 +192,7 @@ class LocalCluster:
 
     @property
     def _node_root(self) -> Path:
-        return self.workdir / "node"
+        return node_root()
 
     def _start_node(self, binaries: NodeBinaries, join: Join, address: str, server: str) -> None:
         archives = [images.build_image(images.PAUSE), images.build_image(images.BASE)]

@@ -94,6 +94,14 @@ def _cert_kubeconfig(path: Path, server: str, ca: Path, client: pki.KeyPair) -> 
     write_kubeconfig(path, server, user, ca)
 
 
+def node_root() -> Path:
+    """Where the node keeps its state: a short fixed path, one node per machine, like
+    /var/lib/kubelet. Not under the cluster's directory: the kubelet's and containerd's
+    unix sockets live here, and a socket path may not pass 107 bytes (a test's tmp
+    directory does)."""
+    return Path(os.environ.get("KAIRFLOW_NODE_ROOT", "/var/lib/kairflow/node"))
+
+
 def record_path() -> Path:
     """Which node owns the machine's node state (tests point it elsewhere)."""
     return Path(os.environ.get("KAIRFLOW_NODE_RECORD", "/run/kairflow/real-node.json"))
