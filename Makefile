@@ -45,7 +45,8 @@ bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed test
 	$(BIN)/python bench/handoff_latency.py
 	$(BIN)/python bench/handoff_latency.py --real-processes
 
-demo: $(STAMP)  ## the main job on the embedded local control plane (kairflow dev down stops it)
+demo: $(STAMP)  ## the main job on the embedded local cluster (kairflow dev down stops it)
+	bash operator/kairflow/localcluster/install-node-packages.sh
 	$(BIN)/kairflow dev demo
 
 clean:
