@@ -44,6 +44,7 @@ bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed test
 	$(BIN)/python bench/render_budget.py
 	$(BIN)/python bench/handoff_latency.py
 	$(BIN)/python bench/handoff_latency.py --real-processes
+	$(BIN)/python bench/handoff_latency.py --real-node
 
 demo: $(STAMP)  ## the main job on the embedded local cluster (kairflow dev down stops it)
 	bash operator/kairflow/localcluster/install-node-packages.sh

@@ -5,6 +5,9 @@ the downstream pod existing. Argo Workflows' default requeue between steps is 10
         the kubelet: from writing Succeeded to the downstream pod's watch event
     .venv/bin/python bench/handoff_latency.py --real-processes         # the node agent
         runs every pod: from the Succeeded watch event to the downstream pod's
+    .venv/bin/python bench/handoff_latency.py --real-node              # a real kubelet
+        runs every pod, the operator is the helm-installed pod (bench/real_node_latency.py:
+        also pod start latency)
 """
 
 from __future__ import annotations
@@ -12,55 +15,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 import time
 from itertools import pairwise
 from pathlib import Path
 
-from kubernetes import client, config, watch
+from kubernetes import client, config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.integration.kube import Kube, apply_crds
 from tests.integration.kubelet import FakeKubelet
 
+from bench import real_node_latency
 from bench.common import report, summarize
+from bench.pod_clock import NS, PodClock
 from kairflow.controller.settings import OperatorSettings
 from kairflow.controller.supervisor import OperatorThread
 from kairflow.localcluster import LocalCluster
 from kairflow.localnode.settings import NodeSettings
 from kairflow.localnode.threaded import start_in_thread
-
-NS = "bench"
-
-
-class PodClock:
-    """When each task's pod was first seen ADDED, Running and Succeeded."""
-
-    def __init__(self, kube: Kube, tasks: int, run: str | None = None) -> None:
-        self._selector = f"kairflow.io/dag-run={run}" if run else ""
-        self.added: dict[str, float] = {}
-        self.running: dict[str, float] = {}
-        self.succeeded: dict[str, float] = {}
-        self._tasks = tasks
-        self._thread = threading.Thread(target=self._watch, args=(kube,), daemon=True)
-        self._thread.start()
-
-    def _watch(self, kube: Kube) -> None:
-        stream = watch.Watch().stream(
-            kube.core.list_namespaced_pod, NS, label_selector=self._selector, timeout_seconds=600
-        )
-        for event in stream:
-            pod = event["object"]
-            task = pod.metadata.labels["kairflow.io/task"]
-            now = time.monotonic()
-            self.added.setdefault(task, now)
-            if pod.status.phase in ("Running", "Succeeded"):
-                self.running.setdefault(task, now)
-            if pod.status.phase == "Succeeded":
-                self.succeeded.setdefault(task, now)
-            if len(self.succeeded) == self._tasks:
-                return
 
 
 def play_kubelet(kube: Kube, names: list[str], clock: PodClock) -> list[float]:
@@ -102,7 +75,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=30)
     parser.add_argument("--real-processes", action="store_true")
+    parser.add_argument("--real-node", action="store_true")
     args = parser.parse_args()
+    if args.real_node:
+        sys.argv = [sys.argv[0], "--tasks", str(args.tasks)]
+        real_node_latency.main()
+        return
     cluster = LocalCluster()
     info = cluster.start()
     os.environ["KUBECONFIG"] = info.kubeconfig

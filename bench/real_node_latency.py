@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.integration.kube import Kube
 
 from bench.common import report, summarize
-from bench.handoff_latency import NS, PodClock
+from bench.pod_clock import NS, PodClock
 from kairflow.localcluster import LocalCluster
 from kairflow.localcluster.chart import install_chart
 from kairflow.localcluster.operator_image import build_operator_image
