@@ -158,7 +158,8 @@ def release_machine(root: Path, pids: dict[str, int], proxy: Path | None) -> Non
 
 
 class RealNode:
-    """Start with `start(spawn)`; `release_machine` stops and sweeps it."""
+    """Started by its cluster (`start`), after the cluster claimed the machine for it;
+    `release_machine` stops and sweeps it."""
 
     def __init__(
         self,
