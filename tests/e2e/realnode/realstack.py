@@ -67,6 +67,16 @@ class RealStack:
         ]
         return ready[0] if len(ready) == 1 and len(pods) == 1 else None
 
+    def operator_replaced(self, before: dict[str, Any]) -> dict[str, Any]:
+        """Wait for a new operator pod (not `before`) to be the one Ready."""
+        uid = before["metadata"]["uid"]
+        return wait_for(
+            lambda: (pod := self.operator_ready()) and pod["metadata"]["uid"] != uid and pod,
+            timeout=120,
+            interval=0.5,
+            what="a new operator pod Ready",
+        )
+
     def kubectl_json(self, *args: str) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(self.kube.kubectl(*args, "-o", "json").stdout)
         return loaded

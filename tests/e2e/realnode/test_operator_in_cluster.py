@@ -76,14 +76,7 @@ def test_the_operator_pod_deleted_mid_run_comes_back_and_no_task_runs_twice(
     before = real.operator_ready()
     assert before is not None
     real.kube.kubectl("delete", "pod", "-n", OPERATOR_NAMESPACE, before["metadata"]["name"])
-    after = wait_for(
-        lambda: (
-            (p := real.operator_ready()) and p["metadata"]["uid"] != before["metadata"]["uid"] and p
-        ),
-        timeout=120,
-        interval=0.5,
-        what="the Deployment's new operator pod Ready",
-    )
+    after = real.operator_replaced(before)
     assert after["metadata"]["name"] != before["metadata"]["name"]
     status = wait_finished(real.kube, ns, "chain-1", timeout=180)
     assert status["state"] == "success", status
@@ -135,14 +128,7 @@ def test_helm_upgrade_changes_a_setting_and_helm_uninstall_leaves_the_cluster_co
     before = real.operator_ready()
     assert before is not None
     real.install("upgrade", **{"settings.podCleanup": "succeeded"})
-    after = wait_for(
-        lambda: (
-            (p := real.operator_ready()) and p["metadata"]["uid"] != before["metadata"]["uid"] and p
-        ),
-        timeout=120,
-        interval=0.5,
-        what="the upgraded operator pod Ready",
-    )
+    after = real.operator_replaced(before)
     env = {e["name"]: e.get("value") for e in after["spec"]["containers"][0]["env"]}
     assert env["KAIRFLOW_POD_CLEANUP"] == "succeeded"
     apply(real.kube, ns, dag_manifest("tidy", [{"name": "t", "bash": "echo done"}]))
