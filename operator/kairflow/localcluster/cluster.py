@@ -112,6 +112,7 @@ class LocalCluster:
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._argv: dict[str, list[str | Path]] = {}
         self._claimed = False  # this cluster owns the machine's node state
+        self._kube_proxy: Path | None = None
 
     def __enter__(self) -> ClusterInfo:
         return self.start()
@@ -127,6 +128,7 @@ class LocalCluster:
     def start(self) -> ClusterInfo:
         binaries = self.binaries or locate_binaries()
         node_binaries = locate_node_binaries() if self.real_node else None
+        self._kube_proxy = node_binaries.kube_proxy if node_binaries else None
         if self.real_node and (reason := unavailable_reason()):
             raise NodeUnavailable(reason)
         # Pods reach the apiserver on the machine's address (through kube-proxy's
@@ -372,8 +374,8 @@ class LocalCluster:
         if self._claimed:
             self._claimed = False
             node_pids = {n: p.pid for n, p in self._procs.items() if n in NODE_PROCESSES}
-            proxy = self.info.kube_proxy if self.info else ""
-            release_machine(self._node_root, node_pids, Path(proxy) if proxy else None)
+            # Its --cleanup also after a start that failed half-way (no info yet).
+            release_machine(self._node_root, node_pids, self._kube_proxy)
             for name in node_pids:
                 self._procs.pop(name).wait()
         for name in CONTROL_PLANE:
