@@ -6,9 +6,9 @@ containerd container started by a real kubelet.
 Prints, from the bench's own pod watch:
 - hand-off: a task's pod seen Succeeded -> the downstream task's pod seen (a chain);
 - pod start: a task's pod seen -> seen Running (its container started), for the chain
-  (one pod at a time) and for a fan-out of parallel tasks (all at once);
-and for comparison in the same run, nothing else: the node agent's figures come from
-`bench/handoff_latency.py --real-processes`.
+  (one pod at a time) and for a fan-out of parallel tasks (all at once).
+The node agent's hand-off figures come from `bench/handoff_latency.py --real-processes`
+(a separate run, on a control plane of its own).
 """
 
 from __future__ import annotations

@@ -4,13 +4,13 @@ ServiceAccount token bound to it schedules and runs a DAG (real RBAC on the apis
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from kubernetes import client
 
+from kairflow.localcluster.chart import helm_binary
 from kairflow.localcluster.cluster import write_kubeconfig
 from tests.integration.helpers import dag, manual_run, wait_run_state
 from tests.integration.kube import Kube
@@ -22,9 +22,8 @@ CHART = Path(__file__).resolve().parents[2] / "charts" / "kairflow"
 
 
 def rendered(namespace: str) -> list[dict[str, object]]:
-    helm = str(Path(sys.executable).with_name("helm"))
     out = subprocess.run(
-        [helm, "template", "rbac-test", str(CHART), "--namespace", namespace],
+        [helm_binary(), "template", "rbac-test", str(CHART), "--namespace", namespace],
         capture_output=True,
         text=True,
         check=True,

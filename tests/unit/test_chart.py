@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from kairflow.cli.crds import stale_files
+from kairflow.localcluster.chart import HelmFailed, helm_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "kairflow"
 
 
 def helm() -> str:
-    found = shutil.which("helm") or str(Path(sys.executable).with_name("helm"))
-    if not Path(found).exists():
-        pytest.fail("helm not found: `make install` puts it in .venv/bin")
-    return found
+    try:
+        return helm_binary()
+    except HelmFailed as exc:
+        pytest.fail(str(exc))
 
 
 def test_chart_crds_are_the_generated_ones() -> None:

@@ -175,8 +175,9 @@ class LocalCluster:
             self._wait_ready(server, token, ca.cert)
             self._start_controller_manager(binaries, kubeconfig, ca, sa)
             if node_binaries is not None:
-                join = Join(f"https://{address}:{api_port}", ca, token)
-                self._start_node(node_binaries, join, address, server)
+                join = Join(f"https://{address}:{api_port}", ca)
+                self._start_node(node_binaries, join, address)
+                self._wait_node_ready(server, token, ca.cert)
         except BaseException:
             self.stop()
             raise
@@ -196,7 +197,7 @@ class LocalCluster:
     def _node_root(self) -> Path:
         return node_root()
 
-    def _start_node(self, binaries: NodeBinaries, join: Join, address: str, server: str) -> None:
+    def _start_node(self, binaries: NodeBinaries, join: Join, address: str) -> None:
         archives = [images.build_image(images.PAUSE), images.build_image(images.BASE)]
         node = RealNode(
             self._node_root,
@@ -213,7 +214,6 @@ class LocalCluster:
             return self._procs[name].pid
 
         node.start(spawn_node_process, self._check_alive)
-        self._wait_node_ready(server, join.admin_token, join.ca.cert)
 
     def _spawn(self, name: str, argv: list[str | Path]) -> None:
         self._argv[name] = argv

@@ -86,7 +86,6 @@ class Join:
 
     server: str  # the apiserver's URL on the machine's address
     ca: pki.KeyPair
-    admin_token: str
 
 
 def _cert_kubeconfig(path: Path, server: str, ca: Path, client: pki.KeyPair) -> None:

@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from kubernetes import config
 
 from kairflow.localcluster import LocalCluster
 from kairflow.localcluster.chart import NAMESPACE, RELEASE, helm, install_chart
 from kairflow.localcluster.node import NodeUnavailable, unavailable_reason
 from kairflow.localcluster.operator_image import build_operator_image
+from tests.e2e.stack import ROOT
 from tests.integration.kube import Kube, wait_for
 
-ROOT = Path(__file__).resolve().parents[3]
 CHART = ROOT / "charts" / "kairflow"
 OPERATOR_NAMESPACE = NAMESPACE
 MARKER = "/etc/kairflow-image"  # a file only the base image has
@@ -113,8 +112,3 @@ def dag_manifest(name: str, tasks: list[dict[str, Any]], **spec: Any) -> dict[st
         "metadata": {"name": name},
         "spec": {"tasks": tasks, **spec},
     }
-
-
-def load_example(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((ROOT / "dags" / name).read_text())
-    return loaded

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from kairflow.localcluster.images import BASE
-from tests.e2e.realnode.realstack import MARKER, ROOT, RealStack, dag_manifest, load_example
-from tests.e2e.stack import apply, get_json, logs, trigger, wait_finished
+from tests.e2e.realnode.realstack import MARKER, RealStack, dag_manifest
+from tests.e2e.stack import ROOT, apply, example, get_json, logs, trigger, wait_finished
 
 # The first test also starts the package's stack (an image build, a cluster, helm).
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -42,7 +42,7 @@ def assert_ran_in_containers(real: RealStack, ns: str, run: str) -> None:
 def test_the_seed_dags_run_to_success_in_containers(real: RealStack, ns: str) -> None:
     apply(real.kube, ns, ROOT / "dags" / "sample_dag.yaml")
     apply(real.kube, ns, ROOT / "dags" / "my_python_dag.yaml")
-    hello = load_example("hello_world.yaml")
+    hello = example("hello_world.yaml")
     hello["spec"]["defaults"]["retryDelay"] = "1s"
     hello["spec"].pop("schedule")
     # The first try fails for real, in its container; the retry (a new pod) succeeds.
@@ -115,7 +115,7 @@ def test_a_task_runs_inside_its_image_and_its_xcom_travels_through_the_kubelet(
 
 
 @pytest.mark.parametrize(
-    "example, run, expected",
+    "manifest, run, expected",
     [
         pytest.param(
             "xcom_pipeline.yaml",
@@ -138,9 +138,9 @@ def test_a_task_runs_inside_its_image_and_its_xcom_travels_through_the_kubelet(
     ],
 )
 def test_xcom_branching_and_mapping_examples_work_in_containers(
-    real: RealStack, ns: str, example: str, run: str, expected: dict[str, str]
+    real: RealStack, ns: str, manifest: str, run: str, expected: dict[str, str]
 ) -> None:
-    dag = load_example(example)
+    dag = example(manifest)
     dag["spec"].pop("schedule", None)
     apply(real.kube, ns, dag)
     trigger(real.kube, ns, dag["metadata"]["name"], run)
@@ -148,14 +148,14 @@ def test_xcom_branching_and_mapping_examples_work_in_containers(
     assert status["state"] == "success", status
     tis = status["taskInstances"]
     assert {name: tis[name]["state"] for name in expected} == expected
-    if example == "xcom_pipeline.yaml":
+    if manifest == "xcom_pipeline.yaml":
         assert tis["extract"]["xcom"] == {"rows": 2, "total": 42}
         assert "loading total=84" in logs(real.kube, ns, tis["load"]["pod"])
-    if example == "branching.yaml":
+    if manifest == "branching.yaml":
         chosen = tis["choose"]["xcom"]
         other = "weekday" if chosen == "weekend" else "weekend"
         assert (tis[chosen]["state"], tis[other]["state"]) == ("success", "skipped")
-    if example == "sensor_and_mapping.yaml":
+    if manifest == "sensor_and_mapping.yaml":
         parts = [tis[f"process[{i}]"] for i in range(3)]
         assert [p["state"] for p in parts] == ["success"] * 3
         assert "processed 3 parts" in logs(real.kube, ns, tis["report"]["pod"])
