@@ -13,8 +13,21 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+# Exit codes scripts can rely on (README, "The kairflow command").
 EXIT_FAILED = 1
+"""What was asked for ran and failed (a run, `dags test`)."""
 EXIT_USAGE = 2
+"""Invalid input: a flag, a manifest, a request the cluster refuses."""
+EXIT_NOT_FOUND = 3
+"""The DAG, run, backfill, task or pod named does not exist."""
+EXIT_FORBIDDEN = 4
+"""Kubernetes RBAC refused the request (or the credentials were rejected)."""
+EXIT_UNREACHABLE = 5
+"""No kubeconfig, or the cluster cannot be reached."""
+EXIT_TIMEOUT = 6
+"""`--wait` / `runs wait` gave up before the run finished."""
+EXIT_ABORTED = 7
+"""The user answered no to a confirmation."""
 
 
 class UserError(Exception):

@@ -33,23 +33,36 @@ def _keys(status: DagRunStatus, names: set[str]) -> list[str]:
     return [k for k in status.task_instances if k.split("[", 1)[0] in names]
 
 
-def apply_clear(
-    status: DagRunStatus, graph: DagGraph, request: ClearRequest, retries: Mapping[str, int]
-) -> list[str]:
-    """Reset the selected task instances so they run again; tries continue (each gets
-    its full retries again, like Airflow's clear). Returns pods to delete."""
+def cleared_keys(status: DagRunStatus, graph: DagGraph, request: ClearRequest) -> list[str]:
+    """The task instances a clear request resets, in status order (what Airflow's
+    clear dialog lists before it acts; the CLI shows the same list)."""
     names = matching_tasks(graph, request.tasks)
     for name in list(names):
         if request.downstream:
             names |= graph.descendants(name)
         if request.upstream:
             names |= graph.ancestors(name)
+    return [
+        key
+        for key in _keys(status, names)
+        if not request.only_failed or status.task_instances[key].state in _FAILED
+    ]
+
+
+def marked_keys(status: DagRunStatus, graph: DagGraph, request: MarkRequest) -> list[str]:
+    """The task instances a mark request sets, in status order."""
+    return _keys(status, matching_tasks(graph, request.tasks))
+
+
+def apply_clear(
+    status: DagRunStatus, graph: DagGraph, request: ClearRequest, retries: Mapping[str, int]
+) -> list[str]:
+    """Reset the selected task instances so they run again; tries continue (each gets
+    its full retries again, like Airflow's clear). Returns pods to delete."""
     doomed: list[str] = []
     cleared = 0
-    for key in _keys(status, names):
+    for key in cleared_keys(status, graph, request):
         ti = status.task_instances[key]
-        if request.only_failed and ti.state not in _FAILED:
-            continue
         if ti.state in (TI.QUEUED, TI.RUNNING) and ti.pod:
             doomed.append(ti.pod)
         retries_left = retries.get(key.split("[", 1)[0], 0)
@@ -77,7 +90,7 @@ def apply_mark(
         status.message = f"mark request {request.id}: only success or failed can be set"
         return []
     doomed: list[str] = []
-    for key in _keys(status, matching_tasks(graph, request.tasks)):
+    for key in marked_keys(status, graph, request):
         ti = status.task_instances[key]
         if ti.state in (TI.QUEUED, TI.RUNNING) and ti.pod:
             doomed.append(ti.pod)

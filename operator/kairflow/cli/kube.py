@@ -1,0 +1,254 @@
+"""The CLI's access to a cluster: the user's kubeconfig, context and namespace, read
+the way kubectl reads them, and API errors turned into one line a person can act on.
+
+The CLI is a short-lived process, so it uses the synchronous `kubernetes` client
+(the operator uses the asyncio one). Every call goes through `Cluster`, which maps
+`ApiException` and connection failures to `UserError`s with kubectl-like wording and
+an exit code scripts can rely on (see `errors`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from kubernetes import client, config, watch
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+from urllib3.exceptions import HTTPError
+
+from kairflow.api.common import GROUP, VERSION
+from kairflow.cli.errors import (
+    EXIT_FORBIDDEN,
+    EXIT_NOT_FOUND,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    UserError,
+    one_line,
+)
+
+KINDS = {"dags": "DAG", "dagruns": "DagRun", "backfills": "Backfill"}
+_SINGULAR = {"dags": "dag", "dagruns": "dagrun", "backfills": "backfill", "pods": "pod"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a command acts, from kubectl's flags: `--kubeconfig`, `--context`,
+    `-n/--namespace` and `-A/--all-namespaces`."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    all_namespaces: bool = False
+
+
+def _config_namespace(kubeconfig: str | None, context: str | None) -> str:
+    """The namespace of the kubeconfig's (current or named) context, or `default`."""
+    try:
+        contexts, current = config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
+    except (ConfigException, OSError, TypeError):
+        return "default"
+    chosen = current
+    if context is not None:
+        chosen = next((c for c in contexts if c.get("name") == context), None) or current
+    namespace = ((chosen or {}).get("context") or {}).get("namespace")
+    return str(namespace) if namespace else "default"
+
+
+def api_error(exc: ApiException, what: str, namespace: str | None) -> UserError:
+    """An API error as kubectl would say it, with an exit code of its kind."""
+    where = f" in namespace {namespace!r}" if namespace else ""
+    if exc.status == 404:
+        return UserError(f"{what} not found{where}", EXIT_NOT_FOUND)
+    message = ""
+    try:
+        message = str(json.loads(exc.body or "{}").get("message") or "")
+    except (ValueError, AttributeError):
+        message = ""
+    message = message or str(exc.reason or exc)
+    if exc.status in (401, 403):
+        return UserError(f"forbidden: {message}", EXIT_FORBIDDEN)
+    if exc.status == 409:
+        return UserError(f"{what} already exists{where}: {message}")
+    return UserError(f"{what}: {message}")
+
+
+class Cluster:
+    """One cluster connection for one command."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        try:
+            self.api = config.new_client_from_config(  # type: ignore[no-untyped-call]
+                config_file=target.kubeconfig, context=target.context
+            )
+        except (ConfigException, OSError, TypeError) as exc:
+            raise UserError(
+                f"cannot load a kubeconfig ({one_line(str(exc))}); set KUBECONFIG or "
+                "pass --kubeconfig",
+                EXIT_UNREACHABLE,
+            ) from None
+        self.namespace = target.namespace or _config_namespace(target.kubeconfig, target.context)
+
+    @cached_property
+    def custom(self) -> client.CustomObjectsApi:
+        return client.CustomObjectsApi(self.api)
+
+    @cached_property
+    def core(self) -> client.CoreV1Api:
+        return client.CoreV1Api(self.api)
+
+    @property
+    def server(self) -> str:
+        return str(self.api.configuration.host)
+
+    def _call(self, what: str, namespace: str | None, call: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return call(*args, **kw)
+        except ApiException as exc:
+            raise api_error(exc, what, namespace) from None
+        except HTTPError as exc:
+            raise UserError(
+                f"cannot reach the cluster at {self.server}: {one_line(str(exc))}",
+                EXIT_UNREACHABLE,
+            ) from None
+
+    # Custom resources (plural: dags, dagruns, backfills).
+
+    def get(self, plural: str, name: str) -> dict[str, Any]:
+        what = f'{_SINGULAR[plural]} "{name}"'
+        found: dict[str, Any] = self._call(
+            what,
+            self.namespace,
+            self.custom.get_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            plural,
+            name,
+        )
+        return found
+
+    def list(self, plural: str, label_selector: str | None = None) -> list[dict[str, Any]]:
+        """Objects of one kind in the namespace, or in all with `-A`."""
+        kw: dict[str, Any] = {}
+        if label_selector:
+            kw["label_selector"] = label_selector
+        if self.target.all_namespaces:
+            listed = self._call(
+                plural,
+                None,
+                self.custom.list_cluster_custom_object,
+                GROUP,
+                VERSION,
+                plural,
+                **kw,
+            )
+        else:
+            listed = self._call(
+                plural,
+                self.namespace,
+                self.custom.list_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                self.namespace,
+                plural,
+                **kw,
+            )
+        items: list[dict[str, Any]] = listed.get("items") or []
+        return items
+
+    def create(self, plural: str, body: dict[str, Any]) -> dict[str, Any]:
+        name = body.get("metadata", {}).get("name") or body.get("metadata", {}).get(
+            "generateName", ""
+        )
+        created: dict[str, Any] = self._call(
+            f'{_SINGULAR[plural]} "{name}"',
+            self.namespace,
+            self.custom.create_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            plural,
+            body,
+        )
+        return created
+
+    def patch(self, plural: str, name: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """A JSON merge patch (what `kubectl patch --type=merge` sends)."""
+        patched: dict[str, Any] = self._call(
+            f'{_SINGULAR[plural]} "{name}"',
+            self.namespace,
+            self.custom.patch_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            plural,
+            name,
+            patch,
+            _content_type="application/merge-patch+json",
+        )
+        return patched
+
+    def delete(self, plural: str, name: str) -> None:
+        self._call(
+            f'{_SINGULAR[plural]} "{name}"',
+            self.namespace,
+            self.custom.delete_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            plural,
+            name,
+        )
+
+    def watch_one(self, plural: str, name: str, timeout: int) -> Iterator[dict[str, Any]]:
+        """The object now and each change to it, for up to `timeout` seconds per watch."""
+        stream = watch.Watch().stream(  # type: ignore[no-untyped-call]
+            self.custom.list_namespaced_custom_object,
+            GROUP,
+            VERSION,
+            self.namespace,
+            plural,
+            field_selector=f"metadata.name={name}",
+            timeout_seconds=timeout,
+        )
+        try:
+            for event in stream:
+                if event["type"] == "DELETED":
+                    raise UserError(f'{_SINGULAR[plural]} "{name}" was deleted', EXIT_NOT_FOUND)
+                yield event["object"]
+        except ApiException as exc:
+            raise api_error(exc, f'{_SINGULAR[plural]} "{name}"', self.namespace) from None
+        except HTTPError as exc:
+            raise UserError(
+                f"cannot reach the cluster at {self.server}: {one_line(str(exc))}",
+                EXIT_UNREACHABLE,
+            ) from None
+
+    # Pods and logs.
+
+    def pod_log(self, pod: str, *, follow: bool = False) -> Iterator[str]:
+        """A pod's log, line by line (`kubectl logs [-f]`)."""
+        try:
+            response: Any = self.core.read_namespaced_pod_log(
+                pod, self.namespace, follow=follow, _preload_content=False
+            )
+            for raw in (
+                response.stream(amt=None, decode_content=True) if follow else [response.data]
+            ):
+                yield raw.decode("utf-8", errors="replace")
+        except ApiException as exc:
+            raise api_error(exc, f'pod "{pod}"', self.namespace) from None
+        except HTTPError as exc:
+            raise UserError(
+                f"cannot reach the cluster at {self.server}: {one_line(str(exc))}",
+                EXIT_UNREACHABLE,
+            ) from None
+
+
+def usage(message: str) -> UserError:
+    return UserError(message, EXIT_USAGE)

@@ -1,0 +1,58 @@
+"""Options every cluster command takes, spelled as kubectl spells them.
+
+Each command declares them itself (`namespace: Namespace = None`, ...) rather than the
+root group, so they go after the command like kubectl's (`kairflow runs list -n etl`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kairflow.cli.kube import Cluster, Target
+
+Namespace = Annotated[
+    str | None,
+    typer.Option(
+        "-n",
+        "--namespace",
+        metavar="NS",
+        help="Namespace (default: the kubeconfig context's, else `default`).",
+        show_default=False,
+    ),
+]
+AllNamespaces = Annotated[
+    bool, typer.Option("-A", "--all-namespaces", help="List across all namespaces.")
+]
+Context = Annotated[
+    str | None,
+    typer.Option(
+        "--context", metavar="NAME", help="kubeconfig context to use.", show_default=False
+    ),
+]
+Kubeconfig = Annotated[
+    str | None,
+    typer.Option(
+        "--kubeconfig",
+        metavar="FILE",
+        envvar="KUBECONFIG",
+        help="kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).",
+        show_default=False,
+    ),
+]
+Output = Annotated[
+    str,
+    typer.Option("-o", "--output", metavar="FORMAT", help="table (default), json, yaml or name."),
+]
+Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
+
+
+def connect(
+    namespace: str | None,
+    context: str | None,
+    kubeconfig: str | None,
+    all_namespaces: bool = False,
+) -> Cluster:
+    """The cluster a command's flags name."""
+    return Cluster(Target(kubeconfig, context, namespace, all_namespaces))
