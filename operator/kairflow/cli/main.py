@@ -6,11 +6,14 @@ import typer
 
 from kairflow import __version__
 from kairflow.cli.crds import crds
+from kairflow.cli.backfill import backfill_app
 from kairflow.cli.dags import dags_app
 from kairflow.cli.dev import dev_app
 from kairflow.cli.errors import ReportsUserErrors
 from kairflow.cli.localnode_cmd import localnode
 from kairflow.cli.operator_cmd import operator
+from kairflow.cli.runs import runs_app
+from kairflow.cli.tasks import tasks_app
 
 app = typer.Typer(
     name="kairflow",
@@ -32,6 +35,9 @@ app.command()(crds)
 app.command()(operator)
 app.command()(localnode)
 app.add_typer(dags_app)
+app.add_typer(runs_app)
+app.add_typer(tasks_app)
+app.add_typer(backfill_app)
 app.add_typer(dev_app)
 
 
