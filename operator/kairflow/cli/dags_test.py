@@ -23,24 +23,13 @@ from kairflow.api.dagrun import DagRunStatus, RunType
 from kairflow.api.types import parse_datetime
 from kairflow.cli.errors import EXIT_FAILED, UserError
 from kairflow.cli.manifests import load_dag
+from kairflow.cli.views.states import ti_style
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag, RequestedDates
 from kairflow.core.run_model import RecordEvent, RunContext
 from kairflow.core.run_start import RunRefused, start_run
 from kairflow.core.validation import validate_dag
 from kairflow.localnode.local_run import LocalPod, LocalRun
-
-_STYLE = {
-    "success": "green",
-    "failed": "red",
-    "upstream_failed": "red",
-    "skipped": "magenta",
-    "running": "cyan",
-    "queued": "blue",
-    "up_for_retry": "yellow",
-    "up_for_reschedule": "yellow",
-    "scheduled": "blue",
-}
 
 
 def _parse_when(text: str | None) -> datetime | None:
@@ -71,7 +60,7 @@ def _summary(status: DagRunStatus) -> Table:
     for column in ("task", "state", "try", "start", "duration", "message"):
         table.add_column(column)
     for key, ti in status.task_instances.items():
-        style = _STYLE.get(ti.state.value, "")
+        style = ti_style(ti.state)
         start = (ti.start_date or "")[11:19]
         table.add_row(
             key,
