@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test unit integration lint crds bench demo clean
+.PHONY: install commands test unit integration lint crds bench demo clean
 
 install: $(STAMP)  ## virtualenv + editable install + dev tools
 
@@ -46,7 +46,15 @@ bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed test
 	$(BIN)/python bench/handoff_latency.py --real-processes
 	$(BIN)/python bench/handoff_latency.py --real-node
 
-demo: $(STAMP)  ## the main job on the embedded local cluster (kairflow dev down stops it)
+# `kairflow` and `kubectl kairflow` from the user's shell: links to the venv's scripts in
+# /usr/local/bin when it is writable (root), else ~/.local/bin.
+commands: $(STAMP)  ## put kairflow and kubectl-kairflow on PATH
+	@dir=/usr/local/bin; [ -w $$dir ] || dir=$$HOME/.local/bin; mkdir -p $$dir; \
+	for c in kairflow kubectl-kairflow; do ln -sf "$$(pwd)/$(BIN)/$$c" "$$dir/$$c"; done; \
+	echo "kairflow and kubectl kairflow are linked in $$dir"; \
+	case ":$$PATH:" in *":$$dir:"*) ;; *) echo "note: $$dir is not on your PATH; add it";; esac
+
+demo: commands  ## the main job on the embedded local cluster (kairflow dev down stops it)
 	bash operator/kairflow/localcluster/install-node-packages.sh
 	$(BIN)/kairflow dev demo
 

@@ -65,3 +65,10 @@ def error_of(result: subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     return lines[0]
+
+
+def final_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The `error: ...` line that ends stderr after progress lines (`--wait`)."""
+    lines = result.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith("error: "), result.stderr
+    return lines[-1]

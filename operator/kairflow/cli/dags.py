@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 
 dags_app = typer.Typer(
-    name="dags", help="Work with DAG manifests.", no_args_is_help=True, add_completion=False
+    name="dags",
+    help="Work with DAGs: list, show, trigger, pause, test and render them.",
+    no_args_is_help=True,
+    add_completion=False,
 )
 # Each command lives in its own module and registers itself here:
 from kairflow.cli.dags_test import dags_test  # noqa: E402
@@ -14,3 +17,14 @@ dags_app.command("test")(dags_test)
 from kairflow.cli.next_execution import next_execution  # noqa: E402
 
 dags_app.command("next-execution")(next_execution)
+from kairflow.cli.dags_list import dags_list, dags_show  # noqa: E402
+
+dags_app.command("list")(dags_list)
+dags_app.command("show")(dags_show)
+from kairflow.cli.dags_pause import dags_pause, dags_unpause  # noqa: E402
+
+dags_app.command("pause")(dags_pause)
+dags_app.command("unpause")(dags_unpause)
+from kairflow.cli.dags_trigger import dags_trigger  # noqa: E402
+
+dags_app.command("trigger")(dags_trigger)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from kairflow import __version__
-from kairflow.cli.crds import crds
 from kairflow.cli.backfill import backfill_app
+from kairflow.cli.crds import crds
 from kairflow.cli.dags import dags_app
 from kairflow.cli.dev import dev_app
 from kairflow.cli.errors import ReportsUserErrors
@@ -19,7 +19,7 @@ app = typer.Typer(
     name="kairflow",
     help="Kairflow: Airflow's scheduling model, native on Kubernetes.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
     pretty_exceptions_enable=False,
     cls=ReportsUserErrors,  # a UserError from any command: `error: ...`, its exit code
 )

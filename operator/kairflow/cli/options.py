@@ -6,10 +6,12 @@ root group, so they go after the command like kubectl's (`kairflow runs list -n 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
+from kairflow.cli.errors import UserError
 from kairflow.cli.kube import Cluster, Target
 
 Namespace = Annotated[
@@ -56,3 +58,33 @@ def connect(
 ) -> Cluster:
     """The cluster a command's flags name."""
     return Cluster(Target(kubeconfig, context, namespace, all_namespaces))
+
+
+def _completer(plural: str) -> Callable[[typer.Context, str], list[str]]:
+    """Shell completion of object names from the cluster, in the namespace the command
+    line names so far; silent (no names) when the cluster cannot be asked."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        params = ctx.params
+        try:
+            cluster = connect(
+                params.get("namespace"), params.get("context"), params.get("kubeconfig")
+            )
+            names = [o["metadata"]["name"] for o in cluster.list(plural)]
+        except (UserError, KeyError):
+            return []
+        return sorted(n for n in names if n.startswith(incomplete))
+
+    return complete
+
+
+complete_dags = _completer("dags")
+complete_runs = _completer("dagruns")
+complete_backfills = _completer("backfills")
+
+DagName = Annotated[
+    str, typer.Argument(metavar="DAG", help="DAG name.", autocompletion=complete_dags)
+]
+RunName = Annotated[
+    str, typer.Argument(metavar="RUN", help="DagRun name.", autocompletion=complete_runs)
+]

@@ -7,6 +7,7 @@ kubectl does), without `managedFields`; `name` prints `kind/name` per line.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from rich.table import Table
 from kairflow.api.types import parse_datetime
 from kairflow.cli.errors import UserError
 
-FORMATS = ("table", "json", "yaml", "name")
+FORMATS = ("table", "wide", "json", "yaml", "name")
 _KIND_NAMES = {"DAG": "dag", "DagRun": "dagrun", "Backfill": "backfill"}
 
 
@@ -29,9 +30,17 @@ def check_format(output: str, allowed: Sequence[str] = FORMATS) -> str:
     return output
 
 
+_PIPE_WIDTH = 250
+
+
 def console() -> Console:
-    """stdout for people: colors on a terminal, plain text in a pipe."""
-    return Console(highlight=False, soft_wrap=False)
+    """stdout for people: colors on a terminal, plain text in a pipe. In a pipe the
+    width is not the 80 columns rich assumes but wide enough that `| grep` sees whole
+    lines, as with kubectl (COLUMNS still decides when set)."""
+    out = Console(highlight=False, soft_wrap=False)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out = Console(highlight=False, soft_wrap=False, width=_PIPE_WIDTH)
+    return out
 
 
 def _clean(obj: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +51,7 @@ def _clean(obj: dict[str, Any]) -> dict[str, Any]:
 
 def print_objects(objects: list[dict[str, Any]], output: str, *, single: bool = False) -> bool:
     """Print in a machine format; False when `output` is `table` (the caller's job)."""
-    if output == "table":
+    if output in ("table", "wide"):
         return False
     if output == "name":
         for obj in objects:
@@ -63,11 +72,29 @@ def print_objects(objects: list[dict[str, Any]], output: str, *, single: bool = 
 
 
 def table(*columns: str) -> Table:
-    """A kubectl-like table: upper-case headers, no borders, no title."""
+    """A kubectl-like table: upper-case headers, no borders, no title. The first
+    column (the name) is never cut; the others give way, with an ellipsis."""
     out = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for column in columns:
         out.add_column(column.upper(), overflow="ellipsis", no_wrap=True)
     return out
+
+
+def keep_first_column(rows: Table, names: Sequence[str]) -> Table:
+    """Make the name column as wide as its longest name, so it is never cut."""
+    rows.columns[0].min_width = max((len(n) for n in names), default=0)
+    return rows
+
+
+def short_time(text: str | None) -> str:
+    """A timestamp for a table cell, in UTC: `2024-01-05 00:00`, with seconds when
+    they are not zero (`2026-12-06 08:30:17`)."""
+    moment = when(text)
+    if moment is None:
+        return text or ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
 
 
 def when(text: str | None) -> datetime | None:

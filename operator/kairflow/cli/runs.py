@@ -11,3 +11,8 @@ runs_app = typer.Typer(
     add_completion=False,
 )
 # Each command lives in its own module and registers itself here.
+from kairflow.cli.runs_list import runs_get, runs_list, runs_wait  # noqa: E402
+
+runs_app.command("list")(runs_list)
+runs_app.command("get")(runs_get)
+runs_app.command("wait")(runs_wait)
