@@ -172,5 +172,5 @@ def _cell_text(cell: _Cell | None, width: int) -> Text:
     if cell is None:
         return Text(" " * width)
     look = ti_look(cell.state)
-    count = str(cell.count) if cell.count is not None else ""
+    count = str(cell.count) if cell.count else ""  # 0: not expanded yet
     return Text(fit(look.symbol + count, width), style=look.style)
