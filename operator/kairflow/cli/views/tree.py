@@ -188,7 +188,7 @@ def run_tree(run: DagRun, *, wide: bool = False) -> RenderableType:
                 last = n == len(instances) - 1 and not line.has_children
                 name = Text(line.child_prefix(last), style="dim")
                 name.append(f"[{instance.map_index}]")
-                lead = Text(line.note_prefix(more_below) + ("  " if last else _PIPE), style="dim")
+                lead = Text(_join((*line.under, _BLANK if last else _PIPE)) + "  ", style="dim")
                 rows.append(Row([name, *_instance_cells(instance.status, with_date)], (), lead))
         else:
             ti = instances[0].status if instances else TaskInstanceStatus()

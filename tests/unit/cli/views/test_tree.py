@@ -199,3 +199,24 @@ def test_dags_show_warns_when_dependencies_are_invalid() -> None:
     dag = dag_spec("a", "b", flow=["a >> b", "b >> a"])
     text = render(dag_flow_tree(dag))
     assert "dependencies are invalid" in text
+
+
+def test_a_message_that_does_not_fit_beside_goes_under_its_row_within_the_guides() -> None:
+    snapshot = spec(
+        "make",
+        {"name": "fan", "bash": "x", "expand": {"items": [1, 2]}},
+        "end",
+        flow=["make >> fan >> end"],
+    )
+    instances = {
+        "make": ti("success", "08:00:00", "08:00:01", max_tries=3),
+        "fan[0]": ti("up_for_reschedule", "08:00:02", message="waiting for the partition to land"),
+        "fan[1]": ti("upstream_failed", try_number=0),
+    }
+    lines = lines_of(render(run_tree(run(instances, snapshot=snapshot))))
+    assert "message" not in lines[1]
+    assert lines[4:7] == [
+        "  │   2 mapped: 1 up_for_reschedule, 1 upstream_failed",
+        "  ├╴[0]    ⟳ up_for_reschedule  1    08:00:02",
+        "  │   waiting for the partition to land",
+    ]
