@@ -21,12 +21,14 @@ _GAP = "  "
 
 @dataclass(frozen=True)
 class Row:
-    """A row's cells, full-width note lines under it, and the indentation (`lead`) of
-    lines that hang under it when its last cell does not fit beside the others."""
+    """A row's cells, full-width note lines under it (and `before` it), and the
+    indentation (`lead`) of lines that hang under it when its last cell does not fit
+    beside the others."""
 
     cells: Sequence[Text]
     notes: Sequence[Text] = ()
     lead: Text = field(default_factory=Text)
+    before: Sequence[Text] = ()
 
 
 class Fitted:
@@ -84,6 +86,7 @@ def lay_out(
     shown = headers if beside else headers[:-1]
     lines = [_line(_assemble([Text(h, style="bold") for h in shown], first, natural), width)]
     for row in rows:
+        lines.extend(_line(heading, width) for heading in row.before)
         cells, message = list(row.cells[:-1]), row.cells[-1]
         if beside:
             pieces = _wrapped(message, last) if wrap else [message]

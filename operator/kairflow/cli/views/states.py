@@ -123,8 +123,4 @@ def worst_state(states: Iterable[str]) -> str:
 
 def legend() -> RenderableType:
     """Every task instance state with its symbol, packed into the terminal's width."""
-    return Columns(
-        [state_text(state) for state in _TI_LOOKS],
-        padding=(0, 2),
-        title=Text("legend", style="dim"),
-    )
+    return Columns([state_text(state) for state in _TI_LOOKS], padding=(0, 2))

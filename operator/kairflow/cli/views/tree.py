@@ -18,9 +18,8 @@ from rich.text import Text
 
 from kairflow.api.dag import DAGSpec, TaskSpec, TriggerRule
 from kairflow.api.dagrun import DagRun, TaskInstanceStatus
-from kairflow.api.types import format_duration
 from kairflow.cli.views.columns import Fitted, Row, lay_out
-from kairflow.cli.views.fmt import clock, cut
+from kairflow.cli.views.fmt import clock, cut, short_duration
 from kairflow.cli.views.model import Flow, Instance, RunView, flow_of, moment, read_run, run_title
 from kairflow.cli.views.states import state_text, worst_state
 
@@ -116,10 +115,8 @@ def _tries(ti: TaskInstanceStatus) -> str:
 
 
 def _duration(ti: TaskInstanceStatus) -> str:
-    if ti.duration:
-        return ti.duration
     start, end = moment(ti.start_date), moment(ti.end_date)
-    return format_duration(end - start) if start and end else ""
+    return short_duration(end - start) if start and end else (ti.duration or "")
 
 
 def _instance_cells(ti: TaskInstanceStatus, with_date: bool) -> list[Text]:
@@ -191,7 +188,7 @@ def run_tree(run: DagRun, *, wide: bool = False) -> RenderableType:
                 last = n == len(instances) - 1 and not line.has_children
                 name = Text(line.child_prefix(last), style="dim")
                 name.append(f"[{instance.map_index}]")
-                lead = Text(line.note_prefix(more_below) + ("  " if last else _PIPE), style="dim")
+                lead = Text(_join((*line.under, _BLANK if last else _PIPE)) + "  ", style="dim")
                 rows.append(Row([name, *_instance_cells(instance.status, with_date)], (), lead))
         else:
             ti = instances[0].status if instances else TaskInstanceStatus()
