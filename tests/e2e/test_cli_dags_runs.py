@@ -221,3 +221,31 @@ def test_kubectl_finds_the_plugin(kube: Kube, stack: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["dag.kairflow.io/greeter"]
+
+
+def test_grid_graph_and_gantt_draw_the_runs(kube: Kube, stack: str) -> None:
+    cli = Cli(kube, stack)
+    apply(kube, stack, GREETER)
+    apply(kube, stack, BROKEN)
+    first = cli.ok("dags", "trigger", "greeter", "--wait").splitlines()[0]
+    run = first.split()[0].split("/", 1)[1]
+    cli.ok("dags", "trigger", "greeter", "--wait", "--conf", '{"who": "again"}')
+
+    grid = cli.ok("runs", "grid", "greeter")
+    rows = [line for line in grid.splitlines() if line.startswith(("hello", "bye"))]
+    assert [r.split()[0] for r in rows] == ["hello", "bye"], grid  # DAG order
+    assert all(r.count("✓") == 2 for r in rows), grid  # two runs, both succeeded
+
+    graph = cli.ok("runs", "graph", run)
+    assert graph.index("hello") < graph.index("bye") and "success" in graph, graph
+    dot = cli.ok("runs", "graph", run, "-o", "dot")
+    assert dot.startswith("digraph") and '"hello" -> "bye"' in dot, dot
+
+    gantt = cli.ok("runs", "gantt", run)
+    assert gantt.index("hello") < gantt.index("bye"), gantt
+
+    failed = cli.run("dags", "trigger", "broken", "--wait")
+    failed_run = failed.stdout.splitlines()[0].split()[0].split("/", 1)[1]
+    assert "✗" in cli.ok("runs", "graph", failed_run)
+    empty = cli.ok("runs", "grid", "broken", "--limit", "1")
+    assert "boom" in empty

@@ -16,3 +16,8 @@ from kairflow.cli.runs_list import runs_get, runs_list, runs_wait  # noqa: E402
 runs_app.command("list")(runs_list)
 runs_app.command("get")(runs_get)
 runs_app.command("wait")(runs_wait)
+from kairflow.cli.runs_views import runs_gantt_cmd, runs_graph_cmd, runs_grid_cmd  # noqa: E402
+
+runs_app.command("grid")(runs_grid_cmd)
+runs_app.command("graph")(runs_graph_cmd)
+runs_app.command("gantt")(runs_gantt_cmd)

@@ -17,7 +17,7 @@ from rich.text import Text
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import DagRun
 from kairflow.cli.views.fmt import clock, fit, short_duration
-from kairflow.cli.views.model import moment, run_title, split_key
+from kairflow.cli.views.model import moment, read_run, run_title, split_key
 from kairflow.cli.views.states import state_text, ti_look
 
 __all__ = ["run_gantt"]
@@ -57,7 +57,9 @@ def _bars(run: DagRun, now: datetime | None) -> list[_Bar]:
             end = (now if running and now is not None else latest) or start
         queued = moment(ti.queued_at) or start
         bars.append(_Bar(key, str(ti.state), min(queued, start), start, max(end, start), running))
-    bars.sort(key=lambda b: (b.start, b.queued, b.key))
+    # Task pods start within the same second often: ties keep the DAG's order.
+    position = read_run(run).flow.position
+    bars.sort(key=lambda b: (b.start, position.get(split_key(b.key)[0], len(position)), b.key))
     return bars
 
 
