@@ -11,3 +11,9 @@ runs_app = typer.Typer(
     add_completion=False,
 )
 # Each command lives in its own module and registers itself here.
+from kairflow.cli.runs_logs import runs_logs  # noqa: E402
+
+runs_app.command("logs")(runs_logs)
+from kairflow.cli.runs_delete import runs_delete  # noqa: E402
+
+runs_app.command("delete")(runs_delete)
