@@ -19,6 +19,7 @@ from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.cli.errors import EXIT_NOT_FOUND, EXIT_USAGE, UserError
 from kairflow.cli.kube import Cluster, api_error
+from kairflow.cli.task_selection import task_of
 from kairflow.core.graph import DagGraph
 from kairflow.core.naming import pod_name, ti_key
 
@@ -33,25 +34,6 @@ def parse_instance(text: str) -> tuple[str, int | None]:
         raise UserError(f"{text!r} is not a task instance: write TASK or TASK[INDEX]")
     index = match.group("index")
     return match.group("name"), int(index) if index is not None else None
-
-
-def task_of(key: str) -> str:
-    return key.split("[", 1)[0]
-
-
-def instances_in_order(status: DagRunStatus, graph: DagGraph | None) -> list[str]:
-    """Task instance keys in the DAG's topological order, a mapped task's instances by
-    index; tasks with no instance yet appear by name (their state is `none`)."""
-    if graph is None:
-        return list(status.task_instances)
-    by_task: dict[str, list[str]] = {}
-    for key in status.task_instances:
-        by_task.setdefault(task_of(key), []).append(key)
-    ordered: list[str] = []
-    for name in graph.order:
-        keys = by_task.pop(name, [name])
-        ordered += sorted(keys, key=lambda k: status.task_instances[k].map_index or 0)
-    return ordered + [key for keys in by_task.values() for key in keys]
 
 
 @dataclass(frozen=True)

@@ -51,19 +51,42 @@ class Selected:
     try_number: int
 
 
+def task_of(key: str) -> str:
+    """The task of a task instance key (`load`, `process[3]`)."""
+    return key.split("[", 1)[0]
+
+
+def instances_in_order(status: DagRunStatus, graph: DagGraph | None) -> list[str]:
+    """Task instance keys in the DAG's topological order, a mapped task's instances by
+    index; tasks with no instance yet appear by name (their state is `none`)."""
+    if graph is None:
+        return list(status.task_instances)
+    by_task: dict[str, list[str]] = {}
+    for key in status.task_instances:
+        by_task.setdefault(task_of(key), []).append(key)
+    ordered: list[str] = []
+    for name in graph.order:
+        keys = by_task.pop(name, [name])
+        ordered += sorted(keys, key=lambda k: status.task_instances[k].map_index or 0)
+    return ordered + [key for keys in by_task.values() for key in keys]
+
+
 Select = Callable[[DagRunStatus, DagGraph], list[str]]
 
 
 def select(runs: Iterable[RunTasks], keys_of: Select) -> list[Selected]:
-    """The task instances `keys_of` picks in each run, run by run (runs without a
-    DAG snapshot have no task instances yet)."""
-    return [
-        Selected(run.name, key, ti.state.value, ti.try_number)
-        for run in runs
-        if run.graph is not None
-        for key in keys_of(run.status, run.graph)
-        for ti in (run.status.task_instances[key],)
-    ]
+    """The task instances `keys_of` picks in each run, run by run, in DAG order
+    (runs without a DAG snapshot have no task instances yet)."""
+    selected: list[Selected] = []
+    for run in runs:
+        if run.graph is None:
+            continue
+        picked = set(keys_of(run.status, run.graph))
+        for key in instances_in_order(run.status, run.graph):
+            if key in picked:
+                ti = run.status.task_instances[key]
+                selected.append(Selected(run.name, key, ti.state.value, ti.try_number))
+    return selected
 
 
 def unmatched_patterns(patterns: Sequence[str], task_names: Iterable[str]) -> list[str]:
