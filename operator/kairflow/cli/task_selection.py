@@ -66,7 +66,10 @@ def instances_in_order(status: DagRunStatus, graph: DagGraph | None) -> list[str
         by_task.setdefault(task_of(key), []).append(key)
     ordered: list[str] = []
     for name in graph.order:
-        keys = by_task.pop(name, [name])
+        keys = by_task.pop(name, None)
+        if keys is None:
+            ordered.append(name)
+            continue
         ordered += sorted(keys, key=lambda k: status.task_instances[k].map_index or 0)
     return ordered + [key for keys in by_task.values() for key in keys]
 

@@ -197,14 +197,36 @@ RUNS = [
 @pytest.mark.parametrize(
     ("start", "end", "expected"),
     [
-        pytest.param(None, None, ["jan-1", "tokyo-jan-2", "jan-2", "jan-3"], id="no bounds: every run of the DAG, oldest first"),
-        pytest.param("2024-01-02", None, ["jan-2", "jan-3"], id="from a day includes that day's midnight run"),
-        pytest.param(None, "2024-01-02", ["jan-1", "tokyo-jan-2", "jan-2"], id="to a day includes that day's midnight run"),
-        pytest.param("2024-01-02", "2024-01-02", ["jan-2"], id="from and to the same instant picks the run at it"),
-        pytest.param("2024-01-02T09:00:00+09:00", "2024-01-02T09:00:00+09:00", ["jan-2"], id="bounds with a zone compare as instants"),
+        pytest.param(
+            None,
+            None,
+            ["jan-1", "tokyo-jan-2", "jan-2", "jan-3"],
+            id="no bounds: every run of the DAG, oldest first",
+        ),
+        pytest.param(
+            "2024-01-02", None, ["jan-2", "jan-3"], id="from a day includes that day's midnight run"
+        ),
+        pytest.param(
+            None,
+            "2024-01-02",
+            ["jan-1", "tokyo-jan-2", "jan-2"],
+            id="to a day includes that day's midnight run",
+        ),
+        pytest.param(
+            "2024-01-02",
+            "2024-01-02",
+            ["jan-2"],
+            id="from and to the same instant picks the run at it",
+        ),
+        pytest.param(
+            "2024-01-02T09:00:00+09:00",
+            "2024-01-02T09:00:00+09:00",
+            ["jan-2"],
+            id="bounds with a zone compare as instants",
+        ),
         pytest.param("2024-01-04", None, [], id="a range after every run picks none"),
     ],
-)  # fmt: skip
+)
 def test_a_dags_runs_between_dates(start: str | None, end: str | None, expected: list[str]) -> None:
     picked = runs_in_range(RUNS, "etl", parse_bound(start, "--from"), parse_bound(end, "--to"))
     assert [r["metadata"]["name"] for r in picked] == expected
@@ -248,9 +270,11 @@ def test_request_ids_sort_by_when_they_were_made() -> None:
     ("words", "tasks", "state"),
     [
         pytest.param(["load", "success"], ["load"], "success", id="one task marked success"),
-        pytest.param(["load", "report", "failed"], ["load", "report"], "failed", id="two tasks marked failed"),
+        pytest.param(
+            ["load", "report", "failed"], ["load", "report"], "failed", id="two tasks marked failed"
+        ),
     ],
-)  # fmt: skip
+)
 def test_mark_reads_the_last_word_as_the_state(
     words: list[str], tasks: list[str], state: str
 ) -> None:
@@ -300,10 +324,14 @@ class _Keyboard(io.StringIO):
     [
         pytest.param(io.StringIO(""), True, None, id="--yes needs no terminal"),
         pytest.param(_Keyboard("y\n"), False, None, id="a user who answers y goes ahead"),
-        pytest.param(_Keyboard("\n"), False, EXIT_ABORTED, id="a user who just presses enter aborts"),
-        pytest.param(io.StringIO("y\n"), False, EXIT_USAGE, id="a script without --yes is refused, not asked"),
+        pytest.param(
+            _Keyboard("\n"), False, EXIT_ABORTED, id="a user who just presses enter aborts"
+        ),
+        pytest.param(
+            io.StringIO("y\n"), False, EXIT_USAGE, id="a script without --yes is refused, not asked"
+        ),
     ],
-)  # fmt: skip
+)
 def test_confirmation(
     monkeypatch: pytest.MonkeyPatch, stdin: io.StringIO, yes: bool, exit_code: int | None
 ) -> None:
