@@ -4,12 +4,15 @@ running each try as a local process."""
 
 from __future__ import annotations
 
+import json
+import select
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.cli_stack import Cli, error_of
+from tests.e2e.cli_stack import KAIRFLOW, Cli, error_of
 from tests.e2e.stack import apply, get_json, stack, trigger, wait_finished
 from tests.integration.kube import Kube, wait_for
 
@@ -127,8 +130,13 @@ def test_clear_only_failed_leaves_the_successful_task_alone(
     assert "load has not run yet (state upstream_failed" in error_of(never_ran)
 
     marker.touch()
-    out = cli.ok("tasks", "clear", "etl-2", "--only-failed", "--yes")
-    assert listed(out) == [("etl-2", "transform", "failed"), ("etl-2", "load", "upstream_failed")]
+    out = cli.ok("tasks", "clear", "etl-2", "--only-failed", "--yes", "-o", "json")
+    document = json.loads(out)  # stdout is only the JSON (the preview went to stderr)
+    assert document["clear"]["onlyFailed"] is True
+    assert [(r["name"], [ti["key"] for ti in r["taskInstances"]]) for r in document["runs"]] == [
+        ("etl-2", ["transform", "load"])
+    ]
+    assert get_json(kube, stack, "dagrun", "etl-2")["spec"]["clear"]["id"] == document["requestId"]
     wait_state(kube, stack, "etl-2", "success")
     assert tries(kube, stack, "etl-2") == {"extract": 1, "transform": 2, "load": 1}
 
@@ -223,3 +231,44 @@ def test_runs_delete_deletes_the_runs_it_finds(kube: Kube, stack: str, tmp_path:
         "dagrun.kairflow.io/etl-6 deleted",
     ]
     wait_for(lambda: not get_json(kube, stack, "dagruns")["items"], timeout=30, what="no runs left")
+
+
+def test_logs_follow_prints_until_the_try_ends(kube: Kube, stack: str, tmp_path: Path) -> None:
+    cli, go_on = Cli(kube, stack), tmp_path / "go-on"
+    dag = {
+        "apiVersion": "kairflow.io/v1alpha1",
+        "kind": "DAG",
+        "metadata": {"name": "slow"},
+        "spec": {
+            "tasks": [
+                {
+                    "name": "work",
+                    "bash": f"echo started; while [ ! -e {go_on} ]; do sleep 0.1; done; echo done",
+                }
+            ]
+        },
+    }
+    apply(kube, stack, dag)
+    trigger(kube, stack, "slow", "slow-1")
+    wait_for(
+        lambda: instances(kube, stack, "slow-1").get("work", {}).get("state") == "running",
+        timeout=30,
+        what="work running",
+    )
+    follow = subprocess.Popen(
+        [str(KAIRFLOW), "tasks", "logs", "slow-1", "work", "-f", "-n", stack],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.env(),
+    )
+    try:
+        assert follow.stdout is not None
+        ready, _, _ = select.select([follow.stdout], [], [], 30)
+        assert ready, "no log line within 30s"
+        assert follow.stdout.readline() == "started\n"
+        go_on.touch()  # only now does the task print its last line
+        rest, errors = follow.communicate(timeout=60)
+    finally:
+        follow.kill()
+    assert (follow.returncode, rest, errors) == (0, "done\n", "")
