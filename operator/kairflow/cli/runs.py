@@ -21,3 +21,9 @@ from kairflow.cli.runs_views import runs_gantt_cmd, runs_graph_cmd, runs_grid_cm
 runs_app.command("grid")(runs_grid_cmd)
 runs_app.command("graph")(runs_graph_cmd)
 runs_app.command("gantt")(runs_gantt_cmd)
+from kairflow.cli.runs_logs import runs_logs  # noqa: E402
+
+runs_app.command("logs")(runs_logs)
+from kairflow.cli.runs_delete import runs_delete  # noqa: E402
+
+runs_app.command("delete")(runs_delete)

@@ -11,3 +11,12 @@ tasks_app = typer.Typer(
     add_completion=False,
 )
 # Each command lives in its own module and registers itself here.
+from kairflow.cli.tasks_clear import tasks_clear  # noqa: E402
+
+tasks_app.command("clear")(tasks_clear)
+from kairflow.cli.tasks_mark import tasks_mark  # noqa: E402
+
+tasks_app.command("mark")(tasks_mark)
+from kairflow.cli.tasks_logs import tasks_logs  # noqa: E402
+
+tasks_app.command("logs")(tasks_logs)
