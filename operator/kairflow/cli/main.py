@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from kairflow import __version__
-from kairflow.cli.crds import crds
 from kairflow.cli.backfill import backfill_app
+from kairflow.cli.crds import crds
 from kairflow.cli.dags import dags_app
 from kairflow.cli.dev import dev_app
 from kairflow.cli.errors import ReportsUserErrors
