@@ -316,7 +316,7 @@ def create(
         return
     if _exists(cluster, chosen):
         raise UserError(
-            f'backfill "{chosen}" already exists in namespace "{cluster.namespace}"; '
+            f'backfill "{chosen}" already exists in namespace {cluster.namespace!r}; '
             "pass --name to create another one"
         )
     created = cluster.create("backfills", request.manifest(chosen))

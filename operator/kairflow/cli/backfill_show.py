@@ -69,7 +69,7 @@ def list_backfills(
     if print_objects(found, output):
         return
     if not found:
-        where = "" if all_namespaces else f' in namespace "{cluster.namespace}"'
+        where = "" if all_namespaces else f" in namespace {cluster.namespace!r}"
         of = f" of DAG {dag!r}" if dag else ""
         typer.echo(f"No backfills{of} found{where}.", err=True)
         return
