@@ -22,7 +22,7 @@ from kairflow.core import labels
 from kairflow.core.naming import label_value
 from kairflow.k8s.observe import observe_run
 
-PENDING_SHOWN = 5
+PENDING_SHOWN = 3
 
 
 def state_of(status: dict[str, Any]) -> str:

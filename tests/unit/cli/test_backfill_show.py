@@ -54,9 +54,9 @@ def entry(day: int, action: str = "create") -> dict[str, str]:
         pytest.param(
             [entry(day) for day in range(1, 9)],
             "8: "
-            + ", ".join(f"2024-01-0{day}T00:00:00+00:00 (create)" for day in range(1, 6))
-            + ", and 3 more",
-            id="many dates: the first five and how many more",
+            + ", ".join(f"2024-01-0{day}T00:00:00+00:00 (create)" for day in range(1, 4))
+            + ", and 5 more",
+            id="many dates: the first three and how many more",
         ),
     ],
 )
