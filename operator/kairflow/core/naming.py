@@ -1,4 +1,4 @@
-"""Deterministic Kubernetes names for DAG runs and task pods.
+"""Deterministic Kubernetes names for DAG runs, task pods and default Backfill names.
 
 Deterministic names are the operator's locks: creating a DagRun or a pod whose name
 already exists means "already done", so the same inputs must give the same name in
@@ -91,6 +91,43 @@ def dagrun_name(dag_name: str, run_type: str, logical_date: datetime) -> str:
     budget = DNS_SUBDOMAIN_MAX - len(tail) - HASH_LEN - 1
     head = _trim(_subdomain_part(dag_name), budget, "-.")
     return f"{head}-{digest}{tail}" if head else f"{digest}{tail}"
+
+
+def _date_segment(moment: datetime) -> str:
+    """`YYYYMMDD`, with `tHHMMSS` when not midnight; an aware date is read in UTC and
+    marked `z` (a naive one is a wall time in the DAG's zone, kept as written)."""
+    aware = moment.tzinfo is not None and moment.utcoffset() is not None
+    if aware:
+        moment = as_utc(moment, "date")
+    segment = moment.strftime("%Y%m%d")
+    if moment.time() != datetime.min.time():
+        segment += moment.strftime("t%H%M%S")
+    if moment.microsecond:
+        segment += f"-{moment.microsecond:06d}"
+    return segment + ("z" if aware else "")
+
+
+def backfill_name(dag_name: str, start: datetime, end: datetime) -> str:
+    """The default name of a Backfill of `dag_name` over [start, end], as written
+    (naive or not): `<dag>-<from>-<to>`, e.g. `etl-20240101-20240131`.
+
+    The same DAG and range always give the same name, so a second identical backfill
+    is refused as existing. A DAG name that is not a DNS-1123 subdomain, or too long,
+    is cleaned and cut with a stable hash of the whole identity, as in `dagrun_name`.
+    """
+    tail = f"-{_date_segment(start)}-{_date_segment(end)}"
+    plain = f"{dag_name}{tail}"
+    if len(plain) <= DNS_SUBDOMAIN_MAX and _DNS_SUBDOMAIN.fullmatch(dag_name) is not None:
+        return plain
+    digest = stable_hash("backfill", dag_name, start.isoformat(), end.isoformat())
+    budget = DNS_SUBDOMAIN_MAX - len(tail) - HASH_LEN - 1
+    head = _trim(_subdomain_part(dag_name), budget, "-.")
+    return f"{head}-{digest}{tail}" if head else f"{digest}{tail}"
+
+
+def is_resource_name(text: str) -> bool:
+    """A valid name for a Kubernetes object (a DNS-1123 subdomain)."""
+    return len(text) <= DNS_SUBDOMAIN_MAX and _DNS_SUBDOMAIN.fullmatch(text) is not None
 
 
 def run_id(run_type: str, logical_date: datetime) -> str:
