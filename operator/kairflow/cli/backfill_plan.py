@@ -19,7 +19,7 @@ from typing import Any
 from kairflow.api import DagRunState, DAGSpec, Reprocess
 from kairflow.api.common import API_VERSION
 from kairflow.api.types import DATETIME_PATTERN, parse_datetime
-from kairflow.cli.errors import UserError
+from kairflow.cli.errors import UserError, whole_number
 from kairflow.core.backfill import BackfillAction, plan_backfill, runs_between
 from kairflow.core.run_info import DataInterval
 from kairflow.core.schedule_validation import load_timezone
@@ -83,15 +83,7 @@ def parse_reprocess(text: str) -> Reprocess:
 
 
 def parse_max_active_runs(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        count = int(text)
-    except ValueError:
-        raise UserError(f"--max-active-runs: {text!r} is not a whole number") from None
-    if count < 1:
-        raise UserError(f"--max-active-runs: must be at least 1, got {count}")
-    return count
+    return None if text is None else whole_number("--max-active-runs", text)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,13 @@ from kairflow.cli.options import (
     Context,
     DagName,
     Kubeconfig,
+    ListOutput,
     Namespace,
     Output,
     connect,
 )
 from kairflow.cli.output import (
+    LIST_FORMATS,
     check_format,
     console,
     keep_first_column,
@@ -73,12 +75,12 @@ def dags_list(
     all_namespaces: AllNamespaces = False,
     context: Context = None,
     kubeconfig: Kubeconfig = None,
-    output: Output = "table",
+    output: ListOutput = "table",
 ) -> None:
     """List DAGs: schedule, paused, last run and its state, next run, active runs, and
     whether the DAG is valid (the problem when it is not). `-o wide`: the schedule in
     words and the tags too."""
-    check_format(output)
+    check_format(output, LIST_FORMATS)
     cluster = connect(namespace, context, kubeconfig, all_namespaces)
     dags = sorted(
         cluster.list("dags"),

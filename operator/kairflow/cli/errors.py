@@ -43,6 +43,17 @@ def one_line(message: str) -> str:
     return " ".join(part.strip() for part in message.splitlines() if part.strip())
 
 
+def whole_number(flag: str, text: str, minimum: int = 1) -> int:
+    """A count given as text (typer's own parse error is a box, not our one line)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise UserError(f"{flag}: {text!r} is not a whole number") from None
+    if count < minimum:
+        raise UserError(f"{flag}: must be at least {minimum}, got {count}")
+    return count
+
+
 class ReportsUserErrors(TyperGroup):
     """The root command group: a UserError from any command becomes `error: ...`."""
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kairflow.api.types import parse_datetime
-from kairflow.cli.errors import UserError
+from kairflow.cli.errors import UserError, whole_number
 from kairflow.cli.manifests import load_dag
 from kairflow.core.run_info import DagRunInfo
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
@@ -29,16 +29,6 @@ from kairflow.core.times import to_utc
 from kairflow.core.timetable import restriction_for, timetable_for, upcoming_runs
 
 _FORMATS = ("table", "json")
-
-
-def _count(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise UserError(f"-n: {text!r} is not a whole number") from None
-    if count < 1:
-        raise UserError(f"-n: must be at least 1, got {count}")
-    return count
 
 
 def _moment(text: str | None, zone: str) -> datetime:
@@ -81,7 +71,7 @@ def next_execution(
     ] = "table",
 ) -> None:
     """Show the next automated runs of a DAG: the ones due now, then future ones."""
-    count = _count(num)
+    count = whole_number("-n", num)
     if output not in _FORMATS:
         raise UserError(f"-o: unknown format {output!r}; use {' or '.join(_FORMATS)}")
     dag = load_dag(file)

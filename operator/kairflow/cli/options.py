@@ -47,6 +47,12 @@ Output = Annotated[
     str,
     typer.Option("-o", "--output", metavar="FORMAT", help="table (default), json, yaml or name."),
 ]
+ListOutput = Annotated[
+    str,
+    typer.Option(
+        "-o", "--output", metavar="FORMAT", help="table (default), wide, json, yaml or name."
+    ),
+]
 Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
 
 

@@ -20,7 +20,9 @@ from rich.table import Table
 from kairflow.api.types import parse_datetime
 from kairflow.cli.errors import UserError
 
-FORMATS = ("table", "wide", "json", "yaml", "name")
+FORMATS = ("table", "json", "yaml", "name")
+LIST_FORMATS = ("table", "wide", "json", "yaml", "name")
+"""List commands also print `-o wide`: more columns, as kubectl's."""
 _KIND_NAMES = {"DAG": "dag", "DagRun": "dagrun", "Backfill": "backfill"}
 
 

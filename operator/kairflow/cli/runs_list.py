@@ -16,6 +16,7 @@ from kairflow.cli.options import (
     AllNamespaces,
     Context,
     Kubeconfig,
+    ListOutput,
     Namespace,
     Output,
     RunName,
@@ -23,6 +24,7 @@ from kairflow.cli.options import (
     connect,
 )
 from kairflow.cli.output import (
+    LIST_FORMATS,
     age,
     check_format,
     console,
@@ -85,11 +87,11 @@ def runs_list(
     all_namespaces: AllNamespaces = False,
     context: Context = None,
     kubeconfig: Kubeconfig = None,
-    output: Output = "table",
+    output: ListOutput = "table",
 ) -> None:
     """List DAG runs, oldest first: state, logical date (UTC), progress, duration.
     `-o wide`: the DAG, the run type and the run's message too."""
-    check_format(output)
+    check_format(output, LIST_FORMATS)
     if state is not None and state not in RUN_STATES:
         raise UserError(f"--state: {state!r} is not a run state ({', '.join(RUN_STATES)})")
     cluster = connect(namespace, context, kubeconfig, all_namespaces)
