@@ -14,3 +14,6 @@ dags_app.command("test")(dags_test)
 from kairflow.cli.next_execution import next_execution  # noqa: E402
 
 dags_app.command("next-execution")(next_execution)
+from kairflow.cli.render import render  # noqa: E402
+
+dags_app.command("render")(render)
