@@ -20,7 +20,6 @@ from kairflow.sdk import (
 )
 from tests.unit.sdk.helpers import manifest_of, tasks_of
 
-
 START = datetime(2020, 1, 1)
 
 

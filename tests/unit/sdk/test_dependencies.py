@@ -18,7 +18,7 @@ def build(wire: Callable[..., None], names: str = "a b c d e f") -> DAG:
 
 
 def upstream(**expected: list[str]) -> dict[str, list[str]]:
-    out = dict.fromkeys("abcdef", [])
+    out: dict[str, list[str]] = {name: [] for name in "abcdef"}
     out.update(expected)
     return out
 
