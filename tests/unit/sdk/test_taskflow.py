@@ -53,9 +53,7 @@ def test_override_changes_the_task_id_and_operator_arguments() -> None:
     ("mapped", "expand"),
     [
         pytest.param(lambda: [1, 2], {"items": [1, 2]}, id="expand over a list maps its items"),
-        pytest.param(
-            lambda: extract(), {"fromTask": "extract"}, id="expand over an XComArg maps its list"
-        ),
+        pytest.param(extract, {"fromTask": "extract"}, id="expand over an XComArg maps its list"),
     ],
 )
 def test_expand_maps_one_argument(mapped: Any, expand: dict[str, Any]) -> None:
