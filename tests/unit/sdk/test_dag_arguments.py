@@ -12,6 +12,7 @@ import pytest
 from kairflow.sdk import (
     DAG,
     BashOperator,
+    BashSensor,
     CronTriggerTimetable,
     EmptyOperator,
     Param,
@@ -260,3 +261,14 @@ def test_an_unconvertible_task_fails_when_run_and_says_why() -> None:
     bash = tasks_of(dag)["s3"]["bash"]
     assert "S3ToRedshiftOperator" in bash and bash.endswith("exit 1{% endraw %}")
     assert "cannot run on Kairflow" in str(dag.warnings[0])
+
+
+def test_a_bash_sensor_is_done_when_its_command_exits_0_and_keeps_its_env() -> None:
+    with DAG("s", schedule=None) as dag:
+        BashSensor(task_id="s", bash_command="test -e $F", env={"F": "/tmp/x"}, poke_interval=30)
+    assert tasks_of(dag)["s"] == {
+        "name": "s",
+        "bash": "(\ntest -e $F\n) || exit 100",
+        "env": [{"name": "F", "value": "/tmp/x"}],
+        "sensor": {"pokeInterval": "30s"},
+    }

@@ -8,7 +8,7 @@ from typing import Any
 
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.errors import SdkError
-from kairflow.sdk.operators.fields import templated
+from kairflow.sdk.operators.fields import env_vars, templated
 from kairflow.sdk.operators.python import PythonOperator
 from kairflow.sdk.values import duration, utc_datetime
 
@@ -63,10 +63,11 @@ class BashSensor(BaseSensorOperator):
     def __init__(self, *, bash_command: Any, env: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.bash_command = templated(self, bash_command, "bash_command")
+        self.env = env_vars(self, env, "env")
 
     def spec_fields(self) -> dict[str, Any]:
         poke = f"(\n{self.bash_command}\n) || exit 100"
-        return {"sensor": self.sensor, "bash": poke}
+        return {"sensor": self.sensor, "bash": poke, "env": self.env}
 
 
 class TimeDeltaSensor(BaseSensorOperator):
