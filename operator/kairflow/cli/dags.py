@@ -28,3 +28,6 @@ dags_app.command("unpause")(dags_unpause)
 from kairflow.cli.dags_trigger import dags_trigger  # noqa: E402
 
 dags_app.command("trigger")(dags_trigger)
+from kairflow.cli.render import render  # noqa: E402
+
+dags_app.command("render")(render)

@@ -85,7 +85,9 @@ def json_result(status: DagRunStatus) -> dict[str, Any]:
 
 
 def dags_test(
-    file: Annotated[Path, typer.Argument(help="DAG manifest (YAML).")],
+    file: Annotated[
+        Path, typer.Argument(help="DAG manifest (YAML) or Python DAG file (kairflow.sdk).")
+    ],
     logical_date: Annotated[
         str | None, typer.Option("--logical-date", help="ISO-8601; default: now.")
     ] = None,

@@ -11,10 +11,21 @@ from pydantic import ValidationError
 from kairflow.api import DAG
 from kairflow.api.problems import validation_problems
 from kairflow.cli.errors import UserError
+from kairflow.sdk import Loaded, SdkError, load
+
+
+def load_python(path: Path) -> Loaded:
+    """The DAGs a Python DAG file defines (kairflow.sdk), errors as one line."""
+    try:
+        return load(path)
+    except SdkError as exc:
+        raise UserError(str(exc)) from None
 
 
 def load_dag(path: Path) -> DAG:
-    """The first DAG in a YAML file (multi-document files are fine)."""
+    """The first DAG in a YAML file (multi-document files are fine) or a Python file."""
+    if path.suffix == ".py":
+        return DAG.model_validate(load_python(path).manifests[0])
     try:
         text = path.read_text()
     except OSError as exc:

@@ -52,7 +52,10 @@ def run_json(info: DagRunInfo) -> dict[str, str]:
 
 def next_execution(
     file: Annotated[
-        Path, typer.Argument(metavar="FILE", help="A DAG manifest (YAML).", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="FILE", help="A DAG manifest (YAML) or a Python DAG file.", show_default=False
+        ),
     ],
     num: Annotated[
         str, typer.Option("-n", "--num-executions", metavar="N", help="How many runs to show.")

@@ -1,0 +1,69 @@
+"""Writing Kairflow DAGs in Python, the way Airflow DAGs are written.
+
+`kairflow dags render my_dag.py | kubectl apply -f -` turns the file's DAGs into the
+same manifests a YAML author writes. See docs/sdk.md for what maps to what.
+"""
+
+from kairflow.sdk.baseoperator import BaseOperator
+from kairflow.sdk.dag import DAG, dag
+from kairflow.sdk.decorators import task
+from kairflow.sdk.dependencies import chain, cross_downstream
+from kairflow.sdk.errors import Location, SdkError, SdkWarning
+from kairflow.sdk.loader import Loaded, load, load_file
+from kairflow.sdk.manifest import to_manifest
+from kairflow.sdk.operators.bash import BashOperator
+from kairflow.sdk.operators.empty import DummyOperator, EmptyOperator
+from kairflow.sdk.operators.kubernetes import ContainerOperator, KubernetesPodOperator
+from kairflow.sdk.operators.python import (
+    BranchPythonOperator,
+    PythonOperator,
+    ShortCircuitOperator,
+)
+from kairflow.sdk.operators.sensors import (
+    BaseSensorOperator,
+    BashSensor,
+    DateTimeSensor,
+    PythonSensor,
+    TimeDeltaSensor,
+)
+from kairflow.sdk.operators.unconvertible import UnconvertibleTask
+from kairflow.sdk.shipping.runtime import PokeReturnValue
+from kairflow.sdk.taskgroup import TaskGroup, task_group
+from kairflow.sdk.timetables import CronTriggerTimetable, Param
+from kairflow.sdk.xcom_arg import XComArg
+
+__all__ = [
+    "DAG",
+    "BaseOperator",
+    "BaseSensorOperator",
+    "BashOperator",
+    "BashSensor",
+    "BranchPythonOperator",
+    "ContainerOperator",
+    "CronTriggerTimetable",
+    "DateTimeSensor",
+    "DummyOperator",
+    "EmptyOperator",
+    "KubernetesPodOperator",
+    "Loaded",
+    "Location",
+    "Param",
+    "PokeReturnValue",
+    "PythonOperator",
+    "PythonSensor",
+    "SdkError",
+    "SdkWarning",
+    "ShortCircuitOperator",
+    "TaskGroup",
+    "TimeDeltaSensor",
+    "UnconvertibleTask",
+    "XComArg",
+    "chain",
+    "cross_downstream",
+    "dag",
+    "load",
+    "load_file",
+    "task",
+    "task_group",
+    "to_manifest",
+]

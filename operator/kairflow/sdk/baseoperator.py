@@ -1,0 +1,174 @@
+"""BaseOperator: task ids, the BaseOperator arguments, default_args and dependencies.
+
+Each operator turns itself into the fields of a TaskSpec (`spec_fields`); what they
+share (settings, dependsOn) is added by `manifest`. As in Airflow, default_args
+apply to every operator argument of the same name that the call leaves out.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kairflow.api.dag import TASK_NAME_PATTERN
+from kairflow.sdk import current
+from kairflow.sdk.dependencies import DependencyMixin
+from kairflow.sdk.errors import SdkError, user_location
+from kairflow.sdk.settings import SETTINGS, split_settings
+from kairflow.sdk.xcom_arg import XComArg
+
+if TYPE_CHECKING:
+    from kairflow.sdk.dag import DAG
+    from kairflow.sdk.taskgroup import TaskGroup
+
+_TASK_NAME = re.compile(TASK_NAME_PATTERN)
+_operator_classes: list[type[BaseOperator]] = []
+
+
+def operator_arguments() -> frozenset[str]:
+    """Every operator-specific argument of every operator class."""
+    return frozenset(name for cls in _operator_classes for name in _init_arguments(cls))
+
+
+def _init_arguments(cls: type) -> frozenset[str]:
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is BaseOperator or "__init__" not in vars(klass):
+            continue
+        parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
+        names.update(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
+    return frozenset(names - {"task_id", "dag", "task_group"})
+
+
+class BaseOperator(DependencyMixin):
+    """What every operator takes: task_id, Airflow's BaseOperator arguments (retries,
+    retry_delay, trigger_rule, pool, priority_weight, execution_timeout, owner...),
+    and Kairflow's `image`, `env_from`, `pod_template`, `retry_on_exit_codes`."""
+
+    expand: dict[str, Any] | None = None
+    """ExpandSpec fields of a mapped task (TaskFlow's `.expand()`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _operator_classes.append(cls)
+        if "__init__" in vars(cls):
+            cls.__init__ = _applying_defaults(vars(cls)["__init__"])  # type: ignore[method-assign]
+
+    def __init__(
+        self,
+        *,
+        task_id: str,
+        dag: DAG | None = None,
+        task_group: TaskGroup | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.location = user_location()
+        found = dag or (task_group.dag if task_group is not None else None) or current.dag()
+        if found is None:
+            raise SdkError(
+                f"task {task_id!r} has no DAG: create it inside `with DAG(...)` or pass dag=",
+                self.location,
+            )
+        self.dag: DAG = found
+        self.task_group = task_group if task_group is not None else current.group()
+        if self.task_group is not None and self.task_group.dag is not self.dag:
+            self.task_group = None
+        self.task_id = self.task_group.child_id(task_id) if self.task_group else task_id
+        if not _TASK_NAME.fullmatch(self.task_id):
+            raise SdkError(
+                f"task_id {self.task_id!r}: use letters, digits, '_', '.' and '-', starting "
+                "and ending with a letter or digit, at most 63 characters",
+                self.location,
+            )
+        what = f"task {self.task_id!r}"
+        self.settings, _ = split_settings(kwargs, self.location, self.dag.warnings, what)
+        if self.task_group is not None:
+            self.settings = {**self.task_group.settings(), **self.settings}
+        self.upstream: dict[str, BaseOperator] = {}
+        self.downstream: dict[str, BaseOperator] = {}
+        self.dag.add_task(self)
+        if self.task_group is not None:
+            self.task_group.add(self)
+
+    def spec_fields(self) -> dict[str, Any]:
+        """This operator's own TaskSpec fields (bash, python, command, sensor...)."""
+        return {}
+
+    @property
+    def output(self) -> XComArg:
+        """The task's XCom, to pass to other tasks (Airflow's `.output`)."""
+        return XComArg(self)
+
+    @property
+    def upstream_task_ids(self) -> set[str]:
+        return set(self.upstream)
+
+    @property
+    def downstream_task_ids(self) -> set[str]:
+        return set(self.downstream)
+
+    def tasks_as_upstream(self) -> list[BaseOperator]:
+        return [self]
+
+    def tasks_as_downstream(self) -> list[BaseOperator]:
+        return [self]
+
+    def add_upstream(self, task: BaseOperator) -> None:
+        """`task >> self`; refused across DAGs and when it would close a cycle."""
+        if task.dag is not self.dag:
+            raise SdkError(
+                f"cannot set a dependency between {task.task_id!r} (DAG {task.dag.dag_id!r}) "
+                f"and {self.task_id!r} (DAG {self.dag.dag_id!r}): they are in different DAGs"
+            )
+        if task.task_id in self.upstream:
+            return
+        path = self._path_to(task)
+        if path is not None:
+            cycle = " -> ".join([task.task_id, *path])
+            raise SdkError(f"DAG {self.dag.dag_id!r}: this dependency makes a cycle: {cycle}")
+        self.upstream[task.task_id] = task
+        task.downstream[self.task_id] = self
+
+    def _path_to(self, target: BaseOperator) -> list[str] | None:
+        """Task ids from self down to target (self first), if target is downstream."""
+        stack: list[tuple[BaseOperator, list[str]]] = [(self, [self.task_id])]
+        seen: set[str] = set()
+        while stack:
+            task, path = stack.pop()
+            if task is target:
+                return path
+            if task.task_id in seen:
+                continue
+            seen.add(task.task_id)
+            stack.extend((d, [*path, d.task_id]) for d in task.downstream.values())
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Task({type(self).__name__}): {self.task_id}>"
+
+
+def _applying_defaults(init: Callable[..., None]) -> Callable[..., None]:
+    """default_args fill the operator arguments the call leaves out (outermost
+    __init__ only: subclasses' calls to super().__init__ pass them on)."""
+
+    @functools.wraps(init)
+    def wrapper(self: BaseOperator, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "_defaults_applied", False):
+            init(self, *args, **kwargs)
+            return
+        self._defaults_applied = True  # type: ignore[attr-defined]
+        dag = kwargs.get("dag") or current.dag()
+        group = kwargs.get("task_group") or current.group()
+        defaults = dict(dag.operator_defaults) if dag is not None else {}
+        if group is not None:
+            defaults.update(group.operator_defaults())
+        accepted = _init_arguments(type(self))
+        for key, value in defaults.items():
+            if key in accepted and key not in kwargs and key not in SETTINGS:
+                kwargs[key] = value
+        init(self, *args, **kwargs)
+
+    return wrapper

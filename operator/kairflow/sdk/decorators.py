@@ -1,0 +1,139 @@
+"""TaskFlow: `@task` and its variants. Calling a decorated function inside a DAG makes
+a task and returns its XComArg; XComArgs passed as arguments wire the dependency and
+the value. `.override(...)` changes operator arguments, `.expand(x=...)` maps."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from kairflow.sdk import current
+from kairflow.sdk.errors import SdkError
+from kairflow.sdk.operators.python import (
+    BranchPythonOperator,
+    PythonOperator,
+    ShortCircuitOperator,
+)
+from kairflow.sdk.operators.sensors import PythonSensor
+from kairflow.sdk.xcom_arg import MAPPED_ITEM, XComArg
+
+_SUFFIX = re.compile(r"__\d+$")
+
+
+class _BashTask(PythonOperator):
+    """@task.bash: the function returns the command; `bash -c` runs it."""
+
+    call_mode = "bash"
+
+
+_OPERATORS: dict[str, type[PythonOperator]] = {
+    "python": PythonOperator,
+    "branch": BranchPythonOperator,
+    "short_circuit": ShortCircuitOperator,
+    "sensor": PythonSensor,
+    "bash": _BashTask,
+}
+
+
+def _unique_task_id(task_id: str) -> str:
+    """Airflow's: a repeated id gets `__1`, `__2`... (counted over the full ids)."""
+    dag, group = current.dag(), current.group()
+    if dag is None:
+        return task_id
+    full = group.child_id(task_id) if group is not None else task_id
+    if full not in dag.tasks_by_id:
+        return task_id
+    core_full = _SUFFIX.sub("", full)
+    pattern = re.compile(rf"^{re.escape(core_full)}__(\d+)$")
+    numbers = [int(m.group(1)) for t in dag.tasks_by_id if (m := pattern.match(t))]
+    return f"{_SUFFIX.sub('', task_id)}__{max(numbers, default=0) + 1}"
+
+
+class TaskDecorator:
+    """A function decorated with @task: call it in a DAG to make a task."""
+
+    def __init__(self, function: Callable[..., Any], kind: str, kwargs: dict[str, Any]) -> None:
+        self.function = function
+        self.kind = kind
+        self.kwargs = kwargs
+        self.partial_kwargs: dict[str, Any] = {}
+        functools.update_wrapper(self, function)
+
+    def override(self, **kwargs: Any) -> TaskDecorator:
+        copy = TaskDecorator(self.function, self.kind, {**self.kwargs, **kwargs})
+        copy.partial_kwargs = dict(self.partial_kwargs)
+        return copy
+
+    def partial(self, **kwargs: Any) -> TaskDecorator:
+        copy = self.override()
+        copy.partial_kwargs = {**self.partial_kwargs, **kwargs}
+        return copy
+
+    def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
+        return XComArg(self._make(list(args), {**self.partial_kwargs, **kwargs}))
+
+    def expand(self, **mapped: Any) -> XComArg:
+        """One task instance per item of a list or of an upstream task's XCom list."""
+        if len(mapped) != 1:
+            raise SdkError("expand() maps exactly one argument in Kairflow")
+        ((name, source),) = mapped.items()
+        if isinstance(source, XComArg):
+            if source.keys:
+                raise SdkError(
+                    "expand() over a part of an XCom is not supported; map the whole list"
+                )
+            spec: dict[str, Any] = {"from_task": source.operator.task_id}
+        elif isinstance(source, list | tuple):
+            spec = {"items": list(source)}
+        else:
+            raise SdkError(f"expand({name}=...) needs a list or an XComArg, not {source!r}")
+        task = self._make([], {**self.partial_kwargs, name: MAPPED_ITEM})
+        task.expand = spec
+        if isinstance(source, XComArg):
+            task.set_upstream(source)
+        return XComArg(task)
+
+    def expand_kwargs(self, *args: Any, **kwargs: Any) -> XComArg:
+        raise SdkError("expand_kwargs() is not supported; map one argument with expand()")
+
+    def _make(self, args: list[Any], kwargs: dict[str, Any]) -> PythonOperator:
+        # multiple_outputs: the XCom is one JSON value and result["key"] reads a key of
+        # it, which is what Airflow's separate keys give.
+        options = {k: v for k, v in self.kwargs.items() if k != "multiple_outputs"}
+        task_id = _unique_task_id(options.pop("task_id", None) or self.function.__name__)
+        operator = _OPERATORS[self.kind]
+        return operator(
+            task_id=task_id,
+            python_callable=self.function,
+            op_args=args,
+            op_kwargs=kwargs,
+            **options,
+        )
+
+
+def _decorator(kind: str) -> Callable[..., Any]:
+    def decorate(python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        if python_callable is not None:
+            return TaskDecorator(python_callable, kind, kwargs)
+        return lambda f: TaskDecorator(f, kind, kwargs)
+
+    return decorate
+
+
+class _Task:
+    """`task`: `@task`, `@task(...)`, `@task.python`, `@task.branch`,
+    `@task.short_circuit`, `@task.sensor`, `@task.bash`."""
+
+    python = staticmethod(_decorator("python"))
+    branch = staticmethod(_decorator("branch"))
+    short_circuit = staticmethod(_decorator("short_circuit"))
+    sensor = staticmethod(_decorator("sensor"))
+    bash = staticmethod(_decorator("bash"))
+
+    def __call__(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return self.python(python_callable, **kwargs)
+
+
+task = _Task()

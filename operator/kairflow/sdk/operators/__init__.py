@@ -1,0 +1,1 @@
+"""Airflow's operators, by their Airflow names and arguments."""

@@ -1,0 +1,29 @@
+"""BashOperator: `bash -c` on the (templated) command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kairflow.sdk.baseoperator import BaseOperator
+from kairflow.sdk.operators.fields import env_vars, templated
+
+
+class BashOperator(BaseOperator):
+    """`BashOperator(task_id="print_date", bash_command="date")`. `env` is added to the
+    pod's environment (Kairflow always appends, whatever `append_env` says); the last
+    line of output is not pushed as XCom (write JSON to $KAIRFLOW_XCOM_FILE)."""
+
+    def __init__(
+        self,
+        *,
+        bash_command: Any,
+        env: Any = None,
+        append_env: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.bash_command = templated(self, bash_command, "bash_command")
+        self.env = env_vars(self, env, "env")
+
+    def spec_fields(self) -> dict[str, Any]:
+        return {"bash": self.bash_command, "env": self.env}

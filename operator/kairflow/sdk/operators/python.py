@@ -1,0 +1,97 @@
+"""PythonOperator, BranchPythonOperator, ShortCircuitOperator: the callable's source
+is shipped in the task's `python:` field (see `kairflow.sdk.shipping`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import FunctionType
+from typing import Any
+
+from kairflow.sdk.baseoperator import BaseOperator
+from kairflow.sdk.errors import SdkError
+from kairflow.sdk.shipping.script import PythonCall, python_script
+from kairflow.sdk.shipping.values import upstream_of
+
+
+class PythonOperator(BaseOperator):
+    """`PythonOperator(task_id="t", python_callable=f, op_args=[...], op_kwargs={...})`.
+    String arguments with Jinja are rendered (as Airflow's templated op_args /
+    op_kwargs / templates_dict); XComArgs pass upstream XComs; the return value is
+    the XCom."""
+
+    call_mode = "python"
+
+    def __init__(
+        self,
+        *,
+        python_callable: Any,
+        op_args: Sequence[Any] | None = None,
+        op_kwargs: Mapping[str, Any] | None = None,
+        templates_dict: Mapping[str, Any] | None = None,
+        templates_exts: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        function = getattr(python_callable, "function", python_callable)
+        if not isinstance(function, FunctionType):
+            raise SdkError(
+                f"task {self.task_id!r}: python_callable must be a function defined with "
+                f"`def`, not {python_callable!r}",
+                self.location,
+            )
+        self.call = PythonCall(
+            function, list(op_args or []), dict(op_kwargs or {}), templates_dict, self.call_mode
+        )
+        for arg in upstream_of([self.call.args, self.call.kwargs, templates_dict or {}]):
+            self.set_upstream(arg)
+
+    def spec_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"python": self.python_script()}
+        if self.call_mode == "branch":
+            fields["branch"] = True
+        return fields
+
+    def python_script(self) -> str:
+        mapped = sorted(t.task_id for t in self.dag.tasks if t.expand is not None)
+        return python_script(
+            self.call,
+            self.dag.dag_id,
+            sorted(self.ancestors()),
+            mapped,
+            f"{Path(self.location.file).name}:{self.location.line}",
+        )
+
+    def ancestors(self) -> set[str]:
+        found: set[str] = set()
+        stack = list(self.upstream.values())
+        while stack:
+            task = stack.pop()
+            if task.task_id not in found:
+                found.add(task.task_id)
+                stack.extend(task.upstream.values())
+        return found
+
+
+class BranchPythonOperator(PythonOperator):
+    """The callable returns the task id(s) to follow among the direct downstream tasks."""
+
+    call_mode = "branch"
+
+
+class ShortCircuitOperator(PythonOperator):
+    """A falsy return value skips the downstream tasks (all of them, or only the
+    direct ones with ignore_downstream_trigger_rules=False)."""
+
+    call_mode = "short_circuit"
+
+    def __init__(self, *, ignore_downstream_trigger_rules: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ignore_downstream_trigger_rules = ignore_downstream_trigger_rules
+
+    def spec_fields(self) -> dict[str, Any]:
+        return {
+            **super().spec_fields(),
+            "short_circuit": True,
+            "ignore_downstream_trigger_rules": self.ignore_downstream_trigger_rules,
+        }

@@ -1,0 +1,54 @@
+"""XComArg: the future result of a task, passed to other tasks (Airflow's `.output`
+and TaskFlow's return value). It renders as `ti.xcom_pull('task')`."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from kairflow.sdk.dependencies import DependencyMixin
+
+if TYPE_CHECKING:
+    from kairflow.sdk.baseoperator import BaseOperator
+
+
+class XComArg(DependencyMixin):
+    """The XCom of `operator`, or a part of it (`result["key"]`, `result[0]`)."""
+
+    def __init__(self, operator: BaseOperator, keys: tuple[str | int, ...] = ()) -> None:
+        self.operator = operator
+        self.keys = keys
+
+    def __getitem__(self, key: str | int) -> XComArg:
+        return XComArg(self.operator, (*self.keys, key))
+
+    def expression(self) -> str:
+        """The Jinja expression of the value."""
+        path = "".join(f"[{json.dumps(key)}]" for key in self.keys)
+        return f"ti.xcom_pull({json.dumps(self.operator.task_id)}){path}"
+
+    def template(self) -> str:
+        """A templated field whose whole value is this XCom."""
+        return "{{ " + self.expression() + " }}"
+
+    def tasks_as_upstream(self) -> list[BaseOperator]:
+        return [self.operator]
+
+    def tasks_as_downstream(self) -> list[BaseOperator]:
+        return [self.operator]
+
+    def __iter__(self) -> Any:
+        raise TypeError("an XComArg is not iterable while the DAG is built; use .expand()")
+
+    def __repr__(self) -> str:
+        return f"XComArg({self.expression()})"
+
+
+class _MappedItem:
+    """The item of a mapped task instance (`{{ item }}`)."""
+
+    def __repr__(self) -> str:
+        return "MAPPED_ITEM"
+
+
+MAPPED_ITEM = _MappedItem()

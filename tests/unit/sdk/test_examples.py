@@ -1,0 +1,100 @@
+"""The Python example DAGs (dags/python/) render, and run end to end with `kairflow
+dags test` (each task a real local process) to the expected states and XComs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kairflow.cli.manifests import load_dag
+from kairflow.core.run_model import RunContext
+from kairflow.localnode.local_run import LocalRun
+from tests.cli import kairflow
+
+ROOT = Path(__file__).resolve().parents[3]
+OK = "success"
+
+
+@pytest.mark.parametrize(
+    ("example", "states"),
+    [
+        pytest.param(
+            "tutorial_classic.py",
+            {
+                "print_date": OK,
+                "hello": OK,
+                "checks.disk": OK,
+                "checks.echo": OK,
+                "done": OK,
+            },
+            id="classic operators, a task group and >>",
+        ),
+        pytest.param(
+            "taskflow_etl.py",
+            {
+                "extract": OK,
+                "price[0]": OK,
+                "price[1]": OK,
+                "price[2]": OK,
+                "total": OK,
+                "size": OK,
+                "big_order": OK,
+                "small_order": "skipped",
+            },
+            id="TaskFlow with XComs, a mapped task and a branch",
+        ),
+    ],
+)
+def test_an_example_renders_and_runs_with_dags_test(example: str, states: dict[str, str]) -> None:
+    path = ROOT / "dags" / "python" / example
+    rendered = kairflow("dags", "render", str(path))
+    assert rendered.exit_code == 0, rendered.stderr
+    assert rendered.stderr == ""
+    ran = kairflow("dags", "test", str(path), "--logical-date", "2024-01-06", "-o", "json")
+    assert ran.exit_code == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    assert result["state"] == OK
+    assert {k: v["state"] for k, v in result["tasks"].items()} == states
+
+
+def xcoms_of_a_run(path: Path, workdir: Path) -> dict[str, Any]:
+    dag = load_dag(path)
+    when = datetime(2024, 1, 6, tzinfo=UTC)
+    run = RunContext(
+        namespace="local",
+        dag_name=dag.metadata.name,
+        name=f"{dag.metadata.name}-manual",
+        uid=None,
+        run_type="manual",
+        run_id="manual__2024-01-06",
+        logical_date=when,
+        data_interval_start=when,
+        data_interval_end=when,
+        spec=dag.spec,
+        conf={"who": "tests"},
+    )
+    status = LocalRun(run, workdir).execute()
+    assert status.state == OK, status.message
+    return {key: ti.xcom for key, ti in status.task_instances.items() if ti.xcom is not None}
+
+
+def test_the_taskflow_example_passes_its_values_along(tmp_path: Path) -> None:
+    xcoms = xcoms_of_a_run(ROOT / "dags" / "python" / "taskflow_etl.py", tmp_path)
+    assert xcoms == {
+        "extract": [1, 2, 3],
+        "price[0]": 3,
+        "price[1]": 6,
+        "price[2]": 9,
+        "total": 18,
+        "size": "big_order",
+        "big_order": "big order: 18",
+    }
+
+
+def test_the_classic_example_renders_params_and_conf_into_the_callable(tmp_path: Path) -> None:
+    xcoms = xcoms_of_a_run(ROOT / "dags" / "python" / "tutorial_classic.py", tmp_path)
+    assert xcoms == {"hello": "hello tests, today is 2024-01-06"}
