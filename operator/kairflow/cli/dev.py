@@ -8,18 +8,18 @@ import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated
 
 import typer
-from kubernetes import client, config
 from rich.console import Console
-from rich.live import Live
-from rich.table import Table
 
 from kairflow import devstack
-from kairflow.api.common import GROUP, VERSION
+from kairflow.api import DagRun
+from kairflow.cli.dags_trigger import manual_run
 from kairflow.cli.errors import UserError
-from kairflow.core.naming import dagrun_name
+from kairflow.cli.kube import Cluster, Target
+from kairflow.cli.run_follow import follow, run_state
+from kairflow.cli.views.tree import run_tree
 from kairflow.localcluster import images, operator_image
 from kairflow.localcluster.chart import NAMESPACE, RELEASE
 
@@ -77,32 +77,6 @@ def down() -> None:
     console.print("stopped" if devstack.down() else "nothing was running")
 
 
-def _in_dag_order(status: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Task instances in the DAG's declaration order (the API returns maps sorted)."""
-    tasks = [t["name"] for t in (status.get("dagSpec") or {}).get("tasks", [])]
-    position = {name: i for i, name in enumerate(tasks)}
-    items = list((status.get("taskInstances") or {}).items())
-    return sorted(
-        items,
-        key=lambda kv: (position.get(kv[0].split("[")[0], len(tasks)), kv[1].get("mapIndex") or 0),
-    )
-
-
-def _task_table(status: dict[str, Any]) -> Table:
-    table = Table(title=f"{status.get('state') or 'queued'}  {status.get('progress') or ''}")
-    for column in ("task", "state", "try", "start", "duration"):
-        table.add_column(column)
-    for key, ti in _in_dag_order(status):
-        table.add_row(
-            key,
-            ti.get("state", "none"),
-            str(ti.get("tryNumber", 0)),
-            (ti.get("startDate") or "")[11:19],
-            ti.get("duration") or "",
-        )
-    return table
-
-
 @dev_app.command("demo")
 def demo(
     dags: Annotated[Path, typer.Option(help="Directory of DAG manifests to apply.")] = Path("dags"),
@@ -115,43 +89,24 @@ def demo(
         raise UserError(f"{dags} is not a directory of DAG manifests")
     began = time.monotonic()
     stack = _up(node)
-    api = config.new_client_from_config(config_file=stack.kubeconfig)  # type: ignore[no-untyped-call]
-    custom = client.CustomObjectsApi(api)
     console.print(_kubectl(stack, "apply", "-f", str(dags)).rstrip())
-    when = datetime.now(UTC).replace(microsecond=0)
-    name = dagrun_name(dag, "manual", when)
-    body = {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "DagRun",
-        "metadata": {"name": name},
-        "spec": {"dagName": dag, "logicalDate": when.isoformat()},
-    }
-    custom.create_namespaced_custom_object(GROUP, VERSION, "default", "dagruns", body)
-    console.print(f"triggered [bold]{name}[/]")
-    status: dict[str, Any] = {}
-    deadline = time.monotonic() + timeout
-    with Live(_task_table(status), console=console, refresh_per_second=8) as live:
-        while time.monotonic() < deadline:
-            run = cast(
-                dict[str, Any],
-                custom.get_namespaced_custom_object(GROUP, VERSION, "default", "dagruns", name),
-            )
-            status = run.get("status") or {}
-            live.update(_task_table(status))
-            if status.get("state") in ("success", "failed"):
-                break
-            time.sleep(0.2)
+    # What `kairflow dags trigger --wait` does, with the same pieces.
+    cluster = Cluster(Target(kubeconfig=stack.kubeconfig, namespace="default"))
+    created = cluster.create("dagruns", manual_run(dag, datetime.now(UTC), {}, None))
+    name = created["metadata"]["name"]
+    console.print(f"$ kairflow dags trigger {dag} --wait\ndagrun.kairflow.io/{name} created")
+    run = follow(cluster, name, timeout)
     console.rule("kubectl get dags,dagruns")
     print(_kubectl(stack, "get", "dags,dagruns").rstrip())  # as kubectl prints it, unwrapped
-    console.rule(f"task instances of {name}")
-    console.print(_task_table(status))
-    pod = (status.get("taskInstances") or {}).get("second", {}).get("pod")
+    console.rule(f"kairflow runs get {name}")
+    console.print(run_tree(DagRun.model_validate(run)))
+    tis = (run.get("status") or {}).get("taskInstances") or {}
+    pod = (tis.get("second") or {}).get("pod")
     if pod:
         console.rule(f"kubectl logs {pod}")
         print(_kubectl(stack, "logs", pod).rstrip())
-    console.print(
-        f"\nrun {status.get('state')} in {time.monotonic() - began:.1f}s (stack start included)."
-    )
+    state = run_state(run)
+    console.print(f"\nrun {state} in {time.monotonic() - began:.1f}s (stack start included).")
     if stack.node == "real":
         console.print(
             "Each task ran in its own container (containerd, via a real kubelet); the operator "
@@ -160,10 +115,14 @@ def demo(
     else:
         console.print("Each task ran as a local process of the development node agent.")
     print(
-        f"Keep using kubectl:  export KUBECONFIG={stack.kubeconfig}\n"
-        "Stop everything:     kairflow dev down"
+        f"Keep going:  export KUBECONFIG={stack.kubeconfig}\n"
+        "             kairflow dags list            (or kubectl kairflow dags list)\n"
+        f"             kairflow runs grid {dag}\n"
+        f"             kairflow tasks logs {name} second\n"
+        "             kubectl get dagruns\n"
+        "Stop everything:  kairflow dev down"
     )
-    if status.get("state") != "success":
+    if state != "success":
         raise typer.Exit(1)
 
 

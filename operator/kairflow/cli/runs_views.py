@@ -37,8 +37,7 @@ def runs_grid_cmd(
     if not runs:
         out.print(f"dag {dag} has no runs yet.")
         return
-    out.print(runs_grid(found.spec, runs))
-    out.print(legend())
+    out.print(runs_grid(found.spec, runs))  # the grid ends with its legend
 
 
 def runs_graph_cmd(
