@@ -11,6 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+
+# typer vendors click: its UsageError (an unknown option, a missing argument) is not
+# the `click` package's. Private path, pinned by the test of one-line usage errors.
+from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 
 # Exit codes scripts can rely on (README, "The kairflow command").
@@ -64,3 +68,8 @@ class ReportsUserErrors(TyperGroup):
         except UserError as exc:
             typer.echo(f"error: {one_line(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except UsageError as exc:
+            # A script parsing stderr gets one line here too, not typer's framed box.
+            where = exc.ctx.command_path if exc.ctx is not None else "kairflow"
+            typer.echo(f"error: {one_line(exc.format_message())} (see '{where} --help')", err=True)
+            raise typer.Exit(EXIT_USAGE) from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kairflow.cli.errors import EXIT_FAILED, EXIT_USAGE
+from kairflow.cli.errors import EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE
 from tests.cli import error_line, kairflow
 
 ERRORS = [
@@ -46,6 +46,30 @@ ERRORS = [
         EXIT_USAGE,
         "error: {dir}/nothing is not a directory of DAG manifests",
         id="dev demo without a DAG directory",
+    ),
+    pytest.param(
+        ["dags", "render", "-n", "x"],
+        EXIT_USAGE,
+        "error: No such option: -n (see 'kairflow dags render --help')",
+        id="an option the command does not take",
+    ),
+    pytest.param(
+        ["runs", "get"],
+        EXIT_USAGE,
+        "error: Missing argument 'RUN'. (see 'kairflow runs get --help')",
+        id="a command without its argument",
+    ),
+    pytest.param(
+        ["dag", "list"],
+        EXIT_USAGE,
+        "error: No such command 'dag'. Did you mean 'dags'? (see 'kairflow --help')",
+        id="a command that does not exist",
+    ),
+    pytest.param(
+        ["runs", "list", "-n", "ns", "--kubeconfig", "{dir}/no-such-kubeconfig"],
+        EXIT_UNREACHABLE,
+        "error: cannot load a kubeconfig",
+        id="a cluster command without a kubeconfig",
     ),
 ]
 
