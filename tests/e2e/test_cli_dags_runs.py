@@ -7,15 +7,23 @@ pods (tests/e2e/stack.py)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from kairflow.cli.errors import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMEOUT, EXIT_USAGE
-from tests.e2e.cli_stack import KUBECTL_PLUGIN, Cli, error_of, final_error
+from kairflow.cli.errors import (
+    EXIT_FAILED,
+    EXIT_FORBIDDEN,
+    EXIT_NOT_FOUND,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+)
+from tests.e2e.cli_stack import KAIRFLOW, KUBECTL_PLUGIN, Cli, error_of, final_error
 from tests.e2e.stack import apply, get_json, stack
 from tests.integration.kube import Kube, wait_for
 
@@ -249,3 +257,71 @@ def test_grid_graph_and_gantt_draw_the_runs(kube: Kube, stack: str) -> None:
     assert "✗" in cli.ok("runs", "graph", failed_run)
     empty = cli.ok("runs", "grid", "broken", "--limit", "1")
     assert "boom" in empty
+
+
+def test_rbac_refusal_is_exit_4_naming_what_is_missing(
+    kube: Kube, stack: str, tmp_path: Path
+) -> None:
+    """A user who may only read DAGs can list them; pausing one is refused by RBAC,
+    and the one line says which verb on which resource."""
+    apply(kube, stack, GREETER)
+    reader = "dag-reader"
+    manifests = [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": reader}},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": reader},
+            "rules": [
+                {"apiGroups": ["kairflow.io"], "resources": ["dags"], "verbs": ["get", "list"]}
+            ],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": reader},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": reader},
+            "subjects": [{"kind": "ServiceAccount", "name": reader, "namespace": stack}],
+        },
+    ]
+    for manifest in manifests:
+        apply(kube, stack, manifest)
+
+    def token() -> str | None:
+        secrets = get_json(kube, stack, "secrets")["items"]
+        for secret in secrets:
+            annotations = secret["metadata"].get("annotations") or {}
+            if annotations.get("kubernetes.io/service-account.name") == reader:
+                return base64.b64decode(secret["data"]["token"]).decode()
+        return None
+
+    admin = yaml.safe_load(kube.kubeconfig.read_text())
+    admin["users"] = [{"name": reader, "user": {"token": wait_for(token, timeout=30)}}]
+    for context in admin["contexts"]:
+        context["context"]["user"] = reader
+    config = tmp_path / "reader.kubeconfig"
+    config.write_text(yaml.safe_dump(admin))
+
+    as_reader = Cli(kube, stack)
+    env = {**as_reader.env(), "KUBECONFIG": str(config)}
+    listed = subprocess.run(
+        [str(KAIRFLOW), "dags", "list", "-n", stack, "-o", "name"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split() == ["dag.kairflow.io/greeter"]
+    paused = subprocess.run(
+        [str(KAIRFLOW), "dags", "pause", "greeter", "-n", stack],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert paused.returncode == EXIT_FORBIDDEN
+    line = error_of(paused)
+    assert line.startswith("error: forbidden:") and 'cannot patch resource "dags"' in line, line
