@@ -22,7 +22,6 @@ from kairflow.cli.backfill_plan import (
     PlannedDate,
     check_order,
     dry_run,
-    parse_conf,
     parse_date,
     parse_max_active_runs,
     parse_reprocess,
@@ -38,6 +37,7 @@ from kairflow.cli.errors import (
 from kairflow.cli.kube import Cluster
 from kairflow.cli.options import Context, Kubeconfig, Namespace, Output, connect
 from kairflow.cli.output import check_format, console, print_objects, table
+from kairflow.cli.run_conf import parse_conf
 from kairflow.core.backfill import BackfillError
 from kairflow.core.backfill_progress import existing_states
 from kairflow.core.naming import backfill_name, is_resource_name

@@ -8,12 +8,10 @@ from the same inputs); the dates it leaves out are shown as skipped, with the re
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from kairflow.api import DagRunState, DAGSpec, Reprocess
@@ -52,26 +50,6 @@ def check_order(start: datetime, end: datetime) -> None:
     naive = (start.tzinfo is None, end.tzinfo is None)
     if naive[0] == naive[1] and start > end:
         raise UserError(f"--from {start.isoformat()} is after --to {end.isoformat()}")
-
-
-def parse_conf(text: str | None) -> dict[str, Any] | None:
-    """`--conf`: a JSON object, inline or `@file`."""
-    if text is None:
-        return None
-    source = "--conf"
-    if text.startswith("@"):
-        source = f"--conf {text}"
-        try:
-            text = Path(text[1:]).read_text()
-        except OSError as exc:
-            raise UserError(f"{source}: cannot read the file: {exc.strerror or exc}") from None
-    try:
-        conf = json.loads(text)
-    except ValueError as exc:
-        raise UserError(f"{source}: not valid JSON: {exc}") from None
-    if not isinstance(conf, dict):
-        raise UserError(f"{source}: must be a JSON object, got {type(conf).__name__}")
-    return conf
 
 
 def parse_reprocess(text: str) -> Reprocess:

@@ -23,6 +23,7 @@ from kairflow.api.dagrun import DagRunStatus, RunType
 from kairflow.api.types import parse_datetime
 from kairflow.cli.errors import EXIT_FAILED, UserError
 from kairflow.cli.manifests import load_dag
+from kairflow.cli.run_conf import parse_conf
 from kairflow.cli.views.states import ti_style
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag, RequestedDates
@@ -41,18 +42,6 @@ def _parse_when(text: str | None) -> datetime | None:
         return parse_datetime(text)
     except ValueError as exc:
         raise UserError(f"--logical-date: {exc}") from None
-
-
-def _parse_conf(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        conf = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"--conf is not valid JSON: {exc.msg}") from None
-    if not isinstance(conf, dict):
-        raise UserError("--conf must be a JSON object")
-    return conf
 
 
 def _summary(status: DagRunStatus) -> Table:
@@ -91,7 +80,9 @@ def dags_test(
     logical_date: Annotated[
         str | None, typer.Option("--logical-date", help="ISO-8601; default: now.")
     ] = None,
-    conf: Annotated[str | None, typer.Option("--conf", help="Run conf as a JSON object.")] = None,
+    conf: Annotated[
+        str | None, typer.Option("--conf", metavar="JSON|@FILE", help="Run conf (a JSON object).")
+    ] = None,
     output: Annotated[str, typer.Option("-o", "--output", help="text or json.")] = "text",
     no_retry_delay: Annotated[
         bool,
@@ -107,7 +98,7 @@ def dags_test(
     if observed.problems:
         raise UserError(f"{file}: invalid DAG: " + "; ".join(observed.problems))
     requested = RequestedDates(logical_date=_parse_when(logical_date))
-    run_conf = _parse_conf(conf)
+    run_conf = parse_conf(conf) or {}
     started = start_run(
         observed,
         name,

@@ -8,10 +8,8 @@ run id, and the name tells what the run is for.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -22,31 +20,11 @@ from kairflow.api.types import parse_datetime
 from kairflow.cli.errors import UserError
 from kairflow.cli.options import Context, DagName, Kubeconfig, Namespace, Output, connect
 from kairflow.cli.output import check_format, print_objects
+from kairflow.cli.run_conf import parse_conf
 from kairflow.cli.run_follow import follow, raise_if_failed
 from kairflow.core.naming import dagrun_name
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
 from kairflow.core.times import iso, to_utc
-
-
-def parse_conf(text: str | None) -> dict[str, Any]:
-    """`--conf`: a JSON object, inline or `@file` (as curl's `-d @file`)."""
-    if not text:
-        return {}
-    source = "--conf"
-    if text.startswith("@"):
-        path = Path(text[1:])
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise UserError(f"--conf: cannot read {path}: {exc.strerror or exc}") from None
-        source = f"--conf {path}"
-    try:
-        conf = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{source} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
-    if not isinstance(conf, dict):
-        raise UserError(f"{source} must be a JSON object, got {type(conf).__name__}")
-    return conf
 
 
 def logical_date(text: str | None, zone: str, now: datetime) -> datetime:
@@ -111,7 +89,7 @@ def dags_trigger(
 ) -> None:
     """Trigger a run of DAG now (or for --logical-date), with --conf."""
     check_format(output, ("name", "json", "yaml"))
-    run_conf = parse_conf(conf)
+    run_conf = parse_conf(conf) or {}
     cluster = connect(namespace, context, kubeconfig)
     found = cluster.get("dags", dag)
     zone = str((found.get("spec") or {}).get("timezone") or "UTC")

@@ -17,12 +17,12 @@ from kairflow.cli.backfill_plan import (
     BackfillRequest,
     check_order,
     dry_run,
-    parse_conf,
     parse_date,
     parse_max_active_runs,
     parse_reprocess,
 )
 from kairflow.cli.errors import EXIT_USAGE, UserError
+from kairflow.cli.run_conf import parse_conf
 from kairflow.core.backfill import BackfillError
 from kairflow.core.naming import backfill_name
 from tests.cli import error_line, kairflow
