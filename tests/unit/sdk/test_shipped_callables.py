@@ -5,6 +5,7 @@ the names it needs from its module, and its return value as the XCom."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os.path as osp
 from collections.abc import Callable
@@ -343,3 +344,18 @@ def tasks_of_callable(callable_: Callable[..., Any]) -> str:
         PythonOperator(task_id="t", python_callable=callable_)
     script: str = tasks_of(dag)["t"]["python"]
     return script
+
+
+LOG = logging.getLogger("my.dag.module")
+
+
+def logs_a_line() -> str:
+    LOG.warning("hello from the task")
+    return LOG.name
+
+
+def test_a_module_logger_is_shipped_as_the_same_named_logger(tmp_path: Path) -> None:
+    ran = run(logs_a_line, tmp_path)
+    assert ran.exit_code == 0, ran.stderr
+    assert ran.xcom == "my.dag.module"
+    assert "hello from the task" in ran.stderr

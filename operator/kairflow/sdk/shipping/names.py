@@ -14,6 +14,7 @@ import ast
 import builtins
 import dis
 import inspect
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import CodeType, FunctionType, ModuleType
@@ -119,6 +120,9 @@ class Shipment:
         own = _own_shipping(value)
         if own is not None:
             self._ship_own(name, value, own)
+        elif isinstance(value, logging.Logger):
+            # `log = logging.getLogger(__name__)` at module level: the task's own logger.
+            self.constants.append(f"{name} = __import__('logging').getLogger({value.name!r})")
         elif isinstance(value, ModuleType):
             module = value.__name__
             self.imports.append(
