@@ -31,3 +31,6 @@ dags_app.command("trigger")(dags_trigger)
 from kairflow.cli.render import render  # noqa: E402
 
 dags_app.command("render")(render)
+from kairflow.cli.import_airflow import import_airflow  # noqa: E402
+
+dags_app.command("import-airflow")(import_airflow)

@@ -150,22 +150,28 @@ def _params(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v.default if isinstance(v, Param) else v for k, v in sorted(params.items())}
 
 
-def dag(dag_id: Any = None, **dag_kwargs: Any) -> Any:
-    """Airflow's `@dag` (with or without arguments): calling the decorated function
-    builds the DAG; its parameters become the DAG's params, passed to it as
-    `{{ params.name }}` templates."""
-    if callable(dag_id):
-        return _dag_factory(dag_id, None, dag_kwargs)
-    name = dag_id if dag_id is not None else dag_kwargs.pop("dag_id", None)
+def dag_decorator(dag_class: type[DAG]) -> Callable[..., Any]:
+    """Airflow's `@dag` building instances of `dag_class` (a layer on the SDK may
+    use its own DAG class)."""
 
-    def decorate(f: Callable[..., Any]) -> Callable[..., DAG]:
-        return _dag_factory(f, name, dag_kwargs)
+    def dag(dag_id: Any = None, **dag_kwargs: Any) -> Any:
+        """Airflow's `@dag` (with or without arguments): calling the decorated function
+        builds the DAG; its parameters become the DAG's params, passed to it as
+        `{{ params.name }}` templates."""
+        if callable(dag_id):
+            return _dag_factory(dag_class, dag_id, None, dag_kwargs)
+        name = dag_id if dag_id is not None else dag_kwargs.pop("dag_id", None)
 
-    return decorate
+        def decorate(f: Callable[..., Any]) -> Callable[..., DAG]:
+            return _dag_factory(dag_class, f, name, dag_kwargs)
+
+        return decorate
+
+    return dag
 
 
 def _dag_factory(
-    f: Callable[..., Any], dag_id: str | None, dag_kwargs: dict[str, Any]
+    dag_class: type[DAG], f: Callable[..., Any], dag_id: str | None, dag_kwargs: dict[str, Any]
 ) -> Callable[..., DAG]:
     signature = inspect.signature(f)
 
@@ -181,8 +187,11 @@ def _dag_factory(
         options = {**dag_kwargs, "params": params}
         if "description" not in options and f.__doc__:
             options["description"] = inspect.cleandoc(f.__doc__).splitlines()[0]
-        with DAG(dag_id or f.__name__, **options) as built:
+        with dag_class(dag_id or f.__name__, **options) as built:
             f(**{name: f"{{{{ params.{name} }}}}" for name in signature.parameters})
         return built
 
     return factory
+
+
+dag = dag_decorator(DAG)

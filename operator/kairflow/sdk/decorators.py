@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kairflow.sdk import current
 from kairflow.sdk.errors import SdkError
@@ -54,6 +54,9 @@ def _unique_task_id(task_id: str) -> str:
 class TaskDecorator:
     """A function decorated with @task: call it in a DAG to make a task."""
 
+    operators: ClassVar[dict[str, type[PythonOperator]]] = _OPERATORS
+    """The operator class of each kind (a layer on the SDK may use its own)."""
+
     def __init__(self, function: Callable[..., Any], kind: str, kwargs: dict[str, Any]) -> None:
         self.function = function
         self.kind = kind
@@ -62,7 +65,7 @@ class TaskDecorator:
         functools.update_wrapper(self, function)
 
     def override(self, **kwargs: Any) -> TaskDecorator:
-        copy = TaskDecorator(self.function, self.kind, {**self.kwargs, **kwargs})
+        copy = type(self)(self.function, self.kind, {**self.kwargs, **kwargs})
         copy.partial_kwargs = dict(self.partial_kwargs)
         return copy
 
@@ -103,7 +106,7 @@ class TaskDecorator:
         # it, which is what Airflow's separate keys give.
         options = {k: v for k, v in self.kwargs.items() if k != "multiple_outputs"}
         task_id = _unique_task_id(options.pop("task_id", None) or self.function.__name__)
-        operator = _OPERATORS[self.kind]
+        operator = self.operators[self.kind]
         return operator(
             task_id=task_id,
             python_callable=self.function,
@@ -113,27 +116,37 @@ class TaskDecorator:
         )
 
 
-def _decorator(kind: str) -> Callable[..., Any]:
-    def decorate(python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
-        if python_callable is not None:
-            return TaskDecorator(python_callable, kind, kwargs)
-        return lambda f: TaskDecorator(f, kind, kwargs)
-
-    return decorate
-
-
-class _Task:
+class Task:
     """`task`: `@task`, `@task(...)`, `@task.python`, `@task.branch`,
-    `@task.short_circuit`, `@task.sensor`, `@task.bash`."""
+    `@task.short_circuit`, `@task.sensor`, `@task.bash`, making `decorator`s."""
 
-    python = staticmethod(_decorator("python"))
-    branch = staticmethod(_decorator("branch"))
-    short_circuit = staticmethod(_decorator("short_circuit"))
-    sensor = staticmethod(_decorator("sensor"))
-    bash = staticmethod(_decorator("bash"))
+    def __init__(self, decorator: type[TaskDecorator] = TaskDecorator) -> None:
+        self._decorator = decorator
+
+    def _make(self, kind: str, python_callable: Callable[..., Any] | None, kwargs: Any) -> Any:
+        if python_callable is not None:
+            return self._decorator(python_callable, kind, kwargs)
+        return lambda f: self._decorator(f, kind, kwargs)
+
+    def python(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return self._make("python", python_callable, kwargs)
+
+    def branch(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return self._make("branch", python_callable, kwargs)
+
+    def short_circuit(
+        self, python_callable: Callable[..., Any] | None = None, **kwargs: Any
+    ) -> Any:
+        return self._make("short_circuit", python_callable, kwargs)
+
+    def sensor(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return self._make("sensor", python_callable, kwargs)
+
+    def bash(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return self._make("bash", python_callable, kwargs)
 
     def __call__(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
         return self.python(python_callable, **kwargs)
 
 
-task = _Task()
+task = Task()

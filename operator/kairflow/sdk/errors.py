@@ -12,6 +12,15 @@ from pathlib import Path
 from types import FrameType, TracebackType
 
 _SDK_DIR = str(Path(__file__).resolve().parent)
+_library_dirs: list[str] = [_SDK_DIR]
+
+
+def add_library_dir(directory: str | Path) -> None:
+    """Frames under `directory` are library code too, never the user's line (a layer
+    built on the SDK, like the Airflow import shims)."""
+    path = str(Path(directory).resolve())
+    if path not in _library_dirs:
+        _library_dirs.append(path)
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +38,7 @@ UNKNOWN = Location("<unknown>", 0)
 
 
 def _is_sdk(filename: str) -> bool:
-    return filename.startswith(_SDK_DIR) or filename.startswith("<frozen ")
+    return filename.startswith("<frozen ") or any(filename.startswith(d) for d in _library_dirs)
 
 
 def user_location(frame: FrameType | None = None) -> Location:

@@ -64,14 +64,22 @@ def _module(path: Path) -> Iterator[ModuleType]:
             sys.modules[name] = saved_module
 
 
-def load(path: str | Path) -> Loaded:
-    """Run the file and build the manifests of every DAG it defines."""
+@contextmanager
+def executed(path: str | Path) -> Iterator[list[DAG]]:
+    """Run the file; inside the block, the DAGs it defines (in definition order),
+    whose manifests can be built while the file's module is still registered."""
     path = Path(path)
     if not path.is_file():
         raise SdkError("no such file", Location(str(path), 0))
     with _module(path) as module:
         dags = current.take_created()
         dags.extend(v for v in vars(module).values() if isinstance(v, DAG) and v not in dags)
+        yield dags
+
+
+def load(path: str | Path) -> Loaded:
+    """Run the file and build the manifests of every DAG it defines."""
+    with executed(path) as dags:
         if not dags:
             raise SdkError("no DAG defined in this file", Location(str(path), 0))
         loaded = Loaded()

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pendulum
 import pytest
 
 from kairflow.sdk import (
@@ -89,6 +90,21 @@ class _PendulumLikeZone(tzinfo):
             {"schedule": None, "start_date": datetime(2024, 1, 1, tzinfo=_PendulumLikeZone())},
             {"timezone": "Asia/Tokyo", "startDate": "2023-12-31T15:00:00+00:00"},
             id="a pendulum-like zone is read by its name",
+        ),
+        pytest.param(
+            {"schedule": None, "start_date": pendulum.datetime(2024, 1, 1, tz="Asia/Seoul")},
+            {"timezone": "Asia/Seoul", "startDate": "2023-12-31T15:00:00+00:00"},
+            id="pendulum.datetime with tz= gives the DAG its IANA zone",
+        ),
+        pytest.param(
+            {"schedule": None, "start_date": pendulum.datetime(2024, 1, 1)},
+            {"startDate": "2024-01-01T00:00:00+00:00"},
+            id="pendulum.datetime without tz is UTC, the default zone",
+        ),
+        pytest.param(
+            {"schedule": None, "dagrun_timeout": pendulum.duration(minutes=90)},
+            {"dagrunTimeout": "1h30m"},
+            id="pendulum.duration is a timedelta",
         ),
         pytest.param(
             {"schedule": CronTriggerTimetable("0 3 * * *", timezone="Europe/Paris")},

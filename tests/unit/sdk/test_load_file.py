@@ -12,7 +12,9 @@ import pytest
 import yaml
 
 from kairflow.cli.errors import EXIT_USAGE
-from kairflow.sdk import SdkError, load, load_file
+from kairflow.sdk import Location, SdkError, load, load_file
+from kairflow.sdk import errors as errors_module
+from kairflow.sdk.errors import add_library_dir
 from tests.cli import error_line, kairflow
 
 HEADER = "from datetime import datetime\nfrom kairflow.sdk import *\n"
@@ -167,6 +169,40 @@ def test_errors_name_the_file_and_the_users_line(
     result = kairflow("dags", "render", str(path))
     assert result.exit_code == EXIT_USAGE
     assert error_line(result) == f"error: {path}:{line}: " + error.value.detail.replace("\n", " ")
+
+
+def test_frames_of_a_library_dir_are_never_the_users_line(tmp_path: Path) -> None:
+    """A layer built on the SDK (the Airflow shims) registers its directory: errors
+    raised through it name the DAG file's line, not the layer's."""
+    library = tmp_path / "layer"
+    library.mkdir()
+    (library / "made_by_layer.py").write_text(
+        "from kairflow.sdk import EmptyOperator\n"
+        "def make(task_id):\n"
+        "    return EmptyOperator(task_id=task_id)\n"
+    )
+    path = write(
+        tmp_path,
+        """
+        import sys
+        sys.path.insert(0, __file__.rsplit("/", 1)[0] + "/layer")
+        from made_by_layer import make
+        with DAG("d", schedule=None):
+            make("a")
+            make("a")
+        """,
+    )
+    with pytest.raises(SdkError) as inside:
+        load(path)
+    assert inside.value.where.file.endswith("made_by_layer.py")
+    add_library_dir(library)
+    try:
+        with pytest.raises(SdkError) as outside:
+            load(path)
+    finally:
+        errors_module._library_dirs.remove(str(library.resolve()))
+    assert outside.value.where == Location(str(path), 8)
+    sys.modules.pop("made_by_layer", None)
 
 
 def test_render_prints_json_and_normalized_yaml_manifests_with_warnings_on_stderr(

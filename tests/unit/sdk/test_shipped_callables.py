@@ -5,6 +5,7 @@ the names it needs from its module, and its return value as the XCom."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os.path as osp
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from kairflow.sdk import (
     SdkError,
     task,
 )
+from kairflow.sdk.shipping.names import SHIPPED_SOURCE, Unshippable
 from tests.unit.sdk.helpers import Ran, run_python_task, tasks_of
 
 LIMIT = {"max": 3, "names": ["a", "b"]}
@@ -298,3 +300,62 @@ def test_the_script_reads_the_environment_not_the_machine_that_rendered_it(tmp_p
     script = tasks_of(dag)["t"]["python"]
     assert str(Path.cwd()) not in script and str(Path.home()) not in script
     assert json.dumps(returns_dict()) not in script
+
+
+class StandInError(Exception):
+    """A library's class the task has no copy of: it carries the source it ships as."""
+
+
+setattr(StandInError, SHIPPED_SOURCE, "class StandInError(Exception):\n    pass\n")
+
+
+class ServiceHook:
+    """A library's class that can never run in a task."""
+
+
+setattr(ServiceHook, SHIPPED_SOURCE, Unshippable("hooks need a connection"))
+StandInAlias = StandInError
+
+
+def raises_a_stand_in() -> None:
+    raise StandInAlias("stopped")
+
+
+def uses_a_hook() -> str:
+    return str(ServiceHook())
+
+
+def test_a_class_carrying_its_shipped_source_is_shipped_as_that_source(tmp_path: Path) -> None:
+    ran = run(raises_a_stand_in, tmp_path)
+    assert ran.exit_code == 1
+    assert "StandInError: stopped" in ran.stderr
+    assert "class StandInError(Exception):\n    pass\nStandInAlias = StandInError" in (
+        tasks_of_callable(raises_a_stand_in)
+    )
+
+
+def test_an_unshippable_value_is_an_error_with_its_reason() -> None:
+    with pytest.raises(SdkError, match="uses_a_hook uses 'ServiceHook': hooks need a connection"):
+        tasks_of_callable(uses_a_hook)
+
+
+def tasks_of_callable(callable_: Callable[..., Any]) -> str:
+    with DAG("d", schedule=None) as dag:
+        PythonOperator(task_id="t", python_callable=callable_)
+    script: str = tasks_of(dag)["t"]["python"]
+    return script
+
+
+LOG = logging.getLogger("my.dag.module")
+
+
+def logs_a_line() -> str:
+    LOG.warning("hello from the task")
+    return LOG.name
+
+
+def test_a_module_logger_is_shipped_as_the_same_named_logger(tmp_path: Path) -> None:
+    ran = run(logs_a_line, tmp_path)
+    assert ran.exit_code == 0, ran.stderr
+    assert ran.xcom == "my.dag.module"
+    assert "hello from the task" in ran.stderr

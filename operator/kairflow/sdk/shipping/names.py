@@ -14,7 +14,9 @@ import ast
 import builtins
 import dis
 import inspect
+import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
@@ -45,6 +47,26 @@ def _is_literal(value: Any) -> bool:
         return bool(ast.literal_eval(repr(value)) == value)
     except (ValueError, SyntaxError, TypeError, RecursionError):
         return False
+
+
+SHIPPED_SOURCE = "__kairflow_shipped_source__"
+"""A class or function may carry the source it is shipped as (a stand-in for a name
+of a library the task does not have, e.g. Airflow's exceptions), or an Unshippable."""
+
+
+@dataclass(frozen=True)
+class Unshippable:
+    """Why a value can never run in a task (e.g. an Airflow hook): named in the error."""
+
+    reason: str
+
+
+def _own_shipping(value: Any) -> str | Unshippable | None:
+    # A class's own attribute only: a user's subclass is shipped as its own source.
+    if isinstance(value, type | FunctionType):
+        own = vars(value).get(SHIPPED_SOURCE)
+        return own if isinstance(own, str | Unshippable) else None
+    return None
 
 
 def _unwrap(value: Any) -> Any:
@@ -95,7 +117,13 @@ class Shipment:
         self._ship(name, _unwrap(value))
 
     def _ship(self, name: str, value: Any) -> None:
-        if isinstance(value, ModuleType):
+        own = _own_shipping(value)
+        if own is not None:
+            self._ship_own(name, value, own)
+        elif isinstance(value, logging.Logger):
+            # `log = logging.getLogger(__name__)` at module level: the task's own logger.
+            self.constants.append(f"{name} = __import__('logging').getLogger({value.name!r})")
+        elif isinstance(value, ModuleType):
             module = value.__name__
             self.imports.append(
                 f"import {module}" if module == name else f"import {module} as {name}"
@@ -127,6 +155,13 @@ class Shipment:
                 "the function",
                 where,
             )
+
+    def _ship_own(self, name: str, value: Any, own: str | Unshippable) -> None:
+        if isinstance(own, Unshippable):
+            where = definition_location(self._root)
+            raise SdkError(f"{self._root.__name__} uses {name!r}: {own.reason}", where)
+        alias = "" if value.__name__ == name else f"\n{name} = {value.__name__}"
+        self.definitions.append(own.rstrip("\n") + alias)
 
     def _is_local(self, value: Any) -> bool:
         """Defined in the DAG file itself (its source is copied, not imported)."""

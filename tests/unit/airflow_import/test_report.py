@@ -1,0 +1,188 @@
+"""`kairflow dags import-airflow`: what cannot be converted is reported per task, DAG or
+file with its line, and the rest still converts; --strict fails instead."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kairflow.airflow_import import import_file
+from kairflow.cli.errors import EXIT_USAGE
+from tests.cli import kairflow
+
+PROVIDER = """
+from airflow.models.dag import DAG
+from airflow.operators.bash import BashOperator
+from airflow.providers.amazon.aws.operators.s3 import S3CreateBucketOperator
+with DAG("uses_a_provider", schedule=None):
+    make = S3CreateBucketOperator(task_id="make_bucket", bucket_name="b")
+    make >> BashOperator(task_id="after", bash_command="echo done")
+"""
+
+HOOK = """
+from airflow.decorators import dag, task
+from airflow.providers.http.hooks.http import HttpHook
+
+@task
+def fetch():
+    return HttpHook().run("/").text
+
+@task
+def fine():
+    return 1
+
+@dag(schedule=None)
+def uses_a_hook():
+    fetch() >> fine()
+
+uses_a_hook()
+"""
+
+DATASETS = """
+from airflow.datasets import Dataset
+from airflow.models.dag import DAG
+from airflow.operators.empty import EmptyOperator
+with DAG("producer", schedule=None):
+    EmptyOperator(task_id="p", outlets=[Dataset("s3://x")])
+with DAG("consumer", schedule=[Dataset("s3://x")]):
+    EmptyOperator(task_id="c")
+"""
+
+SKIPS = """
+from airflow.decorators import dag, task
+from airflow.exceptions import AirflowSkipException
+
+@task
+def maybe():
+    raise AirflowSkipException("nothing to do")
+
+@dag(schedule=None)
+def skips():
+    maybe()
+
+skips()
+"""
+
+BROKEN = """
+from airflow.models.dag import DAG
+raise ValueError("broken on purpose")
+"""
+
+
+def write(folder: Path, name: str, body: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(body).lstrip("\n"))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "converted", "line", "reason"),
+    [
+        pytest.param(
+            PROVIDER,
+            ["make_bucket", "after"],
+            5,
+            "airflow.providers.amazon.aws.operators.s3.S3CreateBucketOperator has no Kairflow "
+            "equivalent",
+            id="a provider's operator is kept as a task that cannot run, its edges whole",
+        ),
+        pytest.param(
+            HOOK,
+            ["fetch", "fine"],
+            14,
+            "fetch uses 'HttpHook': airflow.providers.http.hooks.http.HttpHook is not "
+            "available to a task on Kairflow",
+            id="a hook used inside a callable names the task and the hook",
+        ),
+    ],
+)
+def test_an_unconvertible_task_is_reported_with_its_line_and_the_rest_converts(
+    tmp_path: Path, body: str, converted: list[str], line: int, reason: str
+) -> None:
+    path = write(tmp_path, "dag_file.py", body)
+    report = import_file(path)
+    assert report.error is None, report.error
+    (dag,) = report.converted
+    tasks = dag.manifest["spec"]["tasks"]
+    assert [t["name"] for t in tasks] == converted
+    assert tasks[1]["dependsOn"] == [converted[0]]
+    (unconverted,) = dag.unconverted
+    assert unconverted.task_id == converted[0]
+    assert (unconverted.where.file, unconverted.where.line) == (str(path), line)
+    assert reason in unconverted.reason
+    assert "cannot run" in tasks[0]["bash"]
+
+
+def test_a_dag_scheduled_on_datasets_is_refused_alone(tmp_path: Path) -> None:
+    report = import_file(write(tmp_path, "datasets.py", DATASETS))
+    assert [d.dag_id for d in report.converted] == ["producer"]
+    (refused,) = report.refused
+    assert (refused.dag_id, refused.where.line) == ("consumer", 6)
+    assert "scheduled on datasets" in refused.reason
+    assert any("outlets is not supported" in w.message for w in report.warnings)
+
+
+def test_raising_airflow_skip_exception_is_a_warning_that_the_task_fails(tmp_path: Path) -> None:
+    report = import_file(write(tmp_path, "skips.py", SKIPS))
+    assert report.complete
+    (warning,) = report.warnings
+    assert warning.where.line == 10
+    assert "AirflowSkipException fails the task on Kairflow" in warning.message
+    script = report.converted[0].manifest["spec"]["tasks"][0]["python"]
+    assert "class AirflowSkipException(Exception):" in script
+    assert "import airflow" not in script and "from airflow" not in script
+
+
+def test_a_folder_converts_every_file_and_reports_the_broken_one(tmp_path: Path) -> None:
+    write(tmp_path, "a_provider.py", PROVIDER)
+    write(tmp_path, "broken.py", BROKEN)
+    write(tmp_path, "helpers.py", "VALUE = 1\n")
+    result = kairflow("dags", "import-airflow", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    names = [m["metadata"]["name"] for m in yaml.safe_load_all(result.stdout)]
+    assert names == ["uses-a-provider"]
+    report = result.stderr
+    assert f"{tmp_path}/broken.py: not converted: {tmp_path}/broken.py:2: ValueError: broken" in (
+        report
+    )
+    assert f"cannot convert: {tmp_path}/a_provider.py:5: uses_a_provider.make_bucket:" in report
+    assert "helpers.py" not in report
+    assert report.splitlines()[-1] == (
+        "1 DAG(s) converted from 2 file(s); 1 task(s) cannot run on Kairflow (they fail when "
+        "the run reaches them); 1 file(s) could not be read"
+    )
+
+
+def test_strict_fails_with_one_error_line_after_the_report(tmp_path: Path) -> None:
+    write(tmp_path, "a_provider.py", PROVIDER)
+    result = kairflow("dags", "import-airflow", "--strict", str(tmp_path))
+    assert result.exit_code == EXIT_USAGE
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith("error: --strict: 1 DAG(s) converted from 1 file(s); 1 task(s)")
+    assert "cannot convert:" in lines[1]
+
+
+def test_strict_passes_when_everything_converts_and_output_dir_gets_one_file_per_dag(
+    tmp_path: Path,
+) -> None:
+    source = write(
+        tmp_path, "two.py", DATASETS.replace('schedule=[Dataset("s3://x")]', "schedule=None")
+    )
+    out = tmp_path / "out"
+    result = kairflow("dags", "import-airflow", "--strict", str(source), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == ["consumer.yaml", "producer.yaml"]
+    assert yaml.safe_load((out / "consumer.yaml").read_text())["metadata"]["name"] == "consumer"
+
+
+def test_nothing_converted_is_an_error(tmp_path: Path) -> None:
+    result = kairflow("dags", "import-airflow", str(write(tmp_path, "broken.py", BROKEN)))
+    assert result.exit_code == EXIT_USAGE
+    assert (
+        result.stderr.splitlines()[-1] == f"error: {tmp_path}/broken.py: no DAG could be converted"
+    )
