@@ -24,7 +24,9 @@ ONE_TASK = "tasks: [{name: a, bash: x}]"
             "cycle: a -> b -> a",
             id="a cycle",
         ),
-        pytest.param(ONE_TASK, ["--conf", "[1]"], "--conf: must be a JSON object", id="conf not an object"),
+        pytest.param(
+            ONE_TASK, ["--conf", "[1]"], "--conf: must be a JSON object", id="conf not an object"
+        ),
         pytest.param(ONE_TASK, ["--conf", "{"], "--conf: not valid JSON", id="conf not JSON"),
         pytest.param(
             ONE_TASK, ["--logical-date", "soon"], "invalid date-time", id="bad logical date"
