@@ -52,7 +52,6 @@ EXPECTED_DIFFERENCES: dict[str, str] = {
     "latest_only": f"LatestOnlyOperator: {_NO_EQUIVALENT}",
     "latest_only_with_trigger": f"LatestOnlyOperator: {_NO_EQUIVALENT}",
     "example_trigger_controller_dag": f"TriggerDagRunOperator: {_NO_EQUIVALENT}",
-    "example_short_circuit_operator": "its callables are lambdas, which cannot be shipped",
     "example_setup_teardown": "as_setup() / as_teardown(): setup and teardown tasks not mapped",
     "example_setup_teardown_taskflow": "@setup / @teardown: not mapped",
     "example_xcom": "XComArg(key=...), xcom_push and keyed xcom_pull: a task has one XCom",

@@ -286,11 +286,43 @@ def test_a_callable_that_cannot_be_shipped_is_an_error_naming_its_line_and_the_n
     assert error.value.where.line == uses_an_object.__code__.co_firstlineno
 
 
-def test_a_lambda_cannot_be_shipped() -> None:
+OFFSET = 2
+add_offset = lambda x: x + OFFSET  # noqa: E731 (a module-level lambda, as DAG files have)
+
+
+@pytest.mark.parametrize(
+    ("callable_", "options", "xcom"),
+    [
+        pytest.param(lambda: 1, {}, 1, id="a lambda passed as the callable runs as the task"),
+        pytest.param(
+            lambda ds: f"day {ds}", {}, "day 2024-01-06", id="a lambda asking for ds gets it"
+        ),
+        pytest.param(
+            lambda x: add_offset(x) * 10,
+            {"op_args": [1]},
+            30,
+            id="a lambda using a module-level lambda and constant gets both shipped",
+        ),
+        pytest.param(
+            lambda **kw: sorted(kw["params"]), {}, ["size"], id="a lambda taking **context"
+        ),
+    ],
+)
+def test_a_lambda_is_shipped_as_its_own_text(
+    tmp_path: Path, callable_: Callable[..., Any], options: dict[str, Any], xcom: Any
+) -> None:
+    ran = run(callable_, tmp_path, **options)
+    assert ran.exit_code == 0, ran.stderr
+    assert ran.xcom == xcom
+
+
+def test_two_lambdas_on_one_line_are_told_apart_by_position(tmp_path: Path) -> None:
+    first, second = (lambda: "first"), (lambda: "second")
     with DAG("d", schedule=None) as dag:
-        PythonOperator(task_id="t", python_callable=lambda: 1)
-    with pytest.raises(SdkError, match="not lambdas"):
-        tasks_of(dag)
+        PythonOperator(task_id="t", python_callable=second)
+    script = tasks_of(dag)["t"]["python"]
+    assert '_kf_lambda = lambda: "second"' in script and '"first"' not in script
+    assert run_python_task(tasks_of(dag)["t"], tmp_path).xcom == "second" != first()
 
 
 def test_the_script_reads_the_environment_not_the_machine_that_rendered_it(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from kairflow.sdk.errors import SdkError
 from kairflow.sdk.shipping import runtime
-from kairflow.sdk.shipping.source import definition, definition_location
+from kairflow.sdk.shipping.source import definition, definition_location, shipped_name
 
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF"})
 
@@ -138,7 +138,8 @@ class Shipment:
             else:
                 for dep in _ast_names(node):
                     self._need(dep, value, {})
-            alias = "" if value.__name__ == name else f"\n{name} = {value.__name__}"
+            shipped = shipped_name(value)
+            alias = "" if shipped == name else f"\n{name} = {shipped}"
             self.definitions.append(source.rstrip("\n") + alias)
         elif isinstance(value, FunctionType | type) and "<locals>" not in value.__qualname__:
             imported = value.__qualname__

@@ -19,6 +19,7 @@ from typing import Any
 
 from kairflow.sdk.shipping import runtime
 from kairflow.sdk.shipping.names import ship
+from kairflow.sdk.shipping.source import shipped_name
 from kairflow.sdk.shipping.values import Slots, python_source
 
 # The runtime's code without its module docstring (it is shipped in every task).
@@ -83,7 +84,7 @@ def python_script(
             preamble,
             source.rstrip("\n"),
             f'_KF_RENDERED["templates_dict"] = {templates}\n'
-            f"_kf_main({call.function.__name__}, {args}, {kwargs}, {call.mode!r})\n",
+            f"_kf_main({shipped_name(call.function)}, {args}, {kwargs}, {call.mode!r})\n",
         )
         if part
     )
