@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.live import Live
-from rich.table import Table
 
-from kairflow.api.dagrun import DagRunStatus, RunType
+from kairflow.api.common import ObjectMeta
+from kairflow.api.dagrun import DagRun, DagRunSpec, DagRunStatus, RunType
 from kairflow.api.types import parse_datetime
 from kairflow.cli.errors import EXIT_FAILED, UserError
 from kairflow.cli.manifests import load_dag
 from kairflow.cli.run_conf import parse_conf
-from kairflow.cli.views.states import ti_style
+from kairflow.cli.views.tree import run_tree
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag, RequestedDates
 from kairflow.core.run_model import RecordEvent, RunContext
@@ -44,22 +44,16 @@ def _parse_when(text: str | None) -> datetime | None:
         raise UserError(f"--logical-date: {exc}") from None
 
 
-def _summary(status: DagRunStatus) -> Table:
-    table = Table(title=f"run: {status.state or 'pending'}  ({status.progress or ''})")
-    for column in ("task", "state", "try", "start", "duration", "message"):
-        table.add_column(column)
-    for key, ti in status.task_instances.items():
-        style = ti_style(ti.state)
-        start = (ti.start_date or "")[11:19]
-        table.add_row(
-            key,
-            f"[{style}]{ti.state.value}[/]" if style else ti.state.value,
-            str(ti.try_number),
-            start,
-            ti.duration or "",
-            (ti.message or "")[:60],
+def _summary(status: DagRunStatus, run: RunContext) -> RenderableType:
+    """The run as `kairflow runs get` shows one: task instances as a tree in DAG order."""
+    snapshot = status.model_copy(update={"dag_spec": run.spec.to_wire()})
+    return run_tree(
+        DagRun(
+            metadata=ObjectMeta(name=run.name),
+            spec=DagRunSpec(dag_name=run.dag_name, run_type=RunType(run.run_type)),
+            status=snapshot,
         )
-    return table
+    )
 
 
 def json_result(status: DagRunStatus) -> dict[str, Any]:
@@ -151,15 +145,15 @@ def dags_test(
     local = LocalRun(run, workdir, skip_waits=no_retry_delay, on_event=event, on_pod_done=pod_done)
     try:
         if text and console.is_terminal:
-            with Live(_summary(DagRunStatus()), console=console, transient=True) as live:
-                local.on_status = lambda status: live.update(_summary(status))
+            with Live(_summary(DagRunStatus(), run), console=console, transient=True) as live:
+                local.on_status = lambda status: live.update(_summary(status, run))
                 status = local.execute()
         else:
             status = local.execute()
     finally:
         local.cleanup()
     if text:
-        console.print(_summary(status))
+        console.print(_summary(status, run))
         console.print(f"[bold]run {status.state}[/]: {status.message or ''}")
     else:
         sys.stdout.write(json.dumps(json_result(status)) + "\n")
