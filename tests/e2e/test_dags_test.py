@@ -8,6 +8,7 @@ anything runs: tests/unit/cli/test_dags_test.py.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -116,6 +117,27 @@ def test_text_output_says_images_are_ignored_and_shows_logs() -> None:
     assert "images are ignored" in result.stderr
     assert "2024-03-08" in result.stderr  # macros.ds_add(ds, 7) rendered and run
     assert "run success" in result.stderr
+
+
+def test_text_output_is_the_run_tree_colored_from_the_one_state_table(tmp_path: Path) -> None:
+    path = write_dag(
+        tmp_path,
+        """
+        tasks:
+        - {name: boom, bash: "exit 3"}
+        - {name: after, bash: "true", dependsOn: [boom]}
+        """,
+    )
+    result = kairflow("dags", "test", str(path), env={"FORCE_COLOR": "1", "COLUMNS": "100"})
+    assert result.exit_code == 1
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stderr)
+    lines = [
+        line for line in plain.splitlines() if line.lstrip("└╴ ").startswith(("boom", "after"))
+    ]
+    # The last frame is the final tree (a colored terminal also gets live frames before).
+    assert [line.lstrip("└╴ ").split()[0] for line in lines[-2:]] == ["boom", "after"]
+    assert "✗ failed" in plain and "↑ upstream_failed" in plain
+    assert "\x1b[31m" in result.stderr  # red, from the one state table (cli.views.states)
 
 
 def test_a_failing_then_succeeding_task_is_retried(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from rich.cells import cell_len
 
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.cli.views.states import legend, run_look, state_text, ti_look, ti_style, worst_state
-from tests.unit.cli.views.builders import render, render_styled, ti
+from tests.unit.cli.views.builders import render
 
 
 def test_every_task_instance_state_has_its_own_one_cell_symbol() -> None:
@@ -68,13 +68,3 @@ def test_the_legend_names_every_state_within_80_columns() -> None:
     for state in TaskInstanceState:
         assert f"{ti_look(state).symbol} {state.value}" in text
     assert max(len(line) for line in text.splitlines()) <= 80
-
-
-def test_dags_test_colors_states_from_the_one_table() -> None:
-    from kairflow.api.dagrun import DagRunStatus
-    from kairflow.cli import dags_test
-
-    status = DagRunStatus(task_instances={"a": ti("failed"), "b": ti("restarting")})
-    styled = render_styled(dags_test._summary(status))
-    assert "\x1b[31mfailed" in styled  # red, as before the table moved
-    assert "restarting" in styled and not hasattr(dags_test, "_STYLE")
