@@ -14,6 +14,7 @@ from tests.integration.kube import Kube
 
 KAIRFLOW = Path(sys.executable).parent / "kairflow"
 KUBECTL_PLUGIN = Path(sys.executable).parent / "kubectl-kairflow"
+KUBECTL_COMPLETION = Path(sys.executable).parent / "kubectl_complete-kairflow"
 
 
 @dataclass

@@ -229,6 +229,18 @@ def test_kubectl_finds_the_plugin(kube: Kube, stack: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["dag.kairflow.io/greeter"]
+    # kubectl's own completion asks kubectl_complete-kairflow (on PATH too), names from
+    # the cluster included.
+    completed = subprocess.run(
+        ["kubectl", "__complete", "kairflow", "dags", "show", "-n", stack, "gr"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[:2] == ["greeter", ":4"], completed.stdout
 
 
 def test_grid_graph_and_gantt_draw_the_runs(kube: Kube, stack: str) -> None:
