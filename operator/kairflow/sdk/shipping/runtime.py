@@ -119,6 +119,7 @@ def _kf_context(rendered: dict[str, Any]) -> dict[str, Any]:
     return {
         "ds": c["ds"],
         "ds_nodash": c["ds"].replace("-", ""),
+        "task_instance_key_str": f"{c['dag_id']}__{c['task_id']}__{c['ds'].replace('-', '')}",
         "ts": c["ts"],
         "ts_nodash": logical.strftime("%Y%m%dT%H%M%S"),
         "logical_date": logical,
