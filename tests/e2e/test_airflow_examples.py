@@ -31,16 +31,12 @@ OUTCOMES = FIXTURES / "outcomes.json"
 
 NOT_CONVERTED = "not converted"
 
-_EXIT_99 = "bash exit code 99 skips the task in Airflow (skip_on_exit_code); Kairflow fails it"
-_SKIP = "a running task raising AirflowSkipException is skipped by Airflow; Kairflow fails it"
 _ON_DATASETS = "scheduled on datasets: not converted (assets are a later issue)"
 _EVENTS = "the task reads/writes dataset events (outlet_events / inlet_events / Metadata)"
 _CUSTOM = "a custom BaseOperator subclass: its execute() cannot run on Kairflow"
 _NO_EQUIVALENT = "uses an operator Kairflow has no equivalent for"
 
 EXPECTED_DIFFERENCES: dict[str, str] = {
-    "example_bash_decorator": f"{_EXIT_99}; {_SKIP}",
-    "example_bash_operator": _EXIT_99,
     "example_branch_datetime_operator": f"BranchDateTimeOperator: {_NO_EQUIVALENT}",
     "example_branch_datetime_operator_2": f"BranchDateTimeOperator: {_NO_EQUIVALENT}",
     "example_branch_datetime_operator_3": f"BranchDateTimeOperator: {_NO_EQUIVALENT}",

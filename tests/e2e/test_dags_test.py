@@ -192,6 +192,26 @@ def test_the_run_state_follows_the_leaves_like_airflow(tmp_path: Path) -> None:
     assert states(result) == {"a": "failed", "b": "upstream_failed", "cleanup": "success"}
 
 
+def test_a_task_exiting_with_a_skip_code_skips_itself(tmp_path: Path) -> None:
+    """Airflow's BashOperator skip_on_exit_code: exit 99 skips, not retried; the tasks
+    after it follow their trigger rules."""
+    path = write_dag(
+        tmp_path,
+        """
+        tasks:
+        - {name: maybe, bash: "echo nothing to do; exit 99", skipOnExitCode: [99], retries: 3}
+        - {name: strict, bash: "echo never"}
+        - {name: tolerant, bash: "echo runs", triggerRule: none_failed}
+        flow: ["maybe >> [strict, tolerant]"]
+        """,
+    )
+    result = dags_test(path, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert as_json(result)["state"] == "success"
+    assert states(result) == {"maybe": "skipped", "strict": "skipped", "tolerant": "success"}
+    assert as_json(result)["tasks"]["maybe"]["try_number"] == 1
+
+
 def test_execution_timeout_kills_the_process(tmp_path: Path) -> None:
     path = write_dag(
         tmp_path,

@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from kairflow.sdk import (
+    AirflowSkipException,
     CronTriggerTimetable,
     Param,
     PokeReturnValue,
@@ -87,7 +88,7 @@ def _names() -> dict[str, dict[str, Any]]:
         "airflow.utils.context": {"Context": dict},
         "airflow.exceptions": {
             "AirflowException": names.AirflowException,
-            "AirflowSkipException": names.AirflowSkipException,
+            "AirflowSkipException": AirflowSkipException,
             "AirflowFailException": names.AirflowFailException,
             "AirflowSensorTimeout": names.AirflowSensorTimeout,
         },

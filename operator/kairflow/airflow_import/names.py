@@ -1,5 +1,5 @@
 """Airflow's small names: exceptions, TriggerRule, WeekDay, Label, days_ago,
-get_current_context, Variable, datasets.
+get_current_context, Variable, datasets (AirflowSkipException is the SDK's own).
 
 Classes a shipped callable may use (the exceptions, WeekDay) are defined from source
 text that is also what the task receives (`SHIPPED_SOURCE`): the task has no Airflow.
@@ -13,37 +13,22 @@ from typing import Any
 
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.dependencies import DependencyMixin
-from kairflow.sdk.shipping.names import SHIPPED_SOURCE, Unshippable
+from kairflow.sdk.shipping.names import SHIPPED_SOURCE, Unshippable, shipped_class
 
-
-def _shipped_class(source: str) -> Any:
-    """Define the class of `source` here, carrying `source` to ship it to tasks."""
-    namespace: dict[str, Any] = {"__name__": __name__}
-    exec(source, namespace)  # our own constant source text
-    classes = [v for k, v in namespace.items() if isinstance(v, type) and k != "__builtins__"]
-    cls = classes[-1]
-    setattr(cls, SHIPPED_SOURCE, source)
-    return cls
-
-
-AirflowException = _shipped_class(
+AirflowException = shipped_class(
     "class AirflowException(Exception):\n"
     '    """Airflow\'s base exception: raising it fails the task."""\n'
 )
-AirflowSkipException = _shipped_class(
-    "class AirflowSkipException(Exception):\n"
-    '    """Airflow skips the task; Kairflow cannot skip a running task: it fails."""\n'
-)
-AirflowFailException = _shipped_class(
+AirflowFailException = shipped_class(
     "class AirflowFailException(Exception):\n"
     '    """Fails the task (on Kairflow, retries still apply)."""\n'
 )
-AirflowSensorTimeout = _shipped_class(
+AirflowSensorTimeout = shipped_class(
     "class AirflowSensorTimeout(Exception):\n"
     '    """A sensor gave up: raising it fails the task."""\n'
 )
 
-WeekDay = _shipped_class('''
+WeekDay = shipped_class('''
 import enum
 
 

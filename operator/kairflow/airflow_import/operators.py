@@ -9,6 +9,7 @@ from typing import Any
 from kairflow.airflow_import.tasks import Converting, PartialOperator, unconvertible
 from kairflow.sdk.operators.bash import BashOperator as _Bash
 from kairflow.sdk.operators.empty import EmptyOperator as _Empty
+from kairflow.sdk.operators.python import BashTask as _BashTask
 from kairflow.sdk.operators.python import BranchPythonOperator as _Branch
 from kairflow.sdk.operators.python import PythonOperator as _Python
 from kairflow.sdk.operators.python import ShortCircuitOperator as _ShortCircuit
@@ -41,10 +42,8 @@ class ShortCircuitOperator(_ShortCircuit, metaclass=Converting):
     __doc__ = _ShortCircuit.__doc__
 
 
-class BashTask(PythonOperator):
-    """@task.bash: the function returns the command."""
-
-    call_mode = "bash"
+class BashTask(_BashTask, metaclass=Converting):
+    __doc__ = _BashTask.__doc__
 
 
 class PythonSensor(_PythonSensor, metaclass=Converting):

@@ -138,6 +138,14 @@ class TaskSettings(WireModel):
         default=None,
         description="Retry only when the container exits with one of these codes.",
     )
+    skip_on_exit_code: list[int] | None = Field(
+        default=None,
+        description="If the task exits with one of these exit codes, leave it in skipped "
+        "state (not failed, and not retried); downstream tasks then follow their trigger "
+        "rules. Airflow's BashOperator skip_on_exit_code (Airflow's default 99 is the "
+        "SDK's; a manifest skips on no exit code unless it says so). Never 0, nor 100 "
+        "on a sensor.",
+    )
     execution_timeout: Duration | None = Field(
         default=None,
         description="Fail a try that runs longer (becomes the pod's activeDeadlineSeconds).",

@@ -2,7 +2,8 @@
 
 Every failure a kubelet can produce ends somewhere: a non-zero exit, an execution
 timeout (DeadlineExceeded), an eviction, a pod deleted by someone else, a pod that
-never starts (image errors, startup timeout). Failed tries are retried per policy.
+never starts (image errors, startup timeout). Failed tries are retried per policy;
+an exit code of `skipOnExitCode` is no failure: the task skipped itself.
 """
 
 from __future__ import annotations
@@ -158,6 +159,10 @@ def _failed(state: RunPass, key: str, pod: ObservedPod) -> None:
     if task.sensor is not None and pod.exit_code == NOT_YET:
         _not_yet(state, key, pod)
         return
+    ran = pod.reason not in CANNOT_RUN and pod.reason != "DeadlineExceeded"
+    if ran and state.policies[task.name].skips_on(pod.exit_code):
+        _skipped_itself(state, key, pod)
+        return
     if pod.reason == "DeadlineExceeded":
         timeout = state.policies[task.name].execution_timeout
         limit = f" of {format_duration(timeout)}" if timeout else ""
@@ -172,6 +177,20 @@ def _failed(state: RunPass, key: str, pod: ObservedPod) -> None:
     else:
         message = f"{pod.reason or 'pod failed'}: {pod.message or 'no details'}"
     fail_try(state, key, pod.exit_code, message, pod.finished_at, ended_at(pod, state.now))
+
+
+def _skipped_itself(state: RunPass, key: str, pod: ObservedPod) -> None:
+    """Airflow's AirflowSkipException: skipped at once (never retried), and, as in
+    Airflow, with the try's end date and duration (it ran)."""
+    ti = state.status.task_instances[key]
+    ti.exit_code = pod.exit_code
+    ti.start_date = ti.start_date or iso(pod.started_at or state.now)
+    state.set_state(key, TI.SKIPPED, f"skipped: exit code {pod.exit_code} (skipOnExitCode)")
+    ended = pod.finished_at or state.now
+    ti.end_date = iso(ended)  # set_state's "now" is when we saw it, not when it ended
+    started = parse_time(ti.start_date)
+    if started is not None:
+        ti.duration = format_duration(ended - started)
 
 
 def _not_yet(state: RunPass, key: str, pod: ObservedPod) -> None:

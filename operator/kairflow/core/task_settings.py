@@ -35,6 +35,7 @@ class TaskPolicy:
     retry_exponential_backoff: bool
     max_retry_delay: timedelta | None
     retry_on_exit_codes: frozenset[int] | None
+    skip_on_exit_code: frozenset[int]
     execution_timeout: timedelta | None
     depends_on_past: bool
     wait_for_downstream: bool
@@ -54,6 +55,7 @@ class TaskPolicy:
             retry_exponential_backoff=bool(task.retry_exponential_backoff),
             max_retry_delay=task.max_retry_delay,
             retry_on_exit_codes=frozenset(codes) if codes is not None else None,
+            skip_on_exit_code=frozenset(task.skip_on_exit_code or ()),
             execution_timeout=task.execution_timeout,
             # Airflow: wait_for_downstream implies depends_on_past.
             depends_on_past=bool(task.depends_on_past or task.wait_for_downstream),
@@ -64,3 +66,8 @@ class TaskPolicy:
             weight_rule=task.weight_rule or WeightRule.DOWNSTREAM,
             trigger_rule=task.trigger_rule or TriggerRule.ALL_SUCCESS,
         )
+
+    def skips_on(self, exit_code: int | None) -> bool:
+        """A try that exits with one of `skipOnExitCode` skips the task (Airflow's
+        AirflowSkipException): a kill or timeout, without exit code, never does."""
+        return exit_code is not None and exit_code in self.skip_on_exit_code

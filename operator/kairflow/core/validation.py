@@ -7,9 +7,11 @@ time zone, template syntax, settings that contradict each other.
 
 from __future__ import annotations
 
-from kairflow.api.dag import DAGSpec
+from kairflow.api.dag import DAGSpec, TaskSpec
 from kairflow.core.graph import graph_problems
 from kairflow.core.schedule_validation import validate_schedule
+from kairflow.core.sensors import NOT_YET
+from kairflow.core.task_settings import effective_task
 from kairflow.core.templating import check_template_syntax
 
 
@@ -27,6 +29,19 @@ def task_problems(spec: DAGSpec) -> list[str]:
         if task.args is not None and task.is_empty:
             problems.append(f"{where}: args without a command")
         problems.extend(check_template_syntax(task))
+        problems.extend(_skip_code_problems(effective_task(spec, task)))
+    return problems
+
+
+def _skip_code_problems(task: TaskSpec) -> list[str]:
+    """Exit codes that already mean something cannot also mean "skipped"."""
+    codes = set(task.skip_on_exit_code or ())
+    where = f"task {task.name!r}: skipOnExitCode"
+    problems = []
+    if 0 in codes:
+        problems.append(f"{where} cannot hold 0 (exit code 0 means success)")
+    if task.sensor is not None and NOT_YET in codes:
+        problems.append(f"{where} cannot hold {NOT_YET} (a sensor's poke exits {NOT_YET}: not yet)")
     return problems
 
 

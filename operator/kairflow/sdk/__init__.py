@@ -28,12 +28,14 @@ from kairflow.sdk.operators.sensors import (
 )
 from kairflow.sdk.operators.unconvertible import UnconvertibleTask
 from kairflow.sdk.shipping.runtime import PokeReturnValue
+from kairflow.sdk.skipping import AirflowSkipException
 from kairflow.sdk.taskgroup import TaskGroup, task_group
 from kairflow.sdk.timetables import CronTriggerTimetable, Param
 from kairflow.sdk.xcom_arg import XComArg
 
 __all__ = [
     "DAG",
+    "AirflowSkipException",
     "BaseOperator",
     "BaseSensorOperator",
     "BashOperator",

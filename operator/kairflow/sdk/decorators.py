@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from kairflow.sdk import current
 from kairflow.sdk.errors import SdkError
 from kairflow.sdk.operators.python import (
+    BashTask,
     BranchPythonOperator,
     PythonOperator,
     ShortCircuitOperator,
@@ -22,18 +23,12 @@ from kairflow.sdk.xcom_arg import MAPPED_ITEM, XComArg
 _SUFFIX = re.compile(r"__\d+$")
 
 
-class _BashTask(PythonOperator):
-    """@task.bash: the function returns the command; `bash -c` runs it."""
-
-    call_mode = "bash"
-
-
 _OPERATORS: dict[str, type[PythonOperator]] = {
     "python": PythonOperator,
     "branch": BranchPythonOperator,
     "short_circuit": ShortCircuitOperator,
     "sensor": PythonSensor,
-    "bash": _BashTask,
+    "bash": BashTask,
 }
 
 

@@ -60,7 +60,7 @@ DROPPED: frozenset[str] = frozenset(
         "max_active_tis_per_dagrun", "task_concurrency", "do_xcom_push", "inlets",
         "outlets", "start_date", "end_date", "params", "owner_links", "map_index_template",
         "ignore_first_depends_on_past", "wait_for_past_depends_before_skipping",
-        "task_display_name", "output_encoding", "skip_on_exit_code", "cwd",
+        "task_display_name", "output_encoding", "cwd",
         "multiple_outputs", "show_return_value_in_logs", "logger_name", "allow_nested_operators",
     }
 )  # fmt: skip

@@ -11,7 +11,9 @@ import yaml
 
 from kairflow.airflow_import import import_file
 from kairflow.cli.errors import EXIT_USAGE
+from kairflow.sdk.skipping import SKIP_EXIT_CODE
 from tests.cli import kairflow
+from tests.unit.sdk.helpers import run_python_task
 
 PROVIDER = """
 from airflow.models.dag import DAG
@@ -125,15 +127,17 @@ def test_a_dag_scheduled_on_datasets_is_refused_alone(tmp_path: Path) -> None:
     assert any("outlets is not supported" in w.message for w in report.warnings)
 
 
-def test_raising_airflow_skip_exception_is_a_warning_that_the_task_fails(tmp_path: Path) -> None:
+def test_raising_airflow_skip_exception_skips_the_task(tmp_path: Path) -> None:
     report = import_file(write(tmp_path, "skips.py", SKIPS))
     assert report.complete
-    (warning,) = report.warnings
-    assert warning.where.line == 10
-    assert "AirflowSkipException fails the task on Kairflow" in warning.message
-    script = report.converted[0].manifest["spec"]["tasks"][0]["python"]
-    assert "class AirflowSkipException(Exception):" in script
-    assert "import airflow" not in script and "from airflow" not in script
+    assert report.warnings == []
+    (task,) = report.converted[0].manifest["spec"]["tasks"]
+    assert task["skipOnExitCode"] == [SKIP_EXIT_CODE]
+    assert "class AirflowSkipException(Exception):" in task["python"]
+    assert "import airflow" not in task["python"] and "from airflow" not in task["python"]
+    ran = run_python_task(task, tmp_path)
+    assert ran.exit_code == SKIP_EXIT_CODE, ran.stderr
+    assert "AirflowSkipException: nothing to do; the task skips itself" in ran.stdout
 
 
 def test_a_folder_converts_every_file_and_reports_the_broken_one(tmp_path: Path) -> None:

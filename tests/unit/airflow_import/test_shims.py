@@ -94,7 +94,14 @@ def _spec(tmp_path: Path, body: str) -> dict[str, Any]:
             """,
             {
                 "defaults": {"retries": 2, "retryDelay": "1m", "dependsOnPast": True},
-                "tasks": [{"name": "a", "bash": "echo {{ ds }}", "triggerRule": "all_done"}],
+                "tasks": [
+                    {
+                        "name": "a",
+                        "bash": "echo {{ ds }}",
+                        "triggerRule": "all_done",
+                        "skipOnExitCode": [99],
+                    }
+                ],
             },
             id="default_args, a template and a TriggerRule member",
         ),

@@ -38,6 +38,12 @@ ONE_TASK = "tasks: [{name: a, bash: x}]"
             "triggerRule",
             id="schema error",
         ),
+        pytest.param(
+            "tasks: [{name: a, bash: x, skipOnExitCode: [0]}]",
+            [],
+            "task 'a': skipOnExitCode cannot hold 0",
+            id="a skip on exit code 0",
+        ),
     ],
 )
 def test_invalid_input_exits_2_with_one_clear_line(

@@ -202,6 +202,7 @@ def test_operator_arguments_override_default_args_per_task() -> None:
         "retryDelay": "30s",
         "pool": "p",
         "bash": "x",
+        "skipOnExitCode": [99],
     }
 
 

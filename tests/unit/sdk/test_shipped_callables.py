@@ -72,8 +72,10 @@ def takes_args(a: int, b: str, *, c: Any = None) -> list[Any]:
     return [a, b, c]
 
 
-def takes_context_names(ds: str, params: dict[str, Any], dag_run: Any, run_id: str) -> list[Any]:
-    return [ds, params, dag_run.conf, run_id]
+def takes_context_names(
+    ds: str, params: dict[str, Any], dag_run: Any, run_id: str, task_instance_key_str: str
+) -> list[Any]:
+    return [ds, params, dag_run.conf, run_id, task_instance_key_str]
 
 
 def takes_all_context(**context: Any) -> list[Any]:
@@ -131,7 +133,13 @@ def decorated() -> str:
         pytest.param(
             takes_context_names,
             {"conf": {"x": 1}},
-            ["2024-01-06", {"size": 2, "x": 1}, {"x": 1}, "manual__2024-01-06T00:00:00+00:00"],
+            [
+                "2024-01-06",
+                {"size": 2, "x": 1},
+                {"x": 1},
+                "manual__2024-01-06T00:00:00+00:00",
+                "d__t__20240106",
+            ],
             id="context names the callable declares are passed, conf over params",
         ),
         pytest.param(

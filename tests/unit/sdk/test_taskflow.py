@@ -73,6 +73,7 @@ def test_xcomargs_and_dependencies_mix_with_classic_operators() -> None:
     assert tasks["echo"] == {
         "name": "echo",
         "bash": '{{ ti.xcom_pull("extract") }}',
+        "skipOnExitCode": [99],
         "dependsOn": ["extract"],
     }
     assert tasks["after"]["dependsOn"] == ["extract"]

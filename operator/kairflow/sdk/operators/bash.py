@@ -6,12 +6,15 @@ from typing import Any
 
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.operators.fields import env_vars, templated
+from kairflow.sdk.skipping import BASH_SKIP_EXIT_CODE, skip_codes
 
 
 class BashOperator(BaseOperator):
     """`BashOperator(task_id="print_date", bash_command="date")`. `env` is added to the
     pod's environment (Kairflow always appends, whatever `append_env` says); the last
-    line of output is not pushed as XCom (write JSON to $KAIRFLOW_XCOM_FILE)."""
+    line of output is not pushed as XCom (write JSON to $KAIRFLOW_XCOM_FILE).
+    `skip_on_exit_code` (default 99, an int or a list; None: no code skips) leaves
+    the task skipped when the command exits with it, as in Airflow."""
 
     def __init__(
         self,
@@ -19,11 +22,17 @@ class BashOperator(BaseOperator):
         bash_command: Any,
         env: Any = None,
         append_env: bool = False,
+        skip_on_exit_code: Any = BASH_SKIP_EXIT_CODE,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.bash_command = templated(self, bash_command, "bash_command")
         self.env = env_vars(self, env, "env")
+        self.skip_on_exit_code = skip_codes(skip_on_exit_code, f"task {self.task_id!r}")
 
     def spec_fields(self) -> dict[str, Any]:
-        return {"bash": self.bash_command, "env": self.env}
+        return {
+            "bash": self.bash_command,
+            "env": self.env,
+            "skip_on_exit_code": self.skip_on_exit_code or None,
+        }

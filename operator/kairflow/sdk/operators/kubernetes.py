@@ -7,6 +7,7 @@ from typing import Any
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.errors import SdkError
 from kairflow.sdk.operators.fields import env_vars, templated_list
+from kairflow.sdk.skipping import skip_codes
 
 _DROPPED = (
     "namespace", "name", "labels", "annotations", "in_cluster", "cluster_context",
@@ -21,7 +22,8 @@ class KubernetesPodOperator(BaseOperator):
     """`KubernetesPodOperator(task_id="t", image="alpine", cmds=["sh", "-c"],
     arguments=["echo hi"], env_vars={"A": "1"})`. Pod details (node selectors,
     volumes, resources...) go in Kairflow's `pod_template`; the others are dropped
-    with a warning."""
+    with a warning. `skip_on_exit_code` (default None, as the provider's) leaves the
+    task skipped when the container exits with it."""
 
     def __init__(
         self,
@@ -30,6 +32,7 @@ class KubernetesPodOperator(BaseOperator):
         cmds: Any = None,
         arguments: Any = None,
         env_vars: Any = None,
+        skip_on_exit_code: Any = None,
         **kwargs: Any,
     ) -> None:
         dropped = sorted(k for k in kwargs if k in _DROPPED)
@@ -47,9 +50,15 @@ class KubernetesPodOperator(BaseOperator):
         self.cmds = templated_list(self, cmds, "cmds")
         self.arguments = templated_list(self, arguments, "arguments")
         self.env_vars = _env(self, env_vars)
+        self.skip_on_exit_code = skip_codes(skip_on_exit_code, f"task {self.task_id!r}")
 
     def spec_fields(self) -> dict[str, Any]:
-        return {"command": self.cmds, "args": self.arguments, "env": self.env_vars}
+        return {
+            "command": self.cmds,
+            "args": self.arguments,
+            "env": self.env_vars,
+            "skip_on_exit_code": self.skip_on_exit_code or None,
+        }
 
 
 def _env(task: BaseOperator, value: Any) -> list[dict[str, Any]] | None:

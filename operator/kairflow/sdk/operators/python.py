@@ -12,13 +12,15 @@ from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.errors import SdkError
 from kairflow.sdk.shipping.script import PythonCall, python_script
 from kairflow.sdk.shipping.values import upstream_of
+from kairflow.sdk.skipping import BASH_SKIP_EXIT_CODE, SKIP_EXIT_CODE, skip_codes
 
 
 class PythonOperator(BaseOperator):
     """`PythonOperator(task_id="t", python_callable=f, op_args=[...], op_kwargs={...})`.
     String arguments with Jinja are rendered (as Airflow's templated op_args /
     op_kwargs / templates_dict); XComArgs pass upstream XComs; the return value is
-    the XCom."""
+    the XCom. Raising AirflowSkipException skips the task (it exits SKIP_EXIT_CODE,
+    which the task's skipOnExitCode lists)."""
 
     call_mode = "python"
 
@@ -47,10 +49,18 @@ class PythonOperator(BaseOperator):
             self.set_upstream(arg)
 
     def spec_fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"python": self.python_script()}
+        fields: dict[str, Any] = {
+            "python": self.python_script(),
+            "skip_on_exit_code": self.skip_exit_codes(),
+        }
         if self.call_mode == "branch":
             fields["branch"] = True
         return fields
+
+    def skip_exit_codes(self) -> list[int]:
+        """The exit codes that leave the task skipped: the runtime's, for
+        AirflowSkipException."""
+        return [SKIP_EXIT_CODE]
 
     def python_script(self) -> str:
         mapped = sorted(t.task_id for t in self.dag.tasks if t.expand is not None)
@@ -71,6 +81,21 @@ class PythonOperator(BaseOperator):
                 found.add(task.task_id)
                 stack.extend(task.upstream.values())
         return found
+
+
+class BashTask(PythonOperator):
+    """@task.bash: the function returns the command; `bash -c` runs it. As Airflow's,
+    `skip_on_exit_code` (default 99) are the command's exit codes that skip the task;
+    raising AirflowSkipException in the function skips it too."""
+
+    call_mode = "bash"
+
+    def __init__(self, *, skip_on_exit_code: Any = BASH_SKIP_EXIT_CODE, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.skip_on_exit_code = skip_codes(skip_on_exit_code, f"task {self.task_id!r}")
+
+    def skip_exit_codes(self) -> list[int]:
+        return sorted({*self.skip_on_exit_code, SKIP_EXIT_CODE})
 
 
 class BranchPythonOperator(PythonOperator):

@@ -54,7 +54,7 @@ class PythonSensor(BaseSensorOperator, PythonOperator):
     call_mode = "sensor"
 
     def spec_fields(self) -> dict[str, Any]:
-        return {"sensor": self.sensor, "python": self.python_script()}
+        return {"sensor": self.sensor, **PythonOperator.spec_fields(self)}
 
 
 class BashSensor(BaseSensorOperator):

@@ -54,6 +54,17 @@ SHIPPED_SOURCE = "__kairflow_shipped_source__"
 of a library the task does not have, e.g. Airflow's exceptions), or an Unshippable."""
 
 
+def shipped_class(source: str) -> Any:
+    """Define the (last) class of `source` here, carrying `source` to ship it to tasks:
+    a stand-in for a library class the task does not have."""
+    namespace: dict[str, Any] = {"__name__": __name__}
+    exec(source, namespace)  # our own constant source text
+    classes = [v for k, v in namespace.items() if isinstance(v, type) and k != "__builtins__"]
+    cls = classes[-1]
+    setattr(cls, SHIPPED_SOURCE, source)
+    return cls
+
+
 @dataclass(frozen=True)
 class Unshippable:
     """Why a value can never run in a task (e.g. an Airflow hook): named in the error."""

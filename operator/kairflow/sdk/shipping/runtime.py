@@ -19,6 +19,7 @@ from typing import Any
 
 _KF_MAX_XCOM_BYTES = 4096
 _KF_NOT_YET = 100  # a sensor's "not yet" exit code
+_KF_SKIPPED = 98  # the task skipped itself (see kairflow.sdk.skipping)
 
 
 class _KfNamespace:
@@ -118,6 +119,7 @@ def _kf_context(rendered: dict[str, Any]) -> dict[str, Any]:
     return {
         "ds": c["ds"],
         "ds_nodash": c["ds"].replace("-", ""),
+        "task_instance_key_str": f"{c['dag_id']}__{c['task_id']}__{c['ds'].replace('-', '')}",
         "ts": c["ts"],
         "ts_nodash": logical.strftime("%Y%m%dT%H%M%S"),
         "logical_date": logical,
@@ -184,7 +186,15 @@ def _kf_main(function: Any, args: list[Any], kwargs: dict[str, Any], mode: str) 
     """Run the callable as `mode`: python, branch, short_circuit, sensor or bash."""
     context = _kf_context(_KF_RENDERED)  # type: ignore[name-defined]  # noqa: F821
     context["templates_dict"] = _KF_RENDERED.get("templates_dict")  # type: ignore[name-defined]  # noqa: F821
-    result = _kf_call(function, args, kwargs, context)
+    try:
+        result = _kf_call(function, args, kwargs, context)
+    except Exception as exc:
+        if not getattr(exc, "_kf_skips_task", False):
+            raise
+        # Airflow's AirflowSkipException: the task ends skipped (its skipOnExitCode).
+        print(f"kairflow: {type(exc).__name__}: {exc}; the task skips itself")
+        _kf_sys.stdout.flush()
+        _kf_sys.exit(_KF_SKIPPED)
     if mode == "sensor":
         done = getattr(result, "is_done", result)
         if not done:
