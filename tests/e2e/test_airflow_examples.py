@@ -47,16 +47,10 @@ EXPECTED_DIFFERENCES: dict[str, str] = {
     "example_external_task_marker_child": f"ExternalTaskSensor: {_NO_EQUIVALENT}",
     "latest_only": f"LatestOnlyOperator: {_NO_EQUIVALENT}",
     "latest_only_with_trigger": f"LatestOnlyOperator: {_NO_EQUIVALENT}",
-    "example_trigger_controller_dag": f"TriggerDagRunOperator: {_NO_EQUIVALENT}",
     "example_setup_teardown": "as_setup() / as_teardown(): setup and teardown tasks not mapped",
     "example_setup_teardown_taskflow": "@setup / @teardown: not mapped",
     "example_xcom": "XComArg(key=...), xcom_push and keyed xcom_pull: a task has one XCom",
     "tutorial_dag": "ti.xcom_push(key, value): a task has one XCom (its return value)",
-    "tutorial_taskflow_templates": "task.render_template() at run time is not available",
-    "example_passing_params_via_test_command": (
-        "task-level params are dropped, and an undefined name is a template error on "
-        "Kairflow where Airflow renders it empty"
-    ),
     "example_params_ui_tutorial": (
         "Airflow refuses to create the run (a required Param has no value); Kairflow does "
         "not check Param schemas and runs it"
@@ -66,7 +60,6 @@ EXPECTED_DIFFERENCES: dict[str, str] = {
     "dataset_with_extra_by_yield": _EVENTS,
     "dataset_with_extra_by_context": _EVENTS,
     "read_dataset_event": _EVENTS,
-    "read_dataset_event_from_classic": _EVENTS,
     **dict.fromkeys(
         [
             "dataset_s3_bucket_consumer",
@@ -88,6 +81,25 @@ EXPECTED_DIFFERENCES: dict[str, str] = {
 """dag_id -> why Kairflow cannot reach Airflow's outcome for it. Written before
 outcomes.json was recorded, from the conversion report and Kairflow's runs: check it
 against the recording (the test says which rows are wrong)."""
+
+FAILS_IN_BOTH: dict[str, str] = {
+    "example_trigger_controller_dag": (
+        "Airflow: the DAG it triggers is in another file (DagNotFound); Kairflow: "
+        f"TriggerDagRunOperator {_NO_EQUIVALENT}, so its placeholder task fails"
+    ),
+    "tutorial_taskflow_templates": (
+        "Airflow: the template file sql/test.sql does not exist; Kairflow: "
+        "task.render_template() at run time is not available"
+    ),
+    "example_passing_params_via_test_command": (
+        "both fail also_run_this on {{ params.foo }}, which is no param in either"
+    ),
+    "read_dataset_event_from_classic": (
+        f"Airflow: its template names Dataset, which templates do not have; Kairflow: {_EVENTS}"
+    ),
+}
+"""dag_id -> why both fail (the same states are compared like any other row; the note
+keeps the reasons apart where they differ)."""
 
 NOT_COMPARED: dict[str, str] = {
     "example_sensors": (
@@ -161,3 +173,5 @@ def test_a_converted_example_reaches_airflows_outcome(
         )
     else:
         assert ours == theirs, f"{dag_id}: Kairflow {ours}\nAirflow {theirs}"
+        if dag_id in FAILS_IN_BOTH:
+            assert theirs["run_state"] == "failed", f"{dag_id} no longer fails: drop its note"
