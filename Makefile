@@ -47,9 +47,10 @@ bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed test
 	$(BIN)/python bench/handoff_latency.py --real-node
 
 # `kairflow` and `kubectl kairflow` from the user's shell: links to the venv's scripts in
-# /usr/local/bin when it is writable (root), else ~/.local/bin.
+# /usr/local/bin when it is writable (root), else ~/.local/bin; BINDIR=... chooses.
 commands: $(STAMP)  ## put kairflow and kubectl-kairflow on PATH
-	@dir=/usr/local/bin; [ -w $$dir ] || dir=$$HOME/.local/bin; mkdir -p $$dir; \
+	@dir=$(BINDIR); [ -n "$$dir" ] || { dir=/usr/local/bin; [ -w $$dir ] || dir=$$HOME/.local/bin; }; \
+	mkdir -p $$dir; \
 	for c in kairflow kubectl-kairflow kubectl_complete-kairflow; do ln -sf "$$(pwd)/$(BIN)/$$c" "$$dir/$$c"; done; \
 	echo "kairflow and kubectl kairflow are linked in $$dir"; \
 	case ":$$PATH:" in *":$$dir:"*) ;; *) echo "note: $$dir is not on your PATH; add it";; esac
