@@ -251,7 +251,11 @@ def test_survives_a_kube_apiserver_restart(tmp_path: Path) -> None:
             # Watches broke and resumed: the operator sees b finish and goes on.
             kubelet.finish(b.metadata.name)
             began = time.monotonic()
-            c = kubelet.wait_pod("c", timeout=60)
+            try:
+                c = kubelet.wait_pod("c", timeout=60)
+            except AssertionError as exc:
+                # Seen once in a loaded CI run, never alone: keep the operator's story.
+                raise AssertionError(f"{exc}\noperator log:\n{operator.log()[-6000:]}") from None
             print(f"after the restart, c's pod came {time.monotonic() - began:.1f}s after b")
             kubelet.start(c.metadata.name)
             kubelet.finish(c.metadata.name)
