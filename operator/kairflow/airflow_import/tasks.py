@@ -4,6 +4,7 @@ the rest of the DAG still converts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kairflow.sdk import current
@@ -11,8 +12,10 @@ from kairflow.sdk.baseoperator import BaseOperator, _init_arguments
 from kairflow.sdk.errors import SdkError, SdkWarning, user_location
 from kairflow.sdk.operators.python import PythonOperator
 from kairflow.sdk.operators.unconvertible import UnconvertibleTask
+from kairflow.sdk.partial import OperatorPartial
 from kairflow.sdk.settings import DROPPED, IGNORED, SETTINGS
 from kairflow.sdk.shipping.names import ship
+from kairflow.sdk.shipping.values import upstream_of
 
 if TYPE_CHECKING:
     from kairflow.sdk.dag import DAG
@@ -100,23 +103,46 @@ def convert(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return placeholder
 
 
+class ConvertingPartial(OperatorPartial):
+    """`Operator.partial(...).expand(...)` in an Airflow file: a mapping Kairflow cannot
+    make (two mapped arguments, an argument it cannot map...) becomes an unconvertible
+    task with the reason, its upstream XComArgs kept as dependencies; the task itself
+    converts like any other (`convert`)."""
+
+    def expand(self, **mapped: Any) -> BaseOperator:
+        return self._mapping(lambda: super(ConvertingPartial, self).expand(**mapped), mapped)
+
+    def expand_kwargs(self, kwargs: Any) -> BaseOperator:
+        return self._mapping(lambda: super(ConvertingPartial, self).expand_kwargs(kwargs), kwargs)
+
+    def _mapping(self, make: Callable[[], BaseOperator], sources: Any) -> BaseOperator:
+        dag = _dag_of(self.kwargs)
+        before = set(dag.tasks_by_id) if dag is not None else set()
+        try:
+            return make()
+        except SdkError as exc:
+            if dag is None or set(dag.tasks_by_id) != before:
+                raise  # not about the mapping (no DAG, a half-made task): the file's error
+            placeholder = unconvertible(self.kwargs, exc.detail)
+            placeholder.set_upstream(upstream_of(sources))
+            return placeholder
+
+
 class Converting(type):
-    """The metaclass of the shims' operator classes: calling one converts."""
+    """The metaclass of the shims' operator classes: calling one converts, and so does
+    `.partial(...).expand(...)`."""
+
+    def __init__(cls, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cls.partial_type = ConvertingPartial
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         return convert(cls, args, kwargs)
 
-    def partial(cls, **kwargs: Any) -> PartialOperator:
-        reason = (
-            f"{cls.__name__}.partial().expand(): classic operators cannot be mapped on "
-            "Kairflow yet (map a @task function)"
-        )
-        return PartialOperator(reason, kwargs)
-
 
 class PartialOperator:
-    """`Operator.partial(task_id=...)`, waiting for `.expand(...)`: an unconvertible
-    task with `reason` (the SDK maps TaskFlow functions only)."""
+    """`Operator.partial(task_id=...)` of an operator Kairflow has no equivalent for,
+    waiting for `.expand(...)`: an unconvertible task with `reason`."""
 
     def __init__(self, reason: str, kwargs: dict[str, Any] | None = None) -> None:
         self._reason = reason

@@ -11,12 +11,13 @@ import functools
 import inspect
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kairflow.api.dag import TASK_NAME_PATTERN
 from kairflow.sdk import current
 from kairflow.sdk.dependencies import DependencyMixin
 from kairflow.sdk.errors import SdkError, user_location
+from kairflow.sdk.partial import OperatorPartial
 from kairflow.sdk.settings import SETTINGS, split_settings
 from kairflow.sdk.xcom_arg import XComArg
 
@@ -49,7 +50,13 @@ class BaseOperator(DependencyMixin):
     and Kairflow's `image`, `env_from`, `pod_template`, `retry_on_exit_codes`."""
 
     expand: dict[str, Any] | None = None
-    """ExpandSpec fields of a mapped task (TaskFlow's `.expand()`)."""
+    """ExpandSpec fields of a mapped task (`.expand()`)."""
+
+    mapped_arguments: ClassVar[frozenset[str]] = frozenset()
+    """The arguments `.partial(...).expand(name=...)` can map (read per instance)."""
+
+    partial_type: ClassVar[type[OperatorPartial]] = OperatorPartial
+    """What `.partial(...)` makes (a layer on the SDK may use its own)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -92,6 +99,12 @@ class BaseOperator(DependencyMixin):
         self.dag.add_task(self)
         if self.task_group is not None:
             self.task_group.add(self)
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> OperatorPartial:
+        """Airflow's mapping of a classic operator: `.partial(task_id=..., ...)` with
+        what every instance shares, then `.expand(name=[...])` (see sdk.partial)."""
+        return cls.partial_type(cls, kwargs)
 
     def spec_fields(self) -> dict[str, Any]:
         """This operator's own TaskSpec fields (bash, python, command, sensor...)."""

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from kairflow.sdk import current
 from kairflow.sdk.errors import SdkError
+from kairflow.sdk.mapped import expand_spec, one_mapped_argument
 from kairflow.sdk.operators.python import (
     BashTask,
     BranchPythonOperator,
@@ -74,23 +75,12 @@ class TaskDecorator:
 
     def expand(self, **mapped: Any) -> XComArg:
         """One task instance per item of a list or of an upstream task's XCom list."""
-        if len(mapped) != 1:
-            raise SdkError("expand() maps exactly one argument in Kairflow")
-        ((name, source),) = mapped.items()
-        if isinstance(source, XComArg):
-            if source.keys:
-                raise SdkError(
-                    "expand() over a part of an XCom is not supported; map the whole list"
-                )
-            spec: dict[str, Any] = {"from_task": source.operator.task_id}
-        elif isinstance(source, list | tuple):
-            spec = {"items": list(source)}
-        else:
-            raise SdkError(f"expand({name}=...) needs a list or an XComArg, not {source!r}")
+        name, source = one_mapped_argument(mapped, "expand()")
+        spec, upstream = expand_spec(name, source)
         task = self._make([], {**self.partial_kwargs, name: MAPPED_ITEM})
         task.expand = spec
-        if isinstance(source, XComArg):
-            task.set_upstream(source)
+        if upstream is not None:
+            task.set_upstream(upstream)
         return XComArg(task)
 
     def expand_kwargs(self, *args: Any, **kwargs: Any) -> XComArg:

@@ -44,11 +44,22 @@ class XComArg(DependencyMixin):
         return f"XComArg({self.expression()})"
 
 
-class _MappedItem:
+class MappedItem:
     """The item of a mapped task instance (`{{ item }}`)."""
 
     def __repr__(self) -> str:
         return "MAPPED_ITEM"
 
 
-MAPPED_ITEM = _MappedItem()
+MAPPED_ITEM = MappedItem()
+
+
+class ItemOf:
+    """The item of a mapped instance taken from the literal `items` by `map_index`: for
+    a literal list whose items hold templates, rendered (as Airflow renders them)."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def __repr__(self) -> str:
+        return f"ItemOf({self.items!r})"

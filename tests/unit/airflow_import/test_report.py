@@ -68,6 +68,14 @@ def skips():
 skips()
 """
 
+MAPS_TWO = """
+from airflow.models.dag import DAG
+from airflow.operators.bash import BashOperator
+with DAG("maps_two", schedule=None):
+    both = BashOperator.partial(task_id="both").expand(bash_command=["a"], env=[{"A": "1"}])
+    both >> BashOperator(task_id="after", bash_command="echo done")
+"""
+
 BROKEN = """
 from airflow.models.dag import DAG
 raise ValueError("broken on purpose")
@@ -98,6 +106,14 @@ def write(folder: Path, name: str, body: str) -> Path:
             "fetch uses 'HttpHook': airflow.providers.http.hooks.http.HttpHook is not "
             "available to a task on Kairflow",
             id="a hook used inside a callable names the task and the hook",
+        ),
+        pytest.param(
+            MAPS_TWO,
+            ["both", "after"],
+            4,
+            "BashOperator.partial().expand(): Kairflow maps exactly one argument, not "
+            "bash_command, env",
+            id="a classic operator mapped over two arguments is kept as a task that cannot run",
         ),
     ],
 )

@@ -151,6 +151,39 @@ def test_airflow_files_convert(tmp_path: Path, body: str, expected: dict[str, An
             assert spec[key] == value, key
 
 
+def test_classic_operators_map_with_partial_and_expand(tmp_path: Path) -> None:
+    report = _import(
+        tmp_path,
+        """
+        from airflow.decorators import task
+        from airflow.models.dag import DAG
+        from airflow.operators.bash import BashOperator
+        from airflow.operators.python import PythonOperator
+        def add(x):
+            return x + 1
+        with DAG("d", schedule=None):
+            @task
+            def numbers():
+                return [[1], [2]]
+            echo = BashOperator.partial(task_id="echo", retries=1).expand(
+                bash_command=["echo 1", "echo 2"])
+            added = PythonOperator.partial(task_id="add", python_callable=add).expand(
+                op_args=numbers())
+            echo >> added
+        """,
+    )
+    assert report.error is None, report.error
+    (dag,) = report.converted
+    assert dag.unconverted == []
+    tasks = {t["name"]: t for t in dag.manifest["spec"]["tasks"]}
+    assert {name: t.get("expand") for name, t in tasks.items()} == {
+        "numbers": None,
+        "echo": {"items": ["echo 1", "echo 2"]},
+        "add": {"fromTask": "numbers"},
+    }
+    assert (tasks["echo"]["retries"], tasks["add"]["dependsOn"]) == (1, ["echo", "numbers"])
+
+
 def test_the_shims_leave_no_airflow_module_behind_and_restore_what_was_there(
     tmp_path: Path,
 ) -> None:

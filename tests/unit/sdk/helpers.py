@@ -40,9 +40,9 @@ class Ran:
     stderr: str
 
 
-def run_python_task(
+def _rendered(
     task: Mapping[str, Any],
-    tmp_path: Path,
+    field: str,
     *,
     xcoms: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
@@ -50,8 +50,8 @@ def run_python_task(
     map_index: int | None = None,
     item: Any = None,
     mapped: frozenset[str] = frozenset(),
-) -> Ran:
-    """Render the task's `python:` field as the engine does, then run it."""
+) -> str:
+    """The task's `field` rendered by the engine's templating, as for a real run."""
     context = TemplateContext(
         dag_name="d",
         run_id="manual__2024-01-06T00:00:00+00:00",
@@ -67,11 +67,14 @@ def run_python_task(
         map_index=map_index,
         expand_item=item,
     )
-    script = render(task["python"], build_context(context), "python")
-    xcom_file = tmp_path / f"xcom-{task['name']}"
+    return render(task[field], build_context(context), field)
+
+
+def _run(command: list[str], tmp_path: Path, name: str) -> Ran:
+    xcom_file = tmp_path / f"xcom-{name}"
     xcom_file.unlink(missing_ok=True)
     done = subprocess.run(
-        [sys.executable, "-c", script],
+        command,
         env={**os.environ, "KAIRFLOW_XCOM_FILE": str(xcom_file)},
         capture_output=True,
         text=True,
@@ -80,3 +83,27 @@ def run_python_task(
     )
     xcom = json.loads(xcom_file.read_text()) if xcom_file.exists() else None
     return Ran(done.returncode, xcom, done.stdout, done.stderr)
+
+
+def run_python_task(task: Mapping[str, Any], tmp_path: Path, **context: Any) -> Ran:
+    """Render the task's `python:` field as the engine does (`context`: the keyword
+    arguments of `_rendered`), then run it."""
+    script = _rendered(task, "python", **context)
+    return _run([sys.executable, "-c", script], tmp_path, task["name"])
+
+
+def run_bash_task(
+    task: Mapping[str, Any], tmp_path: Path, *, map_index: int | None = None, item: Any = None
+) -> Ran:
+    """Render the task's `bash:` field as the engine does, then run it with `bash -c`
+    (the task's `env` is left out: these tests render what the command exports)."""
+    command = _rendered(task, "bash", map_index=map_index, item=item)
+    return _run(["bash", "-c", command], tmp_path, task["name"])
+
+
+def rendered_args(task: Mapping[str, Any], *, map_index: int, item: Any) -> list[str]:
+    """A container task's `args`, each rendered as the engine does."""
+    return [
+        _rendered({**task, "arg": arg}, "arg", map_index=map_index, item=item)
+        for arg in task["args"]
+    ]

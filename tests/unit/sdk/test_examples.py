@@ -47,6 +47,26 @@ OK = "success"
             },
             id="TaskFlow with XComs, a mapped task and a branch",
         ),
+        pytest.param(
+            "classic_mapping.py",
+            {
+                "echo[0]": OK,
+                "echo[1]": OK,
+                "list_commands": OK,
+                "run_command[0]": OK,
+                "run_command[1]": OK,
+                "greet[0]": OK,
+                "greet[1]": OK,
+                "add[0]": OK,
+                "add[1]": OK,
+                "list_batches": OK,
+                "sum_batch[0]": OK,
+                "sum_batch[1]": OK,
+                "sum_batch[2]": OK,
+                "total": OK,
+            },
+            id="classic operators mapped with partial and expand",
+        ),
     ],
 )
 def test_an_example_renders_and_runs_with_dags_test(example: str, states: dict[str, str]) -> None:
@@ -98,3 +118,23 @@ def test_the_taskflow_example_passes_its_values_along(tmp_path: Path) -> None:
 def test_the_classic_example_renders_params_and_conf_into_the_callable(tmp_path: Path) -> None:
     xcoms = xcoms_of_a_run(ROOT / "dags" / "python" / "tutorial_classic.py", tmp_path)
     assert xcoms == {"hello": "hello tests, today is 2024-01-06"}
+
+
+def test_the_classic_mapping_example_gives_each_instance_its_item(tmp_path: Path) -> None:
+    xcoms = xcoms_of_a_run(ROOT / "dags" / "python" / "classic_mapping.py", tmp_path)
+    assert xcoms == {
+        "echo[0]": "2024-01-06",
+        "echo[1]": 2,
+        "list_commands": ['echo 10 > "$KAIRFLOW_XCOM_FILE"', 'echo 20 > "$KAIRFLOW_XCOM_FILE"'],
+        "run_command[0]": 10,
+        "run_command[1]": 20,
+        "greet[0]": "ann",
+        "greet[1]": "bob",
+        "add[0]": 3,
+        "add[1]": 10,
+        "list_batches": [[1, 2], [3, 4], [5, 6]],
+        "sum_batch[0]": 3,
+        "sum_batch[1]": 7,
+        "sum_batch[2]": 11,
+        "total": 21,
+    }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from kairflow.sdk.baseoperator import BaseOperator
-from kairflow.sdk.operators.fields import env_vars, templated
+from kairflow.sdk.mapped import Mapped
+from kairflow.sdk.operators.fields import env_vars, mapped_env, templated
 from kairflow.sdk.skipping import BASH_SKIP_EXIT_CODE, skip_codes
 
 
@@ -14,7 +15,10 @@ class BashOperator(BaseOperator):
     pod's environment (Kairflow always appends, whatever `append_env` says); the last
     line of output is not pushed as XCom (write JSON to $KAIRFLOW_XCOM_FILE).
     `skip_on_exit_code` (default 99, an int or a list; None: no code skips) leaves
-    the task skipped when the command exits with it, as in Airflow."""
+    the task skipped when the command exits with it, as in Airflow. `bash_command`
+    or `env` can be mapped (`BashOperator.partial(...).expand(bash_command=[...])`)."""
+
+    mapped_arguments = frozenset({"bash_command", "env"})
 
     def __init__(
         self,
@@ -27,12 +31,14 @@ class BashOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.bash_command = templated(self, bash_command, "bash_command")
-        self.env = env_vars(self, env, "env")
+        # A mapped env is exported by the command itself (see mapped_env).
+        self.exports = mapped_env(env, "env") if isinstance(env, Mapped) else ""
+        self.env = None if isinstance(env, Mapped) else env_vars(self, env, "env")
         self.skip_on_exit_code = skip_codes(skip_on_exit_code, f"task {self.task_id!r}")
 
     def spec_fields(self) -> dict[str, Any]:
         return {
-            "bash": self.bash_command,
+            "bash": self.exports + self.bash_command,
             "env": self.env,
             "skip_on_exit_code": self.skip_on_exit_code or None,
         }

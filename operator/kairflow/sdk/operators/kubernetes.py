@@ -23,7 +23,10 @@ class KubernetesPodOperator(BaseOperator):
     arguments=["echo hi"], env_vars={"A": "1"})`. Pod details (node selectors,
     volumes, resources...) go in Kairflow's `pod_template`; the others are dropped
     with a warning. `skip_on_exit_code` (default None, as the provider's) leaves the
-    task skipped when the container exits with it."""
+    task skipped when the container exits with it. `arguments` or `cmds` can be mapped
+    over a literal list of lists of one length (a pod's list is fixed)."""
+
+    mapped_arguments = frozenset({"arguments", "cmds"})
 
     def __init__(
         self,

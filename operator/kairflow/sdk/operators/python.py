@@ -10,6 +10,7 @@ from typing import Any
 
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.errors import SdkError
+from kairflow.sdk.mapped import Mapped
 from kairflow.sdk.shipping.script import PythonCall, python_script
 from kairflow.sdk.shipping.values import upstream_of
 from kairflow.sdk.skipping import BASH_SKIP_EXIT_CODE, SKIP_EXIT_CODE, skip_codes
@@ -20,16 +21,18 @@ class PythonOperator(BaseOperator):
     String arguments with Jinja are rendered (as Airflow's templated op_args /
     op_kwargs / templates_dict); XComArgs pass upstream XComs; the return value is
     the XCom. Raising AirflowSkipException skips the task (it exits SKIP_EXIT_CODE,
-    which the task's skipOnExitCode lists)."""
+    which the task's skipOnExitCode lists). `op_args` (a list per instance) or
+    `op_kwargs` (a dict per instance) can be mapped with `.partial(...).expand(...)`."""
 
     call_mode = "python"
+    mapped_arguments = frozenset({"op_args", "op_kwargs"})
 
     def __init__(
         self,
         *,
         python_callable: Any,
-        op_args: Sequence[Any] | None = None,
-        op_kwargs: Mapping[str, Any] | None = None,
+        op_args: Sequence[Any] | Mapped | None = None,
+        op_kwargs: Mapping[str, Any] | Mapped | None = None,
         templates_dict: Mapping[str, Any] | None = None,
         templates_exts: Any = None,
         **kwargs: Any,
@@ -43,7 +46,11 @@ class PythonOperator(BaseOperator):
                 self.location,
             )
         self.call = PythonCall(
-            function, list(op_args or []), dict(op_kwargs or {}), templates_dict, self.call_mode
+            function,
+            op_args.python_value() if isinstance(op_args, Mapped) else list(op_args or []),
+            op_kwargs.python_value() if isinstance(op_kwargs, Mapped) else dict(op_kwargs or {}),
+            templates_dict,
+            self.call_mode,
         )
         for arg in upstream_of([self.call.args, self.call.kwargs, templates_dict or {}]):
             self.set_upstream(arg)

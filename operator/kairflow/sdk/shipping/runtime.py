@@ -184,6 +184,12 @@ def _kf_push(value: Any) -> None:
 
 def _kf_main(function: Any, args: list[Any], kwargs: dict[str, Any], mode: str) -> None:
     """Run the callable as `mode`: python, branch, short_circuit, sensor or bash."""
+    # A mapped instance's item is the whole op_args / op_kwargs: check it, as Airflow's
+    # call would fail on it anyway, with a message that says which.
+    if not isinstance(args, (list, tuple)):
+        _kf_sys.exit(f"kairflow: op_args must be a list, not {type(args).__name__}: {args!r}")
+    if not isinstance(kwargs, dict):
+        _kf_sys.exit(f"kairflow: op_kwargs must be a dict, not {type(kwargs).__name__}: {kwargs!r}")
     context = _kf_context(_KF_RENDERED)  # type: ignore[name-defined]  # noqa: F821
     context["templates_dict"] = _KF_RENDERED.get("templates_dict")  # type: ignore[name-defined]  # noqa: F821
     try:

@@ -21,6 +21,7 @@ from kairflow.sdk.shipping import runtime
 from kairflow.sdk.shipping.names import ship
 from kairflow.sdk.shipping.source import shipped_name
 from kairflow.sdk.shipping.values import Slots, python_source
+from kairflow.sdk.xcom_arg import ItemOf, MappedItem
 
 # The runtime's code without its module docstring (it is shipped in every task).
 _RUNTIME_SOURCE = Path(runtime.__file__).read_text()
@@ -42,13 +43,19 @@ def raw(text: str) -> str:
 
 @dataclass(frozen=True)
 class PythonCall:
-    """A callable and how to call it: the arguments may hold templates and XComArgs."""
+    """A callable and how to call it: the arguments may hold templates and XComArgs;
+    `args` or `kwargs` may be a mapped instance's whole item (MAPPED_ITEM, ItemOf)."""
 
     function: FunctionType
-    args: Sequence[Any] = ()
-    kwargs: Mapping[str, Any] | None = None
+    args: Sequence[Any] | MappedItem | ItemOf = ()
+    kwargs: Mapping[str, Any] | MappedItem | ItemOf | None = None
     templates_dict: Mapping[str, Any] | None = None
     mode: str = "python"  # python, branch, short_circuit, sensor, bash
+
+
+def _whole(value: Any, kind: type) -> Any:
+    """op_args as a list, op_kwargs as a dict, or the mapped item they are."""
+    return value if isinstance(value, MappedItem | ItemOf) else kind(value)
 
 
 def wants_xcoms(function: FunctionType) -> bool:
@@ -65,8 +72,8 @@ def python_script(
     preamble, source = ship(call.function)
     slots = Slots()
     what = f"{call.function.__name__}"
-    args = python_source(list(call.args), slots, f"{what}: op_args")
-    kwargs = python_source(dict(call.kwargs or {}), slots, f"{what}: op_kwargs")
+    args = python_source(_whole(call.args, list), slots, f"{what}: op_args")
+    kwargs = python_source(_whole(call.kwargs or {}, dict), slots, f"{what}: op_kwargs")
     if call.templates_dict is not None:
         templates = python_source(dict(call.templates_dict), slots, f"{what}: templates_dict")
     else:

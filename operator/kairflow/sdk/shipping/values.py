@@ -4,7 +4,8 @@ to the engine's templating.
 A literal becomes its repr. A string with Jinja markup is rendered by the engine, as
 Airflow renders op_args / op_kwargs: it goes into a `{% set %}` block whose text
 reaches Python as a JSON string. An XComArg becomes `ti.xcom_pull(...)` rendered the
-same way, a mapped argument the instance's `item`. Every rendered value lands in one
+same way, a mapped argument the instance's `item` (or, for a literal list whose items
+hold templates, the rendered list indexed by `map_index`). Every rendered value lands in one
 list, `_KF_RENDERED["values"]`, the shipped code indexes.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from kairflow.sdk.errors import SdkError
 from kairflow.sdk.shipping.names import _is_literal
-from kairflow.sdk.xcom_arg import MAPPED_ITEM, XComArg
+from kairflow.sdk.xcom_arg import MAPPED_ITEM, ItemOf, XComArg
 
 
 def has_markup(text: str) -> bool:
@@ -46,6 +47,10 @@ def python_source(value: Any, slots: Slots, what: str) -> str:
         return slots.expression(value.expression())
     if value is MAPPED_ITEM:
         return slots.expression("item")
+    if isinstance(value, ItemOf):
+        # Every item's templates render in every instance; the instance takes its own.
+        listed = python_source(value.items, slots, what)
+        return f'{listed}[_KF_RENDERED["context"]["map_index"]]'
     if isinstance(value, str):
         return slots.template(value) if has_markup(value) else repr(value)
     if isinstance(value, list | tuple):
