@@ -53,6 +53,15 @@ ListOutput = Annotated[
         "-o", "--output", metavar="FORMAT", help="table (default), wide, json, yaml or name."
     ),
 ]
+RequestOutput = Annotated[
+    str,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="FORMAT",
+        help="table (default) or json (the request and the task instances it names).",
+    ),
+]
 Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation.")]
 
 

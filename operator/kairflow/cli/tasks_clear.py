@@ -15,7 +15,7 @@ import typer
 from kairflow.api.dagrun import ClearRequest
 from kairflow.cli.errors import EXIT_NOT_FOUND, UserError
 from kairflow.cli.kube import Cluster
-from kairflow.cli.options import Context, Kubeconfig, Namespace, Output, Yes, connect
+from kairflow.cli.options import Context, Kubeconfig, Namespace, RequestOutput, Yes, connect
 from kairflow.cli.output import check_format
 from kairflow.cli.task_requests import nothing_to_do, send
 from kairflow.cli.task_selection import (
@@ -101,7 +101,7 @@ def tasks_clear(
         ),
     ] = None,
     yes: Yes = False,
-    output: Output = "table",
+    output: RequestOutput = "table",
     namespace: Namespace = None,
     context: Context = None,
     kubeconfig: Kubeconfig = None,

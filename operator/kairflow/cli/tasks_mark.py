@@ -11,7 +11,7 @@ import typer
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import MarkRequest
 from kairflow.cli.errors import UserError
-from kairflow.cli.options import Context, Kubeconfig, Namespace, Output, Yes, connect
+from kairflow.cli.options import Context, Kubeconfig, Namespace, RequestOutput, Yes, connect
 from kairflow.cli.output import check_format
 from kairflow.cli.task_requests import nothing_to_do, send
 from kairflow.cli.task_selection import RunTasks, check_patterns, request_id, select
@@ -41,7 +41,7 @@ def tasks_mark(
         ),
     ],
     yes: Yes = False,
-    output: Output = "table",
+    output: RequestOutput = "table",
     namespace: Namespace = None,
     context: Context = None,
     kubeconfig: Kubeconfig = None,
