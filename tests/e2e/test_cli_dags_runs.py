@@ -337,3 +337,43 @@ def test_rbac_refusal_is_exit_4_naming_what_is_missing(
     assert paused.returncode == EXIT_FORBIDDEN
     line = error_of(paused)
     assert line.startswith("error: forbidden:") and 'cannot patch resource "dags"' in line, line
+
+
+def test_next_execution_and_test_take_a_dag_from_the_cluster(kube: Kube, stack: str) -> None:
+    """Airflow's `dags next-execution DAG_ID` / `dags test DAG_ID`: a deployed DAG by
+    name. next-execution follows the operator's bookmark, so it names the same next
+    run as the DAG's status."""
+    cli = Cli(kube, stack)
+    daily = dag(
+        "daily",
+        [{"name": "hi", "bash": "echo hi {{ ds }}"}],
+        schedule="@daily",
+        startDate="2024-01-01T00:00:00Z",
+        catchup=False,
+    )
+    apply(kube, stack, daily)
+
+    def next_run() -> str | None:
+        status = get_json(kube, stack, "dag", "daily").get("status") or {}
+        if not (status.get("lastRun") and status.get("nextRun")):
+            return None
+        return str(status["nextRun"]["logicalDate"])
+
+    expected = wait_for(next_run, timeout=60, what="the operator's first run and next run")
+    shown = subprocess.run(
+        [str(KAIRFLOW), "dags", "next-execution", "daily", "--namespace", stack, "-o", "json"],
+        capture_output=True,
+        text=True,
+        env=cli.env(),
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    (first,) = json.loads(shown.stdout)
+    assert first["logical_date"] == expected
+
+    tested = cli.run("dags", "test", "daily", "--logical-date", "2024-03-01")
+    assert tested.returncode == 0, tested.stderr
+    assert "hi 2024-03-01" in tested.stderr and "run success" in tested.stderr
+    missing = cli.run("dags", "test", "nope")
+    assert missing.returncode == EXIT_NOT_FOUND and 'dag "nope" not found' in error_of(missing)

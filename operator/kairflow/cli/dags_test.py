@@ -21,8 +21,9 @@ from rich.live import Live
 from kairflow.api.common import ObjectMeta
 from kairflow.api.dagrun import DagRun, DagRunSpec, DagRunStatus, RunType
 from kairflow.api.types import parse_datetime
+from kairflow.cli.dag_source import dag_source
 from kairflow.cli.errors import EXIT_FAILED, UserError
-from kairflow.cli.manifests import load_dag
+from kairflow.cli.options import Context, Kubeconfig, Namespace
 from kairflow.cli.run_conf import parse_conf
 from kairflow.cli.views.tree import run_tree
 from kairflow.core.naming import dagrun_name
@@ -68,8 +69,12 @@ def json_result(status: DagRunStatus) -> dict[str, Any]:
 
 
 def dags_test(
-    file: Annotated[
-        Path, typer.Argument(help="DAG manifest (YAML) or Python DAG file (kairflow.sdk).")
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE|DAG",
+            help="DAG manifest (YAML), Python DAG file (kairflow.sdk), or a DAG in the cluster.",
+        ),
     ],
     logical_date: Annotated[
         str | None, typer.Option("--logical-date", help="ISO-8601; default: now.")
@@ -82,15 +87,19 @@ def dags_test(
         bool,
         typer.Option("--no-retry-delay", help="Skip idle waits (retry delays, poke intervals)."),
     ] = False,
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
 ) -> None:
     """Run one DAG run locally, each task as a local process (like `airflow dags test`)."""
     if output not in ("text", "json"):
         raise UserError(f"-o must be text or json, not {output!r}")
-    dag = load_dag(file)
-    name = dag.metadata.name or file.stem
+    found = dag_source(source, namespace, context, kubeconfig)
+    dag = found.dag
+    name = dag.metadata.name or Path(source).stem
     observed = ObservedDag("local", name, dag.spec, tuple(validate_dag(dag.spec)))
     if observed.problems:
-        raise UserError(f"{file}: invalid DAG: " + "; ".join(observed.problems))
+        raise UserError(f"{found.where}: invalid DAG: " + "; ".join(observed.problems))
     requested = RequestedDates(logical_date=_parse_when(logical_date))
     run_conf = parse_conf(conf) or {}
     started = start_run(
@@ -104,7 +113,7 @@ def dags_test(
         now=datetime.now(UTC).replace(microsecond=0),
     )
     if isinstance(started, RunRefused):
-        raise UserError(f"{file}: {started.message}")
+        raise UserError(f"{found.where}: {started.message}")
     interval = started.data_interval
     run = RunContext(
         namespace="local",

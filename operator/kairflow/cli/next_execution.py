@@ -1,9 +1,10 @@
-"""`kairflow dags next-execution FILE`: the runs a DAG's schedule creates next, like
-`airflow dags next-execution`.
+"""`kairflow dags next-execution FILE|DAG`: the runs a DAG's schedule creates next,
+like `airflow dags next-execution`.
 
-Shows the first N automated runs a scheduler seeing the DAG for the first time at
-`--now` would create, in order: the ones already due under the catchup rules, then
-future ones. `-o json` prints, per run, exactly `logical_date`,
+Shows the first N automated runs: for a file, those a scheduler seeing the DAG for
+the first time at `--now` would create; for a DAG in the cluster, those the operator
+creates next after its last automated run. In order: the ones already due under the
+catchup rules, then future ones. `-o json` prints, per run, exactly `logical_date`,
 `data_interval_start`, `data_interval_end` and `run_after` (ISO-8601, UTC offset).
 Invalid input: one line on stderr and exit code 2.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,8 +21,9 @@ from rich.console import Console
 from rich.table import Table
 
 from kairflow.api.types import parse_datetime
+from kairflow.cli.dag_source import dag_source
 from kairflow.cli.errors import UserError, whole_number
-from kairflow.cli.manifests import load_dag
+from kairflow.cli.options import Context, Kubeconfig, NamespaceLong
 from kairflow.core.run_info import DagRunInfo
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
 from kairflow.core.times import to_utc
@@ -51,10 +52,12 @@ def run_json(info: DagRunInfo) -> dict[str, str]:
 
 
 def next_execution(
-    file: Annotated[
-        Path,
+    source: Annotated[
+        str,
         typer.Argument(
-            metavar="FILE", help="A DAG manifest (YAML) or a Python DAG file.", show_default=False
+            metavar="FILE|DAG",
+            help="A DAG manifest (YAML), a Python DAG file, or a DAG in the cluster.",
+            show_default=False,
         ),
     ],
     num: Annotated[
@@ -72,19 +75,23 @@ def next_execution(
     output: Annotated[
         str, typer.Option("-o", "--output", metavar="FORMAT", help="table or json.")
     ] = "table",
+    namespace: NamespaceLong = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
 ) -> None:
     """Show the next automated runs of a DAG: the ones due now, then future ones."""
     count = whole_number("-n", num)
     if output not in _FORMATS:
         raise UserError(f"-o: unknown format {output!r}; use {' or '.join(_FORMATS)}")
-    dag = load_dag(file)
+    found = dag_source(source, namespace, context, kubeconfig)
+    dag = found.dag
     try:
         timetable = timetable_for(dag.spec)
         restriction = restriction_for(dag.spec)
     except ScheduleError as exc:
-        raise UserError(f"{file}: invalid schedule: {exc}") from None
+        raise UserError(f"{found.where}: invalid schedule: {exc}") from None
     moment = _moment(now, dag.spec.timezone)
-    runs = upcoming_runs(timetable, restriction, last=None, now=moment, count=count)
+    runs = upcoming_runs(timetable, restriction, last=found.last, now=moment, count=count)
     if dag.spec.paused:
         print("note: the DAG is paused; it creates these runs once unpaused", file=sys.stderr)
     if output == "json":
@@ -95,7 +102,7 @@ def next_execution(
     console = Console()
     if not console.is_terminal:
         console.width = max(console.width, 140)
-    title = f"{dag.metadata.name or file}: {timetable.description}"
+    title = f"{dag.metadata.name or source}: {timetable.description}"
     if not runs:
         console.print(f"{title}\nno automated runs", highlight=False)
         return

@@ -24,6 +24,16 @@ Namespace = Annotated[
         show_default=False,
     ),
 ]
+NamespaceLong = Annotated[
+    str | None,
+    typer.Option(
+        "--namespace",
+        metavar="NS",
+        help="Namespace of a DAG named from the cluster (default: the kubeconfig context's).",
+        show_default=False,
+    ),
+]
+"""For commands where `-n` keeps Airflow's meaning (`next-execution -n 3`)."""
 AllNamespaces = Annotated[
     bool, typer.Option("-A", "--all-namespaces", help="List across all namespaces.")
 ]

@@ -18,9 +18,9 @@ from kairflow.core.conditions import condition, set_condition
 from kairflow.core.dag_scheduling import plan_schedule
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag
-from kairflow.core.run_history import HistoryLimits, expired_runs, newest_run
-from kairflow.core.run_info import DagRunInfo, DataInterval
-from kairflow.core.times import iso, parse_time
+from kairflow.core.run_history import HistoryLimits, expired_runs, newest_run, status_bookmark
+from kairflow.core.run_info import DagRunInfo
+from kairflow.core.times import iso
 
 log = logging.getLogger(__name__)
 PLURAL = "dags"
@@ -44,7 +44,7 @@ async def sync_dag(rt: Runtime, key: Key) -> datetime | None:
         await rt.write_status(PLURAL, body, status.to_wire())
         return None
     runs = rt.cache.runs_of(key)
-    schedule = plan_schedule(dag, runs, _bookmark(status), now)
+    schedule = plan_schedule(dag, runs, status_bookmark(status), now)
     was = condition(status.conditions, "Ready")
     set_condition(
         status.conditions,
@@ -87,13 +87,6 @@ async def sync_dag(rt: Runtime, key: Key) -> datetime | None:
         await rt.writer.delete(key[0], "dagruns", name)
     wakes = [t for t in (schedule.wake_at, expiry.wake_at) if t is not None]
     return min(wakes) if wakes else None
-
-
-def _bookmark(status: DAGStatus) -> DataInterval | None:
-    mark = status.last_automated_run
-    start = parse_time(mark.data_interval_start) if mark else None
-    end = parse_time(mark.data_interval_end) if mark else None
-    return DataInterval(start, end) if start and end else None
 
 
 async def _create_run(rt: Runtime, body: Body, dag: ObservedDag, info: DagRunInfo) -> None:

@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kairflow.api.common import DagRunState
+from kairflow.api.dag import DAGStatus
 from kairflow.api.dagrun import RunType
 from kairflow.core.observations import ObservedRun
 from kairflow.core.run_info import DataInterval
 from kairflow.core.run_model import PreviousRun, PreviousSuccess
+from kairflow.core.times import parse_time
 
 # Runs whose interval the scheduler's bookmark follows (Airflow counts backfills too).
 AUTOMATED = (RunType.SCHEDULED, RunType.BACKFILL)
@@ -54,6 +56,14 @@ def previous_success(
     if best is None or best.data_interval is None:
         return None
     return PreviousSuccess(best.data_interval.start, best.data_interval.end, best.start_date)
+
+
+def status_bookmark(status: DAGStatus) -> DataInterval | None:
+    """The last automated interval the DAG's status keeps (`lastAutomatedRun`)."""
+    mark = status.last_automated_run
+    start = parse_time(mark.data_interval_start) if mark else None
+    end = parse_time(mark.data_interval_end) if mark else None
+    return DataInterval(start, end) if start and end else None
 
 
 def last_automated(
