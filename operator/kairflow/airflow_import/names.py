@@ -11,6 +11,7 @@ import enum
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kairflow.api.dag import TriggerRule as ApiTriggerRule
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.dependencies import DependencyMixin
 from kairflow.sdk.shipping.names import SHIPPED_SOURCE, Unshippable, shipped_class
@@ -56,21 +57,12 @@ class WeekDay(enum.IntEnum):
 ''')
 
 
-class TriggerRule(enum.StrEnum):
-    """Airflow's trigger rules (the ones Kairflow's engine has)."""
-
-    ALL_SUCCESS = "all_success"
-    ALL_FAILED = "all_failed"
-    ALL_DONE = "all_done"
-    ALL_SKIPPED = "all_skipped"
-    ONE_SUCCESS = "one_success"
-    ONE_FAILED = "one_failed"
-    ONE_DONE = "one_done"
-    NONE_FAILED = "none_failed"
-    NONE_FAILED_MIN_ONE_SUCCESS = "none_failed_min_one_success"
-    NONE_SKIPPED = "none_skipped"
-    ALWAYS = "always"
-    DUMMY = "always"  # Airflow's old name of ALWAYS
+# Airflow's TriggerRule: the engine's rules under Airflow's names (one list, the API's),
+# plus DUMMY, Airflow's old name of ALWAYS.
+TriggerRule = enum.StrEnum(  # type: ignore[misc]
+    "TriggerRule",
+    {**{rule.name: rule.value for rule in ApiTriggerRule}, "DUMMY": ApiTriggerRule.ALWAYS.value},
+)
 
 
 def days_ago_from(

@@ -17,8 +17,8 @@ from rich.text import Text
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import DagRun
 from kairflow.cli.views.fmt import clock, fit, short_duration
-from kairflow.cli.views.model import moment, read_run, run_title, split_key
-from kairflow.cli.views.states import state_text, ti_look
+from kairflow.cli.views.model import moment, read_run, run_header, split_key
+from kairflow.cli.views.states import ti_look
 
 __all__ = ["run_gantt"]
 
@@ -76,13 +76,7 @@ def run_gantt(run: DagRun, width: int, *, now: datetime | None = None) -> Render
     """The run's task instances as bars on a common time axis `width` columns wide.
     Running instances end at `now` (or, without it, at the latest time the status
     knows)."""
-    header = Text.assemble(
-        state_text(run.status.state, run=True),
-        "  ",
-        (run_title(run), "bold"),
-        no_wrap=True,
-        overflow="ellipsis",
-    )
+    header = run_header(run)
     header.truncate(width, overflow="ellipsis")
     bars = _bars(run, now)
     if not bars:

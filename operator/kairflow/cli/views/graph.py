@@ -16,7 +16,7 @@ from rich.text import Text
 
 from kairflow.api.dagrun import DagRun
 from kairflow.cli.views.columns import Fitted, Row, lay_out
-from kairflow.cli.views.model import Instance, RunView, read_run, run_title
+from kairflow.cli.views.model import Instance, RunView, read_run, run_header, run_title
 from kairflow.cli.views.states import NO_STATUS, state_text, ti_look, worst_state
 
 __all__ = ["run_graph", "run_graph_dot"]
@@ -52,13 +52,7 @@ def _upstream_cell(ups: Sequence[str]) -> Text:
 def run_graph(run: DagRun) -> RenderableType:
     """The run's tasks by layer, each with its state and its direct upstream tasks."""
     view = read_run(run)
-    header = Text.assemble(
-        state_text(run.status.state, run=True),
-        "  ",
-        (run_title(run), "bold"),
-        no_wrap=True,
-        overflow="ellipsis",
-    )
+    header = run_header(run)
     flow = view.flow
     if not flow.order:
         return Group(header, Text("no tasks known yet", style="dim"))

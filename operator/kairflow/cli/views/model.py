@@ -14,9 +14,11 @@ from datetime import datetime
 from functools import cached_property
 
 from pydantic import ValidationError
+from rich.text import Text
 
 from kairflow.api.dag import DAGSpec, TaskSpec
 from kairflow.api.dagrun import DagRun, TaskInstanceStatus
+from kairflow.cli.views.states import state_text
 from kairflow.core.errors import InvalidDag
 from kairflow.core.graph import DagGraph, build_graph
 from kairflow.core.times import parse_time
@@ -157,3 +159,15 @@ def run_title(run: DagRun) -> str:
     )
     parts = [run.spec.dag_name, run_id, "" if logical in run_id else logical]
     return " · ".join(p for p in parts if p)
+
+
+def run_header(run: DagRun, extra: str = "") -> Text:
+    """The first line of every run view: `✓ success  dag · run id[  extra]`, one line."""
+    return Text.assemble(
+        state_text(run.status.state, run=True),
+        "  ",
+        (run_title(run), "bold"),
+        extra,
+        no_wrap=True,
+        overflow="ellipsis",
+    )

@@ -20,7 +20,15 @@ from kairflow.api.dag import DAGSpec, TaskSpec, TriggerRule
 from kairflow.api.dagrun import DagRun, TaskInstanceStatus
 from kairflow.cli.views.columns import Fitted, Row, lay_out
 from kairflow.cli.views.fmt import clock, cut, short_duration
-from kairflow.cli.views.model import Flow, Instance, RunView, flow_of, moment, read_run, run_title
+from kairflow.cli.views.model import (
+    Flow,
+    Instance,
+    RunView,
+    flow_of,
+    moment,
+    read_run,
+    run_header,
+)
 from kairflow.cli.views.states import state_text, worst_state
 
 __all__ = ["TreeLine", "dag_flow_tree", "run_tree", "tree_lines"]
@@ -161,14 +169,7 @@ def run_tree(run: DagRun, *, wide: bool = False) -> RenderableType:
     message (cut to fit unless `wide`). Times are UTC."""
     view = read_run(run)
     status = run.status
-    header = Text.assemble(
-        state_text(status.state, run=True),
-        "  ",
-        (run_title(run), "bold"),
-        f"  {status.progress}" if status.progress else "",
-        no_wrap=True,
-        overflow="ellipsis",
-    )
+    header = run_header(run, f"  {status.progress}" if status.progress else "")
     parts: list[RenderableType] = [header]
     if status.message:
         parts.append(Text(status.message, style="dim", no_wrap=True, overflow="ellipsis"))
