@@ -10,15 +10,16 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
 from rich.console import Console
 from rich.table import Table
 
-from kairflow.api.types import parse_datetime
 from kairflow.cli.errors import UserError
+from kairflow.cli.views.fmt import short_duration
+from kairflow.cli.views.model import moment
 
 FORMATS = ("table", "json", "yaml", "name")
 LIST_FORMATS = ("table", "wide", "json", "yaml", "name")
@@ -91,49 +92,16 @@ def keep_first_column(rows: Table, names: Sequence[str]) -> Table:
 def short_time(text: str | None) -> str:
     """A timestamp for a table cell, in UTC: `2024-01-05 00:00`, with seconds when
     they are not zero (`2026-12-06 08:30:17`)."""
-    moment = when(text)
-    if moment is None:
+    stamp = moment(text)
+    if stamp is None:
         return text or ""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
-
-
-def when(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return parse_datetime(text)
-    except ValueError:
-        return None
+    utc = stamp.astimezone(UTC)
+    return utc.strftime("%Y-%m-%d %H:%M:%S" if utc.second else "%Y-%m-%d %H:%M")
 
 
 def age(text: str | None, now: datetime | None = None) -> str:
-    """kubectl's AGE: `45s`, `12m`, `3h`, `2d`, `1y`."""
-    moment = when(text)
-    if moment is None:
+    """kubectl's AGE column: how long ago `text` was (`45s`, `12m03s`, `3h05m`, `2d04h`)."""
+    then = moment(text)
+    if then is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
-    return duration_words(max(seconds, 0))
-
-
-def duration_words(seconds: float) -> str:
-    """A short duration: `0.4s`, `12s`, `3m20s`, `2h5m`, `4d3h`."""
-    if seconds < 10:
-        return f"{seconds:.1f}s" if seconds % 1 else f"{int(seconds)}s"
-    whole = int(seconds)
-    for unit, size, sub, sub_size in (
-        ("d", 86400, "h", 3600),
-        ("h", 3600, "m", 60),
-        ("m", 60, "s", 1),
-    ):
-        if whole >= size:
-            rest = (whole % size) // sub_size
-            return (
-                f"{whole // size}{unit}{rest}{sub}"
-                if rest and whole < size * 10
-                else (f"{whole // size}{unit}")
-            )
-    return f"{whole}s"
+    return short_duration(max((now or datetime.now(UTC)) - then, timedelta(0)))

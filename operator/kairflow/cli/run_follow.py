@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from rich.console import Console, Group, RenderableType
@@ -22,7 +22,7 @@ from rich.text import Text
 from kairflow.api import DagRun
 from kairflow.cli.errors import EXIT_FAILED, EXIT_TIMEOUT, UserError
 from kairflow.cli.kube import Cluster
-from kairflow.cli.output import duration_words
+from kairflow.cli.views.fmt import short_duration
 from kairflow.cli.views.tree import run_tree
 
 _FINISHED = ("success", "failed")
@@ -76,7 +76,7 @@ def _live_view(run: dict[str, Any], started: float) -> RenderableType:
     header = Text.assemble(
         (f"{run['metadata']['name']}  ", "bold"),
         (run_state(run), ""),
-        f"  {done}/{total}  {duration_words(time.monotonic() - started)}",
+        f"  {done}/{total}  {short_duration(timedelta(seconds=time.monotonic() - started))}",
     )
     try:
         tree: RenderableType = run_tree(DagRun.model_validate(run))
@@ -126,9 +126,8 @@ def follow(
                 break
     state = run_state(run)
     if state not in _FINISHED:
-        raise UserError(
-            f"dagrun {name!r} still {state} after {duration_words(timeout or 0)}", EXIT_TIMEOUT
-        )
+        waited = short_duration(timedelta(seconds=timeout or 0))
+        raise UserError(f"dagrun {name!r} still {state} after {waited}", EXIT_TIMEOUT)
     out.write(summary(run) + "\n")
     return run
 
