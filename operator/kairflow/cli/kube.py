@@ -45,7 +45,7 @@ class Target:
     all_namespaces: bool = False
 
 
-def _config_namespace(kubeconfig: str | None, context: str | None) -> str:
+def config_namespace(kubeconfig: str | None, context: str | None) -> str:
     """The namespace of the kubeconfig's (current or named) context, or `default`."""
     try:
         contexts, current = config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
@@ -91,7 +91,7 @@ class Cluster:
                 "pass --kubeconfig",
                 EXIT_UNREACHABLE,
             ) from None
-        self.namespace = target.namespace or _config_namespace(target.kubeconfig, target.context)
+        self.namespace = target.namespace or config_namespace(target.kubeconfig, target.context)
 
     @cached_property
     def custom(self) -> client.CustomObjectsApi:

@@ -14,6 +14,7 @@ from kairflow.cli.localnode_cmd import localnode
 from kairflow.cli.operator_cmd import operator
 from kairflow.cli.runs import runs_app
 from kairflow.cli.tasks import tasks_app
+from kairflow.cli.ui_cmd import ui
 
 app = typer.Typer(
     name="kairflow",
@@ -34,6 +35,7 @@ def version() -> None:
 app.command()(crds)
 app.command()(operator)
 app.command()(localnode)
+app.command()(ui)
 app.add_typer(dags_app)
 app.add_typer(runs_app)
 app.add_typer(tasks_app)

@@ -1,0 +1,105 @@
+"""`kairflow ui`: the web UI on this machine, with your kubeconfig's credentials.
+
+It listens on loopback and prints a sign-in URL carrying a one-time secret (as
+Jupyter does): other users of the machine and other web pages cannot act with your
+credentials through it. `--auth token` is how the chart runs it in the cluster:
+every request brings the user's own bearer token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import webbrowser
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kairflow.cli.errors import UserError
+from kairflow.cli.kube import config_namespace
+from kairflow.cli.options import Context, Kubeconfig, Namespace
+from kairflow.ui.auth import Auth, KubeconfigAuth, TokenAuth
+from kairflow.ui.server import start
+
+_IN_CLUSTER_CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+
+
+def _in_cluster_api() -> str:
+    host, port = (
+        os.environ.get("KUBERNETES_SERVICE_HOST"),
+        os.environ.get("KUBERNETES_SERVICE_PORT", "443"),
+    )
+    if not host:
+        raise UserError("--auth token needs --api-server (not running in a cluster)")
+    return f"https://{host}:{port}"
+
+
+async def _serve(auth: Auth, namespace: str, address: str, port: int, open_browser: bool) -> None:
+    if isinstance(auth, KubeconfigAuth):
+        try:
+            await auth.start()
+        except Exception as exc:
+            raise UserError(f"cannot read the kubeconfig: {exc}", 5) from None
+    runner, bound = await start(auth, namespace, address, port)
+    shown = "127.0.0.1" if address in {"0.0.0.0", "::"} else address
+    url = f"http://{shown}:{bound}/"
+    if isinstance(auth, KubeconfigAuth):
+        url = f"{url}login?token={auth.login_secret}"
+    typer.echo(f"Kairflow UI: {url}", err=False)
+    typer.echo("(Ctrl-C stops it)")
+    if open_browser:
+        webbrowser.open(url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def ui(
+    port: Annotated[int, typer.Option("--port", "-p", help="Port (0: any free one).")] = 8080,
+    address: Annotated[str, typer.Option("--address", help="Address to listen on.")] = "127.0.0.1",
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open it in your browser.")
+    ] = False,
+    auth: Annotated[
+        str,
+        typer.Option(
+            "--auth",
+            help="kubeconfig: your credentials (default); token: each user's bearer token "
+            "(in the cluster).",
+        ),
+    ] = "kubeconfig",
+    api_server: Annotated[
+        str | None,
+        typer.Option("--api-server", help="--auth token: the API server (default: in-cluster)."),
+    ] = None,
+    ca_file: Annotated[
+        str | None, typer.Option("--ca-file", help="--auth token: the API server's CA bundle.")
+    ] = None,
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+) -> None:
+    """Serve the web UI: DAGs, grid, graph, Gantt, calendar, logs, trigger and clear."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    chosen: Auth
+    if auth == "kubeconfig":
+        chosen = KubeconfigAuth(kubeconfig or os.environ.get("KUBECONFIG"), context)
+        default_ns = namespace or config_namespace(kubeconfig, context)
+    elif auth == "token":
+        ca = ca_file or (_IN_CLUSTER_CA if Path(_IN_CLUSTER_CA).exists() else None)
+        chosen = TokenAuth(api_server or _in_cluster_api(), ca)
+        default_ns = namespace or "default"
+    else:
+        raise UserError(f"--auth must be kubeconfig or token, not {auth!r}", 2)
+    try:
+        asyncio.run(_serve(chosen, default_ns, address, port, open_browser))
+    except OSError as exc:
+        raise UserError(f"cannot listen on {address}:{port}: {exc.strerror or exc}") from None

@@ -1,0 +1,217 @@
+"""What pages read: the session, namespaces, live streams, a DAG with its shape, a run,
+a task instance's details and log, definitions as YAML and a run's diff to its DAG."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from kairflow.api.dagrun import TaskInstanceStatus
+from kairflow.cli.task_logs import pod_of
+from kairflow.core import labels
+from kairflow.core.naming import label_value
+from kairflow.ui.auth import AUTH_KEY, Session, csrf_token
+from kairflow.ui.kube import ApiError, UserApi
+from kairflow.ui.stream import Subscription, serve
+from kairflow.ui.structure import structure
+from kairflow.ui.summaries import dag_summary
+
+DEFAULT_NAMESPACE: web.AppKey[str] = web.AppKey("default_namespace", str)
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def session_of(request: web.Request) -> Session:
+    session: Session = request["session"]
+    return session
+
+
+def api_of(request: web.Request) -> UserApi:
+    return session_of(request).api
+
+
+def json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, headers=_NO_STORE)
+
+
+async def get_session(request: web.Request) -> web.Response:
+    auth = request.app[AUTH_KEY]
+    return json(
+        {
+            "mode": auth.mode,
+            "csrf": csrf_token(auth, session_of(request)),
+            "namespace": request.app[DEFAULT_NAMESPACE],
+        }
+    )
+
+
+async def namespaces(request: web.Request) -> web.Response:
+    """Every namespace the user may list; one who may not gets the default one."""
+    default = request.app[DEFAULT_NAMESPACE]
+    try:
+        names = await api_of(request).namespaces()
+    except ApiError as exc:
+        if exc.status != 403:
+            raise
+        return json({"namespaces": [default], "note": exc.message})
+    return json({"namespaces": names})
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """`?dag=NAME`: the DAG page (the DAG, its runs with grid cells, its backfills);
+    without: the DAG list (every DAG and every run, without cells)."""
+    namespace = request.match_info["ns"]
+    dag = request.query.get("dag")
+    if dag:
+        subscriptions = [
+            Subscription("dags", field_selector=f"metadata.name={dag}"),
+            Subscription("dagruns", label_selector=f"{labels.DAG}={label_value(dag)}"),
+            Subscription(
+                "backfills", keep=lambda body: (body.get("spec") or {}).get("dagName") == dag
+            ),
+        ]
+    else:
+        subscriptions = [Subscription("dags"), Subscription("dagruns", instances=False)]
+    return await serve(request, api_of(request), namespace, subscriptions)
+
+
+async def get_dag(request: web.Request) -> web.Response:
+    ns, name = request.match_info["ns"], request.match_info["name"]
+    body = await api_of(request).get("dags", ns, name)
+    return json({**dag_summary(body), "structure": structure(body.get("spec"))})
+
+
+def _strip(body: dict[str, Any]) -> dict[str, Any]:
+    meta = {k: v for k, v in (body.get("metadata") or {}).items() if k != "managedFields"}
+    return {**body, "metadata": meta}
+
+
+def _yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100)
+
+
+async def get_yaml(request: web.Request) -> web.Response:
+    ns, kind, name = (request.match_info[k] for k in ("ns", "kind", "name"))
+    if kind not in {"dags", "dagruns", "backfills"}:
+        raise web.HTTPNotFound()
+    body = await api_of(request).get(kind, ns, name)
+    return web.Response(text=_yaml(_strip(body)), content_type="text/plain", headers=_NO_STORE)
+
+
+async def get_run(request: web.Request) -> web.Response:
+    ns, name = request.match_info["ns"], request.match_info["name"]
+    body = await api_of(request).get("dagruns", ns, name)
+    status = body.get("status") or {}
+    return json(
+        {
+            "name": name,
+            "spec": body.get("spec") or {},
+            "status": {k: v for k, v in status.items() if k != "dagSpec"},
+            "structure": structure(status.get("dagSpec")) if status.get("dagSpec") else None,
+        }
+    )
+
+
+async def run_diff(request: web.Request) -> web.Response:
+    """The DAG spec the run ran (its snapshot) against the DAG's current spec."""
+    ns, name = request.match_info["ns"], request.match_info["name"]
+    api = api_of(request)
+    run = await api.get("dagruns", ns, name)
+    ran = (run.get("status") or {}).get("dagSpec")
+    dag_name = str((run.get("spec") or {}).get("dagName") or "")
+    try:
+        current = (await api.get("dags", ns, dag_name)).get("spec")
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        current = None
+    ran_text = _yaml(ran) if ran else ""
+    current_text = _yaml(current) if current else ""
+    diff = "".join(
+        difflib.unified_diff(
+            ran_text.splitlines(keepends=True),
+            current_text.splitlines(keepends=True),
+            fromfile=f"{name} (ran with)",
+            tofile=f"dag/{dag_name} (now)",
+        )
+    )
+    return json(
+        {"ran": ran_text, "current": current_text, "diff": diff, "dagExists": current is not None}
+    )
+
+
+async def get_instance(request: web.Request) -> web.Response:
+    """A task instance's details and its pod's rendered command (when the pod exists)."""
+    ns, run, key = (request.match_info[k] for k in ("ns", "name", "key"))
+    api = api_of(request)
+    body = await api.get("dagruns", ns, run)
+    raw = ((body.get("status") or {}).get("taskInstances") or {}).get(key)
+    if raw is None:
+        return json({"error": f"run {run} has no task instance {key} yet"}, status=404)
+    ti = TaskInstanceStatus.model_validate(raw)
+    pods = [pod_of(run, key, ti, n) for n in range(1, ti.try_number + 1)]
+    command: list[str] | None = None
+    if pods:
+        try:
+            pod = await api.core.read_namespaced_pod(pods[-1], ns)
+            container = pod.spec.containers[0]
+            command = [*(container.command or []), *(container.args or [])]
+        except Exception:
+            command = None
+    return json({"key": key, "instance": raw, "pods": pods, "command": command})
+
+
+async def instance_log(request: web.Request) -> web.StreamResponse:
+    """The log of one try, streamed as it is written (`?follow=1` while it runs)."""
+    ns, run, key = (request.match_info[k] for k in ("ns", "name", "key"))
+    api = api_of(request)
+    body = await api.get("dagruns", ns, run)
+    raw = ((body.get("status") or {}).get("taskInstances") or {}).get(key)
+    if raw is None:
+        raise ApiError(404, f"run {run} has no task instance {key}")
+    ti = TaskInstanceStatus.model_validate(raw)
+    try_number = int(request.query.get("try") or ti.try_number)
+    if not 1 <= try_number <= ti.try_number:
+        raise ApiError(404, f"{key} has had {ti.try_number} tries; there is no try {try_number}")
+    pod = pod_of(run, key, ti, try_number)
+    follow = request.query.get("follow") == "1"
+    try:
+        chunks = api.pod_log(ns, pod, follow=follow)
+        first = await anext(chunks, b"")
+    except ApiError as exc:
+        if exc.status == 404:
+            raise ApiError(
+                404, f"the pod {pod} of {key} try {try_number} no longer exists"
+            ) from None
+        if exc.status == 400 and follow:
+            raise ApiError(409, f"{key} try {try_number} has not started yet") from None
+        raise
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/plain; charset=utf-8", **_NO_STORE}
+    )
+    await response.prepare(request)
+    await response.write(first)
+    async for chunk in chunks:
+        await response.write(chunk)
+    return response
+
+
+async def events(request: web.Request) -> web.Response:
+    ns, name = request.match_info["ns"], request.match_info["name"]
+    return json({"events": await api_of(request).events(ns, name)})
+
+
+def add(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/api/session", get_session)
+    r.add_get("/api/namespaces", namespaces)
+    r.add_get("/api/ns/{ns}/stream", stream)
+    r.add_get("/api/ns/{ns}/dags/{name}", get_dag)
+    r.add_get("/api/ns/{ns}/yaml/{kind}/{name}", get_yaml)
+    r.add_get("/api/ns/{ns}/dagruns/{name}", get_run)
+    r.add_get("/api/ns/{ns}/dagruns/{name}/diff", run_diff)
+    r.add_get("/api/ns/{ns}/dagruns/{name}/tis/{key}", get_instance)
+    r.add_get("/api/ns/{ns}/dagruns/{name}/tis/{key}/log", instance_log)
+    r.add_get("/api/ns/{ns}/events/{name}", events)

@@ -1,0 +1,119 @@
+"""The UI's HTTP server: static pages, a JSON API over the user's Kubernetes access,
+and live streams. Runs on aiohttp (already the operator's HTTP stack, via kopf)."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.typedefs import Handler
+
+from kairflow.ui import routes_actions, routes_read
+from kairflow.ui.auth import AUTH_KEY, Auth, Unauthenticated, csrf_ok
+from kairflow.ui.kube import ApiError
+
+STATIC = Path(str(resources.files("kairflow.ui") / "static"))
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+_PUBLIC = ("/static/", "/login", "/healthz")
+# Only our own scripts and styles; nothing inline, so an injected string cannot run.
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+log = logging.getLogger("kairflow.ui")
+
+
+class AccessLog(AbstractAccessLogger):
+    """Method, path and status only: a query string may carry the login secret."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %.0fms", request.method, request.path, response.status, time * 1000
+        )
+
+
+def error_response(status: int, message: str, reason: str = "") -> web.Response:
+    return web.json_response({"error": message, "reason": reason}, status=status)
+
+
+@web.middleware
+async def security(request: web.Request, handler: Handler) -> web.StreamResponse:
+    auth = request.app[AUTH_KEY]
+    if not request.path.startswith(_PUBLIC) and request.path != "/":
+        try:
+            session = await auth.session(request)
+        except Unauthenticated as exc:
+            return error_response(401, str(exc), "Unauthorized")
+        if request.method not in _SAFE and not csrf_ok(auth, session, request):
+            return error_response(403, "missing or wrong CSRF token: reload the page", "CSRF")
+        request["session"] = session
+    try:
+        response = await handler(request)
+    except ApiError as exc:
+        response = error_response(exc.status, exc.message, exc.reason)
+    response.headers.setdefault("Content-Security-Policy", _CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    auth = request.app[AUTH_KEY]
+    response = web.HTTPFound("/")
+    if request.method == "POST" and request.headers.get("Origin") not in {
+        None,
+        f"http://{request.host}",
+        f"https://{request.host}",
+    }:
+        return error_response(403, "cross-site sign-in refused", "CSRF")
+    if await auth.login(request, response):
+        return response
+    if auth.mode == "kubeconfig":
+        return error_response(401, "wrong or missing sign-in secret: use the printed URL")
+    return web.HTTPFound("/#/login?failed=1")
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+def make_app(auth: Auth, default_namespace: str) -> web.Application:
+    app = web.Application(middlewares=[security])
+    app[AUTH_KEY] = auth
+    app[routes_read.DEFAULT_NAMESPACE] = default_namespace
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_route("*", "/login", login)
+    app.router.add_static("/static/", STATIC, append_version=False)
+    routes_read.add(app)
+    routes_actions.add(app)
+
+    async def close(_app: web.Application) -> None:
+        await auth.close()
+
+    app.on_cleanup.append(close)
+    return app
+
+
+async def start(
+    auth: Auth, default_namespace: str, address: str, port: int
+) -> tuple[web.AppRunner, int]:
+    """Start serving; returns the runner and the bound port (`port=0` picks one)."""
+    app = make_app(auth, default_namespace)
+    runner = web.AppRunner(app, access_log_class=AccessLog, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, address, port)
+    await site.start()
+    server: Any = site._server  # aiohttp keeps the listening socket here
+    bound = int(server.sockets[0].getsockname()[1])
+    return runner, bound

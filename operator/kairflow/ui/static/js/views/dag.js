@@ -1,0 +1,32 @@
+// One DAG: its header (toggle, schedule, trigger), and tabs with Airflow's views.
+// Each tab is a module of its own; they all read the same live store.
+import { html, enc, getJson, useEffect, useState, errorText } from "../lib.js";
+import { useLive, runsNewestFirst } from "../store.js";
+import { TABS } from "./tabs.js";
+import { DagHeader } from "./dag_header.js";
+
+export function DagPage({ ns, dag, tab, params }) {
+  const { store, version } = useLive(ns, dag);
+  const [detail, setDetail] = useState(null);
+  const [problem, setProblem] = useState(null);
+  const live = store.dags.get(dag);
+  const generation = live ? live.resourceVersion : null;
+  useEffect(() => {
+    getJson(`/api/ns/${enc(ns)}/dags/${enc(dag)}`).then(setDetail).catch(setProblem);
+  }, [ns, dag, generation]);
+  const runs = runsNewestFirst(store.dagruns, dag);
+  const current = TABS.find((t) => t.id === tab) || TABS[0];
+  const base = `#/ns/${enc(ns)}/dags/${enc(dag)}`;
+  if (problem && !live) {
+    return html`<p class="error" role="alert">${errorText(problem)}</p>`;
+  }
+  const ctx = { ns, dag, live, detail, runs, store, version, params, base };
+  return html`<section class="dag-page">
+    <${DagHeader} ...${ctx} />
+    <nav class="tabs" role="tablist">${TABS.map((t) => html`
+      <a role="tab" aria-selected=${t.id === current.id} class=${t.id === current.id ? "active" : ""}
+        href=${`${base}/${t.id}`}>${t.title}</a>`)}</nav>
+    ${store.errors.dagruns && html`<p class="error" role="alert">${store.errors.dagruns}</p>`}
+    <div class="tab-body"><${current.view} ...${ctx} /></div>
+  </section>`;
+}

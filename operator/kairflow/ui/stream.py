@@ -1,0 +1,150 @@
+"""Live pages: the objects a page shows, listed then watched, pushed as server-sent
+events with the user's own credentials.
+
+One stream per open page. Each resource kind is a list (sent whole, `reset`) then a
+watch from that list's resourceVersion (each change sent as an `upsert` or `delete`);
+an expired watch (410 Gone) lists again. Changes that arrive together are sent as one
+message, and a run's grid cells are sent only when they changed since the last
+message, so a running 5,000-task run costs a few cells per update, not the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from kairflow.ui.kube import ApiError, UserApi
+from kairflow.ui.summaries import summarize
+
+HEARTBEAT_SECONDS = 15.0
+BATCH_SECONDS = 0.05
+_GONE = 410
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One kind a page watches, with the server-side selection."""
+
+    kind: str
+    label_selector: str | None = None
+    field_selector: str | None = None
+    keep: Callable[[Mapping[str, Any]], bool] | None = None
+    instances: bool = True
+
+
+@dataclass
+class _Sent:
+    """Per stream: the grid cells each run had in the last message (for deltas)."""
+
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def delta(self, item: dict[str, Any], reset: bool) -> dict[str, Any]:
+        tis = item.get("tis")
+        if tis is None:
+            return item
+        before = None if reset else self.cells.get(item["name"])
+        self.cells[item["name"]] = tis
+        if before is None:
+            return {**item, "tisComplete": True}
+        changed = {k: v for k, v in tis.items() if before.get(k) != v}
+        removed = [k for k in before if k not in tis]
+        return {**item, "tis": changed, "tisRemoved": removed, "tisComplete": False}
+
+
+def _event(kind: str, event_type: str, **payload: Any) -> dict[str, Any]:
+    return {"type": event_type, "kind": kind, **payload}
+
+
+async def _follow(
+    api: UserApi, namespace: str, sub: Subscription, sent: _Sent, out: asyncio.Queue[Any]
+) -> None:
+    keep = sub.keep or (lambda _body: True)
+
+    def summary(body: Mapping[str, Any]) -> dict[str, Any]:
+        return summarize(sub.kind, body, instances=sub.instances)
+
+    while True:
+        try:
+            listed = await api.list_objects(sub.kind, namespace, sub.label_selector)
+        except ApiError as exc:
+            await out.put(_event(sub.kind, "error", status=exc.status, message=exc.message))
+            return
+        items = [
+            sent.delta(summary(body), reset=True)
+            for body in listed.get("items") or []
+            if keep(body) and _selected(sub, body)
+        ]
+        await out.put(_event(sub.kind, "reset", items=items))
+        version = str((listed.get("metadata") or {}).get("resourceVersion") or "")
+        try:
+            while True:
+                async for event_type, body in api.watch(
+                    sub.kind, namespace, version, sub.label_selector, sub.field_selector
+                ):
+                    version = str(body.get("metadata", {}).get("resourceVersion") or version)
+                    name = body.get("metadata", {}).get("name")
+                    if event_type == "DELETED" or not keep(body):
+                        sent.cells.pop(name, None)
+                        await out.put(_event(sub.kind, "delete", name=name))
+                    elif event_type in {"ADDED", "MODIFIED"}:
+                        item = sent.delta(summary(body), reset=False)
+                        await out.put(_event(sub.kind, "upsert", item=item))
+        except ApiError as exc:
+            if exc.status != _GONE:
+                await out.put(_event(sub.kind, "error", status=exc.status, message=exc.message))
+                return
+            # The watch's resourceVersion expired: list again (a fresh `reset`).
+
+
+def _selected(sub: Subscription, body: Mapping[str, Any]) -> bool:
+    """A field selector on the list too (the list call takes only labels here)."""
+    if not sub.field_selector or not sub.field_selector.startswith("metadata.name="):
+        return True
+    return bool(body.get("metadata", {}).get("name") == sub.field_selector.split("=", 1)[1])
+
+
+async def serve(
+    request: web.Request, api: UserApi, namespace: str, subscriptions: list[Subscription]
+) -> web.StreamResponse:
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",
+        }
+    )
+    await response.prepare(request)
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    sent = _Sent()
+    tasks = [
+        asyncio.create_task(_follow(api, namespace, sub, sent, queue)) for sub in subscriptions
+    ]
+    try:
+        while True:
+            try:
+                first = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                await response.write(b": heartbeat\n\n")
+                continue
+            batch = [first]
+            # Coalesce a burst (a run finishing many tasks at once) into one message.
+            await asyncio.sleep(BATCH_SECONDS)
+            while not queue.empty():
+                batch.append(queue.get_nowait())
+            data = json.dumps(batch, separators=(",", ":"))
+            await response.write(f"data: {data}\n\n".encode())
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+    return response
