@@ -3,6 +3,7 @@ import { html, render, useEffect, useState, session, getJson, errorText } from "
 import { DagList } from "./views/dags.js";
 import { DagPage } from "./views/dag.js";
 import { Login } from "./views/login.js";
+import { DialogHost } from "./dialogs.js";
 
 export function parseRoute(hash) {
   const [path, query = ""] = (hash.replace(/^#/, "") || "/").split("?");
@@ -65,7 +66,8 @@ function App() {
       ${route.view === "dags" && html`<${DagList} ns=${route.ns} params=${route.params} />`}
       ${route.view === "dag" && html`<${DagPage} key=${`${route.ns}/${route.dag}`}
           ns=${route.ns} dag=${route.dag} tab=${route.tab} params=${route.params} />`}
-    </main>`;
+    </main>
+    <${DialogHost} />`;
 }
 
 render(html`<${App} />`, document.getElementById("app"));
