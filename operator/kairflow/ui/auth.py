@@ -20,18 +20,19 @@ import hmac
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
 from cryptography.fernet import Fernet, InvalidToken
 from kubernetes_asyncio import client, config
-from kubernetes_asyncio.client import ApiClient
+from kubernetes_asyncio.client import ApiClient, ApiException
 
 from kairflow.ui.kube import UserApi
 
 COOKIE = "kairflow-session"
 CSRF_HEADER = "X-CSRF-Token"
 _CLIENT_CACHE = 64
+_UNAUTHORIZED = 401
 
 
 class Unauthenticated(Exception):
@@ -57,6 +58,7 @@ class Auth(Protocol):
 
 
 AUTH_KEY: web.AppKey[Auth] = web.AppKey("auth")
+SESSION: web.RequestKey[Session] = web.RequestKey("session")
 
 
 def csrf_token(auth: Auth, session: Session) -> str:
@@ -149,28 +151,42 @@ class TokenAuth:
                 pass
         raise Unauthenticated("sign in with a Kubernetes bearer token")
 
+    def _api_for(self, token: str) -> UserApi:
+        configuration = client.Configuration()
+        configuration.host = self.api_server
+        configuration.ssl_ca_cert = self.ca_file
+        configuration.verify_ssl = self.ca_file is not None
+        configuration.api_key = {"authorization": token}
+        configuration.api_key_prefix = {"authorization": "Bearer"}
+        return UserApi(ApiClient(configuration))
+
     async def session(self, request: web.Request) -> Session:
         token = self._token(request)
         identity = hashlib.sha256(self.secret + token.encode()).hexdigest()
-        api = self._clients.pop(identity, None)
-        if api is None:
-            configuration = client.Configuration()
-            configuration.host = self.api_server
-            configuration.ssl_ca_cert = self.ca_file
-            configuration.verify_ssl = self.ca_file is not None
-            configuration.api_key = {"authorization": token}
-            configuration.api_key_prefix = {"authorization": "Bearer"}
-            api = UserApi(ApiClient(configuration))
+        api = self._clients.pop(identity, None) or self._api_for(token)
         self._clients[identity] = api
         while len(self._clients) > _CLIENT_CACHE:
             _, oldest = self._clients.popitem(last=False)
             await oldest.close()
         return Session(identity=identity, api=api)
 
+    async def _accepted(self, token: str) -> bool:
+        """Whether the API server authenticates the token: a SelfSubjectAccessReview
+        needs no permission, so only a bad token is refused (401)."""
+        api = self._api_for(token)
+        review: Any = {"spec": {"resourceAttributes": {"verb": "list", "resource": "dags"}}}
+        try:
+            await client.AuthorizationV1Api(api.api).create_self_subject_access_review(review)
+        except ApiException as exc:
+            return exc.status != _UNAUTHORIZED
+        finally:
+            await api.close()
+        return True
+
     async def login(self, request: web.Request, response: web.StreamResponse) -> bool:
         form = await request.post()
         token = str(form.get("token") or "").strip()
-        if not token:
+        if not token or not await self._accepted(token):
             return False
         _set_cookie(request, response, self._fernet.encrypt(token.encode()).decode())
         return True

@@ -13,7 +13,7 @@ from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.cli.task_logs import pod_of
 from kairflow.core import labels
 from kairflow.core.naming import label_value
-from kairflow.ui.auth import AUTH_KEY, Session, csrf_token
+from kairflow.ui.auth import AUTH_KEY, SESSION, Session, csrf_token
 from kairflow.ui.kube import ApiError, UserApi
 from kairflow.ui.stream import Subscription, serve
 from kairflow.ui.structure import structure
@@ -24,8 +24,7 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def session_of(request: web.Request) -> Session:
-    session: Session = request["session"]
-    return session
+    return request[SESSION]
 
 
 def api_of(request: web.Request) -> UserApi:

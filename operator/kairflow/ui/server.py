@@ -13,7 +13,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
 from kairflow.ui import routes_actions, routes_read
-from kairflow.ui.auth import AUTH_KEY, Auth, Unauthenticated, csrf_ok
+from kairflow.ui.auth import AUTH_KEY, SESSION, Auth, Unauthenticated, csrf_ok
 from kairflow.ui.kube import ApiError
 
 STATIC = Path(str(resources.files("kairflow.ui") / "static"))
@@ -41,6 +41,14 @@ def error_response(status: int, message: str, reason: str = "") -> web.Response:
     return web.json_response({"error": message, "reason": reason}, status=status)
 
 
+def _harden(response: web.StreamResponse) -> web.StreamResponse:
+    response.headers.setdefault("Content-Security-Policy", _CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
 @web.middleware
 async def security(request: web.Request, handler: Handler) -> web.StreamResponse:
     auth = request.app[AUTH_KEY]
@@ -48,19 +56,18 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
         try:
             session = await auth.session(request)
         except Unauthenticated as exc:
-            return error_response(401, str(exc), "Unauthorized")
+            return _harden(error_response(401, str(exc), "Unauthorized"))
         if request.method not in _SAFE and not csrf_ok(auth, session, request):
-            return error_response(403, "missing or wrong CSRF token: reload the page", "CSRF")
-        request["session"] = session
+            refused = error_response(403, "missing or wrong CSRF token: reload the page", "CSRF")
+            return _harden(refused)
+        request[SESSION] = session
     try:
         response = await handler(request)
     except ApiError as exc:
         response = error_response(exc.status, exc.message, exc.reason)
-    response.headers.setdefault("Content-Security-Policy", _CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+    except web.HTTPException as exc:
+        response = exc
+    return _harden(response)
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -69,7 +76,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 async def login(request: web.Request) -> web.StreamResponse:
     auth = request.app[AUTH_KEY]
-    response = web.HTTPFound("/")
+    response = web.Response(status=302, headers={"Location": "/"})
     if request.method == "POST" and request.headers.get("Origin") not in {
         None,
         f"http://{request.host}",
@@ -80,7 +87,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return response
     if auth.mode == "kubeconfig":
         return error_response(401, "wrong or missing sign-in secret: use the printed URL")
-    return web.HTTPFound("/#/login?failed=1")
+    return web.Response(status=302, headers={"Location": "/#/login?failed=1"})
 
 
 async def healthz(_request: web.Request) -> web.Response:

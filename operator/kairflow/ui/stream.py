@@ -25,6 +25,22 @@ from kairflow.ui.summaries import summarize
 HEARTBEAT_SECONDS = 15.0
 BATCH_SECONDS = 0.05
 _GONE = 410
+_SERVER_ERRORS = 500
+_pause = asyncio.sleep  # between retries (tests replace it: no real waits)
+
+
+@dataclass
+class _Backoff:
+    """1 s, 2 s, 4 s ... up to 10 s between tries while the API server is away."""
+
+    delay: float = 1.0
+
+    def next(self) -> float:
+        current, self.delay = self.delay, min(self.delay * 2, 10.0)
+        return current
+
+    def reset(self) -> None:
+        self.delay = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,12 +85,17 @@ async def _follow(
     def summary(body: Mapping[str, Any]) -> dict[str, Any]:
         return summarize(sub.kind, body, instances=sub.instances)
 
+    retry = _Backoff()
     while True:
         try:
             listed = await api.list_objects(sub.kind, namespace, sub.label_selector)
         except ApiError as exc:
             await out.put(_event(sub.kind, "error", status=exc.status, message=exc.message))
-            return
+            if exc.status < _SERVER_ERRORS:
+                return
+            await _pause(retry.next())
+            continue
+        retry.reset()
         items = [
             sent.delta(summary(body), reset=True)
             for body in listed.get("items") or []
@@ -96,10 +117,14 @@ async def _follow(
                         item = sent.delta(summary(body), reset=False)
                         await out.put(_event(sub.kind, "upsert", item=item))
         except ApiError as exc:
-            if exc.status != _GONE:
-                await out.put(_event(sub.kind, "error", status=exc.status, message=exc.message))
-                return
-            # The watch's resourceVersion expired: list again (a fresh `reset`).
+            if exc.status == _GONE:
+                continue  # the watch's resourceVersion expired: list again (a `reset`)
+            await out.put(_event(sub.kind, "error", status=exc.status, message=exc.message))
+            if exc.status < _SERVER_ERRORS:
+                return  # refused (401, 403, 404): retrying cannot help
+            # The API server is restarting or unreachable: list again after a pause.
+            await _pause(retry.next())
+            continue
 
 
 def _selected(sub: Subscription, body: Mapping[str, Any]) -> bool:

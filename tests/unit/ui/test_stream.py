@@ -1,0 +1,168 @@
+"""Live pages: list then watch, deltas of grid cells, relist on 410, refusals shown."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from kairflow.ui import stream
+from kairflow.ui.kube import ApiError
+from kairflow.ui.stream import Subscription, _follow, _Sent
+from tests.unit.ui.fake_api import FakeUserApi
+
+
+def run_body(name: str, **tis: str) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name, "labels": {"kairflow.io/dag": "etl"}},
+        "spec": {"dagName": "etl"},
+        "status": {
+            "state": "running",
+            "taskInstances": {key: {"state": state, "tryNumber": 1} for key, state in tis.items()},
+        },
+    }
+
+
+async def collect(queue: asyncio.Queue[Any], count: int) -> list[dict[str, Any]]:
+    return [await asyncio.wait_for(queue.get(), 5) for _ in range(count)]
+
+
+def follow_in_background(api: FakeUserApi, sub: Subscription) -> tuple[asyncio.Task[None], Any]:
+    out: asyncio.Queue[Any] = asyncio.Queue()
+    task = asyncio.create_task(_follow(api, "default", sub, _Sent(), out))
+    return task, out
+
+
+def test_a_page_gets_the_list_then_only_the_cells_that_changed() -> None:
+    async def scenario() -> None:
+        api = FakeUserApi()
+        api.add("dagruns", run_body("etl-1", extract="success", load="running"))
+        task, out = follow_in_background(api, Subscription("dagruns"))
+        (reset,) = await collect(out, 1)
+        assert reset["type"] == "reset"
+        assert reset["items"][0]["tis"]["load"][0] == "running"
+        assert reset["items"][0]["tisComplete"] is True
+
+        changed = run_body("etl-1", extract="success", load="success")
+        await api.queue("dagruns").put(("MODIFIED", changed))
+        (upsert,) = await collect(out, 1)
+        assert upsert["type"] == "upsert"
+        assert upsert["item"]["tis"] == {"load": ["success", 1, None, None, None]}
+        assert upsert["item"]["tisComplete"] is False
+        task.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_a_task_instance_that_disappears_is_sent_as_removed() -> None:
+    sent = _Sent()
+    sent.delta({"name": "r", "tis": {"a": ["success"], "b": ["failed"]}}, reset=True)
+    delta = sent.delta({"name": "r", "tis": {"a": ["success"]}}, reset=False)
+    assert delta["tis"] == {}
+    assert delta["tisRemoved"] == ["b"]
+
+
+def test_a_deleted_run_is_sent_as_a_delete() -> None:
+    async def scenario() -> None:
+        api = FakeUserApi()
+        api.add("dagruns", run_body("etl-1", extract="success"))
+        task, out = follow_in_background(api, Subscription("dagruns"))
+        await collect(out, 1)
+        await api.queue("dagruns").put(("DELETED", run_body("etl-1")))
+        (event,) = await collect(out, 1)
+        assert event == {"type": "delete", "kind": "dagruns", "name": "etl-1"}
+        task.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_an_expired_watch_lists_again_and_the_page_gets_a_fresh_reset() -> None:
+    async def scenario() -> None:
+        api = FakeUserApi()
+        api.add("dags", {"metadata": {"name": "etl"}, "spec": {}})
+        task, out = follow_in_background(api, Subscription("dags"))
+        await collect(out, 1)
+        await api.queue("dags").put(ApiError(410, "too old resource version"))
+        (again,) = await collect(out, 1)
+        assert again["type"] == "reset"
+        assert [item["name"] for item in again["items"]] == ["etl"]
+        task.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_a_watch_that_ends_is_resumed_from_the_last_version_seen() -> None:
+    async def scenario() -> None:
+        api = FakeUserApi()
+        task, out = follow_in_background(api, Subscription("dags"))
+        await collect(out, 1)
+        body = {"metadata": {"name": "etl", "resourceVersion": "555"}, "spec": {}}
+        await api.queue("dags").put(("ADDED", body))
+        await collect(out, 1)
+        await api.queue("dags").put(None)  # the API server's watch timeout
+        await api.queue("dags").put(("MODIFIED", body))
+        await collect(out, 1)
+        watches = [call for call in api.calls if call[0] == "watch"]
+        assert watches[-1] == ("watch", "dags", "555")
+        task.cancel()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        pytest.param(403, id="a user RBAC does not let list runs sees why, once"),
+        pytest.param(401, id="an expired token is reported, not retried"),
+    ],
+)
+def test_a_refusal_is_shown_and_not_retried(status: int) -> None:
+    async def scenario() -> None:
+        api = FakeUserApi()
+        message = 'dagruns.kairflow.io is forbidden: User "ann" cannot list resource "dagruns"'
+        api.refuse["list dagruns"] = ApiError(status, message)
+        task, out = follow_in_background(api, Subscription("dagruns"))
+        (event,) = await collect(out, 1)
+        assert event == {"type": "error", "kind": "dagruns", "status": status, "message": message}
+        await asyncio.wait_for(task, 5)  # it ended by itself
+        assert api.calls.count(("list", "dagruns")) == 1
+
+    asyncio.run(scenario())
+
+
+def test_an_unreachable_api_server_is_retried_and_the_page_recovers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def scenario() -> None:
+        api = FakeUserApi()
+        api.refuse["list dags"] = ApiError(502, "cannot reach the Kubernetes API")
+        pauses: list[float] = []
+
+        async def no_wait(seconds: float) -> None:
+            pauses.append(seconds)
+            api.refuse.clear()  # the API server is back
+
+        monkeypatch.setattr(stream, "_pause", no_wait)
+        task, out = follow_in_background(api, Subscription("dags"))
+        error, reset = await collect(out, 2)
+        assert error["type"] == "error"
+        assert reset["type"] == "reset"
+        assert pauses == [1.0]
+        task.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_the_dag_page_keeps_only_its_own_backfills() -> None:
+    async def scenario() -> None:
+        api = FakeUserApi()
+        api.add("backfills", {"metadata": {"name": "b1"}, "spec": {"dagName": "etl"}})
+        api.add("backfills", {"metadata": {"name": "b2"}, "spec": {"dagName": "other"}})
+        keep = Subscription("backfills", keep=lambda body: body["spec"].get("dagName") == "etl")
+        task, out = follow_in_background(api, keep)
+        (reset,) = await collect(out, 1)
+        assert [item["name"] for item in reset["items"]] == ["b1"]
+        task.cancel()
+
+    asyncio.run(scenario())
