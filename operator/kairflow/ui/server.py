@@ -66,7 +66,7 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
     except ApiError as exc:
         response = error_response(exc.status, exc.message, exc.reason)
     except web.HTTPException as exc:
-        response = exc
+        response = error_response(exc.status, exc.reason)
     return _harden(response)
 
 
