@@ -3,6 +3,7 @@ a task instance's details and log, definitions as YAML and a run's diff to its D
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 from typing import Any
 
@@ -79,7 +80,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
 async def get_dag(request: web.Request) -> web.Response:
     ns, name = request.match_info["ns"], request.match_info["name"]
     body = await api_of(request).get("dags", ns, name)
-    return json({**dag_summary(body), "structure": structure(body.get("spec"))})
+    # Validating and ordering thousands of tasks is CPU work: off the event loop.
+    shape = await asyncio.to_thread(structure, body.get("spec"))
+    return json({**dag_summary(body), "structure": shape})
 
 
 def _strip(body: dict[str, Any]) -> dict[str, Any]:
@@ -103,12 +106,13 @@ async def get_run(request: web.Request) -> web.Response:
     ns, name = request.match_info["ns"], request.match_info["name"]
     body = await api_of(request).get("dagruns", ns, name)
     status = body.get("status") or {}
+    snapshot = status.get("dagSpec")
     return json(
         {
             "name": name,
             "spec": body.get("spec") or {},
             "status": {k: v for k, v in status.items() if k != "dagSpec"},
-            "structure": structure(status.get("dagSpec")) if status.get("dagSpec") else None,
+            "structure": await asyncio.to_thread(structure, snapshot) if snapshot else None,
         }
     )
 
@@ -126,19 +130,22 @@ async def run_diff(request: web.Request) -> web.Response:
         if exc.status != 404:
             raise
         current = None
+    compared = await asyncio.to_thread(_compare, name, dag_name, ran, current)
+    return json({**compared, "dagExists": current is not None})
+
+
+def _compare(run: str, dag: str, ran: Any, current: Any) -> dict[str, str]:
     ran_text = _yaml(ran) if ran else ""
     current_text = _yaml(current) if current else ""
     diff = "".join(
         difflib.unified_diff(
             ran_text.splitlines(keepends=True),
             current_text.splitlines(keepends=True),
-            fromfile=f"{name} (ran with)",
-            tofile=f"dag/{dag_name} (now)",
+            fromfile=f"{run} (ran with)",
+            tofile=f"dag/{dag} (now)",
         )
     )
-    return json(
-        {"ran": ran_text, "current": current_text, "diff": diff, "dagExists": current is not None}
-    )
+    return {"ran": ran_text, "current": current_text, "diff": diff}
 
 
 async def get_instance(request: web.Request) -> web.Response:

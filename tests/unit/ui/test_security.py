@@ -5,38 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from kairflow.ui.auth import COOKIE, KubeconfigAuth, TokenAuth, Unauthenticated
 from kairflow.ui.kube import ApiError
-from kairflow.ui.server import AccessLog, make_app
-from tests.unit.ui.fake_api import FakeUserApi
-
-Scenario = Callable[[TestClient[Any, Any], KubeconfigAuth, FakeUserApi], Awaitable[None]]
-
-
-def with_ui(scenario: Scenario) -> None:
-    async def main() -> None:
-        api = FakeUserApi()
-        api.add("dags", {"metadata": {"name": "etl"}, "spec": {"paused": True, "tasks": []}})
-        auth = KubeconfigAuth(kubeconfig=None, context=None)
-        auth._api = api  # type: ignore[assignment]  # our fake of UserApi
-        async with TestClient(TestServer(make_app(auth, "default"))) as client:
-            await scenario(client, auth, api)
-
-    asyncio.run(main())
-
-
-async def signed_in(client: TestClient[Any, Any], auth: KubeconfigAuth) -> str:
-    """Sign in with the printed URL's secret; returns the page's CSRF token."""
-    response = await client.get(f"/login?token={auth.login_secret}", allow_redirects=False)
-    assert response.status == 302
-    session = await client.get("/api/session")
-    return str((await session.json())["csrf"])
+from kairflow.ui.server import AccessLog
+from tests.unit.ui.ui_client import signed_in, with_ui
 
 
 def test_without_signing_in_nothing_is_readable() -> None:
@@ -170,5 +147,3 @@ def test_unknown_routes_are_not_found_even_when_signed_in() -> None:
         assert (await client.get("/api/ns/default/yaml/secrets/x")).status == 404
 
     with_ui(scenario)
-
-
