@@ -120,6 +120,7 @@ def demo(
         f"             kairflow runs grid {dag}\n"
         f"             kairflow tasks logs {name} second\n"
         "             kubectl get dagruns\n"
+        "             kairflow ui                   (the web UI: open the URL it prints)\n"
         "Stop everything:  kairflow dev down"
     )
     if state != "success":
