@@ -1,7 +1,9 @@
 // The DAG page's tabs, in Airflow's order. Each view takes the page context:
 // { ns, dag, live, detail, runs, store, version, params, base }.
+import { Graph } from "./graph.js";
 import { Details } from "./details.js";
 
 export const TABS = [
+  { id: "graph", title: "Graph", view: Graph },
   { id: "details", title: "Details", view: Details },
 ];
