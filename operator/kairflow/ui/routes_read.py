@@ -8,16 +8,18 @@ from typing import Any
 
 import yaml
 from aiohttp import web
+from kubernetes_asyncio.client import ApiException
 
 from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.cli.task_logs import pod_of
 from kairflow.core import labels
 from kairflow.core.naming import label_value
 from kairflow.ui.auth import AUTH_KEY, Session, csrf_token
-from kairflow.ui.kube import ApiError, UserApi
+from kairflow.ui.kube import ApiError, UserApi, api_error
 from kairflow.ui.stream import Subscription, serve
 from kairflow.ui.structure import structure
 from kairflow.ui.summaries import dag_summary
+from kairflow.ui.tries import tries_of
 
 DEFAULT_NAMESPACE: web.AppKey[str] = web.AppKey("default_namespace", str)
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -142,6 +144,24 @@ async def run_diff(request: web.Request) -> web.Response:
     )
 
 
+async def run_tries(request: web.Request) -> web.Response:
+    """Every try the run's pods still show (the status keeps the current try only). One
+    who may not list pods gets none, and the reason."""
+    ns, name = request.match_info["ns"], request.match_info["name"]
+    api = api_of(request)
+    try:
+        found = await api.core.list_namespaced_pod(
+            ns, label_selector=f"{labels.DAG_RUN}={label_value(name)}"
+        )
+    except ApiException as exc:
+        error = api_error(exc)
+        if error.status != 403:
+            raise error from None
+        return json({"tries": [], "note": error.message})
+    pods = api.api.sanitize_for_serialization(found.items)
+    return json({"tries": tries_of(pods, name)})
+
+
 async def get_instance(request: web.Request) -> web.Response:
     """A task instance's details and its pod's rendered command (when the pod exists)."""
     ns, run, key = (request.match_info[k] for k in ("ns", "name", "key"))
@@ -212,6 +232,7 @@ def add(app: web.Application) -> None:
     r.add_get("/api/ns/{ns}/yaml/{kind}/{name}", get_yaml)
     r.add_get("/api/ns/{ns}/dagruns/{name}", get_run)
     r.add_get("/api/ns/{ns}/dagruns/{name}/diff", run_diff)
+    r.add_get("/api/ns/{ns}/dagruns/{name}/tries", run_tries)
     r.add_get("/api/ns/{ns}/dagruns/{name}/tis/{key}", get_instance)
     r.add_get("/api/ns/{ns}/dagruns/{name}/tis/{key}/log", instance_log)
     r.add_get("/api/ns/{ns}/events/{name}", events)
