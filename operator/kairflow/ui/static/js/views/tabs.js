@@ -1,9 +1,11 @@
 // The DAG page's tabs, in Airflow's order. Each view takes the page context:
 // { ns, dag, live, detail, runs, store, version, params, base }.
 import { Graph } from "./graph.js";
+import { Gantt } from "./gantt.js";
 import { Details } from "./details.js";
 
 export const TABS = [
   { id: "graph", title: "Graph", view: Graph },
+  { id: "gantt", title: "Gantt", view: Gantt },
   { id: "details", title: "Details", view: Details },
 ];
