@@ -2,10 +2,12 @@
 // { ns, dag, live, detail, runs, store, version, params, base }.
 import { Graph } from "./graph.js";
 import { Gantt } from "./gantt.js";
+import { Calendar } from "./calendar.js";
 import { Details } from "./details.js";
 
 export const TABS = [
   { id: "graph", title: "Graph", view: Graph },
   { id: "gantt", title: "Gantt", view: Gantt },
+  { id: "calendar", title: "Calendar", view: Calendar },
   { id: "details", title: "Details", view: Details },
 ];
