@@ -3,10 +3,8 @@ a task instance's details and log, definitions as YAML and a run's diff to its D
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
-import yaml
 from aiohttp import web
 from kubernetes_asyncio.client import ApiException
 
@@ -15,6 +13,7 @@ from kairflow.cli.task_logs import pod_of
 from kairflow.core import labels
 from kairflow.core.naming import label_value
 from kairflow.ui.auth import AUTH_KEY, Session, csrf_token
+from kairflow.ui.definition import definition, spec_diff, without_managed_fields, yaml_text
 from kairflow.ui.kube import ApiError, UserApi, api_error
 from kairflow.ui.stream import Subscription, serve
 from kairflow.ui.structure import structure
@@ -85,21 +84,16 @@ async def get_dag(request: web.Request) -> web.Response:
     return json({**dag_summary(body), "structure": structure(body.get("spec"))})
 
 
-def _strip(body: dict[str, Any]) -> dict[str, Any]:
-    meta = {k: v for k, v in (body.get("metadata") or {}).items() if k != "managedFields"}
-    return {**body, "metadata": meta}
-
-
-def _yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100)
-
-
 async def get_yaml(request: web.Request) -> web.Response:
+    """The object as YAML; `?definition=1`: only what its author wrote (no status)."""
     ns, kind, name = (request.match_info[k] for k in ("ns", "kind", "name"))
     if kind not in {"dags", "dagruns", "backfills"}:
         raise web.HTTPNotFound()
     body = await api_of(request).get(kind, ns, name)
-    return web.Response(text=_yaml(_strip(body)), content_type="text/plain", headers=_NO_STORE)
+    shown = (
+        definition(body) if request.query.get("definition") == "1" else without_managed_fields(body)
+    )
+    return web.Response(text=yaml_text(shown), content_type="text/plain", headers=_NO_STORE)
 
 
 async def get_run(request: web.Request) -> web.Response:
@@ -129,19 +123,7 @@ async def run_diff(request: web.Request) -> web.Response:
         if exc.status != 404:
             raise
         current = None
-    ran_text = _yaml(ran) if ran else ""
-    current_text = _yaml(current) if current else ""
-    diff = "".join(
-        difflib.unified_diff(
-            ran_text.splitlines(keepends=True),
-            current_text.splitlines(keepends=True),
-            fromfile=f"{name} (ran with)",
-            tofile=f"dag/{dag_name} (now)",
-        )
-    )
-    return json(
-        {"ran": ran_text, "current": current_text, "diff": diff, "dagExists": current is not None}
-    )
+    return json(spec_diff(ran, current, name, dag_name))
 
 
 async def run_tries(request: web.Request) -> web.Response:
