@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
+
+from kairflow.api.dag import DAGSpec
 
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # What a reader of a definition wants of its metadata (the rest is the API server's).
@@ -56,13 +59,22 @@ def definition(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def as_snapshot(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """`spec` in the form a run's snapshot is written (the model's compact wire form:
+    defaults left out, dates normalised), so that only real changes differ."""
+    try:
+        return DAGSpec.model_validate(spec).to_wire()
+    except ValidationError:
+        return dict(spec)
+
+
 def spec_diff(
     ran: Mapping[str, Any] | None, current: Mapping[str, Any] | None, run: str, dag: str
 ) -> dict[str, Any]:
     """{ran, current, diff, dagExists}: the spec the run ran (its snapshot) and the DAG's
-    spec now, as YAML, and the unified diff from the one to the other."""
-    ran_text = yaml_text(dict(ran)) if ran else ""
-    current_text = yaml_text(dict(current)) if current else ""
+    spec now, both in the snapshot's form, as YAML, and the unified diff between them."""
+    ran_text = yaml_text(as_snapshot(ran)) if ran else ""
+    current_text = yaml_text(as_snapshot(current)) if current else ""
     diff = "".join(
         difflib.unified_diff(
             ran_text.splitlines(keepends=True),

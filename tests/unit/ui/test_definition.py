@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 import yaml
 
+from kairflow.api.dag import DAGSpec
 from kairflow.ui.definition import definition, spec_diff, yaml_text
 
+_TASKS = [{"name": "extract", "bash": "echo extract"}]
 SCRIPT = "import json\nprint(json.dumps({'a': 1}))\n"
 
 
@@ -138,3 +140,21 @@ def test_spec_diff(
     ] == changed
     if changed:
         assert lines[:2] == ["--- etl-manual-1 (ran with)\n", "+++ dag/etl (now)\n"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param(
+            {"schedule": "@daily", "startDate": "2026-09-01", "paused": False, "tasks": _TASKS},
+            id="a DAG written with a date-only startDate and paused: false",
+        ),
+        pytest.param(
+            {"tasks": _TASKS, "catchup": True, "schedule": "@daily"},
+            id="a DAG written with a default spelled out, its keys in another order",
+        ),
+    ],
+)
+def test_a_run_of_the_current_definition_shows_no_changes(written: dict[str, Any]) -> None:
+    snapshot = DAGSpec.model_validate(written).to_wire()  # as the operator records it
+    assert spec_diff(snapshot, written, "etl-manual-1", "etl")["diff"] == ""
