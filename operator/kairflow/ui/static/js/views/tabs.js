@@ -3,11 +3,13 @@
 import { Graph } from "./graph.js";
 import { Gantt } from "./gantt.js";
 import { Calendar } from "./calendar.js";
+import { Code } from "./code.js";
 import { Details } from "./details.js";
 
 export const TABS = [
   { id: "graph", title: "Graph", view: Graph },
   { id: "gantt", title: "Gantt", view: Gantt },
   { id: "calendar", title: "Calendar", view: Calendar },
+  { id: "code", title: "Code", view: Code },
   { id: "details", title: "Details", view: Details },
 ];
