@@ -9,7 +9,9 @@ import { usePanZoom } from "./pan_zoom.js";
 import { NodePanel } from "./graph_panel.js";
 
 const COLLAPSE_ABOVE = 60; // a DAG with more tasks opens with its groups collapsed
-const READABLE = 0.6; // the smallest scale a graph opens at (Fit shows all of it)
+// A graph that fits only below TINY opens at READABLE, at its start (Fit shows it all).
+const TINY = 0.4;
+const READABLE = 0.7;
 
 let dagreScript = null;
 
@@ -101,7 +103,7 @@ function Legend({ states }) {
 
 function Canvas({ drawing, byTask, selected, onPick, onToggle, fitKey }) {
   const pan = usePanZoom();
-  useLayoutEffect(() => { pan.fit(drawing.width, drawing.height, READABLE); }, [fitKey]);
+  useLayoutEffect(() => { pan.fit(drawing.width, drawing.height, TINY, READABLE); }, [fitKey]);
   useLayoutEffect(() => { pan.apply(); });
   const near = selected ? new Set([selected]) : null;
   const pick = (node) => { if (!pan.wasDrag()) onPick(node); };
@@ -141,9 +143,8 @@ function VersionNote({ fromRun, current, base, run }) {
       : "This run kept no snapshot of its DAG: drawn from the DAG's current definition."}</p>`;
   }
   if (current && signature(current.tasks) !== signature(fromRun.tasks)) {
-    return html`<p class="graph-note warn">This run used an earlier version of the DAG
-      (${fromRun.tasks.length} tasks then, ${current.tasks.length} now).
-      <a href=${tabHash(base, "code", { run: run.name })}>See what changed</a></p>`;
+    const words = `This run used an earlier version of the DAG (${fromRun.tasks.length} tasks then, ${current.tasks.length} now). `;
+    return html`<p class="graph-note warn">${words}<a href=${tabHash(base, "code", { mode: "diff", run: run.name })}>See what changed</a></p>`;
   }
   return null;
 }

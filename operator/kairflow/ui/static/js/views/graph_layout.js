@@ -130,7 +130,7 @@ function addGroupNodes(graph, groups, collapsed, nodes) {
 // (expanded groups) have their top-left corner at (x, y).
 export function layout(dagre, tasks, collapsed) {
   const graph = new dagre.graphlib.Graph({ compound: true });
-  graph.setGraph({ rankdir: "LR", nodesep: 22, ranksep: 56, edgesep: 8, marginx: 12, marginy: 12 + GROUP_HEADER });
+  graph.setGraph({ rankdir: "LR", nodesep: 22, ranksep: 40, edgesep: 8, marginx: 12, marginy: 12 + GROUP_HEADER });
   graph.setDefaultEdgeLabel(() => ({}));
   const groups = groupsOf(tasks);
   const nodes = new Map();

@@ -32,13 +32,14 @@ export function usePanZoom() {
     zoomAt(box.width / 2, box.height / 2, factor);
   }, [zoomAt]);
 
-  // Whole drawing in view, never enlarged past 1.25x. With `readable`, never shrunk
-  // below it either: a big graph (or a phone) then opens at its start, left and middle.
-  const fit = useCallback((width, height, readable = 0) => {
+  // Whole drawing in view, never enlarged past 1.25x. A drawing that would be shrunk
+  // below `tiny` (a big graph, or a phone) opens at scale `readable` instead, at its
+  // start: left and middle.
+  const fit = useCallback((width, height, tiny = 0, readable = 0) => {
     if (!svg.current || !width || !height) return;
     const box = svg.current.getBoundingClientRect();
     const whole = Math.min(1.25, (box.width - 24) / width, (box.height - 24) / height);
-    const k = Math.max(MIN_SCALE, whole, readable);
+    const k = Math.max(MIN_SCALE, whole < tiny ? readable : whole);
     const x = k > whole ? 12 : (box.width - width * k) / 2;
     view.current = { x, y: (box.height - height * k) / 2, k };
     apply();
