@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from kubernetes_asyncio.client import ApiException
 
 from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.cli.task_logs import pod_of
@@ -14,11 +13,11 @@ from kairflow.core import labels
 from kairflow.core.naming import label_value
 from kairflow.ui.auth import AUTH_KEY, Session, csrf_token
 from kairflow.ui.definition import definition, spec_diff, without_managed_fields, yaml_text
-from kairflow.ui.kube import ApiError, UserApi, api_error
+from kairflow.ui.kube import ApiError, UserApi
 from kairflow.ui.stream import Subscription, serve
 from kairflow.ui.structure import structure
 from kairflow.ui.summaries import dag_summary
-from kairflow.ui.tries import tries_of
+from kairflow.ui.tries import read_tries
 
 DEFAULT_NAMESPACE: web.AppKey[str] = web.AppKey("default_namespace", str)
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -127,21 +126,8 @@ async def run_diff(request: web.Request) -> web.Response:
 
 
 async def run_tries(request: web.Request) -> web.Response:
-    """Every try the run's pods still show (the status keeps the current try only). One
-    who may not list pods gets none, and the reason."""
     ns, name = request.match_info["ns"], request.match_info["name"]
-    api = api_of(request)
-    try:
-        found = await api.core.list_namespaced_pod(
-            ns, label_selector=f"{labels.DAG_RUN}={label_value(name)}"
-        )
-    except ApiException as exc:
-        error = api_error(exc)
-        if error.status != 403:
-            raise error from None
-        return json({"tries": [], "note": error.message})
-    pods = api.api.sanitize_for_serialization(found.items)
-    return json({"tries": tries_of(pods, name)})
+    return json(await read_tries(api_of(request), ns, name))
 
 
 async def get_instance(request: web.Request) -> web.Response:

@@ -12,9 +12,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from kubernetes_asyncio.client import ApiException
+
 from kairflow.core import labels
+from kairflow.core.naming import label_value
 from kairflow.core.times import iso
 from kairflow.k8s.observe import observe_pod
+from kairflow.ui.kube import UserApi, api_error
 
 
 def _key(annotations: Mapping[str, str]) -> str | None:
@@ -66,3 +70,18 @@ def tries_of(pods: Iterable[Mapping[str, Any]], run: str) -> list[dict[str, Any]
             }
         )
     return tries
+
+
+async def read_tries(api: UserApi, namespace: str, run: str) -> dict[str, Any]:
+    """{tries} of run `run`; one who may not list pods gets none, and the reason, in
+    `note` (the Gantt chart then shows current tries only)."""
+    try:
+        found = await api.core.list_namespaced_pod(
+            namespace, label_selector=f"{labels.DAG_RUN}={label_value(run)}"
+        )
+    except ApiException as exc:
+        error = api_error(exc)
+        if error.status != 403:
+            raise error from None
+        return {"tries": [], "note": error.message}
+    return {"tries": tries_of(api.api.sanitize_for_serialization(found.items), run)}
