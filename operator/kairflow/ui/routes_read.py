@@ -3,6 +3,7 @@ a task instance's details and log, definitions as YAML and a run's diff to its D
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -122,7 +123,8 @@ async def run_diff(request: web.Request) -> web.Response:
         if exc.status != 404:
             raise
         current = None
-    return json(spec_diff(ran, current, name, dag_name))
+    # Validating and dumping two specs of thousands of tasks is CPU work: off the loop.
+    return json(await asyncio.to_thread(spec_diff, ran, current, name, dag_name))
 
 
 async def run_tries(request: web.Request) -> web.Response:
