@@ -1,7 +1,7 @@
 // The Graph tab's side panel for a clicked task: what it is, its instance(s) in the
 // selected run (state, try, times), its neighbours, and a link to the grid with that
 // task instance selected (where its log and actions are).
-import { html, fullTime, duration, between } from "../lib.js";
+import { html, fullTime, duration, between, useEffect, useRef } from "../lib.js";
 import { label, stateClass } from "../states.js";
 import { gridHash } from "./run_picker.js";
 
@@ -33,8 +33,13 @@ function MappedInstances({ instances, run, base, now }) {
 export function NodePanel({ node, run, instances, base, now, onClose, onPick, structure }) {
   const task = node.task;
   const downstream = structure.tasks.filter((t) => t.upstream.includes(task.name)).map((t) => t.name);
+  const panel = useRef(null);
+  // On a phone the panel is below the graph: bring it into view when a task is picked.
+  useEffect(() => {
+    if (panel.current && window.innerWidth < 700) panel.current.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }, [task.name]);
   const single = !task.mapped ? (instances[0] || { key: task.name, cell: ["none", 0, null, null, null] }) : null;
-  return html`<aside class="graph-panel" aria-label=${`Task ${task.name}`}>
+  return html`<aside class="graph-panel" ref=${panel} aria-label=${`Task ${task.name}`}>
     <header><h3 title=${task.name}>${task.name}</h3>
       <button type="button" class="close" aria-label="Close" onClick=${onClose}>×</button></header>
     <table class="kv"><tbody>
@@ -49,7 +54,8 @@ export function NodePanel({ node, run, instances, base, now, onClose, onPick, st
     ${run && task.mapped && (instances.length
       ? html`<${MappedInstances} instances=${instances} run=${run} base=${base} now=${now} />`
       : html`<p class="muted">Not expanded yet: its instances appear once its upstream ran.</p>`)}
-    ${run && html`<p><a class="button-link" href=${gridHash(base, run.name, task.mapped ? task.name : single.key)}>
+    ${run && (single || instances.length > 0) && html`<p><a class="button-link"
+      href=${gridHash(base, run.name, single ? single.key : instances[0].key)}>
       Open in grid (log, clear, mark)</a></p>`}
     <${Neighbours} title="Upstream" names=${task.upstream} onPick=${onPick} />
     <${Neighbours} title="Downstream" names=${downstream} onPick=${onPick} />
