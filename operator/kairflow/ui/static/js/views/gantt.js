@@ -51,7 +51,8 @@ function Row({ row, domain, now, active, runEnd, base, runName, tooltip }) {
   const current = parts[parts.length - 1];
   const took = current.running ? (current.running[1] - current.running[0]) / 1000 : null;
   const show = (event) => tooltip.show(event, row.key);
-  return html`<div class="gantt-row" data-key=${row.key} onPointerMove=${show} onPointerLeave=${tooltip.hide}>
+  return html`<div class="gantt-row" data-key=${row.key} onPointerMove=${show} onPointerDown=${show}
+      onPointerLeave=${tooltip.hide}>
     <a class="gantt-label" href=${gridHash(base, runName, row.key)} title=${row.key}>
       <span class=${`swatch s-${row.state}`}></span>${row.key}</a>
     <div class="gantt-track">${row.segments.map((seg, i) => html`
