@@ -4,10 +4,8 @@ a task instance's details and log, definitions as YAML and a run's diff to its D
 from __future__ import annotations
 
 import asyncio
-import difflib
 from typing import Any
 
-import yaml
 from aiohttp import web
 
 from kairflow.api.dagrun import TaskInstanceStatus
@@ -15,10 +13,12 @@ from kairflow.cli.task_logs import pod_of
 from kairflow.core import labels
 from kairflow.core.naming import label_value
 from kairflow.ui.auth import AUTH_KEY, SESSION, Session, csrf_token
+from kairflow.ui.definition import definition, spec_diff, without_managed_fields, yaml_text
 from kairflow.ui.kube import ApiError, UserApi
 from kairflow.ui.stream import Subscription, serve
 from kairflow.ui.structure import structure
 from kairflow.ui.summaries import dag_summary
+from kairflow.ui.tries import read_tries
 
 DEFAULT_NAMESPACE: web.AppKey[str] = web.AppKey("default_namespace", str)
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -85,21 +85,16 @@ async def get_dag(request: web.Request) -> web.Response:
     return json({**dag_summary(body), "structure": shape})
 
 
-def _strip(body: dict[str, Any]) -> dict[str, Any]:
-    meta = {k: v for k, v in (body.get("metadata") or {}).items() if k != "managedFields"}
-    return {**body, "metadata": meta}
-
-
-def _yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100)
-
-
 async def get_yaml(request: web.Request) -> web.Response:
+    """The object as YAML; `?definition=1`: only what its author wrote (no status)."""
     ns, kind, name = (request.match_info[k] for k in ("ns", "kind", "name"))
     if kind not in {"dags", "dagruns", "backfills"}:
         raise web.HTTPNotFound()
     body = await api_of(request).get(kind, ns, name)
-    return web.Response(text=_yaml(_strip(body)), content_type="text/plain", headers=_NO_STORE)
+    shown = (
+        definition(body) if request.query.get("definition") == "1" else without_managed_fields(body)
+    )
+    return web.Response(text=yaml_text(shown), content_type="text/plain", headers=_NO_STORE)
 
 
 async def get_run(request: web.Request) -> web.Response:
@@ -130,22 +125,13 @@ async def run_diff(request: web.Request) -> web.Response:
         if exc.status != 404:
             raise
         current = None
-    compared = await asyncio.to_thread(_compare, name, dag_name, ran, current)
-    return json({**compared, "dagExists": current is not None})
+    # Validating and dumping two specs of thousands of tasks is CPU work: off the loop.
+    return json(await asyncio.to_thread(spec_diff, ran, current, name, dag_name))
 
 
-def _compare(run: str, dag: str, ran: Any, current: Any) -> dict[str, str]:
-    ran_text = _yaml(ran) if ran else ""
-    current_text = _yaml(current) if current else ""
-    diff = "".join(
-        difflib.unified_diff(
-            ran_text.splitlines(keepends=True),
-            current_text.splitlines(keepends=True),
-            fromfile=f"{run} (ran with)",
-            tofile=f"dag/{dag} (now)",
-        )
-    )
-    return {"ran": ran_text, "current": current_text, "diff": diff}
+async def run_tries(request: web.Request) -> web.Response:
+    ns, name = request.match_info["ns"], request.match_info["name"]
+    return json(await read_tries(api_of(request), ns, name))
 
 
 async def get_instance(request: web.Request) -> web.Response:
@@ -218,6 +204,7 @@ def add(app: web.Application) -> None:
     r.add_get("/api/ns/{ns}/yaml/{kind}/{name}", get_yaml)
     r.add_get("/api/ns/{ns}/dagruns/{name}", get_run)
     r.add_get("/api/ns/{ns}/dagruns/{name}/diff", run_diff)
+    r.add_get("/api/ns/{ns}/dagruns/{name}/tries", run_tries)
     r.add_get("/api/ns/{ns}/dagruns/{name}/tis/{key}", get_instance)
     r.add_get("/api/ns/{ns}/dagruns/{name}/tis/{key}/log", instance_log)
     r.add_get("/api/ns/{ns}/events/{name}", events)

@@ -1,7 +1,15 @@
 // The DAG page's tabs, in Airflow's order. Each view takes the page context:
 // { ns, dag, live, detail, runs, store, version, params, base }.
+import { Graph } from "./graph.js";
+import { Gantt } from "./gantt.js";
+import { Calendar } from "./calendar.js";
+import { Code } from "./code.js";
 import { Details } from "./details.js";
 
 export const TABS = [
+  { id: "graph", title: "Graph", view: Graph },
+  { id: "gantt", title: "Gantt", view: Gantt },
+  { id: "calendar", title: "Calendar", view: Calendar },
+  { id: "code", title: "Code", view: Code },
   { id: "details", title: "Details", view: Details },
 ];
