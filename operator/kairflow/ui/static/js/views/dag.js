@@ -20,12 +20,14 @@ export function DagPage({ ns, dag, tab, params }) {
   if (problem && !live) {
     return html`<p class="error" role="alert">${errorText(problem)}</p>`;
   }
+  // The selected run stays selected from tab to tab (grid, graph, Gantt, code).
+  const keep = params && params.run ? `?run=${enc(params.run)}` : "";
   const ctx = { ns, dag, live, detail, runs, store, version, params, base };
   return html`<section class="dag-page">
     <${DagHeader} ...${ctx} />
     <nav class="tabs" role="tablist">${TABS.map((t) => html`
       <a role="tab" aria-selected=${t.id === current.id} class=${t.id === current.id ? "active" : ""}
-        href=${`${base}/${t.id}`}>${t.title}</a>`)}</nav>
+        href=${`${base}/${t.id}${keep}`}>${t.title}</a>`)}</nav>
     ${store.errors.dagruns && html`<p class="error" role="alert">${store.errors.dagruns}</p>`}
     <div class="tab-body"><${current.view} ...${ctx} /></div>
   </section>`;
