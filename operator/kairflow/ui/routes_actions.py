@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from kairflow.cli.dags_trigger import manual_run
 from kairflow.core.params import conf_problems
+from kairflow.requests.trigger import manual_run
 from kairflow.ui.kube import ApiError
 from kairflow.ui.routes_read import api_of, json
 
