@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
+from kairflow.requests.errors import RequestError
 from kairflow.ui import routes_actions, routes_read
 from kairflow.ui.auth import AUTH_KEY, Auth, Unauthenticated, csrf_ok
 from kairflow.ui.kube import ApiError
@@ -56,6 +57,8 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
         response = await handler(request)
     except ApiError as exc:
         response = error_response(exc.status, exc.message, exc.reason)
+    except RequestError as exc:
+        response = error_response(400, str(exc), "BadRequest")
     response.headers.setdefault("Content-Security-Policy", _CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
