@@ -320,13 +320,17 @@ def made_by(backfill: str, run_bodies: Iterable[Body]) -> list[Body]:
     )
 
 
+def in_flight(runs: Sequence[Mapping[str, Any]]) -> int:
+    """How many of `runs` are queued or running (they run to the end when stopped)."""
+    return sum(1 for r in runs if (r.get("status") or {}).get("state") in _IN_FLIGHT)
+
+
 def stopped_words(backfill: str, made: Sequence[Mapping[str, Any]]) -> str:
     """What stopping (deleting) a Backfill leaves behind: the runs it made belong to
     the DAG, so they stay, and those in flight run to the end."""
     if not made:
         return "it had made no runs"
-    running = sum(1 for r in made if (r.get("status") or {}).get("state") in _IN_FLIGHT)
     return (
-        f"its {len(made)} runs stay ({running} still in flight; "
+        f"its {len(made)} runs stay ({in_flight(made)} still in flight; "
         f"kubectl delete dagruns -l {labels.BACKFILL}={label_value(backfill)} removes them)"
     )
