@@ -2,8 +2,9 @@
 create` (3) / `airflow dags backfill` (2), as a Backfill resource the operator runs.
 
 The CLI plans the backfill with the operator's own core function, from the DAG and
-the runs in the cluster now: `--dry-run` prints that plan and writes nothing, and
-`create` refuses what the operator would refuse (exit 2) before writing.
+the runs in the cluster now (`kairflow.requests.backfill`, shared with the web UI):
+`--dry-run` prints that plan and writes nothing, and `create` refuses what the
+operator would refuse (exit 2) before writing.
 """
 
 from __future__ import annotations
@@ -17,69 +18,28 @@ import typer
 import yaml
 
 from kairflow.api.types import parse_duration
-from kairflow.cli.backfill_plan import (
-    BackfillRequest,
-    PlannedDate,
-    check_order,
-    dry_run,
-    parse_date,
-    parse_max_active_runs,
-    parse_reprocess,
-    runs_to_make,
-)
-from kairflow.cli.errors import (
-    EXIT_FAILED,
-    EXIT_NOT_FOUND,
-    EXIT_TIMEOUT,
-    EXIT_USAGE,
-    UserError,
-)
+from kairflow.cli.errors import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_TIMEOUT, UserError
 from kairflow.cli.kube import Cluster
 from kairflow.cli.options import Context, Kubeconfig, Namespace, Output, connect
 from kairflow.cli.output import check_format, console, print_objects, table
 from kairflow.cli.run_conf import parse_conf
-from kairflow.core.backfill import BackfillError
-from kairflow.core.backfill_progress import existing_states
-from kairflow.core.naming import backfill_name, is_resource_name
 from kairflow.core.observations import ObservedDag
-from kairflow.core.schedule_validation import ScheduleError
-from kairflow.core.timetable import timetable_for
-from kairflow.k8s.observe import observe_dag, observe_run
-
-
-def _dag(cluster: Cluster, name: str) -> ObservedDag:
-    dag = observe_dag(cluster.get("dags", name))  # not found: exit 3
-    if not dag.valid:
-        raise UserError(f"DAG {name!r} is invalid: {'; '.join(dag.problems)}", EXIT_USAGE)
-    return dag
+from kairflow.requests.backfill import (
+    BackfillRequest,
+    PlannedDate,
+    nothing_to_make,
+    plan_for,
+    plan_words,
+    runs_to_make,
+)
 
 
 def plan_in_cluster(
     cluster: Cluster, request: BackfillRequest
 ) -> tuple[ObservedDag, list[PlannedDate]]:
-    """The plan the operator would make now: the DAG and its runs as the cluster has
-    them, read as the operator reads them (`observe_dag`, `observe_run`)."""
-    dag = _dag(cluster, request.dag)
-    assert dag.spec is not None  # valid
-    runs = [
-        observe_run(body)
-        for body in cluster.list("dagruns")
-        if (body.get("spec") or {}).get("dagName") == request.dag
-    ]
-    try:
-        plan = dry_run(dag.spec, request, existing_states(runs))
-    except (BackfillError, ScheduleError) as exc:
-        raise UserError(f"cannot backfill {request.dag}: {exc}", EXIT_USAGE) from None
-    if not plan:
-        # Exit 2, not 0: a range without any logical date of the schedule is a wrong
-        # date or a wrong DAG; the Backfill would complete at once having done nothing.
-        raise UserError(
-            f"no logical dates between {request.start_text} and {request.end_text} on "
-            f"{request.dag}'s schedule ({timetable_for(dag.spec).description}): "
-            "nothing to backfill",
-            EXIT_USAGE,
-        )
-    return dag, plan
+    """The plan the operator would make now, from the DAG (not found: exit 3) and its
+    runs as the cluster has them; what the operator would refuse exits 2."""
+    return plan_for(cluster.get("dags", request.dag), cluster.list("dagruns"), request)
 
 
 def _exists(cluster: Cluster, name: str) -> bool:
@@ -100,16 +60,7 @@ def _print_plan(
     name: str, dag: ObservedDag, request: BackfillRequest, plan: list[PlannedDate]
 ) -> None:
     out = console()
-    counts = {
-        action: sum(1 for p in plan if p.action == action) for action in ("create", "clear", "skip")
-    }
-    limit = request.max_active_runs or dag.max_active_runs
-    order = "newest first" if request.run_backwards else "oldest first"
-    out.print(
-        f"backfill {name} of DAG {dag.name}: {runs_to_make(plan)} runs "
-        f"({counts['create']} to create, {counts['clear']} to clear, {counts['skip']} skipped), "
-        f"{order}, at most {limit} at once; times in {dag.zone.key}"
-    )
+    out.print(plan_words(name, dag, request, plan))
     rows = table("logical date", "data interval end", "action", "reason")
     for date in plan:
         rows.add_row(
@@ -279,16 +230,12 @@ def create(
     1 a run failed (--wait); 6 --wait timed out.
     """
     check_format(output)
-    start, end = parse_date(from_date, "--from"), parse_date(to_date, "--to")
-    check_order(start, end)
-    request = BackfillRequest(
-        dag=dag,
-        start=start,
-        end=end,
-        start_text=from_date,
-        end_text=to_date,
-        reprocess=parse_reprocess(reprocess),
-        max_active_runs=parse_max_active_runs(max_active_runs),
+    request = BackfillRequest.read(
+        dag,
+        from_date,
+        to_date,
+        reprocess=reprocess,
+        max_active_runs=max_active_runs,
         run_backwards=backwards,
         conf=parse_conf(conf),
     )
@@ -296,24 +243,17 @@ def create(
         wait_seconds = parse_duration(timeout).total_seconds()
     except ValueError as exc:
         raise UserError(f"--timeout: {exc}") from None
-    chosen = name or backfill_name(dag, start, end)
-    if not is_resource_name(chosen):
-        raise UserError(
-            f"--name: {chosen!r} is not a valid name (lower-case letters, digits, '-' and "
-            "'.', at most 253 characters)"
-        )
+    chosen = request.name(name)
     cluster = connect(namespace, context, kubeconfig)
     observed, plan = plan_in_cluster(cluster, request)
     if dry_run_only:
         _print_dry_run(chosen, observed, request, plan, output)
         return
-    count = runs_to_make(plan)
-    if count == 0:
-        typer.echo(
-            f"nothing to backfill: all {len(plan)} logical dates have runs to keep "
-            f"(reprocess {request.reprocess.value}); no Backfill created"
-        )
+    nothing = nothing_to_make(plan, request)
+    if nothing:
+        typer.echo(f"{nothing}; no Backfill created")
         return
+    count = runs_to_make(plan)
     if _exists(cluster, chosen):
         raise UserError(
             f'backfill "{chosen}" already exists in namespace {cluster.namespace!r}; '

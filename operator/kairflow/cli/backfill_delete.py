@@ -16,8 +16,7 @@ import typer
 from kairflow.cli.backfill_show import runs_of
 from kairflow.cli.errors import UserError
 from kairflow.cli.options import Context, Kubeconfig, Namespace, connect
-from kairflow.core import labels
-from kairflow.core.naming import label_value
+from kairflow.requests.backfill import stopped_words
 
 
 def delete_backfills(
@@ -44,16 +43,7 @@ def delete_backfills(
         except UserError as exc:
             errors.append(exc)
             continue
-        running = sum(
-            1 for r in made if (r.get("status") or {}).get("state") in ("queued", "running")
-        )
-        kept = (
-            f"its {len(made)} runs stay ({running} still in flight; "
-            f"kubectl delete dagruns -l {labels.BACKFILL}={label_value(name)} removes them)"
-            if made
-            else "it had made no runs"
-        )
-        typer.echo(f"backfill.kairflow.io/{name} deleted; {kept}")
+        typer.echo(f"backfill.kairflow.io/{name} deleted; {stopped_words(name, made)}")
     if errors:
         # Every name is tried (as kubectl does); the exit code is the first error's.
         raise UserError("; ".join(str(e) for e in errors), errors[0].exit_code)

@@ -20,7 +20,7 @@ from kairflow.cli.options import (
 from kairflow.cli.output import age, check_format, console, print_objects, table
 from kairflow.core import labels
 from kairflow.core.naming import label_value
-from kairflow.k8s.observe import observe_run
+from kairflow.requests.backfill import made_by
 
 PENDING_SHOWN = 3
 
@@ -95,11 +95,7 @@ def runs_of(cluster: Cluster, name: str) -> list[dict[str, Any]]:
     them, the annotation (the full name; the label may be hashed) confirms it, as the
     operator reads it (`observe_run`)."""
     selected = cluster.list("dagruns", label_selector=f"{labels.BACKFILL}={label_value(name)}")
-    mine = [run for run in selected if observe_run(run).backfill == name]
-    return sorted(
-        mine,
-        key=lambda r: ((r.get("status") or {}).get("logicalDate") or "", r["metadata"]["name"]),
-    )
+    return made_by(name, selected)
 
 
 def _conf(spec: dict[str, Any]) -> str:

@@ -1,60 +1,19 @@
 """`kairflow dags trigger DAG`: a manual run (Airflow's "Trigger DAG"), optionally
-followed live until it finishes.
-
-The run is named as the operator names runs (`<dag>-manual-<logical date>`), so
-triggering the same logical date twice is refused the way Airflow refuses a duplicate
-run id, and the name tells what the run is for.
-"""
+followed live until it finishes. The run itself is `kairflow.requests.trigger`'s."""
 
 from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from kairflow.api.common import API_VERSION
-from kairflow.api.dagrun import RunType
-from kairflow.api.types import parse_datetime
-from kairflow.cli.errors import UserError
 from kairflow.cli.options import Context, DagName, Kubeconfig, Namespace, Output, connect
 from kairflow.cli.output import check_format, print_objects
 from kairflow.cli.run_conf import parse_conf
 from kairflow.cli.run_follow import follow, raise_if_failed
-from kairflow.core.naming import dagrun_name
-from kairflow.core.schedule_validation import ScheduleError, load_timezone
-from kairflow.core.times import iso, to_utc
-
-
-def logical_date(text: str | None, zone: str, now: datetime) -> datetime:
-    """The run's logical date in UTC: `now` by default; a naive one is a wall time in
-    the DAG's time zone (as the operator reads a manual run's logicalDate)."""
-    if text is None:
-        return now.astimezone(UTC)
-    try:
-        parsed = parse_datetime(text)
-    except ValueError as exc:
-        raise UserError(f"--logical-date: {exc}") from None
-    try:
-        return to_utc(parsed, load_timezone(zone))
-    except ScheduleError as exc:
-        raise UserError(f"the DAG's timezone: {exc}") from None
-
-
-def manual_run(dag: str, when: datetime, conf: dict[str, Any], name: str | None) -> dict[str, Any]:
-    """The DagRun a trigger creates."""
-    return {
-        "apiVersion": API_VERSION,
-        "kind": "DagRun",
-        "metadata": {"name": name or dagrun_name(dag, RunType.MANUAL.value, when)},
-        "spec": {
-            "dagName": dag,
-            "runType": RunType.MANUAL.value,
-            "logicalDate": iso(when),
-            **({"conf": conf} if conf else {}),
-        },
-    }
+from kairflow.requests.trigger import logical_date, manual_run
 
 
 def dags_trigger(

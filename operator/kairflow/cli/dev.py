@@ -15,13 +15,13 @@ from rich.console import Console
 
 from kairflow import devstack
 from kairflow.api import DagRun
-from kairflow.cli.dags_trigger import manual_run
 from kairflow.cli.errors import UserError
 from kairflow.cli.kube import Cluster, Target
 from kairflow.cli.run_follow import follow, run_state
 from kairflow.cli.views.tree import run_tree
 from kairflow.localcluster import images, operator_image
 from kairflow.localcluster.chart import NAMESPACE, RELEASE
+from kairflow.requests.trigger import manual_run
 
 dev_app = typer.Typer(
     name="dev",

@@ -1,6 +1,7 @@
 """How the CLI reports user errors: one clear line on stderr, a non-zero exit code.
 
-A command raises `UserError` for input the user can fix; the `kairflow` command group
+A command raises `UserError` for input the user can fix (or lets a `RequestError` of
+the shared request builders through: exit 2); the `kairflow` command group
 (`ReportsUserErrors`) prints it as `error: <message>` and exits with its code, never
 with a traceback. It sits around every command, so `kairflow ...`, `python -m
 kairflow.cli.main ...` and typer's CliRunner all report errors the same way.
@@ -16,6 +17,8 @@ import typer
 # the `click` package's. Private path, pinned by the test of one-line usage errors.
 from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
+
+from kairflow.requests.errors import RequestError
 
 # Exit codes scripts can rely on (README, "The kairflow command").
 EXIT_FAILED = 1
@@ -47,17 +50,6 @@ def one_line(message: str) -> str:
     return " ".join(part.strip() for part in message.splitlines() if part.strip())
 
 
-def whole_number(flag: str, text: str, minimum: int = 1) -> int:
-    """A count given as text (typer's own parse error is a box, not our one line)."""
-    try:
-        count = int(text)
-    except ValueError:
-        raise UserError(f"{flag}: {text!r} is not a whole number") from None
-    if count < minimum:
-        raise UserError(f"{flag}: must be at least {minimum}, got {count}")
-    return count
-
-
 class ReportsUserErrors(TyperGroup):
     """The root command group: a UserError from any command becomes `error: ...`."""
 
@@ -68,6 +60,10 @@ class ReportsUserErrors(TyperGroup):
         except UserError as exc:
             typer.echo(f"error: {one_line(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except RequestError as exc:
+            # Input a request cannot be built from (kairflow.requests, shared with the UI).
+            typer.echo(f"error: {one_line(str(exc))}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
         except UsageError as exc:
             # A script parsing stderr gets one line here too, not typer's framed box.
             where = exc.ctx.command_path if exc.ctx is not None else "kairflow"

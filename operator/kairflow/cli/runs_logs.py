@@ -11,7 +11,7 @@ import typer
 from kairflow.cli.errors import EXIT_NOT_FOUND, UserError
 from kairflow.cli.options import Context, Kubeconfig, Namespace, connect
 from kairflow.cli.task_logs import LogOf, header, pod_of, read_log
-from kairflow.cli.task_selection import RunTasks, instances_in_order
+from kairflow.requests.task_selection import RunTasks, instances_in_order
 
 
 def runs_logs(

@@ -19,9 +19,9 @@ from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.cli.errors import EXIT_NOT_FOUND, EXIT_USAGE, UserError
 from kairflow.cli.kube import Cluster, api_error
-from kairflow.cli.task_selection import task_of
 from kairflow.core.graph import DagGraph
 from kairflow.core.naming import pod_name, ti_key
+from kairflow.requests.task_selection import task_of
 
 _INSTANCE = re.compile(r"(?P<name>[^\[\]]+)(\[(?P<index>\d+)\])?")
 TI = TaskInstanceState

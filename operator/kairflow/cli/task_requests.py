@@ -1,9 +1,7 @@
 """Sending a clear or mark request: preview, confirm, one merge patch per run, report.
 
 What `kubectl patch dagrun RUN --type=merge -p '{"spec":{"clear":{...}}}'` did by
-hand. The whole request object is written (every field, defaults included): a merge
-patch merges nested objects, so a field left out would keep the previous request's
-value.
+hand; the patch is `kairflow.requests.interventions.merge_patch`'s.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from rich.console import Console
 
@@ -20,7 +17,9 @@ from kairflow.api.dagrun import ClearRequest, MarkRequest
 from kairflow.cli.confirm import confirm
 from kairflow.cli.kube import Cluster
 from kairflow.cli.output import console
-from kairflow.cli.task_selection import Selected, count_words, preview
+from kairflow.cli.task_selection import preview
+from kairflow.requests.interventions import merge_patch
+from kairflow.requests.task_selection import Selected, count_words
 
 
 def send(
@@ -43,19 +42,18 @@ def send(
     machine = output == "json"
     people: Console = Console(stderr=True, highlight=False) if machine else console()
     people.print(preview(selected))
-    field = "clear" if isinstance(request, ClearRequest) else "mark"
     confirm(f"{verb} {count_words(selected)}?", yes=yes, err=machine)
-    body: dict[str, Any] = request.model_dump(by_alias=True, mode="json")
+    patch = merge_patch(request)
     per_run = Counter(item.run for item in selected)
     for run, count in per_run.items():
-        cluster.patch("dagruns", run, {"spec": {field: body}})
+        cluster.patch("dagruns", run, patch)
         if not machine:
             instances = "task instance" if count == 1 else "task instances"
             people.print(f"dagrun.kairflow.io/{run} {done} ({count} {instances})")
     if machine:
         document = {
             "requestId": request.id,
-            field: body,
+            **patch["spec"],
             "runs": [
                 {
                     "name": run,

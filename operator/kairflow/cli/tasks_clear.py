@@ -18,15 +18,8 @@ from kairflow.cli.kube import Cluster
 from kairflow.cli.options import Context, Kubeconfig, Namespace, RequestOutput, Yes, connect
 from kairflow.cli.output import check_format
 from kairflow.cli.task_requests import nothing_to_do, send
-from kairflow.cli.task_selection import (
-    RunTasks,
-    check_patterns,
-    parse_bound,
-    request_id,
-    runs_in_range,
-    select,
-)
-from kairflow.core.interventions import cleared_keys
+from kairflow.cli.task_selection import parse_bound, runs_in_range
+from kairflow.requests.task_selection import RunTasks, check_patterns, request_id, selected_by
 
 
 def _get_or_none(cluster: Cluster, plural: str, name: str) -> dict[str, Any] | None:
@@ -126,7 +119,7 @@ def tasks_clear(
         upstream=upstream,
         only_failed=only_failed,
     )
-    selected = select(targets, lambda status, graph: cleared_keys(status, graph, request))
+    selected = selected_by(targets, request)
     if not selected:
         runs_words = "1 run" if len(targets) == 1 else f"{len(targets)} runs"
         nothing_to_do(f"nothing to clear: no task instance matches in {runs_words}", output)

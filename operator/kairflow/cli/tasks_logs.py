@@ -10,7 +10,7 @@ import typer
 
 from kairflow.cli.options import Context, Kubeconfig, Namespace, connect
 from kairflow.cli.task_logs import log_of, read_log
-from kairflow.cli.task_selection import RunTasks
+from kairflow.requests.task_selection import RunTasks
 
 
 def tasks_logs(

@@ -14,10 +14,8 @@ from kairflow.cli.errors import UserError
 from kairflow.cli.options import Context, Kubeconfig, Namespace, RequestOutput, Yes, connect
 from kairflow.cli.output import check_format
 from kairflow.cli.task_requests import nothing_to_do, send
-from kairflow.cli.task_selection import RunTasks, check_patterns, request_id, select
-from kairflow.core.interventions import marked_keys
-
-STATES = (TaskInstanceState.SUCCESS.value, TaskInstanceState.FAILED.value)
+from kairflow.requests.interventions import parse_mark_state
+from kairflow.requests.task_selection import RunTasks, check_patterns, request_id, selected_by
 
 
 def split_tasks_and_state(words: list[str]) -> tuple[list[str], TaskInstanceState]:
@@ -25,9 +23,7 @@ def split_tasks_and_state(words: list[str]) -> tuple[list[str], TaskInstanceStat
     if len(words) < 2:
         raise UserError("give the tasks, then the state: kairflow tasks mark RUN TASK... STATE")
     *tasks, state = words
-    if state not in STATES:
-        raise UserError(f"the state to mark must be success or failed, not {state!r}")
-    return tasks, TaskInstanceState(state)
+    return tasks, parse_mark_state(state)
 
 
 def tasks_mark(
@@ -58,7 +54,7 @@ def tasks_mark(
     if target.graph is not None:
         check_patterns(patterns, target.graph.order, str(found["spec"]["dagName"]))
     request = MarkRequest(id=request_id(datetime.now(UTC)), tasks=patterns, state=state)
-    selected = select([target], lambda status, graph: marked_keys(status, graph, request))
+    selected = selected_by([target], request)
     if not selected:
         nothing_to_do(f"nothing to mark: run {run} has no task instance of those tasks yet", output)
         return

@@ -40,9 +40,15 @@ class BackfillItem:
     action: BackfillAction
 
 
-def runs_between(timetable: Timetable, start: datetime, end: datetime) -> list[DagRunInfo]:
+def runs_between(
+    timetable: Timetable, start: datetime, end: datetime, limit: int | None = None
+) -> list[DagRunInfo]:
     """The runs with a logical date in [start, end], oldest first (Airflow's
-    `iter_dagrun_infos_between`, aligned). `now` plays no part: catchup is on."""
+    `iter_dagrun_infos_between`, aligned). `now` plays no part: catchup is on.
+
+    BackfillError past `limit` runs, when given: a caller that must answer quickly (a
+    web page's dry run) stops there instead of listing a minutely schedule's decade.
+    """
     restriction = TimeRestriction(earliest=start, latest=end, catchup=True)
     runs: list[DagRunInfo] = []
     last: DataInterval | None = None
@@ -52,6 +58,11 @@ def runs_between(timetable: Timetable, start: datetime, end: datetime) -> list[D
         )
         if info is None or (runs and info.logical_date <= runs[-1].logical_date):
             return runs
+        if limit is not None and len(runs) >= limit:
+            raise BackfillError(
+                f"more than {limit} logical dates between {start.isoformat()} and "
+                f"{end.isoformat()}: choose a shorter range"
+            )
         runs.append(info)
         last = info.data_interval
 
@@ -83,13 +94,15 @@ def plan_backfill(
     existing: Mapping[datetime, DagRunState],
     reprocess: Reprocess = Reprocess.NONE,
     run_backwards: bool = False,
+    limit: int | None = None,
 ) -> list[BackfillItem]:
     """The runs a backfill over [start, end] (logical dates, inclusive) creates or
     clears, in the order it starts them. Naive `start`/`end` are wall times in the
     DAG's zone; `existing` maps the logical dates of runs already there to their state.
 
     BackfillError: invalid schedule, empty range, a DAG without intervals to backfill,
-    or `run_backwards` with a task that depends on its past (Airflow refuses it too).
+    or `run_backwards` with a task that depends on its past (Airflow refuses it too),
+    or more than `limit` logical dates in the range (when given).
     """
     timetable = timetable_for(spec)  # ScheduleError (a ValueError) when invalid
     if isinstance(timetable, ContinuousTimetable):
@@ -108,7 +121,7 @@ def plan_backfill(
                 + ", ".join(blocked)
             )
     states = {as_utc(date, "existing logical date"): state for date, state in existing.items()}
-    runs = runs_between(timetable, start, end)  # @once: one run, at `start`
+    runs = runs_between(timetable, start, end, limit)  # @once: one run, at `start`
     if run_backwards:
         runs.reverse()
     items = []

@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
+from kairflow.requests.errors import RequestError
 from kairflow.ui import routes_actions, routes_read
 from kairflow.ui.auth import AUTH_KEY, SESSION, Auth, Unauthenticated, csrf_ok
 from kairflow.ui.kube import ApiError
@@ -65,6 +66,8 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
         response = await handler(request)
     except ApiError as exc:
         response = error_response(exc.status, exc.message, exc.reason)
+    except RequestError as exc:
+        response = error_response(400, str(exc), "BadRequest")
     except web.HTTPException as exc:
         response = error_response(exc.status, exc.reason)
     return _harden(response)

@@ -13,7 +13,11 @@ from typing import Any
 import pytest
 
 from kairflow.api import Backfill, DagRunState, DAGSpec, Reprocess
-from kairflow.cli.backfill_plan import (
+from kairflow.cli.errors import EXIT_USAGE, UserError
+from kairflow.cli.run_conf import parse_conf
+from kairflow.core.backfill import BackfillError
+from kairflow.core.naming import backfill_name
+from kairflow.requests.backfill import (
     BackfillRequest,
     check_order,
     dry_run,
@@ -21,10 +25,7 @@ from kairflow.cli.backfill_plan import (
     parse_max_active_runs,
     parse_reprocess,
 )
-from kairflow.cli.errors import EXIT_USAGE, UserError
-from kairflow.cli.run_conf import parse_conf
-from kairflow.core.backfill import BackfillError
-from kairflow.core.naming import backfill_name
+from kairflow.requests.errors import RequestError
 from tests.cli import error_line, kairflow
 
 KST = timezone(timedelta(hours=9))
@@ -82,9 +83,8 @@ def test_dates_the_backfill_schema_accepts(text: str, expected: datetime) -> Non
     ],
 )
 def test_dates_the_schema_refuses_are_usage_errors(text: str) -> None:
-    with pytest.raises(UserError) as caught:
+    with pytest.raises(RequestError) as caught:
         parse_date(text, "--to")
-    assert caught.value.exit_code == EXIT_USAGE
     assert str(caught.value).startswith(f"--to: invalid date {text!r}")
 
 
@@ -119,7 +119,7 @@ def test_the_manifest_keeps_the_dates_as_written_so_the_operator_reads_them_alik
 def test_from_after_to_is_refused_before_the_cluster(start: str, end: str, refused: bool) -> None:
     start_date, end_date = parse_date(start, "--from"), parse_date(end, "--to")
     if refused:
-        with pytest.raises(UserError, match="is after --to"):
+        with pytest.raises(RequestError, match="is after --to"):
             check_order(start_date, end_date)
     else:
         check_order(start_date, end_date)
@@ -242,7 +242,7 @@ def test_conf_that_is_not_a_json_object_is_a_usage_error(text: str, message: str
     ],
 )
 def test_flags_out_of_range(parse: Any, text: str, message: str) -> None:
-    with pytest.raises(UserError, match=re.escape(message)):
+    with pytest.raises(RequestError, match=re.escape(message)):
         parse(text)
 
 

@@ -10,7 +10,7 @@ import pytest
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.cli.errors import EXIT_NOT_FOUND, EXIT_USAGE, UserError
 from kairflow.cli.task_logs import LogOf, header, log_of, parse_instance
-from kairflow.cli.task_selection import RunTasks, instances_in_order
+from kairflow.requests.task_selection import RunTasks, instances_in_order
 
 RUN = "etl-manual-20240101t000000"
 SPEC = {

@@ -267,3 +267,24 @@ def test_an_invalid_schedule_is_a_schedule_error() -> None:
             at("2026-01-03"),
             {},
         )
+
+
+@pytest.mark.parametrize(
+    ("schedule", "end", "limit", "refused"),
+    [
+        pytest.param("@daily", "2026-01-03", 3, False, id="as many dates as the limit is fine"),
+        pytest.param("@daily", "2026-01-04", 3, True, id="one date past the limit is refused"),
+        pytest.param(
+            "* * * * *", "2036-01-01", 1000, True, id="a minutely decade stops at the limit"
+        ),
+    ],
+)
+def test_a_limit_bounds_the_dates_a_plan_lists(
+    schedule: str, end: str, limit: int, refused: bool
+) -> None:
+    spec = dag_spec(schedule=schedule, startDate="2020-01-01")
+    if refused:
+        with pytest.raises(BackfillError, match=f"^more than {limit} logical dates between"):
+            plan_backfill(spec, at("2026-01-01"), at(end), {}, limit=limit)
+    else:
+        assert len(plan_backfill(spec, at("2026-01-01"), at(end), {}, limit=limit)) == limit

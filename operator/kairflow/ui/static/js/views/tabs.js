@@ -5,6 +5,7 @@ import { Gantt } from "./gantt.js";
 import { Calendar } from "./calendar.js";
 import { Code } from "./code.js";
 import { Details } from "./details.js";
+import { Backfills } from "./backfills.js";
 
 export const TABS = [
   { id: "graph", title: "Graph", view: Graph },
@@ -12,4 +13,5 @@ export const TABS = [
   { id: "calendar", title: "Calendar", view: Calendar },
   { id: "code", title: "Code", view: Code },
   { id: "details", title: "Details", view: Details },
+  { id: "backfills", title: "Backfills", view: Backfills },
 ];
