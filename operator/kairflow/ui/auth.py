@@ -27,7 +27,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client import ApiClient
 
-from kairflow.ui.kube import UserApi
+from kairflow.ui.kube import ApiError, UserApi
 
 COOKIE = "kairflow-session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -149,29 +149,51 @@ class TokenAuth:
                 pass
         raise Unauthenticated("sign in with a Kubernetes bearer token")
 
-    async def session(self, request: web.Request) -> Session:
-        token = self._token(request)
-        identity = hashlib.sha256(self.secret + token.encode()).hexdigest()
-        api = self._clients.pop(identity, None)
-        if api is None:
-            configuration = client.Configuration()
-            configuration.host = self.api_server
-            configuration.ssl_ca_cert = self.ca_file
-            configuration.verify_ssl = self.ca_file is not None
-            configuration.api_key = {"authorization": token}
-            configuration.api_key_prefix = {"authorization": "Bearer"}
-            api = UserApi(ApiClient(configuration))
+    def _identity(self, token: str) -> str:
+        return hashlib.sha256(self.secret + token.encode()).hexdigest()
+
+    def _client(self, token: str) -> UserApi:
+        configuration = client.Configuration()
+        configuration.host = self.api_server
+        # Always verified: without a CA file, against the system's trusted CAs (the
+        # token must never go to a server that is not the cluster's).
+        configuration.ssl_ca_cert = self.ca_file
+        # A default header rather than `api_key`, whose key kubernetes_asyncio renamed
+        # ("authorization", then "BearerToken"): a wrong one sends no token at all,
+        # and the API server then answers as system:anonymous.
+        return UserApi(
+            ApiClient(configuration, header_name="Authorization", header_value=f"Bearer {token}")
+        )
+
+    async def _keep(self, identity: str, api: UserApi) -> None:
         self._clients[identity] = api
         while len(self._clients) > _CLIENT_CACHE:
             _, oldest = self._clients.popitem(last=False)
             await oldest.close()
+
+    async def session(self, request: web.Request) -> Session:
+        token = self._token(request)
+        identity = self._identity(token)
+        api = self._clients.pop(identity, None) or self._client(token)
+        await self._keep(identity, api)
         return Session(identity=identity, api=api)
 
     async def login(self, request: web.Request, response: web.StreamResponse) -> bool:
+        """Sign in with a token the API server accepts (a wrong one is refused here,
+        not on every page afterwards)."""
         form = await request.post()
         token = str(form.get("token") or "").strip()
         if not token:
             return False
+        api = self._client(token)
+        try:
+            await api.authenticate()
+        except ApiError as exc:
+            await api.close()
+            if exc.status == 401:
+                return False
+            raise
+        await self._keep(self._identity(token), api)
         _set_cookie(request, response, self._fernet.encrypt(token.encode()).decode())
         return True
 

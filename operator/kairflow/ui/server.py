@@ -58,7 +58,10 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
         response = error_response(exc.status, exc.message, exc.reason)
     response.headers.setdefault("Content-Security-Policy", _CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Not no-referrer: under it a browser sends `Origin: null` with the login form's
+    # POST, which the same-origin check must refuse. same-origin still keeps every
+    # URL (the sign-in secret's) from other sites.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 
@@ -67,9 +70,13 @@ async def index(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
 
+def _redirect(location: str) -> web.Response:
+    return web.Response(status=302, headers={"Location": location})
+
+
 async def login(request: web.Request) -> web.StreamResponse:
     auth = request.app[AUTH_KEY]
-    response = web.HTTPFound("/")
+    response = _redirect("/")
     if request.method == "POST" and request.headers.get("Origin") not in {
         None,
         f"http://{request.host}",
@@ -80,7 +87,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return response
     if auth.mode == "kubeconfig":
         return error_response(401, "wrong or missing sign-in secret: use the printed URL")
-    return web.HTTPFound("/#/login?failed=1")
+    return _redirect("/#/login?failed=1")
 
 
 async def healthz(_request: web.Request) -> web.Response:
