@@ -29,9 +29,12 @@ log = logging.getLogger("kairflow.ui")
 
 
 class AccessLog(AbstractAccessLogger):
-    """Method, path and status only: a query string may carry the login secret."""
+    """Method, path and status only: a query string may carry the login secret.
+    Not the probes' /healthz (every few seconds in the cluster: noise)."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if request.path == "/healthz" and response.status == 200:
+            return
         self.logger.info(
             "%s %s %s %.0fms", request.method, request.path, response.status, time * 1000
         )

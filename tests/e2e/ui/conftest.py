@@ -2,7 +2,7 @@
 on a real `kairflow ui` against the session's cluster, whose DAGs really run (the e2e
 `stack`: the operator plus a node agent running pods as local processes).
 
-- `browser`: one chromium for the session.
+- `browser` (tests/e2e/conftest.py): one chromium for the session.
 - `ui`: `kairflow ui -n <test namespace> --kubeconfig <the cluster's>`, and a tab
   signed in with the printed URL (`ui.page`, `ui.open(path)`, `ui.server`).
 - `token_ui`: `kairflow ui --auth token` (the chart's mode) against the cluster's
@@ -23,17 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.stack import stack
 from tests.e2e.ui.harness import (
     LAPTOP,
-    REQUIRED,
     TIMEOUT_MS,
     Ui,
     UiServer,
-    chromium_path,
     cluster_of,
     service_account_token,
 )
@@ -56,27 +54,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _failed(request: pytest.FixtureRequest) -> bool:
     reports = request.node.stash.get(_REPORTS, {})
     return any(r.failed for r in reports.values())
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    executable = chromium_path()
-    if executable is None:
-        message = "no chromium on this machine (apt-get install chromium)"
-        if REQUIRED:  # CI: a machine without the browser fails, it does not skip
-            pytest.fail(f"KAIRFLOW_REQUIRE_BROWSER=1 but {message}")
-        pytest.skip(message)
-    # --no-sandbox: the tests may run as root (CI containers), where chromium's
-    # sandbox refuses to start.
-    browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(scope="session")

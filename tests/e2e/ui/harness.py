@@ -1,11 +1,11 @@
 """A real browser on a real `kairflow ui`: what the UI's browser tests share.
 
 `UiServer` runs the installed `kairflow ui` as a subprocess (as a user would) and
-reads the URL it prints. `Ui` is one signed-in browser tab on it, looking at one
-namespace: `ui.open("dags")`, `ui.open_dag("etl", "details")`, `ui.page` for
-Playwright's locators and `expect`, `ui.post(...)` for raw API calls with the tab's
-cookies. Everything waits on conditions (Playwright's auto-wait, `wait_for`), never
-on fixed sleeps.
+reads the URL it prints; an `Endpoint` is a UI served elsewhere (the chart's, in a
+pod). `Ui` is one browser tab on either, looking at one namespace: `ui.open("dags")`,
+`ui.open_dag("etl", "details")`, `ui.page` for Playwright's locators and `expect`,
+`ui.post(...)` for raw API calls with the tab's cookies. Everything waits on
+conditions (Playwright's auto-wait, `wait_for`), never on fixed sleeps.
 """
 
 from __future__ import annotations
@@ -50,13 +50,20 @@ def cluster_of(kubeconfig: Path) -> tuple[str, str]:
 
 
 @dataclass
-class UiServer:
-    """A running `kairflow ui`; `base` is its root URL, `sign_in` the URL it printed."""
+class Endpoint:
+    """Where a UI answers: its root URL (`base`), and the sign-in URL `kairflow ui`
+    printed (kubeconfig mode only)."""
 
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    base: str = ""
+    base: str
     sign_in: str = ""
+
+
+@dataclass
+class UiServer(Endpoint):
+    """A running `kairflow ui`, started by the test."""
+
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path = Path("/dev/null")
 
     @classmethod
     def start(cls, args: list[str], log_path: Path, env: dict[str, str] | None = None) -> UiServer:
@@ -67,7 +74,7 @@ class UiServer:
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             )
-        server = cls(process, log_path)
+        server = cls("", process=process, log_path=log_path)
 
         def printed() -> str | None:
             if process.poll() is not None:
@@ -87,13 +94,14 @@ class UiServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
 
 
 @dataclass
@@ -104,7 +112,7 @@ class Ui:
     the page opened (dismissed): the fixture fails a test that left any of either.
     """
 
-    server: UiServer
+    server: Endpoint
     namespace: str
     context: BrowserContext
     page: Page
@@ -113,7 +121,7 @@ class Ui:
 
     @classmethod
     def new(
-        cls, browser: Browser, server: UiServer, namespace: str, viewport: dict[str, int] = LAPTOP
+        cls, browser: Browser, server: Endpoint, namespace: str, viewport: dict[str, int] = LAPTOP
     ) -> Ui:
         context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
         context.set_default_timeout(TIMEOUT_MS)
@@ -208,6 +216,8 @@ READ_ONLY = [
         "verbs": ["get", "list", "watch"],
     }
 ]
+# What an operator of DAGs may do: read, pause/unpause (patch), trigger (create runs).
+EDITOR = [{**READ_ONLY[0], "verbs": ["get", "list", "watch", "patch", "create"]}]
 
 
 def service_account_token(kube: Kube, namespace: str, name: str, rules: list[Any]) -> str:

@@ -13,19 +13,11 @@ from playwright.sync_api import expect
 
 from tests.e2e.stack import apply
 from tests.e2e.ui.conftest import TokenUi
-from tests.e2e.ui.harness import READ_ONLY, Ui
+from tests.e2e.ui.harness import EDITOR, PHONE, READ_ONLY, Ui
 from tests.integration.kube import Kube
 
 pytestmark = pytest.mark.e2e
 DagManifest = Callable[..., dict[str, Any]]
-# What an operator of DAGs may do: read, pause/unpause (patch), trigger (create runs).
-EDITOR = [
-    {
-        "apiGroups": ["kairflow.io"],
-        "resources": ["dags", "dagruns", "backfills"],
-        "verbs": ["get", "list", "watch", "patch", "create"],
-    }
-]
 PAYLOAD = "<img src=x onerror=alert(1)>"
 
 
@@ -49,6 +41,9 @@ def test_a_read_only_user_sees_the_dags_but_cannot_pause_or_trigger_and_sees_why
     expect(refusal).to_contain_text("system:serviceaccount:" + stack + ":viewer")
     expect(viewer.toggle("etl")).to_have_attribute("aria-checked", "true")
     assert not paused(kube, stack, "etl")
+    # The long message wraps under the switch, even on a phone.
+    viewer.resize(PHONE)
+    assert viewer.horizontal_overflow() <= 0
 
     # The same on the DAG page's header.
     page = viewer.open_dag("etl", "details")
