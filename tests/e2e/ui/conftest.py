@@ -98,6 +98,8 @@ class Tabs:
             pytest.fail("\n".join(problems))
 
 
+# `tabs` comes first in the fixtures below: a machine without chromium skips (or, in
+# CI, fails) before a cluster is started for nothing.
 @pytest.fixture
 def tabs(browser: Browser, request: pytest.FixtureRequest, screenshots: Path) -> Iterator[Tabs]:
     tabs = Tabs(browser, request, screenshots)
@@ -106,7 +108,7 @@ def tabs(browser: Browser, request: pytest.FixtureRequest, screenshots: Path) ->
 
 
 @pytest.fixture
-def ui(kube: Kube, stack: str, tabs: Tabs, tmp_path: Path) -> Ui:
+def ui(tabs: Tabs, kube: Kube, stack: str, tmp_path: Path) -> Ui:
     """`kairflow ui` on the test's namespace with the cluster's (admin) kubeconfig,
     and a laptop-sized tab signed in with the URL it printed."""
     server = UiServer.start(
@@ -142,7 +144,7 @@ class TokenUi:
 
 
 @pytest.fixture
-def token_ui(kube: Kube, stack: str, tabs: Tabs, tmp_path: Path) -> TokenUi:
+def token_ui(tabs: Tabs, kube: Kube, stack: str, tmp_path: Path) -> TokenUi:
     api_server, ca_file = cluster_of(kube.kubeconfig)
     server = UiServer.start(
         ["--auth", "token", "--api-server", api_server, "--ca-file", ca_file, "-n", stack],
