@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -68,3 +69,113 @@ def test_standby_adds_a_second_deployment_and_the_peering_objects() -> None:
     ]
     assert args[0] == ["operator", "--namespace=a", "--namespace=b"]
     assert args[1][-1] == "--standby"
+
+
+def ui_docs(*sets: str) -> dict[str, dict[str, Any]]:
+    """The UI's objects by kind, rendered with ui.enabled and `sets`."""
+    docs: list[dict[str, Any]] = render("ui.enabled=true", *sets)
+    return {
+        str(d["kind"]): d
+        for d in docs
+        if d["metadata"]["labels"].get("app.kubernetes.io/component") == "ui"
+    }
+
+
+def test_the_ui_is_off_unless_enabled() -> None:
+    docs: list[dict[str, Any]] = render()
+    assert not any(d["metadata"]["name"].endswith("-ui") for d in docs)
+
+
+def test_the_ui_runs_in_token_mode_with_an_identity_that_can_read_nothing() -> None:
+    docs: list[dict[str, Any]] = render("ui.enabled=true")
+    ui = ui_docs()
+    assert sorted(ui) == ["Deployment", "Service", "ServiceAccount"]
+    account = ui["ServiceAccount"]
+    assert account["automountServiceAccountToken"] is False
+    # No Role or binding names the UI's account: it has no permissions at all.
+    for doc in docs:
+        subjects = doc.get("subjects") or []
+        assert all(s["name"] != account["metadata"]["name"] for s in subjects)
+    pod = ui["Deployment"]["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == account["metadata"]["name"]
+    assert pod["automountServiceAccountToken"] is False
+    (container,) = pod["containers"]
+    assert container["args"] == [
+        "ui",
+        "--auth=token",
+        "--address=0.0.0.0",
+        "--port=8080",
+        "--ca-file=/etc/kairflow/kube-ca/ca.crt",
+        "--namespace=default",
+    ]
+    # The cluster's CA from the ConfigMap every namespace has, not from a token volume.
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["kube-ca"]["configMap"] == {"name": "kube-root-ca.crt"}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert mounts["/etc/kairflow/kube-ca"] == "kube-ca"
+    assert "env" not in container  # no session secret unless one is given
+
+
+def test_the_ui_pod_is_locked_down_and_probed_on_healthz() -> None:
+    pod = ui_docs()["Deployment"]["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["resources"]["limits"]["memory"]
+    assert container["ports"] == [{"name": "http", "containerPort": 8080}]
+
+
+@pytest.mark.parametrize(
+    ("sets", "service_type", "port", "target"),
+    [
+        pytest.param([], "ClusterIP", 80, "http", id="a ClusterIP Service on port 80 by default"),
+        pytest.param(
+            ["ui.service.type=NodePort", "ui.service.port=8443"],
+            "NodePort",
+            8443,
+            "http",
+            id="the Service's type and port are values",
+        ),
+    ],
+)
+def test_the_ui_service(sets: list[str], service_type: str, port: int, target: str) -> None:
+    service = ui_docs(*sets)["Service"]["spec"]
+    assert service["type"] == service_type
+    assert service["ports"] == [{"name": "http", "port": port, "targetPort": target}]
+    assert service["selector"]["app.kubernetes.io/component"] == "ui"
+
+
+@pytest.mark.parametrize(
+    ("sets", "namespace"),
+    [
+        pytest.param([], "default", id="opens on default"),
+        pytest.param(["namespaces={team-a,team-b}"], "team-a", id="or the first watched one"),
+        pytest.param(["ui.defaultNamespace=etl"], "etl", id="or the one asked for"),
+    ],
+)
+def test_the_namespace_the_ui_opens_on(sets: list[str], namespace: str) -> None:
+    pod = ui_docs(*sets)["Deployment"]["spec"]["template"]["spec"]
+    assert f"--namespace={namespace}" in pod["containers"][0]["args"]
+
+
+def test_a_session_secret_comes_from_the_named_secret() -> None:
+    deployment = ui_docs("ui.secretName=ui-session", "ui.replicas=2")["Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["env"] == [
+        {
+            "name": "KAIRFLOW_UI_SECRET",
+            "valueFrom": {"secretKeyRef": {"name": "ui-session", "key": "secret"}},
+        }
+    ]
+    assert deployment["spec"]["replicas"] == 2
+
+
+def test_replicas_without_a_shared_secret_are_refused() -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        render("ui.enabled=true", "ui.replicas=2")
+    assert "ui.replicas > 1 needs ui.secretName" in str(failed.value.stderr)

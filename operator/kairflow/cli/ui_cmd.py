@@ -3,7 +3,8 @@
 It listens on loopback and prints a sign-in URL carrying a one-time secret (as
 Jupyter does): other users of the machine and other web pages cannot act with your
 credentials through it. `--auth token` is how the chart runs it in the cluster:
-every request brings the user's own bearer token.
+every request brings the user's own bearer token; KAIRFLOW_UI_SECRET (from a Secret)
+keeps their sessions across restarts and replicas.
 """
 
 from __future__ import annotations
@@ -25,6 +26,22 @@ from kairflow.ui.auth import Auth, KubeconfigAuth, TokenAuth
 from kairflow.ui.server import start
 
 _IN_CLUSTER_CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+# The key of the session cookies and CSRF tokens in token mode. Without it each
+# server makes its own at start, so a restart (or another replica) signs users out.
+SECRET_ENV = "KAIRFLOW_UI_SECRET"
+_MIN_SECRET = 32
+
+
+def _shared_secret() -> bytes | None:
+    value = os.environ.get(SECRET_ENV, "")
+    if not value:
+        return None
+    if len(value) < _MIN_SECRET:
+        raise UserError(
+            f"{SECRET_ENV} must be at least {_MIN_SECRET} characters (`openssl rand -hex 32`)",
+            2,
+        )
+    return value.encode()
 
 
 def _in_cluster_api() -> str:
@@ -95,7 +112,10 @@ def ui(
         default_ns = namespace or config_namespace(kubeconfig, context)
     elif auth == "token":
         ca = ca_file or (_IN_CLUSTER_CA if Path(_IN_CLUSTER_CA).exists() else None)
+        secret = _shared_secret()
         chosen = TokenAuth(api_server or _in_cluster_api(), ca)
+        if secret is not None:
+            chosen.secret = secret
         default_ns = namespace or "default"
     else:
         raise UserError(f"--auth must be kubeconfig or token, not {auth!r}", 2)

@@ -115,6 +115,16 @@ class UserApi:
             self.custom.delete_namespaced_custom_object, GROUP, VERSION, namespace, kind, name
         )
 
+    async def authenticate(self) -> None:
+        """Raise ApiError(401) when the API server does not accept these credentials
+        (any authenticated user may read /version; a rejected token may not)."""
+        # Unparsed: only the status matters (and an unpreloaded call does not raise).
+        response = await self._call(client.VersionApi(self.api).get_code, _preload_content=False)
+        status = int(response.status)
+        response.release()
+        if status >= 400:
+            raise ApiError(status, "the API server did not accept these credentials")
+
     async def namespaces(self) -> list[str]:
         found = await self._call(self.core.list_namespace)
         return sorted(item.metadata.name for item in found.items)

@@ -30,9 +30,12 @@ log = logging.getLogger("kairflow.ui")
 
 
 class AccessLog(AbstractAccessLogger):
-    """Method, path and status only: a query string may carry the login secret."""
+    """Method, path and status only: a query string may carry the login secret.
+    Not the probes' /healthz (every few seconds in the cluster: noise)."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if request.path == "/healthz" and response.status == 200:
+            return
         self.logger.info(
             "%s %s %s %.0fms", request.method, request.path, response.status, time * 1000
         )
@@ -45,7 +48,10 @@ def error_response(status: int, message: str, reason: str = "") -> web.Response:
 def _harden(response: web.StreamResponse) -> web.StreamResponse:
     response.headers.setdefault("Content-Security-Policy", _CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Not no-referrer: under it a browser sends `Origin: null` with the login form's
+    # POST, which the same-origin check must refuse. same-origin still keeps every
+    # URL (the sign-in secret's) from other sites.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 
@@ -77,9 +83,13 @@ async def index(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
 
+def _redirect(location: str) -> web.Response:
+    return web.Response(status=302, headers={"Location": location})
+
+
 async def login(request: web.Request) -> web.StreamResponse:
     auth = request.app[AUTH_KEY]
-    response = web.Response(status=302, headers={"Location": "/"})
+    response = _redirect("/")
     if request.method == "POST" and request.headers.get("Origin") not in {
         None,
         f"http://{request.host}",
@@ -90,7 +100,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return response
     if auth.mode == "kubeconfig":
         return error_response(401, "wrong or missing sign-in secret: use the printed URL")
-    return web.Response(status=302, headers={"Location": "/#/login?failed=1"})
+    return _redirect("/#/login?failed=1")
 
 
 async def healthz(_request: web.Request) -> web.Response:

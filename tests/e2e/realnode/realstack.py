@@ -48,9 +48,9 @@ class RealStack:
         install_chart(self.kube.kubeconfig, CHART, self.image, verb, **{**VALUES, **values})
 
     def operator_pods(self) -> list[dict[str, Any]]:
-        listed = self.kubectl_json(
-            "get", "pods", "-n", OPERATOR_NAMESPACE, "-l", f"app.kubernetes.io/instance={RELEASE}"
-        )
+        # Not the web UI's pods (ui.enabled): they are the release's too.
+        selector = f"app.kubernetes.io/instance={RELEASE},app.kubernetes.io/component!=ui"
+        listed = self.kubectl_json("get", "pods", "-n", OPERATOR_NAMESPACE, "-l", selector)
         return [p for p in listed["items"] if not p["metadata"].get("deletionTimestamp")]
 
     def operator_ready(self) -> dict[str, Any] | None:
