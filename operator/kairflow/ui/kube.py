@@ -9,7 +9,7 @@ with the API server's own message (RBAC names the missing permission).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,9 +168,13 @@ class UserApi:
         except (aiohttp.ClientError, OSError) as exc:
             raise ApiError(502, f"cannot reach the Kubernetes API: {exc}") from None
 
+    async def read_pod(self, namespace: str, pod: str) -> Any:
+        """The pod (a kubernetes_asyncio V1Pod)."""
+        return await self._call(self.core.read_namespaced_pod, pod, namespace)
+
     async def pod_log(
         self, namespace: str, pod: str, *, follow: bool, container: str | None = None
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         kwargs: dict[str, Any] = {"follow": follow, "_preload_content": False}
         if container:
             kwargs["container"] = container
