@@ -168,7 +168,9 @@ async def _watch(request: web.Request, fake: FakeApi, watcher: Watcher) -> web.S
     await response.prepare(request)
     oldest = fake.history[0].version if fake.history else fake.version + 1
     if since < oldest - 1 and len(fake.history) == HISTORY:
-        gone = {"type": "ERROR", "object": {"kind": "Status", "code": 410, "message": "too old"}}
+        status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 410}
+        status |= {"reason": "Expired", "message": f"too old resource version: {since}"}
+        gone = {"type": "ERROR", "object": status}
         await response.write(json.dumps(gone).encode() + b"\n")
         return response
     fake.watchers.add(watcher)
@@ -265,7 +267,8 @@ async def pod_log(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     await response.write(f"[{run}] {key} try {ti.get('tryNumber')}\n".encode())
     line = 0
-    while request.query.get("follow") == "true" and ti.get("state") == "running":
+    follow = request.query.get("follow", "").lower() in {"true", "1"}
+    while follow and ti.get("state") == "running":
         line += 1
         await response.write(f"working... step {line}\n".encode())
         await asyncio.sleep(LOG_TICK)
@@ -303,7 +306,10 @@ def make_app(fake: FakeApi) -> web.Application:
 
 
 async def start(fake: FakeApi, port: int = 0) -> tuple[web.AppRunner, int]:
-    runner = web.AppRunner(make_app(fake), access_log=None, handle_signals=False)
+    # Open watches end at once on shutdown, as the API server's do.
+    runner = web.AppRunner(
+        make_app(fake), access_log=None, handle_signals=False, shutdown_timeout=0.5
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()

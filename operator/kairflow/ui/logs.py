@@ -88,7 +88,9 @@ async def serve_log(
     started = f"{target.key} try {target.try_number}"
     try:
         if follow:
-            why = await wait_started(lambda: api.read_pod(namespace, target.pod))
+            why = await wait_started(
+                lambda: api.read_pod(namespace, target.pod), timeout=START_WAIT, interval=POLL
+            )
             if why is not None:
                 raise ApiError(409, f"{started} has not started yet ({why}): try again later")
         chunks = api.pod_log(namespace, target.pod, follow=follow)
