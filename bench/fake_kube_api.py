@@ -59,7 +59,7 @@ class FakeApi:
     version: int = 1
     history: deque[Event] = field(default_factory=lambda: deque(maxlen=HISTORY))
     watchers: set[Watcher] = field(default_factory=set)
-    gone_pods_before: int = 3  # pods of all but the newest N runs of a DAG were cleaned up
+    gone_pods_before: int = 3  # the pods of all but each DAG's newest N runs were cleaned up
 
     def put(self, body: dict[str, Any], event_type: str = "ADDED") -> Event:
         meta = body["metadata"]
@@ -110,7 +110,8 @@ class FakeApi:
         for run_name, body in runs.items():
             by_dag.setdefault(body["spec"]["dagName"], []).append(run_name)
         for run_name, body in runs.items():
-            newest = sorted(by_dag[body["spec"]["dagName"]])[-self.gone_pods_before :]
+            names = sorted(by_dag[body["spec"]["dagName"]])
+            newest = names[len(names) - self.gone_pods_before :] if self.gone_pods_before else []
             for key, ti in body["status"].get("taskInstances", {}).items():
                 if ti.get("pod") == name:
                     return (run_name, key, ti) if run_name in newest else None

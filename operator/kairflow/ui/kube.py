@@ -179,6 +179,13 @@ class UserApi:
         if container:
             kwargs["container"] = container
         response = await self._call(self.core.read_namespaced_pod_log, pod, namespace, **kwargs)
+        if response.status >= 400:
+            # Unread (`_preload_content=False`), the answer is not checked by the client:
+            # a gone pod's Status would otherwise be shown as its log.
+            failed = ApiException(status=response.status, reason=response.reason)
+            failed.body = await response.read()
+            response.release()
+            raise api_error(failed)
         try:
             async for chunk in response.content.iter_any():
                 yield chunk

@@ -146,3 +146,17 @@ def test_the_ui_stream_sends_the_runs_then_only_the_changed_cell() -> None:
     assert changed["tisComplete"] is False
     assert list(changed["tis"]) == ["stage_00.task_00019"]
     assert changed["tis"]["stage_00.task_00019"][0] == "failed"
+
+
+def test_the_log_of_a_pod_that_is_gone_is_an_error_not_a_log() -> None:
+    fake, runs = _fake()
+    pod = fake.objects[(NS, "dagruns")][runs[0]]["status"]["taskInstances"]["stage_00.task_00001"]
+    fake.gone_pods_before = 0  # every pod was cleaned up
+
+    async def test(api: UserApi, _host: str) -> tuple[int, str]:
+        with pytest.raises(ApiError) as caught:
+            async for _ in api.pod_log(NS, pod["pod"], follow=False):
+                pass
+        return caught.value.status, caught.value.message
+
+    assert _serve(fake, test) == (404, f'pods "{pod["pod"]}" not found')
