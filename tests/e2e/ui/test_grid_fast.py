@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from bench import fake_kube_api, synthetic
 from bench.fake_kube_api import FakeApi
+
 from kairflow.ui.auth import TokenAuth
 from kairflow.ui.server import start
 
