@@ -1,9 +1,9 @@
 // The panel beside the grid: the selected task instance, mapped task, group or run,
 // or, with nothing selected, how to select one.
-import { html } from "../lib.js";
+import { html, useEffect, useRef, between, duration } from "../lib.js";
 import { openDialog } from "../dialogs.js";
 import { label } from "../states.js";
-import { RunPanel, StatePill } from "./run_panel.js";
+import { Row, RunPanel, StatePill } from "./run_panel.js";
 import { TiPanel } from "./ti_panel.js";
 import { STATE, TRY, groupInstanceKeys } from "./grid_model.js";
 
@@ -69,17 +69,45 @@ function GroupPanel({ ns, dag, run, group, shape, indexer, go }) {
   </section>`;
 }
 
-function Hint({ runs }) {
-  return html`<section class="panel hint-panel">
-    <h2>${runs.length ? "Select a task instance or a run" : "No runs yet"}</h2>
-    <p class="muted">Click a cell to see its task instance: its state, tries, times, rendered
-      command, XCom and log. Click a bar (or its column's header) to see the DAG run.
-      Arrow keys move the selection; Escape clears it.</p>
+// With nothing selected, Airflow's DAG summary: how the shown runs went and how long
+// they took.
+function DagSummary({ runs, params, detail }) {
+  const limit = Math.max(1, Number(params.num_runs) || 25);
+  const shown = runs.slice(0, limit);
+  const counts = new Map();
+  for (const run of shown) counts.set(run.state, (counts.get(run.state) || 0) + 1);
+  const took = shown.filter((r) => r.startDate && r.endDate).map((r) => between(r.startDate, r.endDate))
+    .sort((a, b) => a - b);
+  const tasks = detail && detail.structure ? detail.structure.tasks.length : null;
+  return html`<section class="panel hint-panel" aria-label="DAG summary">
+    <header class="p-head">
+      <div class="p-kicker">DAG</div>
+      <h2 class="p-title">${shown.length ? `The last ${shown.length} runs` : "No runs yet"}</h2>
+    </header>
+    ${shown.length > 0 && html`<div class="p-counts">${[...counts].map(([state, n]) => html`
+      <span class="p-count"><span class=${`cell st-${state || "none"}`}></span>${label(state)} <b>${n}</b></span>`)}</div>
+    <table class="kv p-kv"><tbody>
+      ${tasks !== null && html`<${Row} name="Tasks">${String(tasks)}<//>`}
+      ${took.length > 0 && html`<${Row} name="Run duration">
+        ${duration(took[0])} min · ${duration(took[Math.floor(took.length / 2)])} median · ${duration(took[took.length - 1])} max<//>`}
+      <${Row} name="Latest run">${shown[0].runId || shown[0].name} <${StatePill} state=${shown[0].state} /><//>
+    </tbody></table>`}
+    <p class="muted p-hint">Click a cell for its task instance (state, tries, times, command,
+      XCom and log), a bar for its DAG run. Arrow keys move the selection; Escape clears it.</p>
   </section>`;
 }
 
 export function GridPanel(props) {
   const { run, runName, taskKey, shape, runs, params } = props;
+  const ref = useRef(null);
+  // On a phone the panel is below the grid: bring a new selection's panel into view.
+  useEffect(() => {
+    const panel = ref.current;
+    if (!panel || !runName || window.innerWidth >= 900) return;
+    if (panel.getBoundingClientRect().top > window.innerHeight - 80) {
+      panel.scrollIntoView({ behavior: "smooth", block: "start" });
+    }
+  }, [runName, taskKey]);
   let body;
   if (runName && !run) {
     body = html`<section class="panel"><p class="muted">Run ${runName} is not in this DAG's runs
@@ -94,7 +122,7 @@ export function GridPanel(props) {
   } else if (run) {
     body = html`<${RunPanel} ...${props} />`;
   } else {
-    body = html`<${Hint} runs=${runs} />`;
+    body = html`<${DagSummary} runs=${runs} params=${params} detail=${props.detail} />`;
   }
-  return html`<aside class="grid-panel">${body}</aside>`;
+  return html`<aside class="grid-panel" ref=${ref}>${body}</aside>`;
 }

@@ -135,9 +135,10 @@ function useFitHeight(wrapRef) {
       const wrap = wrapRef.current;
       if (!wrap) return;
       const top = wrap.getBoundingClientRect().top + window.scrollY;
+      // On a phone (panel below) a part of the screen, so the panel shows under it.
       const phone = window.innerWidth < 900;
-      const room = window.innerHeight - (phone ? 120 : top + 12);
-      wrap.style.maxHeight = `${Math.max(phone ? 320 : 360, room)}px`;
+      const room = phone ? window.innerHeight * 0.6 : window.innerHeight - top - 12;
+      wrap.style.maxHeight = `${Math.max(phone ? 300 : 360, room)}px`;
     };
     fit();
     window.addEventListener("resize", fit);
@@ -200,8 +201,8 @@ export function GridTable({
   const shown = rows.slice(first, first + count);
   // Room on the right for the newest run's date under its bar.
   const width = `calc(var(--g-name-w) + ${runs.length * COL + 44}px)`;
-  return html`<div class="g-wrap" ref=${wrapRef} tabIndex="0" role="grid"
-      aria-label="Task instances by run" aria-rowcount=${rows.length}
+  return html`<div class="g-wrap" ref=${wrapRef} tabIndex="0" role="region"
+      aria-label="Task instances by run"
       data-ready=${ready ? "1" : undefined} data-rows=${rows.length}
       onClick=${click} onMouseOver=${hover} onMouseLeave=${leave} onKeyDown=${onKey}>
     <div class="g-head" style=${{ width }}>
