@@ -26,6 +26,7 @@ NS = "grid"
 SMALL_RUNS = 6
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+RETIRED = "legacy_load"
 
 
 class Servers:
@@ -35,6 +36,10 @@ class Servers:
         self.fake = FakeApi()
         for name, tasks, runs in [("small", 120, SMALL_RUNS), ("huge", 5000, 3)]:
             dag, bodies = synthetic.grid(NS, name, tasks, runs)
+            # The oldest run ran a task the DAG no longer has.
+            bodies[0]["status"]["taskInstances"][RETIRED] = synthetic.instance(
+                bodies[0]["metadata"]["name"], RETIRED, "success", synthetic.EPOCH, 3
+            )
             for body in [dag, *bodies]:
                 self.fake.put(body)
         self.loop = asyncio.new_event_loop()
@@ -192,14 +197,15 @@ def test_groups_collapse_and_a_mapped_task_expands_into_its_instances(
     assert page.locator('.g-row[data-key="stage_00.task_00000"]').count() == 0
     page.get_by_role("button", name="Expand stage_00").click()
     assert page.locator('.g-row[data-key="stage_00.task_00000"]').count() == 1
-    page.locator(".g-wrap").evaluate("wrap => { wrap.scrollTop = wrap.scrollHeight; }")
+    # The mapped task follows stage_00's first task: its row comes after that group.
+    page.locator(".g-wrap").evaluate("wrap => { wrap.scrollTop = 95 * 22; }")
     mapped = page.locator(f'.g-row[data-key="{synthetic.MAPPED}"]')
     assert mapped.locator(".g-count").inner_text() == str(synthetic.MAPPED_COUNT)
     page.get_by_role("button", name=f"Expand {synthetic.MAPPED}").click()
-    page.locator(".g-wrap").evaluate("wrap => { wrap.scrollTop = wrap.scrollHeight; }")
     last = f"{synthetic.MAPPED}[{synthetic.MAPPED_COUNT - 1}]"
     page.wait_for_selector(f'.g-row[data-key="{last}"]')
     page.get_by_role("button", name=f"Collapse {synthetic.MAPPED}").click()
+    page.wait_for_selector(f'.g-row[data-key="{last}"]', state="detached")
 
 
 def test_a_run_bar_opens_the_run_and_its_actions_open_dialogs(page: Any, servers: Servers) -> None:
@@ -216,11 +222,22 @@ def test_only_the_rows_in_view_of_a_5000_task_dag_are_in_the_page(
     page: Any, servers: Servers
 ) -> None:
     open_grid(page, servers, "huge")
-    assert page.locator(".g-wrap").get_attribute("data-rows") == str(5000 + 50 + 1)
+    assert page.locator(".g-wrap").get_attribute("data-rows") == str(5000 + 50 + 1 + 1)
     assert page.locator(".g-row").count() < 100
     page.locator(".g-wrap").evaluate("wrap => { wrap.scrollTop = wrap.scrollHeight; }")
     page.wait_for_selector('.g-row[data-key="stage_49.task_04999"]')
     assert page.locator(".g-row").count() < 100
+
+
+def test_a_task_only_older_runs_have_is_the_last_row(page: Any, servers: Servers) -> None:
+    open_grid(page, servers, "small")
+    page.locator(".g-wrap").evaluate("wrap => { wrap.scrollTop = wrap.scrollHeight; }")
+    page.wait_for_selector(f'.g-row[data-key="{RETIRED}"]')
+    keys = page.locator(".g-row").evaluate_all("rows => rows.map(r => r.dataset.key)")
+    assert keys[-1] == RETIRED
+    assert page.locator(f'.g-row[data-key="{RETIRED}"] .g-name.removed').count() == 1
+    assert "st-success" in cell(page, RETIRED, 0).get_attribute("class")
+    assert "empty" in cell(page, RETIRED, SMALL_RUNS - 1).get_attribute("class")
 
 
 @pytest.mark.parametrize("page", [PHONE], indirect=True)

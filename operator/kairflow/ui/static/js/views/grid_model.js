@@ -123,7 +123,7 @@ export function makeIndexer(shape) {
       }
       keys[Number(key.slice(bracket + 1, -1))] = key;
     }
-    found = { mapped, extras, summaries: new Map(), groups: null };
+    found = { mapped, extras, summaries: new Map(), groups: new Map() };
     indexes.set(tis, found);
     return found;
   };
@@ -156,26 +156,23 @@ export function makeIndexer(shape) {
     return tis[name] ? [tis[name][STATE]] : [];
   };
 
-  // Every group's summary state in one run, in one pass over the DAG's tasks.
-  const groupStates = (tis) => {
+  // A group's summary state in one run, worked out when its row is first in view.
+  const groupState = (tis, group) => {
     const found = index(tis);
-    if (found.groups) return found.groups;
-    const collected = new Map();
-    for (const [group, names] of shape.members) {
-      const states = [];
-      for (const name of names) for (const s of statesOf(tis, name)) states.push(s);
-      collected.set(group, states.length ? summaryState(states) : null);
-    }
-    found.groups = collected;
-    return collected;
+    if (found.groups.has(group)) return found.groups.get(group);
+    const states = [];
+    for (const name of shape.members.get(group) || []) for (const s of statesOf(tis, name)) states.push(s);
+    const state = states.length ? summaryState(states) : null;
+    found.groups.set(group, state);
+    return state;
   };
 
   // What a row shows in one run: {state, tryNumber, cell, count} or null (not in it).
   const cellOf = (row, run) => {
     const tis = run.tis || {};
     if (row.kind === "group") {
-      const state = groupStates(tis).get(row.key);
-      return state === undefined || state === null ? null : { state };
+      const state = groupState(tis, row.key);
+      return state === null ? null : { state };
     }
     if (row.kind === "mapped") {
       const found = mappedCell(tis, row.key);
@@ -185,7 +182,7 @@ export function makeIndexer(shape) {
     return cell ? { state: cell[STATE], tryNumber: cell[TRY], cell } : null;
   };
 
-  return { index, cellOf, mappedCell, groupStates };
+  return { index, cellOf, mappedCell, groupState };
 }
 
 // Across the shown runs: task names only older runs have (newest first, each once),

@@ -52,7 +52,7 @@ function MappedPanel({ ns, dag, run, name, indexer, go }) {
 function GroupPanel({ ns, dag, run, group, shape, indexer, go }) {
   const tis = run.tis || {};
   const keys = groupInstanceKeys(indexer, shape, tis, group);
-  const state = indexer.groupStates(tis).get(group);
+  const state = indexer.groupState(tis, group);
   const props = { ns, dag, run: run.name, runId: run.runId, tasks: keys };
   return html`<section class="panel group-panel" aria-label="Task group">
     <header class="p-head">
