@@ -269,12 +269,15 @@ async def pod_log(request: web.Request) -> web.StreamResponse:
     await response.write(f"[{run}] {key} try {ti.get('tryNumber')}\n".encode())
     line = 0
     follow = request.query.get("follow", "").lower() in {"true", "1"}
-    while follow and ti.get("state") == "running":
-        line += 1
-        await response.write(f"working... step {line}\n".encode())
-        await asyncio.sleep(LOG_TICK)
-        ti = fake.objects[(ns, "dagruns")][run]["status"]["taskInstances"][key]
-    await response.write(f"done: {ti.get('state')}\n".encode())
+    try:
+        while follow and ti.get("state") == "running":
+            line += 1
+            await response.write(f"working... step {line}\n".encode())
+            await asyncio.sleep(LOG_TICK)
+            ti = fake.objects[(ns, "dagruns")][run]["status"]["taskInstances"][key]
+        await response.write(f"done: {ti.get('state')}\n".encode())
+    except ConnectionResetError:
+        pass  # the reader went away, as `kubectl logs -f` does when stopped
     return response
 
 
