@@ -9,7 +9,7 @@ with the API server's own message (RBAC names the missing permission).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,13 +178,24 @@ class UserApi:
         except (aiohttp.ClientError, OSError) as exc:
             raise ApiError(502, f"cannot reach the Kubernetes API: {exc}") from None
 
+    async def read_pod(self, namespace: str, pod: str) -> Any:
+        """The pod (a kubernetes_asyncio V1Pod)."""
+        return await self._call(self.core.read_namespaced_pod, pod, namespace)
+
     async def pod_log(
         self, namespace: str, pod: str, *, follow: bool, container: str | None = None
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         kwargs: dict[str, Any] = {"follow": follow, "_preload_content": False}
         if container:
             kwargs["container"] = container
         response = await self._call(self.core.read_namespaced_pod_log, pod, namespace, **kwargs)
+        if response.status >= 400:
+            # Unread (`_preload_content=False`), the answer is not checked by the client:
+            # a gone pod's Status would otherwise be shown as its log.
+            failed = ApiException(status=response.status, reason=response.reason)
+            failed.body = await response.read()
+            response.release()
+            raise api_error(failed)
         try:
             async for chunk in response.content.iter_any():
                 yield chunk

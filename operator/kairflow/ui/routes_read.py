@@ -15,6 +15,7 @@ from kairflow.core.naming import label_value
 from kairflow.ui.auth import AUTH_KEY, SESSION, Session, csrf_token
 from kairflow.ui.definition import definition, spec_diff, without_managed_fields, yaml_text
 from kairflow.ui.kube import ApiError, UserApi
+from kairflow.ui.logs import log_target, serve_log
 from kairflow.ui.stream import Subscription, serve
 from kairflow.ui.structure import structure
 from kairflow.ui.summaries import dag_summary
@@ -147,7 +148,7 @@ async def get_instance(request: web.Request) -> web.Response:
     command: list[str] | None = None
     if pods:
         try:
-            pod = await api.core.read_namespaced_pod(pods[-1], ns)
+            pod = await api.read_pod(ns, pods[-1])
             container = pod.spec.containers[0]
             command = [*(container.command or []), *(container.args or [])]
         except Exception:
@@ -156,38 +157,14 @@ async def get_instance(request: web.Request) -> web.Response:
 
 
 async def instance_log(request: web.Request) -> web.StreamResponse:
-    """The log of one try, streamed as it is written (`?follow=1` while it runs)."""
+    """The log of one try (`?try=N`, default the latest), streamed as it is written
+    (`?follow=1` while it runs)."""
     ns, run, key = (request.match_info[k] for k in ("ns", "name", "key"))
     api = api_of(request)
     body = await api.get("dagruns", ns, run)
     raw = ((body.get("status") or {}).get("taskInstances") or {}).get(key)
-    if raw is None:
-        raise ApiError(404, f"run {run} has no task instance {key}")
-    ti = TaskInstanceStatus.model_validate(raw)
-    try_number = int(request.query.get("try") or ti.try_number)
-    if not 1 <= try_number <= ti.try_number:
-        raise ApiError(404, f"{key} has had {ti.try_number} tries; there is no try {try_number}")
-    pod = pod_of(run, key, ti, try_number)
-    follow = request.query.get("follow") == "1"
-    try:
-        chunks = api.pod_log(ns, pod, follow=follow)
-        first = await anext(chunks, b"")
-    except ApiError as exc:
-        if exc.status == 404:
-            raise ApiError(
-                404, f"the pod {pod} of {key} try {try_number} no longer exists"
-            ) from None
-        if exc.status == 400 and follow:
-            raise ApiError(409, f"{key} try {try_number} has not started yet") from None
-        raise
-    response = web.StreamResponse(
-        headers={"Content-Type": "text/plain; charset=utf-8", **_NO_STORE}
-    )
-    await response.prepare(request)
-    await response.write(first)
-    async for chunk in chunks:
-        await response.write(chunk)
-    return response
+    target = log_target(run, key, raw, request.query.get("try"))
+    return await serve_log(request, api, ns, target, follow=request.query.get("follow") == "1")
 
 
 async def events(request: web.Request) -> web.Response:

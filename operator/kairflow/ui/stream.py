@@ -158,8 +158,10 @@ async def serve(
                 await response.write(b": heartbeat\n\n")
                 continue
             batch = [first]
-            # Coalesce a burst (a run finishing many tasks at once) into one message.
-            await asyncio.sleep(BATCH_SECONDS)
+            # Coalesce a burst (a run finishing many tasks at once) into one message; a
+            # list (`reset`) is the page's first paint and goes out at once.
+            if first["type"] != "reset":
+                await asyncio.sleep(BATCH_SECONDS)
             while not queue.empty():
                 batch.append(queue.get_nowait())
             data = json.dumps(batch, separators=(",", ":"))

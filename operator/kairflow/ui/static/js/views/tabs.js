@@ -1,5 +1,6 @@
 // The DAG page's tabs, in Airflow's order. Each view takes the page context:
 // { ns, dag, live, detail, runs, store, version, params, base }.
+import { Grid } from "./grid.js";
 import { Graph } from "./graph.js";
 import { Gantt } from "./gantt.js";
 import { Calendar } from "./calendar.js";
@@ -8,6 +9,7 @@ import { Details } from "./details.js";
 import { Backfills } from "./backfills.js";
 
 export const TABS = [
+  { id: "grid", title: "Grid", view: Grid },
   { id: "graph", title: "Graph", view: Graph },
   { id: "gantt", title: "Gantt", view: Gantt },
   { id: "calendar", title: "Calendar", view: Calendar },
