@@ -16,13 +16,13 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from tests.e2e.ui.harness import REQUIRED, chromium_path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = chromium_path()
     if executable is None:
