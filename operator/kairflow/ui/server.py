@@ -13,13 +13,14 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
 from kairflow.requests.errors import RequestError
-from kairflow.ui import routes_actions, routes_read
+from kairflow.ui import routes_actions, routes_read, stream
 from kairflow.ui.auth import AUTH_KEY, SESSION, Auth, Unauthenticated, csrf_ok
 from kairflow.ui.kube import ApiError
 
 STATIC = Path(str(resources.files("kairflow.ui") / "static"))
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 _PUBLIC = ("/static/", "/login", "/healthz")
+SHUTDOWN_SECONDS = 5.0
 # Only our own scripts and styles; nothing inline, so an injected string cannot run.
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -132,6 +133,7 @@ def make_app(auth: Auth, default_namespace: str) -> web.Application:
     app.router.add_static("/static/", STATIC, append_version=False)
     routes_read.add(app)
     routes_actions.add(app)
+    stream.add(app)
 
     async def close(_app: web.Application) -> None:
         await auth.close()
@@ -145,7 +147,11 @@ async def start(
 ) -> tuple[web.AppRunner, int]:
     """Start serving; returns the runner and the bound port (`port=0` picks one)."""
     app = make_app(auth, default_namespace)
-    runner = web.AppRunner(app, access_log_class=AccessLog, handle_signals=False)
+    # Live streams end on shutdown (`stream.add`) and every other request is short, so
+    # a stop waits seconds, not aiohttp's default minute, for requests in flight.
+    runner = web.AppRunner(
+        app, access_log_class=AccessLog, handle_signals=False, shutdown_timeout=SHUTDOWN_SECONDS
+    )
     await runner.setup()
     site = web.TCPSite(runner, address, port)
     await site.start()

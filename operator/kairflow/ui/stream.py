@@ -27,6 +27,18 @@ BATCH_SECONDS = 0.05
 _GONE = 410
 _SERVER_ERRORS = 500
 _pause = asyncio.sleep  # between retries (tests replace it: no real waits)
+# Set when the server shuts down: every open stream ends at once, so a pod's SIGTERM (or
+# Ctrl-C) is not held for aiohttp's shutdown timeout by pages that never disconnect.
+CLOSING = web.AppKey("closing", asyncio.Event)
+
+
+def add(app: web.Application) -> None:
+    app[CLOSING] = asyncio.Event()
+
+    async def close_streams(_app: web.Application) -> None:
+        app[CLOSING].set()
+
+    app.on_shutdown.append(close_streams)
 
 
 @dataclass
@@ -134,6 +146,14 @@ def _selected(sub: Subscription, body: Mapping[str, Any]) -> bool:
     return bool(body.get("metadata", {}).get("name") == sub.field_selector.split("=", 1)[1])
 
 
+_END = object()  # put on a stream's queue when the server shuts down
+
+
+async def _end_on(closing: asyncio.Event, queue: asyncio.Queue[Any]) -> None:
+    await closing.wait()
+    await queue.put(_END)
+
+
 async def serve(
     request: web.Request, api: UserApi, namespace: str, subscriptions: list[Subscription]
 ) -> web.StreamResponse:
@@ -150,6 +170,7 @@ async def serve(
     tasks = [
         asyncio.create_task(_follow(api, namespace, sub, sent, queue)) for sub in subscriptions
     ]
+    tasks.append(asyncio.create_task(_end_on(request.app[CLOSING], queue)))
     try:
         while True:
             try:
@@ -160,12 +181,16 @@ async def serve(
             batch = [first]
             # Coalesce a burst (a run finishing many tasks at once) into one message; a
             # list (`reset`) is the page's first paint and goes out at once.
-            if first["type"] != "reset":
+            if first is not _END and first["type"] != "reset":
                 await asyncio.sleep(BATCH_SECONDS)
             while not queue.empty():
                 batch.append(queue.get_nowait())
-            data = json.dumps(batch, separators=(",", ":"))
-            await response.write(f"data: {data}\n\n".encode())
+            events = [event for event in batch if event is not _END]
+            if events:
+                data = json.dumps(events, separators=(",", ":"))
+                await response.write(f"data: {data}\n\n".encode())
+            if len(events) < len(batch):
+                break  # the server is shutting down
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:

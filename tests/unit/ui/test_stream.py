@@ -6,11 +6,14 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from kairflow.ui import stream
+from kairflow.ui.auth import KubeconfigAuth
 from kairflow.ui.kube import ApiError
 from kairflow.ui.stream import Subscription, _follow, _Sent
 from tests.unit.ui.fake_api import FakeUserApi
+from tests.unit.ui.ui_client import signed_in, with_ui
 
 
 def run_body(name: str, **tis: str) -> dict[str, Any]:
@@ -166,3 +169,19 @@ def test_the_dag_page_keeps_only_its_own_backfills() -> None:
         task.cancel()
 
     asyncio.run(scenario())
+
+
+def test_open_pages_are_let_go_when_the_server_stops() -> None:
+    """A pod's SIGTERM is not held for a minute by browsers that never disconnect."""
+
+    async def scenario(client: TestClient[Any, Any], auth: KubeconfigAuth, _: Any) -> None:
+        await signed_in(client, auth)
+        page = await client.get("/api/ns/default/stream")
+        first = await asyncio.wait_for(page.content.readline(), 5)
+        assert first.startswith(b"data: ") and b'"reset"' in first
+        await client.server.app.shutdown()  # what runner.cleanup() does before waiting
+        rest = await asyncio.wait_for(page.content.read(), 5)
+        assert b"heartbeat" not in rest  # ended, not kept alive
+        assert page.content.at_eof()
+
+    with_ui(scenario)
