@@ -228,6 +228,11 @@ async def namespaces(request: web.Request) -> web.Response:
     return web.json_response({"apiVersion": "v1", "kind": "NamespaceList", "items": items})
 
 
+async def version(_request: web.Request) -> web.Response:
+    """What the UI's token sign-in reads to check a token (the fake accepts any)."""
+    return web.json_response({"major": "1", "minor": "31", "gitVersion": "v1.31.0-fake"})
+
+
 async def events(_request: web.Request) -> web.Response:
     return web.json_response({"apiVersion": "v1", "kind": "EventList", "items": []})
 
@@ -301,6 +306,7 @@ def make_app(fake: FakeApi) -> web.Application:
     r = app.router
     r.add_get(PREFIX, list_or_watch)
     r.add_get(PREFIX + "/{name}", get_object)
+    r.add_get("/version/", version)  # kubernetes_asyncio asks with the slash
     r.add_get("/api/v1/namespaces", namespaces)
     r.add_get("/api/v1/namespaces/{ns}/events", events)
     r.add_get("/api/v1/namespaces/{ns}/pods/{name}", read_pod)

@@ -122,7 +122,9 @@ def process(args: list[str], first_line_has: str):
 
 def open_page(browser: Browser, ui: str) -> tuple[Any, Page]:
     context = browser.new_context(viewport=LAPTOP)
-    context.request.post(f"{ui}/login", form={"token": "bench-token"})
+    signed_in = context.request.post(f"{ui}/login", form={"token": "bench-token"})
+    if not signed_in.ok:
+        raise SystemExit(f"cannot sign in to the UI: {signed_in.status} {signed_in.text()}")
     return context, context.new_page()
 
 
