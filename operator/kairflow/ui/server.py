@@ -4,6 +4,8 @@ and live streams. Runs on aiohttp (already the operator's HTTP stack, via kopf).
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,13 +16,15 @@ from aiohttp.typedefs import Handler
 
 from kairflow.requests.errors import RequestError
 from kairflow.ui import routes_actions, routes_read, stream
-from kairflow.ui.auth import AUTH_KEY, SESSION, Auth, Unauthenticated, csrf_ok
+from kairflow.ui.auth import AUTH_KEY, COOKIE, SESSION, Auth, Unauthenticated, csrf_ok
 from kairflow.ui.kube import ApiError
 
 STATIC = Path(str(resources.files("kairflow.ui") / "static"))
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 _PUBLIC = ("/static/", "/login", "/healthz")
 SHUTDOWN_SECONDS = 5.0
+_UNAUTHORIZED = 401
+_ROUTE = re.compile(r"#/[A-Za-z0-9_./~%?&=:+-]*")
 # Only our own scripts and styles; nothing inline, so an injected string cannot run.
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -73,11 +77,21 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
         response = await handler(request)
     except ApiError as exc:
         response = error_response(exc.status, exc.message, exc.reason)
+        if exc.status == _UNAUTHORIZED:
+            _signed_out(auth, response)
     except RequestError as exc:
         response = error_response(400, str(exc), "BadRequest")
     except web.HTTPException as exc:
         response = error_response(exc.status, exc.reason)
     return _harden(response)
+
+
+def _signed_out(auth: Auth, response: web.StreamResponse) -> None:
+    """The API server no longer takes the user's credentials (an expired or revoked
+    token): in token mode the session ends, so the page asks for a new token instead of
+    failing on every call. (A kubeconfig's credentials are renewed outside the UI.)"""
+    if auth.mode == "token":
+        response.del_cookie(COOKIE, path="/")
 
 
 def index_html() -> str:
@@ -103,9 +117,16 @@ def _redirect(location: str) -> web.Response:
     return web.Response(status=302, headers={"Location": location})
 
 
+def _back_to(form: Mapping[str, Any]) -> str:
+    """The page the sign-in form was shown on (`#/ns/...`): only a route of this app,
+    never another site (an open redirect) or a header's line break."""
+    route = str(form.get("next") or "")
+    return route if _ROUTE.fullmatch(route) else ""
+
+
 async def login(request: web.Request) -> web.StreamResponse:
     auth = request.app[AUTH_KEY]
-    response = _redirect("/")
+    response = _redirect("/" + _back_to(await request.post() if request.method == "POST" else {}))
     if request.method == "POST" and request.headers.get("Origin") not in {
         None,
         f"http://{request.host}",

@@ -5,6 +5,9 @@ need the CSRF token, cluster strings are shown as text, and tokens stay out of l
 from __future__ import annotations
 
 import re
+import ssl
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -13,8 +16,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.stack import apply
 from tests.e2e.ui.conftest import TokenUi
-from tests.e2e.ui.harness import EDITOR, PHONE, READ_ONLY, Ui
-from tests.integration.kube import Kube
+from tests.e2e.ui.harness import EDITOR, PHONE, READ_ONLY, Ui, cluster_of
+from tests.integration.kube import Kube, wait_for
 
 pytestmark = pytest.mark.e2e
 DagManifest = Callable[..., dict[str, Any]]
@@ -23,6 +26,21 @@ PAYLOAD = "<img src=x onerror=alert(1)>"
 
 def paused(kube: Kube, ns: str, dag: str) -> bool:
     return bool(kube.get(ns, "dags", dag)["spec"].get("paused"))
+
+
+def accepted(kube: Kube, token: str) -> bool:
+    """Whether the API server takes `token` (any authenticated user may read /version)."""
+    server, ca_file = cluster_of(kube.kubeconfig)
+    request = urllib.request.Request(
+        f"{server}/version", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=ca_file)):
+            return True
+    except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            return False
+        raise
 
 
 def test_a_read_only_user_sees_the_dags_but_cannot_pause_or_trigger_and_sees_why(
@@ -102,6 +120,32 @@ def test_a_token_the_api_server_rejects_does_not_sign_in(token_ui: TokenUi) -> N
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("The API server did not accept that token.")).to_be_visible()
     assert page.request.get(f"{token_ui.server.base}/api/session").status == 401
+
+
+def test_a_revoked_token_ends_the_session_and_signing_in_again_returns_to_the_page(
+    token_ui: TokenUi, kube: Kube, stack: str, dag_manifest: DagManifest
+) -> None:
+    apply(kube, stack, dag_manifest("etl"))
+    token = token_ui.account("editor", EDITOR)
+    user = token_ui.sign_in(token)
+    page = user.open_dag("etl", "details")
+    expect(user.toggle("etl")).to_be_visible()
+    # The ServiceAccount goes (a token revoked, or expired): once the API server's
+    # authentication cache lets go of it (seconds), its token is refused.
+    kube.kubectl("delete", "serviceaccount", "editor", "-n", stack)
+    wait_for(lambda: not accepted(kube, token), timeout=60, what="the token refused")
+    user.toggle("etl").click()
+    expect(page.get_by_text("Your session ended")).to_be_visible()
+    expect(page.get_by_label("Kubernetes bearer token")).to_be_visible()
+    assert page.request.get(f"{token_ui.server.base}/api/session").status == 401
+    assert not paused(kube, stack, "etl")
+    # A fresh token signs in and lands back on the same DAG page, where it acts.
+    page.get_by_label("Kubernetes bearer token").fill(token_ui.account("editor2", EDITOR))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"#/ns/[^/]+/dags/etl/details$"))
+    user.toggle("etl").click()
+    expect(user.toggle("etl")).to_have_attribute("aria-checked", "false")
+    assert paused(kube, stack, "etl")
 
 
 def test_kubeconfig_mode_without_the_printed_url_is_401(ui: Ui) -> None:

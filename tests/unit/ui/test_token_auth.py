@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -27,12 +28,17 @@ SECRET = b"s" * 32
 
 
 def fake_api_server(seen: list[str]) -> web.Application:
-    """Accepts only GOOD; any other token is a 401 (as a real API server answers)."""
+    """Accepts only GOOD (until a call to /revoke); any other token is a 401, as a real
+    API server answers."""
+    accepted = {f"Bearer {GOOD}"}
 
     async def handle(request: web.Request) -> web.Response:
         header = request.headers.get("Authorization", "")
         seen.append(header)
-        if header != f"Bearer {GOOD}":
+        if request.path == "/revoke":
+            accepted.clear()
+            return web.json_response({})
+        if header not in accepted:
             return web.json_response(
                 {"kind": "Status", "code": 401, "message": "Unauthorized"}, status=401
             )
@@ -105,6 +111,51 @@ def test_a_token_the_api_server_rejects_does_not_sign_in() -> None:
         assert COOKIE not in refused.cookies
         assert (await client.get("/api/session")).status == 401
         assert seen == ["Bearer stolen-or-expired"]
+
+    run(scenario, seen)
+
+
+def test_a_token_revoked_after_sign_in_ends_the_session_on_the_next_call() -> None:
+    seen: list[str] = []
+
+    async def scenario(api: TestServer, ui: Callable[[bytes], Awaitable[TestClient]]) -> None:
+        client = await ui(SECRET)
+        await sign_in(client, GOOD)
+        assert (await client.get("/api/ns/default/dags/etl")).status == 200
+        async with aiohttp.ClientSession() as plain:
+            await plain.post(str(api.make_url("/revoke")))
+        refused = await client.get("/api/ns/default/dags/etl")
+        assert refused.status == 401
+        assert refused.cookies[COOKIE].value == ""  # the browser drops the session
+        assert (await client.get("/api/session")).status == 401
+
+    run(scenario, seen)
+
+
+@pytest.mark.parametrize(
+    ("sent", "location"),
+    [
+        pytest.param(
+            "#/ns/prod/dags/etl/grid?run=r1",
+            "/#/ns/prod/dags/etl/grid?run=r1",
+            id="signing in returns to the page the form was on",
+        ),
+        pytest.param("https://evil.example/", "/", id="another site is never a destination"),
+        pytest.param("//evil.example/", "/", id="nor a scheme-relative address"),
+        pytest.param("#/ns/x\r\nSet-Cookie: a=b", "/", id="nor a header's line break"),
+        pytest.param("", "/", id="without a page, the DAG list"),
+    ],
+)
+def test_after_signing_in_the_user_is_back_on_their_page(sent: str, location: str) -> None:
+    seen: list[str] = []
+
+    async def scenario(_api: TestServer, ui: Callable[[bytes], Awaitable[TestClient]]) -> None:
+        client = await ui(SECRET)
+        reply = await client.post(
+            "/login", data={"token": GOOD, "next": sent}, allow_redirects=False
+        )
+        assert reply.status == 302
+        assert reply.headers["Location"] == location
 
     run(scenario, seen)
 

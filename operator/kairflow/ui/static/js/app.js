@@ -1,5 +1,7 @@
 // The page shell: sign-in, the namespace switcher, and hash routes to the views.
-import { html, render, useEffect, useState, session, getJson, errorText } from "./lib.js";
+import {
+  html, render, useEffect, useState, session, getJson, errorText, whenSignedOut,
+} from "./lib.js";
 import { DagList } from "./views/dags.js";
 import { DagPage } from "./views/dag.js";
 import { Login } from "./views/login.js";
@@ -46,12 +48,17 @@ function App() {
   const [problem, setProblem] = useState(null);
   const [namespaces, setNamespaces] = useState([]);
   useEffect(() => {
+    whenSignedOut((error) => setProblem(error));
     session().then(setMe).catch((error) => setProblem(error));
   }, []);
   useEffect(() => {
     if (me) getJson("/api/namespaces").then((r) => setNamespaces(r.namespaces)).catch(() => {});
   }, [me]);
-  if (problem && problem.status === 401) return html`<${Login} session=${null} problem=${problem} />`;
+  // Signed out (never signed in, or the token expired): the sign-in, whatever the route.
+  // A kubeconfig's refused credentials are renewed outside: Login says so.
+  if (problem && problem.status === 401) {
+    return html`<${Login} mode=${me && me.mode} problem=${problem} />`;
+  }
   if (problem) return html`<p class="error">${errorText(problem)}</p>`;
   if (!me) return html`<p class="loading">Loading…</p>`;
   if (route.view === "login") return html`<${Login} session=${me} />`;

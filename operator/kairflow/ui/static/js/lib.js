@@ -15,6 +15,12 @@ export class ApiError extends Error {
   }
 }
 
+// Called when the API server stops taking the user's credentials (an expired or
+// revoked token): the page shell shows the sign-in again instead of an error per view.
+let onSignedOut = () => {};
+export function whenSignedOut(callback) { onSignedOut = callback; }
+export function signedOut(error) { onSignedOut(error); }
+
 async function failure(response) {
   let message = `${response.status} ${response.statusText}`;
   let reason = "";
@@ -23,7 +29,9 @@ async function failure(response) {
     message = body.error || message;
     reason = body.reason || "";
   } catch (_) { /* not JSON */ }
-  return new ApiError(response.status, message, reason);
+  const error = new ApiError(response.status, message, reason);
+  if (error.status === 401) signedOut(error);
+  return error;
 }
 
 export async function getJson(path) {

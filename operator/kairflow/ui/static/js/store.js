@@ -1,6 +1,6 @@
 // The live objects of a page: one server-sent event stream per page, applied to a
 // store that re-renders the page once per message (a burst of changes is one message).
-import { useEffect, useState, nsPath, enc } from "./lib.js";
+import { useEffect, useState, nsPath, enc, ApiError, signedOut } from "./lib.js";
 
 function emptyStore() {
   return {
@@ -37,6 +37,7 @@ export function apply(store, events) {
     } else if (event.type === "delete") {
       map.delete(event.name);
     } else if (event.type === "error") {
+      if (event.status === 401) signedOut(new ApiError(401, event.message, "Unauthorized"));
       store.errors[event.kind] = event.message;
       store.loaded.add(event.kind);
     }
