@@ -179,3 +179,34 @@ def test_replicas_without_a_shared_secret_are_refused() -> None:
     with pytest.raises(subprocess.CalledProcessError) as failed:
         render("ui.enabled=true", "ui.replicas=2")
     assert "ui.replicas > 1 needs ui.secretName" in str(failed.value.stderr)
+
+
+def test_the_ui_has_no_ingress_unless_asked() -> None:
+    assert "Ingress" not in ui_docs()
+
+
+def test_an_ingress_serves_the_ui_on_its_hosts_with_tls_and_unbuffered_streams() -> None:
+    ingress = ui_docs(
+        "ui.ingress.enabled=true",
+        "ui.ingress.className=nginx",
+        "ui.ingress.hosts={kairflow.example.com}",
+        "ui.ingress.tls[0].secretName=ui-tls",
+        "ui.ingress.tls[0].hosts={kairflow.example.com}",
+        "ui.ingress.annotations.auth-proxy/enabled=yes",
+    )["Ingress"]
+    spec = ingress["spec"]
+    assert spec["ingressClassName"] == "nginx"
+    assert spec["tls"] == [{"secretName": "ui-tls", "hosts": ["kairflow.example.com"]}]
+    (rule,) = spec["rules"]
+    assert rule["host"] == "kairflow.example.com"
+    (path,) = rule["http"]["paths"]
+    assert path["backend"]["service"] == {"name": "kf-kairflow-ui", "port": {"name": "http"}}
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    assert annotations["auth-proxy/enabled"] == "yes"
+
+
+def test_an_ingress_without_a_host_is_refused() -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        render("ui.enabled=true", "ui.ingress.enabled=true")
+    assert "ui.ingress.enabled needs at least one host" in str(failed.value.stderr)

@@ -72,13 +72,21 @@ def csrf_ok(auth: Auth, session: Session, request: web.Request) -> bool:
     return origin is None or origin in {f"http://{request.host}", f"https://{request.host}"}
 
 
+def _over_https(request: web.Request) -> bool:
+    """Served over TLS here, or by an ingress / proxy in front that terminates it (its
+    X-Forwarded-Proto). Trusting the header is safe: it can only make the cookie
+    stricter (Secure), never send it where it would not have gone."""
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return request.secure or forwarded == "https"
+
+
 def _set_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:
     response.set_cookie(
         COOKIE,
         value,
         httponly=True,
         samesite="Strict",
-        secure=request.secure,
+        secure=_over_https(request),
         path="/",
     )
 

@@ -47,6 +47,28 @@ def test_the_session_cookie_is_httponly_and_same_site_strict() -> None:
 
 
 @pytest.mark.parametrize(
+    ("headers", "secure"),
+    [
+        pytest.param({}, False, id="served over plain http the cookie is not Secure"),
+        pytest.param(
+            {"X-Forwarded-Proto": "https"}, True, id="behind a TLS ingress the cookie is Secure"
+        ),
+        pytest.param({"X-Forwarded-Proto": "http"}, False, id="behind a plain proxy it is not"),
+    ],
+)
+def test_the_session_cookie_is_secure_when_the_user_came_over_https(
+    headers: dict[str, str], secure: bool
+) -> None:
+    async def scenario(client: TestClient[Any, Any], auth: KubeconfigAuth, _: Any) -> None:
+        response = await client.get(
+            f"/login?token={auth.login_secret}", headers=headers, allow_redirects=False
+        )
+        assert bool(response.cookies[COOKIE]["secure"]) is secure
+
+    with_ui(scenario)
+
+
+@pytest.mark.parametrize(
     ("headers", "allowed"),
     [
         pytest.param({}, False, id="a write without the CSRF token is refused"),
