@@ -66,6 +66,8 @@ async def _serve(auth: Auth, namespace: str, address: str, port: int, open_brows
     if isinstance(auth, KubeconfigAuth):
         url = f"{url}login?token={auth.login_secret}"
     typer.echo(f"Kairflow UI: {url}", err=False)
+    if shown != address:  # in a pod, 127.0.0.1 is only where a port-forward lands
+        typer.echo(f"(listening on all addresses, port {bound}: any of this host's works)")
     typer.echo("(Ctrl-C stops it)")
     if open_browser:
         webbrowser.open(url)
