@@ -161,6 +161,8 @@ def test_a_user_runs_a_dag_from_the_list_to_a_cleared_and_a_failed_task(
     # Clear with downstream: the dialog lists what it clears before acting.
     panel.get_by_role("button", name="Clear…").click()
     dialog = page.get_by_role("dialog")
+    # The run named as the panel names it: its run id (the object's name is a tooltip).
+    expect(dialog.get_by_role("heading")).to_contain_text(status_of(kube, stack, run)["runId"])
     expect(dialog.get_by_label("Downstream")).to_be_checked()
     expect(dialog.locator("table.preview tbody td.mono")).to_have_text(["transform", "load"])
     expect(dialog.locator(".preview-summary")).to_contain_text("will be cleared")

@@ -89,7 +89,9 @@ export function fullTime(text) {
 
 export function duration(seconds) {
   if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "";
-  const s = Math.max(0, Math.round(seconds));
+  // Short tasks are common (an echo takes 0.3 s): tenths, not a misleading "0s".
+  if (seconds < 9.95) return `${Math.max(0, seconds).toFixed(1)}s`;
+  const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;

@@ -3,7 +3,7 @@
 import { html, useState } from "../lib.js";
 import { Checkbox, TaskRequestDialog, tasksWords } from "./task_request_dialog.js";
 
-export function ClearDialog({ ns, run, tasks = [], onClose }) {
+export function ClearDialog({ ns, run, runId, tasks = [], onClose }) {
   const [downstream, setDownstream] = useState(tasks.length > 0);
   const [upstream, setUpstream] = useState(false);
   const [onlyFailed, setOnlyFailed] = useState(false);
@@ -17,6 +17,6 @@ export function ClearDialog({ ns, run, tasks = [], onClose }) {
       hint="Only failed and upstream failed instances">Only failed</${Checkbox}>
   </div>`;
   return html`<${TaskRequestDialog} ns=${ns} run=${run} kind="clear" body=${body}
-    title=${html`Clear ${tasksWords(tasks)} <span class="muted">in run</span> <span class="mono">${run}</span>`}
+    title=${html`Clear ${tasksWords(tasks)} <span class="muted">in run</span> <span class="mono" title=${`DagRun ${run}`}>${runId || run}</span>`}
     done="cleared" button="Clear" options=${options} onClose=${onClose} />`;
 }

@@ -2,7 +2,7 @@
 import { html, send, nsPath, enc } from "../lib.js";
 import { Buttons, Problem, go, useAction } from "./dialog_parts.js";
 
-export function DeleteRunDialog({ ns, run, onClose }) {
+export function DeleteRunDialog({ ns, run, runId, onClose }) {
   const { busy, error, act } = useAction();
   const submit = async (event) => {
     event.preventDefault();
@@ -13,7 +13,7 @@ export function DeleteRunDialog({ ns, run, onClose }) {
     }
   };
   return html`<form class="action-dialog delete-run" onSubmit=${submit}>
-    <h2>Delete run <span class="mono">${run}</span>?</h2>
+    <h2>Delete run <span class="mono" title=${`DagRun ${run}`}>${runId || run}</span>?</h2>
     <p>The run, its task instances and their pods are deleted, and the pods' logs with
       them. This cannot be undone.</p>
     <${Problem} error=${error} />
