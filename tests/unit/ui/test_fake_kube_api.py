@@ -20,6 +20,7 @@ from kubernetes_asyncio.client import ApiClient
 from kairflow.ui.auth import TokenAuth
 from kairflow.ui.kube import ApiError, UserApi
 from kairflow.ui.server import make_app
+from tests.unit.ui.fake_user_api import EXPIRED, FakeUserApi
 
 NS = "bench"
 WAIT = 10
@@ -79,13 +80,18 @@ def test_a_watch_from_a_version_past_the_history_is_gone(monkeypatch: pytest.Mon
     for state in ["failed", "success"] * 3:
         fake.set_states(NS, runs[0], {"stage_00.task_00001": state})
 
-    async def test(api: UserApi, _host: str) -> int:
+    async def test(api: Any, _host: str) -> tuple[int, str, str]:
         with pytest.raises(ApiError) as caught:
             async for _ in api.watch("dagruns", NS, "1"):
                 pass
-        return caught.value.status
+        return caught.value.status, caught.value.message, caught.value.reason
 
-    assert _serve(fake, test) == 410
+    real = _serve(fake, test)
+    assert real[0] == 410
+    # The unit tests' fake of UserApi, sent the same Status, raises the same error.
+    unit_fake = FakeUserApi()
+    unit_fake.queue("dagruns").put_nowait(("ERROR", EXPIRED))
+    assert asyncio.run(test(unit_fake, "")) == real
 
 
 def test_the_log_of_a_running_try_is_followed_until_it_ends(
