@@ -127,6 +127,16 @@ async def _messages(response: Any) -> Any:
             yield json.loads(line[6:])
 
 
+async def _first(messages: Any, kind: str, event_type: str) -> dict[str, Any]:
+    """The first event of `kind` and `event_type` (the page's other kinds, its DAG and
+    backfills, are listed in between, in no set order)."""
+    async for batch in messages:
+        for event in batch:
+            if (event["kind"], event["type"]) == (kind, event_type):
+                return dict(event)
+    raise AssertionError("the stream ended")
+
+
 def test_the_ui_stream_sends_the_runs_then_only_the_changed_cell() -> None:
     fake, runs = _fake()
 
@@ -137,13 +147,9 @@ def test_the_ui_stream_sends_the_runs_then_only_the_changed_cell() -> None:
                 f"/api/ns/{NS}/stream?dag=big", headers={"Authorization": "Bearer someone"}
             )
             messages = _messages(response)
-            listed: list[dict[str, Any]] = []
-            while not listed:
-                batch = await anext(messages)
-                listed = [e for e in batch if e["kind"] == "dagruns" and e["type"] == "reset"]
+            items = (await _first(messages, "dagruns", "reset"))["items"]
             fake.set_states(NS, runs[-1], {"stage_00.task_00019": "failed"})
-            changed = (await anext(messages))[0]["item"]
-            items = listed[0]["items"]
+            changed = (await _first(messages, "dagruns", "upsert"))["item"]
             return len(items), len(items[0]["tis"]), changed
 
     count, cells, changed = _serve(fake, test)
