@@ -20,7 +20,9 @@ import json
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -120,51 +122,45 @@ def process(args: list[str], first_line_has: str):
             child.wait()
 
 
-def open_page(browser: Browser, ui: str) -> tuple[Any, Page]:
+@contextmanager
+def painted_page(
+    browser: Browser, ui: str, route: str, painted: str
+) -> Iterator[tuple[Page, float]]:
+    """A signed-in tab opened at `route`; yields it once the `painted` check holds, with
+    the time that check returned (ms from navigation start)."""
     context = browser.new_context(viewport=LAPTOP)
-    signed_in = context.request.post(f"{ui}/login", form={"token": "bench-token"})
-    if not signed_in.ok:
-        raise SystemExit(f"cannot sign in to the UI: {signed_in.status} {signed_in.text()}")
-    return context, context.new_page()
+    try:
+        signed_in = context.request.post(f"{ui}/login", form={"token": "bench-token"})
+        if not signed_in.ok:
+            raise SystemExit(f"cannot sign in to the UI: {signed_in.status} {signed_in.text()}")
+        page = context.new_page()
+        page.goto(f"{ui}/#/{route}", wait_until="commit")
+        at = page.wait_for_function(painted, polling="raf", timeout=TIMEOUT_MS).json_value()
+        yield page, at
+    finally:
+        context.close()
 
 
 def grid_sample(browser: Browser, ui: str, ns: str) -> dict[str, float]:
-    context, page = open_page(browser, ui)
-    try:
-        page.goto(f"{ui}/#/ns/{ns}/dags/big/grid", wait_until="commit")
-        painted = page.wait_for_function(
-            GRID_PAINTED, polling="raf", timeout=TIMEOUT_MS
-        ).json_value()
+    with painted_page(browser, ui, f"ns/{ns}/dags/big/grid", GRID_PAINTED) as (page, painted):
         click = page.evaluate(CLICK_CELL, task_names(1)[0])
         scroll = page.evaluate(SCROLL_MIDDLE)
         return {
-            "painted": painted,
             "interactive": click["answered"],
-            "click": click["answered"] - click["began"],
-            "scroll": scroll,
+            "painted": painted,
+            "cell click": click["answered"] - click["began"],
+            "scroll to middle": scroll,
         }
-    finally:
-        context.close()
 
 
 def list_sample(browser: Browser, ui: str) -> dict[str, float]:
-    context, page = open_page(browser, ui)
-    try:
-        page.goto(f"{ui}/#/ns/list/dags", wait_until="commit")
-        painted = page.wait_for_function(
-            LIST_PAINTED, polling="raf", timeout=TIMEOUT_MS
-        ).json_value()
+    with painted_page(browser, ui, "ns/list/dags", LIST_PAINTED) as (page, painted):
         return {"painted": painted, "search": page.evaluate(SEARCH, "dag-04")}
-    finally:
-        context.close()
 
 
 def change_samples(browser: Browser, ui: str, fake: str, repeats: int) -> list[float]:
     """Open the 1,000-task grid once; flip one visible cell of the newest run."""
-    context, page = open_page(browser, ui)
-    try:
-        page.goto(f"{ui}/#/ns/g1000/dags/big/grid", wait_until="commit")
-        page.wait_for_function(GRID_PAINTED, polling="raf", timeout=TIMEOUT_MS)
+    with painted_page(browser, ui, "ns/g1000/dags/big/grid", GRID_PAINTED) as (page, _):
         run = page.evaluate("() => document.querySelector('.g-bar-col:last-child').dataset.run")
         col = page.evaluate("() => document.querySelectorAll('.g-bar-col').length - 1")
         key = task_names(3)[2]
@@ -184,13 +180,20 @@ def change_samples(browser: Browser, ui: str, fake: str, repeats: int) -> list[f
             ).json_value()
             samples.append(changed - sent)
         return samples
-    finally:
-        context.close()
 
 
 def row(samples: list[float]) -> dict[str, Any]:
     found = summarize(samples)
     return {"n": found["n"], "min": found["min"], "median": found["p50"], "max": found["max"]}
+
+
+def add_rows(
+    rows: dict[str, dict[str, Any]], name: str, sample: Callable[[], dict[str, float]], repeats: int
+) -> None:
+    """`repeats` samples; a row `name: figure` for each figure a sample has."""
+    found = [sample() for _ in range(repeats)]
+    for figure in found[0]:
+        rows[f"{name}: {figure}"] = row([s[figure] for s in found])
 
 
 def main() -> None:
@@ -211,15 +214,9 @@ def main() -> None:
         stack.callback(browser.close)
         grid_sample(browser, ui, "g1000")  # warm the server's clients once
         for ns, tasks in GRIDS.items():
-            found = [grid_sample(browser, ui, ns) for _ in range(args.repeats)]
-            name = f"grid {tasks:,} tasks x {RUNS} runs"
-            rows[f"{name}: interactive"] = row([s["interactive"] for s in found])
-            rows[f"{name}: painted"] = row([s["painted"] for s in found])
-            rows[f"{name}: cell click"] = row([s["click"] for s in found])
-            rows[f"{name}: scroll to middle"] = row([s["scroll"] for s in found])
-        found = [list_sample(browser, ui) for _ in range(args.repeats)]
-        rows[f"DAG list, {DAGS} DAGs: painted"] = row([s["painted"] for s in found])
-        rows[f"DAG list, {DAGS} DAGs: search"] = row([s["search"] for s in found])
+            grid = partial(grid_sample, browser, ui, ns)
+            add_rows(rows, f"grid {tasks:,} tasks x {RUNS} runs", grid, args.repeats)
+        add_rows(rows, f"DAG list, {DAGS} DAGs", partial(list_sample, browser, ui), args.repeats)
         changes = change_samples(browser, ui, fake, max(10, args.repeats))
         rows["state change: watch event to cell"] = row(changes)
     report("ui_speed", rows, unit="ms, headless Chromium, laptop viewport")

@@ -8,24 +8,20 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from bench import fake_kube_api, synthetic
 from bench.fake_kube_api import FakeApi
+from playwright.sync_api import Browser
 
 from kairflow.ui.auth import TokenAuth
 from kairflow.ui.server import start
-
-playwright_api = pytest.importorskip("playwright.sync_api")
+from tests.e2e.ui.harness import LAPTOP, PHONE
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
 NS = "grid"
 SMALL_RUNS = 6
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 RETIRED = "legacy_load"
 
 
@@ -80,23 +76,15 @@ class Servers:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("needs Debian's chromium")
     found = Servers()
     yield found
     found.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
+# `browser` (tests/e2e/conftest.py) first: without chromium the tests skip (in CI, fail)
+# before the servers start.
 @pytest.fixture
-def page(servers: Servers, browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def page(browser: Browser, servers: Servers, request: pytest.FixtureRequest) -> Iterator[Any]:
     viewport = getattr(request, "param", LAPTOP)
     context = browser.new_context(viewport=viewport)
     signed_in = context.request.post(f"{servers.url}/login", form={"token": "someone"})

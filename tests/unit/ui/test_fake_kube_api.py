@@ -20,6 +20,7 @@ from kubernetes_asyncio.client import ApiClient
 from kairflow.ui.auth import TokenAuth
 from kairflow.ui.kube import ApiError, UserApi
 from kairflow.ui.server import make_app
+from tests.unit.ui.fake_user_api import EXPIRED, FakeUserApi
 
 NS = "bench"
 WAIT = 10
@@ -79,13 +80,18 @@ def test_a_watch_from_a_version_past_the_history_is_gone(monkeypatch: pytest.Mon
     for state in ["failed", "success"] * 3:
         fake.set_states(NS, runs[0], {"stage_00.task_00001": state})
 
-    async def test(api: UserApi, _host: str) -> int:
+    async def test(api: Any, _host: str) -> tuple[int, str, str]:
         with pytest.raises(ApiError) as caught:
             async for _ in api.watch("dagruns", NS, "1"):
                 pass
-        return caught.value.status
+        return caught.value.status, caught.value.message, caught.value.reason
 
-    assert _serve(fake, test) == 410
+    real = _serve(fake, test)
+    assert real[0] == 410
+    # The unit tests' fake of UserApi, sent the same Status, raises the same error.
+    unit_fake = FakeUserApi()
+    unit_fake.queue("dagruns").put_nowait(("ERROR", EXPIRED))
+    assert asyncio.run(test(unit_fake, "")) == real
 
 
 def test_the_log_of_a_running_try_is_followed_until_it_ends(
@@ -121,6 +127,16 @@ async def _messages(response: Any) -> Any:
             yield json.loads(line[6:])
 
 
+async def _first(messages: Any, kind: str, event_type: str) -> dict[str, Any]:
+    """The first event of `kind` and `event_type` (the page's other kinds, its DAG and
+    backfills, are listed in between, in no set order)."""
+    async for batch in messages:
+        for event in batch:
+            if (event["kind"], event["type"]) == (kind, event_type):
+                return dict(event)
+    raise AssertionError("the stream ended")
+
+
 def test_the_ui_stream_sends_the_runs_then_only_the_changed_cell() -> None:
     fake, runs = _fake()
 
@@ -131,13 +147,9 @@ def test_the_ui_stream_sends_the_runs_then_only_the_changed_cell() -> None:
                 f"/api/ns/{NS}/stream?dag=big", headers={"Authorization": "Bearer someone"}
             )
             messages = _messages(response)
-            listed: list[dict[str, Any]] = []
-            while not listed:
-                batch = await anext(messages)
-                listed = [e for e in batch if e["kind"] == "dagruns" and e["type"] == "reset"]
+            items = (await _first(messages, "dagruns", "reset"))["items"]
             fake.set_states(NS, runs[-1], {"stage_00.task_00019": "failed"})
-            changed = (await anext(messages))[0]["item"]
-            items = listed[0]["items"]
+            changed = (await _first(messages, "dagruns", "upsert"))["item"]
             return len(items), len(items[0]["tis"]), changed
 
     count, cells, changed = _serve(fake, test)

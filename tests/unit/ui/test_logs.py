@@ -7,21 +7,20 @@ run on a fake clock and a sleep that only counts (never sleeps)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from kairflow.ui import logs
-from kairflow.ui.auth import Session
 from kairflow.ui.kube import ApiError
 from kairflow.ui.logs import log_target, wait_started, waiting_reason
-from kairflow.ui.server import make_app
+from tests.unit.ui.fake_user_api import NS, FakeUserApi
+from tests.unit.ui.ui_client import call
 
 RUN = "etl-manual-1"
+RUNNING = {"load": {"state": "running", "tryNumber": 1, "pod": "p-1"}}
 
 
 def _ti(**fields: Any) -> dict[str, Any]:
@@ -144,66 +143,22 @@ def test_a_pod_without_status_has_no_reason() -> None:
     assert waiting_reason(SimpleNamespace(status=None)) == ""
 
 
-class FakeApi:
-    """The user's API access: one run, its pods' phases (in order) and logs."""
-
-    def __init__(
-        self, tis: dict[str, Any], phases: list[str], chunks: list[bytes | Exception]
-    ) -> None:
-        self.tis = tis
-        self.phases = phases
-        self.chunks = chunks
-        self.followed: list[tuple[str, bool]] = []
-
-    async def get(self, kind: str, namespace: str, name: str) -> dict[str, Any]:
-        if name != RUN:
-            raise ApiError(404, f'dagruns "{name}" not found')
-        return {"status": {"taskInstances": self.tis}}
-
-    async def read_pod(self, namespace: str, pod: str) -> Any:
-        if not self.phases:
-            raise ApiError(404, f'pods "{pod}" not found')
-        return _pod(self.phases.pop(0) if len(self.phases) > 1 else self.phases[0])
-
-    async def pod_log(self, namespace: str, pod: str, *, follow: bool) -> AsyncGenerator[bytes]:
-        self.followed.append((pod, follow))
-        for chunk in self.chunks:
-            if isinstance(chunk, Exception):
-                raise chunk
-            yield chunk
-
-    async def close(self) -> None:
-        pass
+def _cluster(phases: list[str], chunks: list[bytes | ApiError]) -> FakeUserApi:
+    """One run whose load task runs in pod p-1: the pod's phases (one a read) and log."""
+    api = FakeUserApi()
+    api.add("dagruns", {"metadata": {"name": RUN}, "status": {"taskInstances": RUNNING}})
+    if phases:
+        api.pods["p-1"] = [_pod(phase) for phase in phases]
+    if chunks:
+        api.logs["p-1"] = chunks
+    return api
 
 
-class FakeAuth:
-    mode = "token"
-    secret = b"s" * 32
-
-    def __init__(self, api: FakeApi) -> None:
-        self.api = api
-
-    async def session(self, request: web.Request) -> Session:
-        return Session(identity="someone", api=self.api)  # type: ignore[arg-type]
-
-    async def login(self, request: web.Request, response: web.StreamResponse) -> bool:
-        return False
-
-    async def close(self) -> None:
-        pass
+def _followed(api: FakeUserApi) -> list[tuple[Any, ...]]:
+    return [c[1:] for c in api.calls if c[0] == "log"]
 
 
-def _get(api: FakeApi, path: str) -> tuple[int, str]:
-    async def go() -> tuple[int, str]:
-        async with TestClient(TestServer(make_app(FakeAuth(api), "ns"))) as client:
-            response = await client.get(path)
-            return response.status, await response.text()
-
-    return asyncio.run(go())
-
-
-LOG = f"/api/ns/ns/dagruns/{RUN}/tis/load/log"
-RUNNING = {"load": {"state": "running", "tryNumber": 1, "pod": "p-1"}}
+LOG = f"/api/ns/{NS}/dagruns/{RUN}/tis/load/log"
 
 
 @pytest.fixture(autouse=True)
@@ -213,34 +168,34 @@ def _no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_following_a_running_try_streams_its_log() -> None:
-    api = FakeApi(RUNNING, ["Running"], [b"step 1\n", b"step 2\n"])
-    assert _get(api, f"{LOG}?follow=1") == (200, "step 1\nstep 2\n")
-    assert api.followed == [("p-1", True)]
+    api = _cluster(["Running"], [b"step 1\n", b"step 2\n"])
+    got = call(api, "GET", f"{LOG}?follow=1")
+    assert (got.status, got.text) == (200, "step 1\nstep 2\n")
+    assert _followed(api) == [("p-1", True)]
 
 
 def test_a_pod_still_pending_is_a_conflict_that_says_why() -> None:
-    api = FakeApi(RUNNING, ["Pending"], [])
-    status, body = _get(api, f"{LOG}?follow=1")
-    assert status == 409
-    assert "load try 1 has not started yet (Pending)" in body
-    assert api.followed == []
+    api = _cluster(["Pending"], [])
+    got = call(api, "GET", f"{LOG}?follow=1")
+    assert got.status == 409
+    assert "load try 1 has not started yet (Pending)" in got.text
+    assert _followed(api) == []
 
 
 def test_the_pod_of_an_old_try_that_was_cleaned_up_is_gone() -> None:
-    api = FakeApi(RUNNING, [], [ApiError(404, 'pods "p-1" not found')])
-    status, body = _get(api, LOG)
-    assert status == 404
-    assert "the pod p-1 of load try 1 no longer exists" in body
+    got = call(_cluster([], []), "GET", LOG)
+    assert got.status == 404
+    assert "the pod p-1 of load try 1 no longer exists" in got.text
 
 
 def test_a_container_not_started_yet_is_a_conflict() -> None:
     waiting = ApiError(400, 'container "base" is waiting to start: ContainerCreating')
-    status, body = _get(FakeApi(RUNNING, ["Running"], [waiting]), LOG)
-    assert status == 409
-    assert "ContainerCreating" in body
+    got = call(_cluster(["Running"], [waiting]), "GET", LOG)
+    assert got.status == 409
+    assert "ContainerCreating" in got.text
 
 
 def test_a_stream_that_breaks_ends_with_the_reason() -> None:
     broken = ApiError(502, "the log stream broke: connection reset")
-    api = FakeApi(RUNNING, ["Running"], [b"step 1\n", broken])
-    assert _get(api, LOG) == (200, "step 1\n\n[the log stream broke: connection reset]\n")
+    got = call(_cluster(["Running"], [b"step 1\n", broken]), "GET", LOG)
+    assert (got.status, got.text) == (200, "step 1\n\n[the log stream broke: connection reset]\n")

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from kairflow.core.naming import pod_name
 from kairflow.ui.auth import KubeconfigAuth
 from kairflow.ui.kube import ApiError
-from tests.unit.ui.fake_api import FakeUserApi
+from tests.unit.ui.fake_user_api import FakeUserApi
 from tests.unit.ui.ui_client import signed_in, with_ui
 
 SPEC = {

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from tests.unit.ui.fake_user_api import NS, FakeUserApi, call, dag, dagrun, writes_of
+from tests.unit.ui.fake_user_api import NS, FakeUserApi, dag, dagrun, refusing, writes_of
+from tests.unit.ui.ui_client import call
 
 TRIGGER = f"/api/ns/{NS}/dags/etl/runs"
 
 
 def cluster(refuse: set[str] | None = None) -> FakeUserApi:
-    api = FakeUserApi(refuse=refuse or set())
+    api = FakeUserApi(refuse=refusing(refuse))
     api.add("dags", dag(timezone="Asia/Seoul", params={"fruit": "apple", "count": 3}))
     api.add("dagruns", dagrun("etl-manual-20260301t000000"))
     return api

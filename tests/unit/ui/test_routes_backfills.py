@@ -9,16 +9,8 @@ from typing import Any
 import pytest
 
 from kairflow.ui import routes_backfills
-from tests.unit.ui.fake_user_api import (
-    NS,
-    FakeUserApi,
-    call,
-    dag,
-    dagrun,
-    off_the_event_loop,
-    threads_calling,
-    writes_of,
-)
+from tests.unit.ui.fake_user_api import NS, FakeUserApi, dag, dagrun, refusing, writes_of
+from tests.unit.ui.ui_client import call, made_off_the_event_loop
 
 BASE = f"/api/ns/{NS}/dags/etl/backfills"
 
@@ -42,7 +34,7 @@ def run_of(day: str, state: str, backfill_name: str | None = None) -> dict[str, 
 
 
 def cluster(refuse: set[str] | None = None, **spec: Any) -> FakeUserApi:
-    api = FakeUserApi(refuse=refuse or set())
+    api = FakeUserApi(refuse=refusing(refuse))
     api.add("dags", dag(**{"schedule": "@daily", "startDate": "2020-01-01", **spec}))
     api.add(
         "dagruns",
@@ -266,7 +258,5 @@ def test_stop(name: str, refuse: set[str] | None, status: int, answer: dict[str,
 
 
 def test_the_plan_is_made_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    threads = threads_calling(monkeypatch, routes_backfills, "plan_for")
-    got = call(cluster(), "POST", f"{BASE}/preview", {"from": "2024-01-01", "to": "2024-01-02"})
-    assert got.status == 200
-    assert off_the_event_loop(threads)
+    preview = (f"{BASE}/preview", {"from": "2024-01-01", "to": "2024-01-02"})
+    assert made_off_the_event_loop(monkeypatch, routes_backfills, "plan_for", cluster(), *preview)

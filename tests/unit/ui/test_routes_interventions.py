@@ -9,16 +9,8 @@ from typing import Any
 import pytest
 
 from kairflow.ui import routes_interventions
-from tests.unit.ui.fake_user_api import (
-    NS,
-    FakeUserApi,
-    call,
-    dag,
-    dagrun,
-    off_the_event_loop,
-    threads_calling,
-    writes_of,
-)
+from tests.unit.ui.fake_user_api import NS, FakeUserApi, dag, dagrun, refusing, writes_of
+from tests.unit.ui.ui_client import call, made_off_the_event_loop
 
 # extract >> transform >> [load, report]; extract >> audit
 SPEC = {
@@ -40,7 +32,7 @@ STATES = {
 
 
 def cluster(refuse: set[str] | None = None) -> FakeUserApi:
-    api = FakeUserApi(refuse=refuse or set())
+    api = FakeUserApi(refuse=refusing(refuse))
     api.add("dags", dag(tasks=SPEC["tasks"]))
     status = {
         "state": "failed",
@@ -251,7 +243,5 @@ def test_the_write(
 
 
 def test_the_selection_is_made_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    threads = threads_calling(monkeypatch, routes_interventions, "pick")
-    got = call(cluster(), "POST", f"/api/ns/{NS}/dagruns/etl-1/clear/preview", {})
-    assert got.status == 200
-    assert off_the_event_loop(threads)
+    preview = (f"/api/ns/{NS}/dagruns/etl-1/clear/preview", {})
+    assert made_off_the_event_loop(monkeypatch, routes_interventions, "pick", cluster(), *preview)

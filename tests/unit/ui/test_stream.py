@@ -12,7 +12,7 @@ from kairflow.ui import stream
 from kairflow.ui.auth import KubeconfigAuth
 from kairflow.ui.kube import ApiError
 from kairflow.ui.stream import Subscription, _follow, _Sent
-from tests.unit.ui.fake_api import FakeUserApi
+from tests.unit.ui.fake_user_api import EXPIRED, FakeUserApi
 from tests.unit.ui.ui_client import signed_in, with_ui
 
 
@@ -86,7 +86,7 @@ def test_an_expired_watch_lists_again_and_the_page_gets_a_fresh_reset() -> None:
         api.add("dags", {"metadata": {"name": "etl"}, "spec": {}})
         task, out = follow_in_background(api, Subscription("dags"))
         await collect(out, 1)
-        await api.queue("dags").put(ApiError(410, "too old resource version"))
+        await api.queue("dags").put(("ERROR", EXPIRED))
         (again,) = await collect(out, 1)
         assert again["type"] == "reset"
         assert [item["name"] for item in again["items"]] == ["etl"]

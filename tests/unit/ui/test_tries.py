@@ -51,6 +51,17 @@ def pod(
     }
 
 
+# A sensor's first poke, answered "not yet" (exit code 100): the try goes on.
+FIRST_POKE = pod(
+    "wait",
+    1,
+    created="2026-12-06T10:00:00Z",
+    started="2026-12-06T10:00:01Z",
+    finished="2026-12-06T10:00:02Z",
+    exit_code=100,
+)
+
+
 def one_try(key: str, number: int, queued: str, start: str | None, end: str | None, **rest: Any):
     return {
         "key": key,
@@ -135,14 +146,7 @@ def one_try(key: str, number: int, queued: str, start: str | None, end: str | No
         ),
         pytest.param(
             [
-                pod(
-                    "wait",
-                    1,
-                    created="2026-12-06T10:00:00Z",
-                    started="2026-12-06T10:00:01Z",
-                    finished="2026-12-06T10:00:02Z",
-                    exit_code=100,
-                ),
+                FIRST_POKE,
                 pod(
                     "wait",
                     1,
@@ -169,14 +173,7 @@ def one_try(key: str, number: int, queued: str, start: str | None, end: str | No
         ),
         pytest.param(
             [
-                pod(
-                    "wait",
-                    1,
-                    created="2026-12-06T10:00:00Z",
-                    started="2026-12-06T10:00:01Z",
-                    finished="2026-12-06T10:00:02Z",
-                    exit_code=100,
-                ),
+                FIRST_POKE,
                 pod("wait", 1, poke=2, created="2026-12-06T10:00:05Z"),
             ],
             [
