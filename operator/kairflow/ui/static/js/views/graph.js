@@ -101,6 +101,9 @@ function Legend({ states }) {
     <span class="legend-item"><span class=${`swatch s-${s}`}></span>${label(s)}</span>`)}</div>`;
 }
 
+// "task:extract" -> "extract" (a node's id is its kind and its task or group name).
+const nameOf = (id) => id.slice(id.indexOf(":") + 1);
+
 function Canvas({ drawing, byTask, selected, onPick, onToggle, fitKey }) {
   const pan = usePanZoom();
   useLayoutEffect(() => { pan.fit(drawing.width, drawing.height, TINY, READABLE); }, [fitKey]);
@@ -123,6 +126,7 @@ function Canvas({ drawing, byTask, selected, onPick, onToggle, fitKey }) {
         ${drawing.edges.map((e) => {
           const lit = near && (near.has(e.from) || near.has(e.to));
           return html`<path key=${e.id} class=${lit ? "gedge lit" : "gedge"} d=${e.d}
+            data-from=${nameOf(e.from)} data-to=${nameOf(e.to)}
             marker-end=${lit ? "url(#kf-arrow-hl)" : "url(#kf-arrow)"} />`;
         })}
         ${drawing.nodes.map((node) => {

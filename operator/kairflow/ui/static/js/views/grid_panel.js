@@ -82,7 +82,7 @@ function DagSummary({ runs, params, detail }) {
   return html`<section class="panel hint-panel" aria-label="DAG summary">
     <header class="p-head">
       <div class="p-kicker">DAG</div>
-      <h2 class="p-title">${shown.length ? `The last ${shown.length} runs` : "No runs yet"}</h2>
+      <h2 class="p-title">${shown.length > 1 ? `The last ${shown.length} runs` : shown.length ? "The last run" : "No runs yet"}</h2>
     </header>
     ${shown.length > 0 && html`<div class="p-counts">${[...counts].map(([state, n]) => html`
       <span class="p-count"><span class=${`cell st-${state || "none"}`}></span>${label(state)} <b>${n}</b></span>`)}</div>
