@@ -70,9 +70,15 @@ class UserApi:
             raise ApiError(502, f"cannot reach the Kubernetes API: {exc}") from None
 
     async def list_objects(
-        self, kind: str, namespace: str, label_selector: str | None = None
+        self,
+        kind: str,
+        namespace: str,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
     ) -> dict[str, Any]:
         kwargs = {"label_selector": label_selector} if label_selector else {}
+        if field_selector:  # custom resources take metadata.name and metadata.namespace
+            kwargs["field_selector"] = field_selector
         result: dict[str, Any] = await self._call(
             self.custom.list_namespaced_custom_object,
             GROUP,

@@ -100,7 +100,9 @@ async def _follow(
     retry = _Backoff()
     while True:
         try:
-            listed = await api.list_objects(sub.kind, namespace, sub.label_selector)
+            listed = await api.list_objects(
+                sub.kind, namespace, sub.label_selector, sub.field_selector
+            )
         except ApiError as exc:
             await out.put(_event(sub.kind, "error", status=exc.status, message=exc.message))
             if exc.status < _SERVER_ERRORS:
@@ -111,7 +113,7 @@ async def _follow(
         items = [
             sent.delta(summary(body), reset=True)
             for body in listed.get("items") or []
-            if keep(body) and _selected(sub, body)
+            if keep(body)
         ]
         await out.put(_event(sub.kind, "reset", items=items))
         version = str((listed.get("metadata") or {}).get("resourceVersion") or "")
@@ -137,13 +139,6 @@ async def _follow(
             # The API server is restarting or unreachable: list again after a pause.
             await _pause(retry.next())
             continue
-
-
-def _selected(sub: Subscription, body: Mapping[str, Any]) -> bool:
-    """A field selector on the list too (the list call takes only labels here)."""
-    if not sub.field_selector or not sub.field_selector.startswith("metadata.name="):
-        return True
-    return bool(body.get("metadata", {}).get("name") == sub.field_selector.split("=", 1)[1])
 
 
 _END = object()  # put on a stream's queue when the server shuts down

@@ -114,13 +114,17 @@ class FakeUserApi:
             raise error
 
     async def list_objects(
-        self, kind: str, namespace: str, label_selector: str | None = None
+        self,
+        kind: str,
+        namespace: str,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
     ) -> dict[str, Any]:
-        self._check("list", kind)
+        self._check("list", kind, label_selector, field_selector)
         items = [
             copy.deepcopy(body)
             for body in self.objects[kind].values()
-            if _selected(body, label_selector, None)
+            if _selected(body, label_selector, field_selector)
         ]
         return {"metadata": {"resourceVersion": str(self.version)}, "items": items}
 

@@ -129,7 +129,7 @@ def test_a_refusal_is_shown_and_not_retried(status: int) -> None:
         (event,) = await collect(out, 1)
         assert event == {"type": "error", "kind": "dagruns", "status": status, "message": message}
         await asyncio.wait_for(task, 5)  # it ended by itself
-        assert api.calls.count(("list", "dagruns")) == 1
+        assert api.calls.count(("list", "dagruns", None, None)) == 1
 
     asyncio.run(scenario())
 
@@ -166,6 +166,22 @@ def test_the_dag_page_keeps_only_its_own_backfills() -> None:
         task, out = follow_in_background(api, keep)
         (reset,) = await collect(out, 1)
         assert [item["name"] for item in reset["items"]] == ["b1"]
+        task.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_the_dag_page_asks_the_api_server_for_its_dag_only() -> None:
+    """Not every DAG of the namespace (each with its whole spec) to keep one."""
+
+    async def scenario() -> None:
+        api = FakeUserApi()
+        api.add("dags", {"metadata": {"name": "etl"}}, {"metadata": {"name": "other"}})
+        one = Subscription("dags", field_selector="metadata.name=etl")
+        task, out = follow_in_background(api, one)
+        (reset,) = await collect(out, 1)
+        assert [item["name"] for item in reset["items"]] == ["etl"]
+        assert ("list", "dags", None, "metadata.name=etl") in api.calls
         task.cancel()
 
     asyncio.run(scenario())
