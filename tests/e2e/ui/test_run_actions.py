@@ -117,7 +117,9 @@ def test_a_user_deletes_a_run_and_it_leaves_kubernetes_and_every_open_grid(
     expect(panel.locator("tr", has_text="DagRun")).to_contain_text("etl-1")
     panel.get_by_role("button", name="Delete").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading")).to_have_text("Delete run etl-1?")
+    run_id = kube.get(stack, "dagruns", "etl-1")["status"]["runId"]
+    expect(dialog.get_by_role("heading")).to_have_text(f"Delete run {run_id}?")
+    expect(dialog).to_contain_text("The DagRun etl-1, its task instances")
     dialog.get_by_role("button", name="Delete run").click()
     expect(dialog).to_have_count(0)
 

@@ -14,8 +14,8 @@ export function DeleteRunDialog({ ns, run, runId, onClose }) {
   };
   return html`<form class="action-dialog delete-run" onSubmit=${submit}>
     <h2>Delete run <span class="mono" title=${`DagRun ${run}`}>${runId || run}</span>?</h2>
-    <p>The run, its task instances and their pods are deleted, and the pods' logs with
-      them. This cannot be undone.</p>
+    <p>The DagRun <span class="mono">${run}</span>, its task instances and their pods are
+      deleted, and the pods' logs with them. This cannot be undone.</p>
     <${Problem} error=${error} />
     <${Buttons} onClose=${onClose}>
       <button type="submit" class="danger" disabled=${busy}>${busy ? "Deleting…" : "Delete run"}</button>
