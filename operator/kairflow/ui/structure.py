@@ -48,15 +48,9 @@ def _label(name: str, groups: list[str]) -> str:
     return name[len(prefix) :] if prefix and name.startswith(prefix) else name
 
 
-def _groups(spec: DAGSpec, paths: Mapping[str, list[str]]) -> list[dict[str, Any]]:
-    """Every group: {id, label, parent, tooltip}, outer groups before inner ones."""
-    if not spec.groups:
-        ids = list(dict.fromkeys(g for path in paths.values() for g in path))
-        return [
-            {"id": g, "label": _label(g, p), "parent": p[-1] if p else None, "tooltip": None}
-            for g in ids
-            for p in [dotted_groups(g)]
-        ]
+def _groups(spec: DAGSpec) -> list[dict[str, Any]]:
+    """The spec's task groups: {id, label, parent, tooltip}, outer groups before inner
+    ones (none for groups read from dotted names: a clear cannot name those)."""
     tree = GroupTree.of(spec)
     ids = sorted(spec.group_ids, key=lambda gid: len(tree.path(gid)))
     return [
@@ -101,4 +95,4 @@ def structure(raw_spec: Mapping[str, Any] | None) -> dict[str, Any]:
                 "triggerRule": rule.value if rule else "all_success",
             }
         )
-    return {"tasks": tasks, "groups": _groups(spec, paths), "valid": valid}
+    return {"tasks": tasks, "groups": _groups(spec), "valid": valid}

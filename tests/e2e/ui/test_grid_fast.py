@@ -227,6 +227,16 @@ def test_the_grid_and_graph_nest_tasks_by_the_specs_task_groups(
     labels = page.locator(".g-label").all_inner_texts()
     assert labels == ["start", "etl", "extract", "plain", "load"]
     assert page.locator(".g-label.group").first.get_attribute("title") == "etl: Extract and load"
+    # The group's panel clears the group by its id: the preview lists its tasks and
+    # what follows (downstream is on), nested groups included.
+    cell(page, "etl", 0).click()
+    page.locator(".group-panel").get_by_role("button", name="Clear…").click()
+    dialog = page.get_by_role("dialog")
+    assert dialog.locator("h2, .d-title, header").first.inner_text().startswith("Clear etl in run")
+    status = dialog.locator(".preview-summary")
+    status.wait_for()
+    assert "2 task instances in 1 run" in status.inner_text()
+    page.keyboard.press("Escape")
     page.get_by_role("button", name="Collapse etl.plain").click()
     assert page.locator('.g-row[data-key="load"]').count() == 0
     page.goto(f"{servers.url}/#/ns/{NS}/dags/grouped/graph")

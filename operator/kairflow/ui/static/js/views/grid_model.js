@@ -69,7 +69,9 @@ export function shapeOf(tasks, groupInfo = []) {
   }
   const known = new Set(tasks.map((t) => t.name));
   const mapped = new Set(tasks.filter((t) => t.mapped).map((t) => t.name));
-  return { tasks, root, groups, members, paths, labels, known, mapped, hasGroups };
+  // Groups the engine knows (the spec's), which a clear or mark may name as a whole.
+  const specGroups = new Set(info.keys());
+  return { tasks, root, groups, members, paths, labels, known, mapped, hasGroups, specGroups };
 }
 
 function label(name) {
