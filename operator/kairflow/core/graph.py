@@ -1,8 +1,10 @@
 """The task graph: dependencies from `dependsOn` and `flow` chains, validated.
 
 A flow chain is Airflow's bit-shift syntax: `a >> b >> [c, d] >> e` (and `<<` the
-other way). Each operator links the groups on its two sides, every task of one
-group to every task of the other, exactly as Airflow's `>>` between lists does.
+other way). Each operator links the lists on its two sides, every task of one list
+to every task of the other, exactly as Airflow's `>>` between lists does. A task
+group's id may stand where a task's does (see `task_groups`: its leaves upstream, its
+roots downstream).
 """
 
 from __future__ import annotations
