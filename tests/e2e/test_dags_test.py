@@ -82,6 +82,21 @@ ALL_OK = "success"
             },
             id="sensor and mapping",
         ),
+        pytest.param(
+            "task_groups.yaml",
+            dict.fromkeys(
+                [
+                    "extract",
+                    "transform.clean",
+                    "transform.join",
+                    "transform.checks.rows",
+                    "transform.checks.schema",
+                    "load",
+                ],
+                ALL_OK,
+            ),
+            id="task groups",
+        ),
     ],
 )
 def test_every_example_dag_runs_to_the_expected_result(

@@ -13,12 +13,15 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, Field, JsonValue, model_validator
+from pydantic import ConfigDict, Field, JsonValue, PrivateAttr, model_validator
 
 from kairflow.api.common import Condition, Resource, StatusModel, WireModel
+from kairflow.api.task_groups import resolve_group_ids, task_id
 from kairflow.api.types import Duration, LenientDateTime
 
 TASK_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+# Airflow's group_id: no dots (they join a nested group's id to its parent's).
+GROUP_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$"
 POOL_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
 # A task has at most one of bash / python / command; the apiserver enforces it too.
 CRD_DEFAULT_KEY = "x-kairflow-crd-default"  # see kairflow.api.crd
@@ -190,13 +193,43 @@ class TaskDefaults(TaskSettings):
     """Defaults for every task of the DAG (Airflow's default_args)."""
 
 
+class TaskGroupSpec(WireModel):
+    """A task group (Airflow's TaskGroup): tasks shown and addressed together, with
+    settings of their own. Its id is `parent.name` inside a parent group that prefixes,
+    else `name`; `flow` and `dependsOn` may name a group where a task goes."""
+
+    name: str = Field(pattern=GROUP_NAME_PATTERN, description="Group name (no dots).")
+    group: str | None = Field(
+        default=None,
+        pattern=TASK_NAME_PATTERN,
+        description="Id of the parent group (nested groups: 'outer.inner').",
+    )
+    prefix_group_id: bool = Field(
+        default=True,
+        description="Prefix the ids of the group's tasks and groups with the group's id "
+        "('group.task'), as Airflow's prefix_group_id.",
+    )
+    tooltip: str | None = Field(default=None, description="Shown on the group in the UI.")
+    defaults: TaskSettings = Field(
+        default_factory=TaskSettings,
+        description="Settings for the group's tasks (Airflow's TaskGroup default_args): a "
+        "task's own setting wins, then the innermost group's, then the DAG's defaults.",
+    )
+
+
 class TaskSpec(TaskSettings):
     """One task. Its kind is given by which of `bash`, `python`, `command` is set
     (at most one); with none of them it is an empty task (no pod, like EmptyOperator)."""
 
     model_config = ConfigDict(json_schema_extra={"not": {"anyOf": _TWO_KINDS}})
 
-    name: str = Field(pattern=TASK_NAME_PATTERN, description="Task id, unique in the DAG.")
+    name: str = Field(
+        pattern=TASK_NAME_PATTERN,
+        description="Task id, unique in the DAG; in a group that prefixes, the id is 'group.name'.",
+    )
+    group: str | None = Field(
+        default=None, pattern=TASK_NAME_PATTERN, description="Id of the task's task group."
+    )
     bash: str | None = Field(default=None, description="Run with `bash -c` (templated).")
     python: str | None = Field(default=None, description="Run with `python -c` (templated).")
     command: list[str] | None = Field(
@@ -287,11 +320,36 @@ class DAGSpec(WireModel):
     defaults: TaskDefaults = Field(
         default_factory=TaskDefaults, description="Defaults for every task (default_args)."
     )
+    groups: list[TaskGroupSpec] = Field(
+        default_factory=list, description="Task groups (Airflow's TaskGroup)."
+    )
     tasks: list[TaskSpec] = Field(min_length=1, description="The tasks.")
     flow: list[str] = Field(
         default_factory=list,
-        description="Dependency chains like 'a >> b >> [c, d] >> e' (Airflow's >>).",
+        description="Dependency chains like 'a >> b >> [c, d] >> e' (Airflow's >>); a "
+        "group stands for its last tasks upstream and its first tasks downstream.",
     )
+    _group_ids: dict[str, TaskGroupSpec] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _prefix_task_ids(self) -> DAGSpec:
+        """Tasks in groups get their Airflow ids here, once, so every reader of the spec
+        (graph, status keys, pods, templates) sees the same ids."""
+        if not self.groups:
+            return self
+        self._group_ids, _ = resolve_group_ids(self.groups)
+        self.tasks = [
+            task
+            if (tid := task_id(task.name, task.group, self._group_ids)) == task.name
+            else task.model_copy(update={"name": tid})
+            for task in self.tasks
+        ]
+        return self
+
+    @property
+    def group_ids(self) -> dict[str, TaskGroupSpec]:
+        """{group id: group} of the groups whose ids resolve (see `kairflow.api.task_groups`)."""
+        return self._group_ids
 
 
 class RunSummary(StatusModel):

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
+from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import ClearRequest
 from kairflow.cli.errors import EXIT_NOT_FOUND, UserError
 from kairflow.cli.kube import Cluster
@@ -31,6 +33,15 @@ def _get_or_none(cluster: Cluster, plural: str, name: str) -> dict[str, Any] | N
         raise
 
 
+def dag_ids(dag: dict[str, Any]) -> list[str]:
+    """The DAG's task ids (prefixed by their groups) and task group ids, as it is now."""
+    try:
+        spec = DAGSpec.model_validate(dag.get("spec") or {})
+    except ValidationError:
+        return [str(t.get("name")) for t in (dag.get("spec") or {}).get("tasks") or []]
+    return [t.name for t in spec.tasks] + list(spec.group_ids)
+
+
 def runs_to_clear(
     cluster: Cluster, target: str, start: datetime | None, end: datetime | None
 ) -> tuple[str, list[dict[str, Any]], list[str]]:
@@ -47,8 +58,7 @@ def runs_to_clear(
             f'no dagrun or dag named "{target}" in namespace {cluster.namespace!r}',
             EXIT_NOT_FOUND,
         )
-    tasks = [str(t.get("name")) for t in (dag.get("spec") or {}).get("tasks") or []]
-    return target, runs_in_range(cluster.list("dagruns"), target, start, end), tasks
+    return target, runs_in_range(cluster.list("dagruns"), target, start, end), dag_ids(dag)
 
 
 def tasks_clear(
@@ -109,7 +119,9 @@ def tasks_clear(
     cluster = connect(namespace, context, kubeconfig)
     dag, runs, dag_tasks = runs_to_clear(cluster, target, since, until)
     targets = [RunTasks.of(run) for run in runs]
-    names = list(dict.fromkeys(dag_tasks + [n for t in targets if t.graph for n in t.graph.order]))
+    names = list(
+        dict.fromkeys(dag_tasks + [n for t in targets if t.graph for n in t.graph.selectable])
+    )
     if names:
         check_patterns(patterns, names, dag)
     request = ClearRequest(

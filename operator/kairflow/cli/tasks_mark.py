@@ -52,7 +52,7 @@ def tasks_mark(
     found = cluster.get("dagruns", run)
     target = RunTasks.of(found)
     if target.graph is not None:
-        check_patterns(patterns, target.graph.order, str(found["spec"]["dagName"]))
+        check_patterns(patterns, target.graph.selectable, str(found["spec"]["dagName"]))
     request = MarkRequest(id=request_id(datetime.now(UTC)), tasks=patterns, state=state)
     selected = selected_by([target], request)
     if not selected:

@@ -1,19 +1,22 @@
 """The task graph: dependencies from `dependsOn` and `flow` chains, validated.
 
 A flow chain is Airflow's bit-shift syntax: `a >> b >> [c, d] >> e` (and `<<` the
-other way). Each operator links the groups on its two sides, every task of one
-group to every task of the other, exactly as Airflow's `>>` between lists does.
+other way). Each operator links the lists on its two sides, every task of one list
+to every task of the other, exactly as Airflow's `>>` between lists does. A task
+group's id may stand where a task's does (see `task_groups`: its leaves upstream, its
+roots downstream).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from kairflow.api.dag import DAGSpec, TaskSpec
 from kairflow.core.errors import InvalidDag
+from kairflow.core.task_groups import Edge, GroupTree, group_problems, link_groups
 
 _TASK_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?")
 _OPERATOR = re.compile(r"(>>|<<)")
@@ -52,12 +55,20 @@ def _parse_group(text: str, chain: str) -> list[str]:
 
 @dataclass(frozen=True)
 class DagGraph:
-    """Tasks by name with direct upstream/downstream sets and a stable topological order."""
+    """Tasks by name with direct upstream/downstream sets, a stable topological order
+    and the tasks of each task group."""
 
     tasks: Mapping[str, TaskSpec]
     upstream: Mapping[str, frozenset[str]]
     downstream: Mapping[str, frozenset[str]]
     order: tuple[str, ...]
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """{task group id: its tasks, nested groups' included}."""
+
+    @cached_property
+    def selectable(self) -> tuple[str, ...]:
+        """What a clear or mark may name: task ids, then task group ids."""
+        return (*self.order, *self.groups)
 
     @cached_property
     def leaves(self) -> frozenset[str]:
@@ -95,7 +106,7 @@ def _collect(spec: DAGSpec) -> tuple[dict[str, set[str]], list[str]]:
             problems.append(f"duplicate task name {name!r}")
         seen.add(name)
     upstream: dict[str, set[str]] = {n: set() for n in names}
-    edges: list[tuple[str, str, str]] = []
+    edges: list[Edge] = []
     for task in spec.tasks:
         edges.extend((up, task.name, f"task {task.name!r} dependsOn") for up in task.depends_on)
     for chain in spec.flow:
@@ -104,14 +115,23 @@ def _collect(spec: DAGSpec) -> tuple[dict[str, set[str]], list[str]]:
             edges.extend((u, d, where) for u, d in parse_chain(chain))
         except ValueError as exc:
             problems.append(str(exc))
+    groups = spec.group_ids
+    unknown = "unknown task or task group" if spec.groups else "unknown task"
+    grouped: list[Edge] = []
     for up, down, where in edges:
-        for name in (up, down):
-            if name not in upstream:
-                problems.append(f"{where}: unknown task {name!r}")
+        missing = [n for n in (up, down) if n not in upstream and n not in groups]
+        problems.extend(f"{where}: {unknown} {name!r}" for name in missing)
         if up == down:
             problems.append(f"{where}: task {up!r} depends on itself")
-        elif up in upstream and down in upstream:
+        elif missing:
+            continue
+        elif up in groups or down in groups:
+            grouped.append((up, down, where))
+        else:
             upstream[down].add(up)
+    if grouped:
+        problems.extend(link_groups(grouped, spec, upstream))
+    problems.extend(group_problems(spec))
     for task in spec.tasks:
         source = task.expand.from_task if task.expand else None
         if task.expand and (task.expand.items is None) == (source is None):
@@ -178,6 +198,7 @@ def build_graph(spec: DAGSpec) -> DagGraph:
         upstream={n: frozenset(u) for n, u in upstream.items()},
         downstream={n: frozenset(d) for n, d in downstream.items()},
         order=_topological(spec, upstream),
+        groups=GroupTree.of(spec).members(),
     )
 
 

@@ -23,10 +23,16 @@ _FAILED = (TI.FAILED, TI.UPSTREAM_FAILED)
 
 
 def matching_tasks(graph: DagGraph, patterns: list[str]) -> set[str]:
-    """Task names matching any shell-style pattern (all tasks when none are given)."""
+    """Task names matching any shell-style pattern (all tasks when none are given); a
+    pattern matching a task group's id selects every task of the group (Airflow's clear
+    of a TaskGroup), nested groups' included."""
     if not patterns:
         return set(graph.order)
-    return {name for name in graph.order if any(fnmatchcase(name, p) for p in patterns)}
+    found = {name for name in graph.order if any(fnmatchcase(name, p) for p in patterns)}
+    for group, tasks in graph.groups.items():
+        if any(fnmatchcase(group, p) for p in patterns):
+            found.update(tasks)
+    return found
 
 
 def _keys(status: DagRunStatus, names: set[str]) -> list[str]:

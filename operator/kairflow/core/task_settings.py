@@ -1,4 +1,5 @@
-"""A task's effective settings: its own, else the DAG's `defaults`, else Airflow's."""
+"""A task's effective settings: its own, else its task groups', else the DAG's
+`defaults`, else Airflow's."""
 
 from __future__ import annotations
 
@@ -13,17 +14,34 @@ MAX_RETRY_DELAY = timedelta(hours=24)  # Airflow's [core] max_task_retry_delay
 
 
 def effective_task(spec: DAGSpec, task: TaskSpec) -> TaskSpec:
-    """`task` with every setting it leaves unset taken from the DAG's defaults.
+    """`task` with every setting it leaves unset taken from its task groups' `defaults`
+    (the innermost group first), then from the DAG's defaults.
 
     Like Airflow's default_args, a default replaces nothing the task sets itself
     (lists such as `env` are not merged).
     """
-    updates = {
-        name: value
-        for name in TaskSettings.model_fields
-        if getattr(task, name) is None and (value := getattr(spec.defaults, name)) is not None
-    }
+    layers = [*_group_defaults(spec, task.group), spec.defaults]
+    updates: dict[str, object] = {}
+    for name in TaskSettings.model_fields:
+        if getattr(task, name) is not None:
+            continue
+        for layer in layers:
+            if (value := getattr(layer, name)) is not None:
+                updates[name] = value
+                break
     return task.model_copy(update=updates) if updates else task
+
+
+def _group_defaults(spec: DAGSpec, group_id: str | None) -> list[TaskSettings]:
+    """The defaults of the task's groups, innermost first."""
+    found: list[TaskSettings] = []
+    groups = spec.group_ids
+    while group_id is not None and (group := groups.get(group_id)) is not None:
+        if len(found) > len(groups):
+            break  # groups nested in a cycle are reported by validation
+        found.append(group.defaults)
+        group_id = group.group
+    return found
 
 
 @dataclass(frozen=True)

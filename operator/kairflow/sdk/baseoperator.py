@@ -91,9 +91,9 @@ class BaseOperator(DependencyMixin):
                 self.location,
             )
         what = f"task {self.task_id!r}"
+        # The task's own settings; its groups' default_args are the groups' `defaults`
+        # in the manifest, applied by the engine (a task's own setting wins).
         self.settings, _ = split_settings(kwargs, self.location, self.dag.warnings, what)
-        if self.task_group is not None:
-            self.settings = {**self.task_group.settings(), **self.settings}
         self.upstream: dict[str, BaseOperator] = {}
         self.downstream: dict[str, BaseOperator] = {}
         self.dag.add_task(self)

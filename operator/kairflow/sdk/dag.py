@@ -25,6 +25,7 @@ from kairflow.sdk.values import (
 
 if TYPE_CHECKING:
     from kairflow.sdk.baseoperator import BaseOperator
+    from kairflow.sdk.taskgroup import TaskGroup
 
 _DROPPED_DAG_ARGS = frozenset(
     {
@@ -70,6 +71,7 @@ class DAG:
         self.warnings: list[SdkWarning] = []
         self.tasks_by_id: dict[str, BaseOperator] = {}
         self.group_ids: set[str] = set()
+        self.task_groups: list[TaskGroup] = []
         for key in sorted(kwargs):
             if key in _DROPPED_DAG_ARGS:
                 self.warn(f"DAG {dag_id!r}: {key} is not supported, ignored")

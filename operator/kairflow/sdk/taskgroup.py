@@ -1,8 +1,9 @@
 """TaskGroup and `@task_group`: Airflow's prefixing (`group.task`) and group-level
 dependencies (a group upstream stands for its leaves, downstream for its roots).
 
-The engine has no group field yet: the group of each task is kept for the manifest's
-`kairflow.io/task-groups` annotation (see `manifest`).
+The SDK links the tasks itself (each task's `dependsOn`); the manifest also carries
+the groups (`groups:`, each task's `group`) so the engine shows them, applies their
+default_args and clears or marks a group as a whole (see `manifest`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class TaskGroup(DependencyMixin):
         )
         self.group_id = self._unique_id(add_suffix_on_collision)
         self.dag.group_ids.add(self.group_id)
+        self.dag.task_groups.append(self)
+        self.tooltip = tooltip
         self.children: list[BaseOperator | TaskGroup] = []
         if self.parent is not None:
             self.parent.children.append(self)
@@ -88,14 +91,15 @@ class TaskGroup(DependencyMixin):
         """Airflow's prefixing: `group.label` unless prefix_group_id=False."""
         return f"{self.group_id}.{label}" if self.prefix_group_id else label
 
-    def path(self) -> list[str]:
-        """Group ids from the outermost group to this one."""
-        return [*(self.parent.path() if self.parent else []), self.group_id]
+    @property
+    def label(self) -> str:
+        """The group's own name (its id without its parent's prefix)."""
+        return self._label
 
     def settings(self) -> dict[str, Any]:
-        """Task settings of the groups' default_args, inner groups winning."""
-        outer = self.parent.settings() if self.parent is not None else {}
-        return {**outer, **self._settings}
+        """Task settings of this group's own default_args (the engine layers nested
+        groups' defaults, the inner group winning)."""
+        return dict(self._settings)
 
     def operator_defaults(self) -> dict[str, Any]:
         outer = self.parent.operator_defaults() if self.parent is not None else {}

@@ -75,7 +75,7 @@ def pick(run: dict[str, Any], request: TaskRequest) -> Picked:
     target = RunTasks.of(run)
     if target.graph is None:
         return Picked(dag, [], f"run {name} has not started yet: no task instances to {verb}")
-    check_patterns(request.tasks, target.graph.order, dag, NAMES_SHOWN)
+    check_patterns(request.tasks, target.graph.selectable, dag, NAMES_SHOWN)
     selected = selected_by([target], request)
     nothing = None if selected else f"nothing to {verb}: no task instance of run {name} matches"
     return Picked(dag, selected, nothing)

@@ -1,8 +1,10 @@
-"""A DAG's shape for the grid and graph: tasks in Airflow's grid order, their groups,
-whether they are mapped, and their upstream tasks.
+"""A DAG's shape for the grid and graph: tasks in Airflow's grid order, their task
+groups, whether they are mapped, and their upstream tasks.
 
-Groups come from task names (`group.task`, as `kairflow.sdk`'s TaskGroup names them).
-An invalid spec still has a shape: its tasks in declaration order, without edges.
+Groups come from the spec's `groups` (each task's path of group ids, outermost first).
+A spec without `groups` keeps the older reading of dotted task names (`group.task`, as
+DAGs rendered before the spec had groups name their tasks). An invalid spec still has a
+shape: its tasks in declaration order, without edges.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pydantic import ValidationError
 from kairflow.api.dag import DAGSpec, TaskSpec
 from kairflow.core.errors import InvalidDag
 from kairflow.core.graph import build_graph
+from kairflow.core.task_groups import GroupTree
+from kairflow.core.task_settings import effective_task
 
 
 def operator_of(task: TaskSpec) -> str:
@@ -32,12 +36,33 @@ def operator_of(task: TaskSpec) -> str:
     return "Pod"
 
 
-def group_of(name: str) -> str | None:
-    return name.rsplit(".", 1)[0] if "." in name else None
+def dotted_groups(name: str) -> list[str]:
+    """Groups read from a dotted task name, outermost first: "a.b.c" -> ["a", "a.b"]."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _label(name: str, groups: list[str]) -> str:
+    """The task's name inside its group (its id without the group's prefix)."""
+    prefix = f"{groups[-1]}." if groups else ""
+    return name[len(prefix) :] if prefix and name.startswith(prefix) else name
+
+
+def _groups(spec: DAGSpec) -> list[dict[str, Any]]:
+    """The spec's task groups: {id, label, parent, tooltip}, outer groups before inner
+    ones (none for groups read from dotted names: a clear cannot name those)."""
+    tree = GroupTree.of(spec)
+    ids = sorted(spec.group_ids, key=lambda gid: len(tree.path(gid)))
+    return [
+        {"id": gid, "label": g.name, "parent": g.group, "tooltip": g.tooltip}
+        for gid in ids
+        for g in [spec.group_ids[gid]]
+    ]
 
 
 def structure(raw_spec: Mapping[str, Any] | None) -> dict[str, Any]:
-    """{tasks: [{name, group, mapped, operator, upstream, triggerRule}], valid}."""
+    """{tasks: [{name, label, group, groups, mapped, operator, upstream, triggerRule}],
+    groups: [{id, label, parent, tooltip}], valid}."""
     try:
         spec = DAGSpec.model_validate(raw_spec or {})
     except ValidationError:
@@ -46,21 +71,28 @@ def structure(raw_spec: Mapping[str, Any] | None) -> dict[str, Any]:
         graph = build_graph(spec)
         order, upstream, valid = list(graph.order), graph.upstream, True
     except InvalidDag:
-        order, upstream, valid = [t.name for t in spec.tasks], {}, False
+        order, upstream, valid = list(dict.fromkeys(t.name for t in spec.tasks)), {}, False
     by_name = {t.name: t for t in spec.tasks}
     position = {name: i for i, name in enumerate(order)}
+    tree = GroupTree.of(spec)
+    paths = {
+        name: list(tree.task_groups.get(name, ())) if spec.groups else dotted_groups(name)
+        for name in order
+    }
     tasks = []
     for name in order:
         task = by_name[name]
-        rule = task.trigger_rule or spec.defaults.trigger_rule
+        rule = effective_task(spec, task).trigger_rule
         tasks.append(
             {
                 "name": name,
-                "group": group_of(name),
+                "label": _label(name, paths[name]),
+                "group": paths[name][-1] if paths[name] else None,
+                "groups": paths[name],
                 "mapped": task.expand is not None,
                 "operator": operator_of(task),
                 "upstream": sorted(upstream.get(name, ()), key=position.__getitem__),
                 "triggerRule": rule.value if rule else "all_success",
             }
         )
-    return {"tasks": tasks, "valid": valid}
+    return {"tasks": tasks, "groups": _groups(spec), "valid": valid}

@@ -52,9 +52,11 @@ def schedule_words(spec: Mapping[str, Any], status: Mapping[str, Any]) -> str:
 
 
 def owners(spec: Mapping[str, Any]) -> list[str]:
-    """Airflow's Owner column: the defaults' owner and every task's own, once each."""
+    """Airflow's Owner column: the defaults' owner, the task groups' and every task's
+    own, once each."""
     found: list[str] = []
-    for settings in [spec.get("defaults") or {}, *(spec.get("tasks") or [])]:
+    groups = [g.get("defaults") or {} for g in spec.get("groups") or []]
+    for settings in [spec.get("defaults") or {}, *groups, *(spec.get("tasks") or [])]:
         owner = settings.get("owner")
         if owner and owner not in found:
             found.append(str(owner))

@@ -25,6 +25,27 @@ SMALL_RUNS = 6
 RETIRED = "legacy_load"
 
 
+def grouped_dag_and_run() -> list[dict[str, Any]]:
+    """A DAG with task groups: `etl` (with a tooltip) holding `extract` and the group
+    `plain`, which does not prefix (its task's id is `load`, no dot); one run."""
+    body = synthetic.dag(NS, "grouped", 0)
+    body["spec"] |= {
+        "groups": [
+            {"name": "etl", "tooltip": "Extract and load"},
+            {"name": "plain", "group": "etl", "prefixGroupId": False},
+        ],
+        "tasks": [
+            {"name": "start", "bash": "true"},
+            {"name": "etl.extract", "group": "etl", "bash": "true", "dependsOn": ["start"]},
+            {"name": "load", "group": "etl.plain", "bash": "true", "dependsOn": ["etl.extract"]},
+        ],
+    }
+    run = synthetic.run(NS, body, 0, 1, synthetic.first_logical_date(1))
+    tis = run["status"]["taskInstances"]
+    run["status"]["taskInstances"] = {k: v for k, v in tis.items() if "[" not in k}
+    return [body, run]
+
+
 class Servers:
     """The fake API and the UI server, on an event loop of their own."""
 
@@ -38,6 +59,8 @@ class Servers:
             )
             for body in [dag, *bodies]:
                 self.fake.put(body)
+        for body in grouped_dag_and_run():
+            self.fake.put(body)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -195,6 +218,34 @@ def test_groups_collapse_and_a_mapped_task_expands_into_its_instances(
     page.wait_for_selector(f'.g-row[data-key="{last}"]')
     page.get_by_role("button", name=f"Collapse {synthetic.MAPPED}").click()
     page.wait_for_selector(f'.g-row[data-key="{last}"]', state="detached")
+
+
+def test_the_grid_and_graph_nest_tasks_by_the_specs_task_groups(
+    page: Any, servers: Servers
+) -> None:
+    open_grid(page, servers, "grouped")
+    labels = page.locator(".g-label").all_inner_texts()
+    assert labels == ["start", "etl", "extract", "plain", "load"]
+    assert page.locator(".g-label.group").first.get_attribute("title") == "etl: Extract and load"
+    # The group's panel clears the group by its id: the preview lists its tasks and
+    # what follows (downstream is on), nested groups included.
+    cell(page, "etl", 0).click()
+    page.locator(".group-panel").get_by_role("button", name="Clear…").click()
+    dialog = page.get_by_role("dialog")
+    assert dialog.locator("h2, .d-title, header").first.inner_text().startswith("Clear etl in run")
+    status = dialog.locator(".preview-summary")
+    status.wait_for()
+    assert "2 task instances in 1 run" in status.inner_text()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Collapse etl.plain").click()
+    assert page.locator('.g-row[data-key="load"]').count() == 0
+    page.goto(f"{servers.url}/#/ns/{NS}/dags/grouped/graph")
+    page.wait_for_selector('svg.graph-svg g.gnode[data-task="load"]')
+    assert page.locator('g.gbox[data-group="etl"]').count() == 1
+    assert page.locator('g.gbox[data-group="etl.plain"]').count() == 1
+    page.get_by_role("button", name="Collapse groups").click()
+    page.wait_for_selector('svg.graph-svg g.gnode.group[data-task="etl"]')
+    assert page.locator('svg.graph-svg g.gnode[data-task="load"]').count() == 0
 
 
 def test_a_run_bar_opens_the_run_and_its_actions_open_dialogs(page: Any, servers: Servers) -> None:

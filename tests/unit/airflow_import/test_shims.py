@@ -138,6 +138,30 @@ def _spec(tmp_path: Path, body: str) -> dict[str, Any]:
             {"tasks": ["g.one", "g.double"]},
             id="@dag, @task_group and expand over an upstream output",
         ),
+        pytest.param(
+            """
+            from airflow.models.dag import DAG
+            from airflow.operators.empty import EmptyOperator
+            from airflow.utils.task_group import TaskGroup
+            with DAG("d", schedule=None):
+                start = EmptyOperator(task_id="start")
+                with TaskGroup("section", tooltip="Tasks", default_args={"retries": 3}) as s:
+                    with TaskGroup("inner", prefix_group_id=False):
+                        EmptyOperator(task_id="t")
+                start >> s
+            """,
+            {
+                "groups": [
+                    {"name": "section", "tooltip": "Tasks", "defaults": {"retries": 3}},
+                    {"name": "inner", "group": "section", "prefixGroupId": False},
+                ],
+                "tasks": [
+                    {"name": "start"},
+                    {"name": "t", "group": "section.inner", "dependsOn": ["start"]},
+                ],
+            },
+            id="a TaskGroup with a tooltip, default_args and a nested group without prefix",
+        ),
     ],
 )
 def test_airflow_files_convert(tmp_path: Path, body: str, expected: dict[str, Any]) -> None:

@@ -44,6 +44,13 @@ ONE_TASK = "tasks: [{name: a, bash: x}]"
             "task 'a': skipOnExitCode cannot hold 0",
             id="a skip on exit code 0",
         ),
+        pytest.param(
+            "groups: [{name: g}]\ntasks: [{name: a, bash: x}, {name: b, bash: y, group: g}]\n"
+            "flow: ['a >> gg']",
+            [],
+            "flow 'a >> gg': unknown task or task group 'gg'",
+            id="a flow naming a task group that does not exist",
+        ),
     ],
 )
 def test_invalid_input_exits_2_with_one_clear_line(

@@ -117,6 +117,35 @@ def test_a_page_lists_only_the_first_task_names_of_a_big_dag() -> None:
     )
 
 
+GROUPED_RUN = RunTasks.of(
+    {
+        "metadata": {"name": "etl-2"},
+        "spec": {"dagName": "etl"},
+        "status": {
+            "dagSpec": {
+                "groups": [{"name": "work"}],
+                "tasks": [
+                    {"name": "extract"},
+                    {"name": "a", "group": "work"},
+                    {"name": "b", "group": "work", "dependsOn": ["work.a"]},
+                    {"name": "load", "dependsOn": ["work"]},
+                ],
+            },
+            "taskInstances": {
+                k: {"state": "success", "tryNumber": 1}
+                for k in ("extract", "work.a", "work.b", "load")
+            },
+        },
+    }
+)
+
+
+def test_a_clear_preview_naming_a_group_lists_the_groups_tasks_and_what_follows() -> None:
+    check_patterns(["work"], GROUPED_RUN.graph.selectable if GROUPED_RUN.graph else [], "etl")
+    request = ClearRequest(id="1", tasks=["work"], downstream=True)
+    assert [s.key for s in selected_by([GROUPED_RUN], request)] == ["work.a", "work.b", "load"]
+
+
 NOW = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 
 

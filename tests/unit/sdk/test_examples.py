@@ -67,6 +67,19 @@ OK = "success"
             },
             id="classic operators mapped with partial and expand",
         ),
+        pytest.param(
+            "task_groups.py",
+            {
+                "extract": OK,
+                "transform.clean": OK,
+                "transform.join": OK,
+                "transform.checks.rows": OK,
+                "publish.upload": OK,
+                "publish__1.upload": OK,
+                "done": OK,
+            },
+            id="task groups: nested, with default_args, and a task group function called twice",
+        ),
     ],
 )
 def test_an_example_renders_and_runs_with_dags_test(example: str, states: dict[str, str]) -> None:

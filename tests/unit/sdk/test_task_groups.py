@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
+from kairflow.api.dag import DAGSpec
+from kairflow.core.graph import build_graph
+from kairflow.core.task_settings import effective_task
 from kairflow.sdk import DAG, EmptyOperator, TaskGroup, task_group
 from tests.unit.sdk.helpers import depends_on, manifest_of, tasks_of
 
@@ -37,8 +38,16 @@ def test_nested_groups_prefix_their_ids_and_one_group_feeds_the_next() -> None:
             EmptyOperator(task_id="u")
         outer >> after
     assert depends_on(dag) == {"outer.inner.t": [], "after.u": ["outer.inner.t"]}
-    groups = manifest_of(dag)["metadata"]["annotations"]["kairflow.io/task-groups"]
-    assert json.loads(groups) == {"outer.inner.t": ["outer", "outer.inner"], "after.u": ["after"]}
+    spec = manifest_of(dag)["spec"]
+    assert spec["groups"] == [
+        {"name": "outer"},
+        {"name": "inner", "group": "outer"},
+        {"name": "after"},
+    ]
+    assert {t["name"]: t.get("group") for t in spec["tasks"]} == {
+        "outer.inner.t": "outer.inner",
+        "after.u": "after",
+    }
 
 
 def test_prefix_group_id_false_keeps_the_task_ids_as_written() -> None:
@@ -59,10 +68,15 @@ def test_group_default_args_apply_to_its_tasks_inner_groups_winning() -> None:
         EmptyOperator(task_id="a")
         with TaskGroup("inner", default_args={"retries": 3}):
             EmptyOperator(task_id="b", pool="q")
-    tasks = tasks_of(dag)
-    assert tasks["outer.a"] == {"name": "outer.a", "retries": 2, "pool": "p"}
-    assert tasks["outer.inner.b"] == {"name": "outer.inner.b", "retries": 3, "pool": "q"}
-    assert manifest_of(dag)["spec"]["defaults"] == {"retries": 1}
+    manifest = manifest_of(dag)["spec"]
+    assert manifest["defaults"] == {"retries": 1}
+    assert [g.get("defaults") for g in manifest["groups"]] == [
+        {"retries": 2, "pool": "p"},
+        {"retries": 3},
+    ]
+    spec = DAGSpec.model_validate(manifest)
+    settings = {t.name: (e.retries, e.pool) for t in spec.tasks for e in [effective_task(spec, t)]}
+    assert settings == {"outer.a": (2, "p"), "outer.inner.b": (3, "q")}
 
 
 def test_a_task_group_function_called_twice_gets_suffixed_group_ids() -> None:
@@ -75,3 +89,27 @@ def test_a_task_group_function_called_twice_gets_suffixed_group_ids() -> None:
         second = load()
         first >> second
     assert depends_on(dag) == {"load.write": [], "load__1.write": ["load.write"]}
+
+
+def test_the_manifest_carries_a_groups_tooltip_and_prefixing_and_leaves_out_empty_groups() -> None:
+    with DAG("g", schedule=None) as dag:
+        with TaskGroup("plain", prefix_group_id=False, tooltip="no prefix"):
+            EmptyOperator(task_id="t")
+        with TaskGroup("empty"):
+            pass
+    assert manifest_of(dag)["spec"]["groups"] == [
+        {"name": "plain", "prefixGroupId": False, "tooltip": "no prefix"}
+    ]
+    assert tasks_of(dag)["t"] == {"name": "t", "group": "plain"}
+
+
+def test_the_engine_reads_the_same_dependencies_from_the_manifest_as_the_sdk_made() -> None:
+    with DAG("g", schedule=None) as dag:
+        start = EmptyOperator(task_id="start")
+        with TaskGroup("work") as work:
+            a = EmptyOperator(task_id="a")
+            a >> EmptyOperator(task_id="b")
+        start >> work >> EmptyOperator(task_id="end")
+    graph = build_graph(DAGSpec.model_validate(manifest_of(dag)["spec"]))
+    assert {n: sorted(graph.upstream[n]) for n in graph.order} == depends_on(dag)
+    assert graph.groups == {"work": ("work.a", "work.b")}

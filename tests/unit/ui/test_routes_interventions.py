@@ -162,6 +162,24 @@ def test_the_preview_lists_what_the_request_acts_on_and_writes_nothing(
     assert api.writes == []
 
 
+def test_the_dialog_preview_of_a_clear_naming_a_task_group_lists_the_group() -> None:
+    api = FakeUserApi()
+    spec = {
+        "groups": [{"name": "work"}],
+        "tasks": [{"name": "a", "group": "work"}, {"name": "b", "group": "work"}, {"name": "c"}],
+        "flow": ["work >> c"],
+    }
+    api.add("dags", dag(tasks=spec["tasks"]))
+    tis = {k: {"state": "success", "tryNumber": 1} for k in ("work.a", "work.b", "c")}
+    api.add(
+        "dagruns",
+        dagrun("etl-1", status={"state": "success", "dagSpec": spec, "taskInstances": tis}),
+    )
+    got = call(api, "POST", f"/api/ns/{NS}/dagruns/etl-1/clear/preview", {"tasks": ["work"]})
+    assert got.status == 200, got.body
+    assert keys(got.body) == ["work.a", "work.b"]
+
+
 def test_the_preview_says_each_instances_state_and_try() -> None:
     got = call(cluster(), "POST", f"/api/ns/{NS}/dagruns/etl-1/clear/preview", {"tasks": ["t*"]})
     assert got.body["taskInstances"] == [

@@ -42,6 +42,13 @@ from kairflow.ui.summaries import dag_summary, run_summary
             id="owners are listed once each",
         ),
         pytest.param(
+            {"groups": [{"name": "g", "defaults": {"owner": "cy"}}], "tasks": [{"owner": "bob"}]},
+            {},
+            "owners",
+            ["cy", "bob"],
+            id="a task group's owner is an owner of the DAG",
+        ),
+        pytest.param(
             {},
             {"conditions": [{"type": "Ready", "status": "False", "message": "cycle"}]},
             "ready",

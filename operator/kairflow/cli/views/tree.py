@@ -30,6 +30,7 @@ from kairflow.cli.views.model import (
     run_header,
 )
 from kairflow.cli.views.states import state_text, worst_state
+from kairflow.core.task_settings import effective_task
 
 __all__ = ["TreeLine", "dag_flow_tree", "run_tree", "tree_lines"]
 
@@ -214,8 +215,12 @@ def _kind(task: TaskSpec) -> str:
     return "command" if task.command is not None else "empty"
 
 
-def _markers(task: TaskSpec, defaults: TriggerRule | None) -> str:
+def _markers(task: TaskSpec) -> str:
+    """What is special about an effective task (its groups' and the DAG's defaults
+    applied)."""
     marks = []
+    if task.group is not None and not task.name.startswith(f"{task.group}."):
+        marks.append(f"group {task.group}")  # a group that does not prefix its ids
     if task.branch:
         marks.append("branch")
     if task.short_circuit:
@@ -225,7 +230,7 @@ def _markers(task: TaskSpec, defaults: TriggerRule | None) -> str:
     if task.expand is not None:
         source = task.expand.from_task
         marks.append(f"mapped over {source}" if source else "mapped")
-    rule = task.trigger_rule or defaults
+    rule = task.trigger_rule
     if rule is not None and rule != TriggerRule.ALL_SUCCESS:
         marks.append(f"trigger: {rule.value}")
     return ", ".join(marks)
@@ -241,7 +246,7 @@ def dag_flow_tree(spec: DAGSpec, *, wide: bool = False) -> RenderableType:
             [
                 _name_cell(line, line.name),
                 Text(_kind(tasks[line.name])),
-                Text(_markers(tasks[line.name], spec.defaults.trigger_rule)),
+                Text(_markers(effective_task(spec, tasks[line.name]))),
             ],
             _notes(line, line.has_children),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kairflow.api.dag import DAGSpec
 from kairflow.cli.views.tree import dag_flow_tree, run_tree
 from tests.unit.cli.views.builders import dag_spec, lines_of, render, run, spec, ti
 
@@ -192,6 +193,29 @@ def test_dags_show_tells_each_tasks_kind_and_what_is_special() -> None:
         "│ └╴join  empty    trigger: one_success",
         "│     also after: fan",
         "└╴fan     bash     mapped",
+    ]
+
+
+def test_dags_show_lists_task_ids_with_their_groups_settings() -> None:
+    dag = DAGSpec.model_validate(
+        {
+            "groups": [
+                {"name": "work", "defaults": {"triggerRule": "all_done"}},
+                {"name": "plain", "prefixGroupId": False},
+            ],
+            "tasks": [
+                {"name": "start"},
+                {"name": "a", "group": "work"},
+                {"name": "b", "group": "plain", "triggerRule": "one_success"},
+            ],
+            "flow": ["start >> work >> plain"],
+        }
+    )
+    lines = lines_of(render(dag_flow_tree(dag)))
+    assert lines[1:] == [
+        "start     empty",
+        "└╴work.a  empty  trigger: all_done",
+        "  └╴b     empty  group plain, trigger: one_success",
     ]
 
 

@@ -4,7 +4,7 @@
 import { html, useEffect, useLayoutEffect, useMemo, useState } from "../lib.js";
 import { label, summaryState } from "../states.js";
 import { RunPicker, pickRun, tabHash, useNow, useRunDetail } from "./run_picker.js";
-import { ancestors, layout, signature, groupsOf, subLine } from "./graph_layout.js";
+import { layout, signature, groupsOf, subLine, withGroups } from "./graph_layout.js";
 import { usePanZoom } from "./pan_zoom.js";
 import { NodePanel } from "./graph_panel.js";
 
@@ -76,7 +76,7 @@ function Node({ node, state, count, selected, onPick }) {
   return html`<g class=${classes} transform=${`translate(${node.x - node.width / 2},${node.y - node.height / 2})`}
       tabindex="0" role="button" data-task=${node.name} aria-label=${`${node.name}: ${label(state)}`}
       onClick=${pick} onKeyDown=${key}>
-    <title>${node.name} (${label(state)})</title>
+    <title>${node.name} (${label(state)})${node.tooltip ? `: ${node.tooltip}` : ""}</title>
     <rect class="box" width=${node.width} height=${node.height} rx="5" />
     <rect class="strip" width="6" height=${node.height} rx="2" />
     <text class="name" x="14" y="18">${node.kind === "group" ? `▸ ${node.label}` : node.label}</text>
@@ -88,6 +88,7 @@ function Node({ node, state, count, selected, onPick }) {
 
 function GroupBox({ box, onToggle }) {
   return html`<g class="gbox" data-group=${box.name}>
+    ${box.tooltip && html`<title>${box.tooltip}</title>`}
     <rect x=${box.x} y=${box.y} width=${box.width} height=${box.height} rx="8" />
     <text class="gtitle" x=${box.x + 8} y=${box.y + 14} role="button" tabindex="0"
       onClick=${() => onToggle(box.name)}
@@ -160,7 +161,7 @@ export function Graph({ ns, detail, runs, store, params, base }) {
   const current = detail && detail.structure;
   const structure = fromRun || (run && runDetail.loading ? null : current);
   const { dagre, error } = useDagre();
-  const tasks = structure ? structure.tasks : [];
+  const tasks = useMemo(() => withGroups(structure), [structure]);
   const shape = signature(tasks);
   const [collapsed, setCollapsed] = useState(null);
   const groups = useMemo(() => groupsOf(tasks), [shape]);
@@ -184,7 +185,7 @@ export function Graph({ ns, detail, runs, store, params, base }) {
   };
   // A task inside a collapsed group is shown by opening its groups.
   const pickName = (name) => {
-    const hidden = ancestors(name).filter((g) => closed.has(g));
+    const hidden = [...groups.values()].filter((g) => g.tasks.includes(name) && closed.has(g.name)).map((g) => g.name);
     if (hidden.length) setCollapsed(new Set([...closed].filter((g) => !hidden.includes(g))));
     setSelectedId(`task:${name}`);
   };

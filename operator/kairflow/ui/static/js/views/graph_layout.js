@@ -1,7 +1,8 @@
 // The Graph tab's geometry: tasks and task groups (expanded as boxes, or collapsed to
 // one node) laid out left to right by dagre, once per structure and set of collapsed
 // groups. Pure of the page: it takes the structure and returns boxes and paths.
-// Groups come from task names (`group.task`), as the server's structure.py reads them.
+// Groups come from the structure: each task's group ids, outermost first (structure.py
+// reads them from the spec's `groups`, or from dotted names in a spec without them).
 
 const NODE_HEIGHT = 44;
 const MIN_WIDTH = 96;
@@ -37,11 +38,16 @@ export function groupOf(name) {
   return dot > 0 ? name.slice(0, dot) : null;
 }
 
-// Outermost first: "a.b.c" -> ["a", "a.b"].
+// Outermost first: "a.b.c" -> ["a", "a.b"] (a dotted name read as groups).
 export function ancestors(name) {
   const found = [];
   for (let group = groupOf(name); group; group = groupOf(group)) found.unshift(group);
   return found;
+}
+
+// The groups a task of the structure is in, outermost first.
+export function pathOf(task) {
+  return task.groups || ancestors(task.name);
 }
 
 export function shortName(name) {
@@ -49,27 +55,42 @@ export function shortName(name) {
   return group ? name.slice(group.length + 1) : name;
 }
 
-// Every group with the tasks inside it (nested groups' tasks included).
+// Every group with the tasks inside it (nested groups' tasks included), its parent
+// group, its own path of groups, its label and tooltip, outer groups first.
 export function groupsOf(tasks) {
   const groups = new Map();
   for (const task of tasks) {
-    for (const group of ancestors(task.name)) {
-      if (!groups.has(group)) groups.set(group, { name: group, tasks: [] });
+    const path = pathOf(task);
+    path.forEach((group, i) => {
+      if (!groups.has(group)) {
+        const info = task.groupInfo && task.groupInfo.get(group);
+        groups.set(group, {
+          name: group, tasks: [], path: path.slice(0, i), parent: i ? path[i - 1] : null,
+          label: info ? info.label : shortName(group), tooltip: info ? info.tooltip : null,
+        });
+      }
       groups.get(group).tasks.push(task.name);
-    }
+    });
   }
   return groups;
 }
 
+// The structure's tasks with what the layout reads of their groups attached.
+export function withGroups(structure) {
+  if (!structure) return [];
+  const info = new Map((structure.groups || []).map((g) => [g.id, g]));
+  return structure.tasks.map((t) => ({ ...t, groupInfo: info }));
+}
+
 // Changes exactly when the drawing must: names, groups and edges.
 export function signature(tasks) {
-  return tasks.map((t) => `${t.name}${t.mapped ? "[]" : ""}<${t.upstream.join(",")}`).join(";");
+  return tasks.map((t) => `${t.name}${t.mapped ? "[]" : ""}@${pathOf(t).join("/")}<${t.upstream.join(",")}`).join(";");
 }
 
 // The node a task is drawn as: itself, or its outermost collapsed group.
-export function nodeIdOf(name, collapsed) {
-  for (const group of ancestors(name)) if (collapsed.has(group)) return `group:${group}`;
-  return `task:${name}`;
+export function nodeIdOf(task, collapsed) {
+  for (const group of pathOf(task)) if (collapsed.has(group)) return `group:${group}`;
+  return `task:${task.name}`;
 }
 
 // Room for the name, and for the operator with the commonest state after it (a longer
@@ -109,20 +130,18 @@ export function basisPath(points) {
 
 function addGroupNodes(graph, groups, collapsed, nodes) {
   for (const group of groups.values()) {
-    const outer = ancestors(group.name);
-    if (outer.some((g) => collapsed.has(g))) continue; // inside a collapsed group
+    if (group.path.some((g) => collapsed.has(g))) continue; // inside a collapsed group
     const id = `group:${group.name}`;
     if (collapsed.has(group.name)) {
       const sub = `Task group · ${group.tasks.length} tasks`;
-      const { label, width } = nodeSize(shortName(group.name), sub, false);
-      const node = { id, kind: "group", name: group.name, label, sub, width, height: NODE_HEIGHT, members: group.tasks };
+      const { label, width } = nodeSize(group.label, sub, false);
+      const node = { id, kind: "group", name: group.name, label, sub, width, height: NODE_HEIGHT, members: group.tasks, tooltip: group.tooltip };
       nodes.set(id, node);
       graph.setNode(id, { width, height: NODE_HEIGHT });
     } else {
       graph.setNode(id, {});
     }
-    const parent = groupOf(group.name);
-    if (parent) graph.setParent(id, `group:${parent}`);
+    if (group.parent) graph.setParent(id, `group:${group.parent}`);
   }
 }
 
@@ -135,19 +154,21 @@ export function layout(dagre, tasks, collapsed) {
   const groups = groupsOf(tasks);
   const nodes = new Map();
   addGroupNodes(graph, groups, collapsed, nodes);
+  const byName = new Map(tasks.map((t) => [t.name, t]));
   for (const task of tasks) {
-    const id = nodeIdOf(task.name, collapsed);
+    const id = nodeIdOf(task, collapsed);
     if (!id.startsWith("task:")) continue;
-    const { label, width } = nodeSize(shortName(task.name), task.operator, task.mapped);
+    const { label, width } = nodeSize(task.label || shortName(task.name), task.operator, task.mapped);
     nodes.set(id, { id, kind: "task", name: task.name, label, sub: task.operator, width, height: NODE_HEIGHT, task });
     graph.setNode(id, { width, height: NODE_HEIGHT });
-    if (groupOf(task.name)) graph.setParent(id, `group:${groupOf(task.name)}`);
+    const path = pathOf(task);
+    if (path.length) graph.setParent(id, `group:${path[path.length - 1]}`);
   }
   const edges = new Map();
   for (const task of tasks) {
-    const to = nodeIdOf(task.name, collapsed);
+    const to = nodeIdOf(task, collapsed);
     for (const up of task.upstream) {
-      const from = nodeIdOf(up, collapsed);
+      const from = nodeIdOf(byName.get(up) || { name: up }, collapsed);
       if (from !== to && !edges.has(`${from}>${to}`)) {
         edges.set(`${from}>${to}`, { id: `${from}>${to}`, from, to });
         graph.setEdge(from, to);
@@ -162,8 +183,8 @@ export function layout(dagre, tasks, collapsed) {
     const box = graph.node(`group:${group.name}`);
     if (!box || nodes.has(`group:${group.name}`)) continue;
     boxes.push({
-      name: group.name, label: shortName(group.name), count: group.tasks.length,
-      depth: ancestors(group.name).length,
+      name: group.name, label: group.label, tooltip: group.tooltip, count: group.tasks.length,
+      depth: group.path.length,
       x: box.x - box.width / 2, y: box.y - box.height / 2 - GROUP_HEADER,
       width: box.width, height: box.height + GROUP_HEADER,
     });

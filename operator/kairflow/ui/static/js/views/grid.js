@@ -84,11 +84,13 @@ export function Grid(ctx) {
   const shownRuns = useMemo(() => runs.slice(0, limit).reverse(), [runs, limit]);
   const dagGone = store.loaded.has("dags") && !live;
   const tasks = detail && detail.structure ? detail.structure.tasks : dagGone ? tasksFromRuns(runs) : null;
+  const groupInfo = detail && detail.structure ? detail.structure.groups : null;
   const tasksKey = useMemo(
-    () => (tasks ? tasks.map((t) => `${t.name}${t.mapped ? "[]" : ""}`).join("\n") : null), [tasks],
+    () => (tasks ? tasks.map((t) => `${t.name}${t.mapped ? "[]" : ""}@${(t.groups || []).join("/")}`).join("\n")
+      + JSON.stringify(groupInfo || []) : null), [tasks, groupInfo],
   );
   // Rebuilt when the DAG's tasks change, not each time the DAG's status does.
-  const shape = useMemo(() => shapeOf(tasks || []), [tasksKey]);
+  const shape = useMemo(() => shapeOf(tasks || [], groupInfo || []), [tasksKey]);
   const indexer = useMemo(() => makeIndexer(shape), [shape]);
   const [expansion, setExpansion] = useState(() => loadExpansion(ns, dag));
   const { extras, width } = acrossRuns(indexer, shownRuns, expansion.open);
@@ -115,7 +117,7 @@ export function Grid(ctx) {
   useEffect(() => {
     if (!selectedKey) return;
     const name = baseOf(selectedKey);
-    const closed = groupsOf(name).filter((g) => expansion.collapsed.has(g));
+    const closed = (shape.paths.get(name) || groupsOf(name)).filter((g) => expansion.collapsed.has(g));
     const unopened = name !== selectedKey && !expansion.open.has(name);
     if (!closed.length && !unopened) return;
     changeExpansion((next) => {

@@ -24,7 +24,8 @@ export function mapIndexOf(key) {
   return bracket < 0 ? null : Number(key.slice(bracket + 1, -1));
 }
 
-// Every group a task is in, outermost first: "a.b.c" -> ["a", "a.b"].
+// Every group a dotted name reads as, outermost first: "a.b.c" -> ["a", "a.b"] (for
+// tasks the structure does not know: rows read from runs of a deleted DAG).
 export function groupsOf(name) {
   const parts = name.split(".");
   const found = [];
@@ -33,18 +34,30 @@ export function groupsOf(name) {
 }
 
 // The DAG's shape as a tree: groups in the position of their first task, as Airflow's.
-export function shapeOf(tasks) {
+// A task's groups (outermost first) come from the structure (`task.groups`), their
+// labels and tooltips from `groupInfo` (the structure's groups, by id).
+export function shapeOf(tasks, groupInfo = []) {
   const root = { children: [], byName: new Map() };
+  const info = new Map(groupInfo.map((g) => [g.id, g]));
   const groups = new Map();
   const members = new Map();
+  const paths = new Map();
+  const labels = new Map();
   let hasGroups = false;
   for (const task of tasks) {
     let parent = root;
-    for (const group of groupsOf(task.name)) {
+    const path = task.groups || groupsOf(task.name);
+    paths.set(task.name, path);
+    labels.set(task.name, task.label || label(task.name));
+    for (const group of path) {
       hasGroups = true;
       let node = groups.get(group);
       if (!node) {
-        node = { kind: "group", name: group, children: [] };
+        const about = info.get(group);
+        node = {
+          kind: "group", name: group, children: [],
+          label: about ? about.label : label(group), tooltip: about ? about.tooltip : null,
+        };
         groups.set(group, node);
         members.set(group, []);
         parent.children.push(node);
@@ -56,7 +69,9 @@ export function shapeOf(tasks) {
   }
   const known = new Set(tasks.map((t) => t.name));
   const mapped = new Set(tasks.filter((t) => t.mapped).map((t) => t.name));
-  return { tasks, root, groups, members, known, mapped, hasGroups };
+  // Groups the engine knows (the spec's), which a clear or mark may name as a whole.
+  const specGroups = new Set(info.keys());
+  return { tasks, root, groups, members, paths, labels, known, mapped, hasGroups, specGroups };
 }
 
 function label(name) {
@@ -73,10 +88,10 @@ export function buildRows(shape, collapsed, open, width, extras) {
     for (const node of nodes) {
       if (node.kind === "group") {
         const isOpen = !collapsed.has(node.name);
-        rows.push({ kind: "group", key: node.name, label: label(node.name), depth, open: isOpen });
+        rows.push({ kind: "group", key: node.name, label: node.label, tooltip: node.tooltip, depth, open: isOpen });
         if (isOpen) walk(node.children, depth + 1);
       } else {
-        pushTask(rows, node.name, label(node.name), node.kind === "mapped", depth, open, width);
+        pushTask(rows, node.name, shape.labels.get(node.name), node.kind === "mapped", depth, open, width);
       }
     }
   };

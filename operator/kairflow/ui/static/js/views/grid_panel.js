@@ -53,7 +53,10 @@ function GroupPanel({ ns, dag, run, group, shape, indexer, go }) {
   const tis = run.tis || {};
   const keys = groupInstanceKeys(indexer, shape, tis, group);
   const state = indexer.groupState(tis, group);
-  const props = { ns, dag, run: run.name, runId: run.runId, tasks: keys };
+  // A group of the spec is cleared or marked by its id, as Airflow's clear of a
+  // TaskGroup (mapped instances included); groups read from dotted names by their keys.
+  const tasks = shape.specGroups.has(group) ? [group] : keys;
+  const props = { ns, dag, run: run.name, runId: run.runId, tasks };
   return html`<section class="panel group-panel" aria-label="Task group">
     <header class="p-head">
       <${Heading} kicker="Task group" title=${group} state=${state} run=${run} go=${go} />

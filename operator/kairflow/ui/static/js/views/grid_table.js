@@ -64,7 +64,7 @@ function Name({ row, selected, index, count }) {
     ${toggles ? html`<button class=${`g-toggle${row.open ? " open" : ""}`} data-toggle=${index}
         aria-expanded=${row.open} aria-label=${`${row.open ? "Collapse" : "Expand"} ${row.key}`}></button>`
       : html`<span class="g-toggle-space"></span>`}
-    <span class=${`g-label ${row.kind}`} title=${row.removed ? `${row.key}: not in the DAG any more` : row.key}>${row.label}</span>
+    <span class=${`g-label ${row.kind}`} title=${row.removed ? `${row.key}: not in the DAG any more` : row.tooltip ? `${row.key}: ${row.tooltip}` : row.key}>${row.label}</span>
     ${count ? html`<span class="g-count" title=${`${count} mapped instances`}>${count}</span>` : null}
   </div>`;
 }
