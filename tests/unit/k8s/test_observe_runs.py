@@ -106,6 +106,28 @@ def dag_body(**fields: Any) -> Body:
             id="a manifest that does not validate still gives paused and maxActiveRuns",
         ),
         pytest.param(
+            dag_body(
+                schedule="@daily",
+                startDate="2026-01-01",
+                params={"rows": {"default": 0, "minimum": 1}},
+            ),
+            ObservedDag(
+                NS,
+                DAG,
+                spec(
+                    schedule="@daily",
+                    start_date="2026-01-01",
+                    params={"rows": {"default": 0, "minimum": 1}},
+                ),
+                problems=(
+                    "param 'rows': the default must be >= 1, not 0 (minimum 1); a DAG with a "
+                    "schedule needs valid defaults (its scheduled runs have no conf)",
+                ),
+                generation=3,
+            ),
+            id="a scheduled DAG whose param default fails its schema cannot be scheduled",
+        ),
+        pytest.param(
             dag_body(maxActiveRuns=0),
             ObservedDag(
                 NS,
