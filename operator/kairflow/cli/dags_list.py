@@ -32,6 +32,7 @@ from kairflow.cli.output import (
 )
 from kairflow.cli.views.states import state_text
 from kairflow.cli.views.tree import dag_flow_tree
+from kairflow.core.params import param_defaults
 
 _CONDITION_OK = "True"
 
@@ -124,7 +125,10 @@ def _settings(spec: dict[str, Any], status: dict[str, Any]) -> Table:
         ("max active tasks", str(spec.get("maxActiveTasks", 16))),
         ("tags", ", ".join(spec.get("tags") or [])),
         ("defaults", ", ".join(f"{k}={v}" for k, v in (spec.get("defaults") or {}).items())),
-        ("params", ", ".join(f"{k}={v!r}" for k, v in (spec.get("params") or {}).items())),
+        (
+            "params",
+            ", ".join(f"{k}={v!r}" for k, v in param_defaults(spec.get("params") or {}).items()),
+        ),
     ]
     last, upcoming = status.get("lastRun") or {}, status.get("nextRun") or {}
     if last:

@@ -87,6 +87,19 @@ def param_defaults(params: Mapping[str, Any]) -> dict[str, Any]:
     return {name: param.default for name, param in read_params(params).items()}
 
 
+def written_param(default: Any, schema: Mapping[str, Any] | None = None) -> Any:
+    """How the SDK (and `import-airflow`) writes an Airflow `Param(default, **schema)`:
+    the Param form, with only Param words (jsonschema ignores any other keyword, so
+    none that is dropped changed what passes)."""
+    kept = {k: v for k, v in (schema or {}).items() if k in PARAM_WORDS and k != "default"}
+    return {"default": default, **kept}
+
+
+def written_default(value: Any) -> Any:
+    """How a plain default is written: as is, unless it would read as a Param."""
+    return {"default": value} if is_param_form(value) else value
+
+
 def _checker(schema: Mapping[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FormatChecker())
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from kairflow.core.params import written_default
 from kairflow.sdk import current
 from kairflow.sdk.baseoperator import operator_arguments
 from kairflow.sdk.errors import SdkError, SdkWarning, user_location
@@ -147,7 +148,10 @@ class DAG:
 
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.default if isinstance(v, Param) else v for k, v in sorted(params.items())}
+    return {
+        k: v.manifest() if isinstance(v, Param) else written_default(v)
+        for k, v in sorted(params.items())
+    }
 
 
 def dag_decorator(dag_class: type[DAG]) -> Callable[..., Any]:
