@@ -33,6 +33,8 @@ class ObservedDag:
     """Every reason the DAG cannot be scheduled, one line each (empty: valid)."""
     generation: int | None = None
     paused: bool = False
+    paused_upon_creation: bool | None = None
+    """The DAG's isPausedUponCreation (None: the operator's setting decides)."""
     max_active_runs: int = DEFAULT_MAX_ACTIVE_RUNS
     """Read even from an invalid manifest: runs already started keep their limits."""
 

@@ -81,7 +81,7 @@ def restriction_for(spec: DAGSpec) -> TimeRestriction:
     return TimeRestriction(
         earliest=None if spec.start_date is None else to_utc(spec.start_date, tz),
         latest=None if spec.end_date is None else to_utc(spec.end_date, tz),
-        catchup=spec.catchup,
+        catchup=spec.catchup is not False,  # unset: Airflow's catchup_by_default, true
     )
 
 

@@ -92,7 +92,7 @@ class DAG:
             start_date=utc_datetime(start, "start_date"),
             end_date=utc_datetime(end, "end_date"),
             catchup=catchup,
-            paused=is_paused_upon_creation,
+            is_paused_upon_creation=is_paused_upon_creation,
             max_active_runs=max_active_runs,
             max_active_tasks=max_active_tasks if max_active_tasks is not None else concurrency,
             dagrun_timeout=duration(dagrun_timeout, "dagrun_timeout"),

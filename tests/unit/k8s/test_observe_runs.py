@@ -10,14 +10,22 @@ import pytest
 
 from kairflow.api.common import DagRunState
 from kairflow.api.common import TaskInstanceState as TI
+from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import RunType
 from kairflow.core import labels
+from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import ObservedDag, ObservedRun, RequestedDates, SlotUse
 from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
-from tests.unit.core.observed import DAG, NS, at, interval, spec, wall
+from tests.unit.core import observed
+from tests.unit.core.observed import DAG, NS, at, interval, wall
 
 Body = dict[str, Any]
 TASKS = [{"name": "extract", "bash": "true"}]
+
+
+def spec(**fields: Any) -> DAGSpec:
+    """The spec as observed: catchup it does not write is the operator's default (true)."""
+    return observed.spec(**{"catchup": True, **fields})
 
 
 def dag_body(**fields: Any) -> Body:
@@ -147,6 +155,48 @@ def dag_body(**fields: Any) -> Body:
 )
 def test_observe_dag(body: Body, expected: ObservedDag) -> None:
     assert observe_dag(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "defaults", "catchup", "paused_upon_creation"),
+    [
+        pytest.param(dag_body(), DagDefaults(), True, None, id="catchup is on by default"),
+        pytest.param(
+            dag_body(),
+            DagDefaults(catchup=False),
+            False,
+            None,
+            id="a DAG that does not say takes the operator's catchup_by_default",
+        ),
+        pytest.param(
+            dag_body(catchup=True),
+            DagDefaults(catchup=False),
+            True,
+            None,
+            id="a DAG's own catchup wins over the operator's default",
+        ),
+        pytest.param(
+            dag_body(isPausedUponCreation=False),
+            DagDefaults(paused_at_creation=True),
+            True,
+            False,
+            id="a DAG's isPausedUponCreation is read",
+        ),
+        pytest.param(
+            dag_body(isPausedUponCreation=True, maxActiveRuns=0),
+            DagDefaults(),
+            None,
+            True,
+            id="isPausedUponCreation is read even from a manifest that does not validate",
+        ),
+    ],
+)
+def test_what_a_dag_does_not_say_comes_from_the_operators_defaults(
+    body: Body, defaults: DagDefaults, catchup: bool | None, paused_upon_creation: bool | None
+) -> None:
+    seen = observe_dag(body, defaults)
+    assert (seen.spec.catchup if seen.spec else None) == catchup
+    assert seen.paused_upon_creation is paused_upon_creation
 
 
 def run_body(run_spec: Body | None = None, status: Body | None = None, **meta: Any) -> Body:

@@ -125,7 +125,7 @@ class _PendulumLikeZone(tzinfo):
             {
                 "description": "d",
                 "catchup": False,
-                "paused": True,
+                "isPausedUponCreation": True,
                 "maxActiveRuns": 2,
                 "maxActiveTasks": 3,
                 "dagrunTimeout": "2h",
