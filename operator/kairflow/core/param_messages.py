@@ -35,8 +35,9 @@ def json_type(value: Any) -> str:
 
 
 def show(value: Any, limit: int = 60) -> str:
-    """A value as a user wrote it: strings quoted, the rest as JSON, cut when long."""
-    text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    """A value as a user wrote it: strings in single quotes, the rest as JSON, cut when
+    long (the web UI's form words values the same way: param_form.js `show`)."""
+    text = f"'{value}'" if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -83,7 +84,7 @@ def _phrase(err: ValidationError) -> tuple[str, str]:
     want: Any = err.validator_value
     got: Any = err.instance
     if keyword == "type":
-        rule = f"type {want}" if isinstance(want, str) else f"type {list(want)}"
+        rule = f"type {want}" if isinstance(want, str) else f"type {' or '.join(want)}"
         return f"be {_type_words(want)}, not {_got_type(got)}", rule
     if keyword == "enum":
         return f"be one of {_values(want)}, not {show(got)}", "enum"
