@@ -95,6 +95,26 @@ def test_a_number_field_has_its_bounds_and_a_hint_and_an_enum_its_labels() -> No
     ]
 
 
+def test_a_label_says_what_values_a_field_takes() -> None:
+    assert dict(js("fields.map((f) => [f.name, m.typeWords(f)])")) == {
+        "fruit": "string",
+        "count": "number",
+        "ripe": "boolean",
+        "sizes": "array",
+        "extra": "object",
+        "any": "any JSON",
+        "rows": "integer, 1 to 100",
+        "env": "one of the choices",
+        "table": "string, required",
+        "note": "string, optional",
+        "ratio": "number, 0 to 1",
+        "day": "date",
+        "ids": "array",
+        "step": "integer",
+        "code": "string",
+    }
+
+
 def test_a_param_whose_default_does_not_pass_is_required() -> None:
     required = js("fields.filter((f) => f.required).map((f) => f.name)")
     assert required == ["table"]

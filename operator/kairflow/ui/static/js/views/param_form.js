@@ -63,11 +63,20 @@ export function fieldsFromParams(specs) {
   });
 }
 
-// What a field's type says in its label.
+// What a field's label says of the values it takes: "integer, 1 to 100",
+// "date, optional", "one of the choices", "any JSON".
 export function typeWords(field) {
-  if (field.kind === "select") return "one of the choices";
-  if (field.type === "null") return "any JSON";
-  return field.type;
+  const schema = field.schema;
+  const simple = typesOf(schema).filter((t) => t !== "null");
+  let words = simple.length ? simple.join(" or ") : "any JSON";
+  if (field.kind === "select") words = "one of the choices";
+  else if (typeof schema.format === "string") words = schema.format;
+  if (field.kind === "number" && (field.min !== null || field.max !== null)) {
+    if (field.min !== null && field.max !== null) words += `, ${field.min} to ${field.max}`;
+    else words += field.min !== null ? `, from ${field.min}` : `, up to ${field.max}`;
+  }
+  if (field.required) return `${words}, required`;
+  return field.nullable && simple.length ? `${words}, optional` : words;
 }
 
 // The text a field shows for a conf value (a select's is the chosen option's index).

@@ -42,7 +42,7 @@ function ParamField({ field, text, problem, onText }) {
     <label for=${id} class=${boolean ? "inline" : ""}>
       ${boolean && html`<${ParamInput} field=${field} text=${text} onText=${onText} />`}
       <span class="mono">${field.name}</span>${field.title && html` ${field.title}`}
-      <span class="muted"> (${typeWords(field)}${field.required ? ", required" : ""})</span></label>
+      <span class="muted"> (${typeWords(field)})</span></label>
     ${!boolean && html`<${ParamInput} field=${field} text=${text} onText=${onText} />`}
     ${field.description && html`<small id=${`${id}-hint`} class="muted hint">${field.description}</small>`}
     <${FieldError} text=${problem} />
