@@ -119,7 +119,7 @@ def _settings(spec: dict[str, Any], status: dict[str, Any]) -> Table:
         ("timezone", str(spec.get("timezone") or "UTC")),
         ("start date", str(spec.get("startDate") or "")),
         ("end date", str(spec.get("endDate") or "")),
-        ("catchup", str(spec.get("catchup", True)).lower()),
+        ("catchup", _catchup(spec.get("catchup"))),
         ("paused", str(spec.get("paused", False)).lower()),
         ("max active runs", str(spec.get("maxActiveRuns", 16))),
         ("max active tasks", str(spec.get("maxActiveTasks", 16))),
@@ -179,3 +179,9 @@ def dags_show(
     out.print(Group(Text("tasks", style="bold"), dag_flow_tree(model.spec)))
     out.print()
     out.print(_conditions(status))
+
+
+def _catchup(value: Any) -> str:
+    if value is None:
+        return "the operator's default (catchup_by_default, true unless set)"
+    return str(value).lower()

@@ -1,9 +1,10 @@
 """Operator-wide defaults for what a DAG does not say, as an Airflow admin sets them:
 `[scheduler] catchup_by_default` and `[core] dags_are_paused_at_creation`.
 
-catchup: a DAG without `catchup` takes the operator's default when it is read, as
-Airflow reads `catchup_by_default` when it parses a DAG file (so changing the
-setting changes every DAG that does not say, at its next read).
+catchup: a DAG without `catchup` takes the operator's default when it is scheduled
+(`ObservedDag.catchup_by_default`), as Airflow reads `catchup_by_default` when it
+parses a DAG file: changing the setting changes every DAG that does not say. The spec
+is kept as written (a run's snapshot holds no value its author did not write).
 
 Paused at creation: the operator sets `spec.paused: true` itself, once, on a DAG it
 has never synced (its status has no `observedGeneration` yet) and that is not paused
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kairflow.api.dag import DAGSpec
 from kairflow.core.observations import ObservedDag
 
 
@@ -37,13 +37,6 @@ class DagDefaults:
     """Airflow's catchup_by_default: catchup of a DAG that does not say."""
     paused_at_creation: bool = False
     """Airflow's dags_are_paused_at_creation."""
-
-
-def with_defaults(spec: DAGSpec, defaults: DagDefaults) -> DAGSpec:
-    """The spec with what it does not say taken from the operator's defaults."""
-    if spec.catchup is not None:
-        return spec
-    return spec.model_copy(update={"catchup": defaults.catchup})
 
 
 def pause_at_creation(dag: ObservedDag, seen: bool, defaults: DagDefaults) -> bool:

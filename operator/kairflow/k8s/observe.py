@@ -18,7 +18,7 @@ from kairflow.api.dagrun import RunType
 from kairflow.api.problems import validation_problems
 from kairflow.api.types import parse_datetime
 from kairflow.core import labels
-from kairflow.core.dag_defaults import DagDefaults, with_defaults
+from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import (
     DEFAULT_MAX_ACTIVE_RUNS,
     ObservedDag,
@@ -86,7 +86,7 @@ def observe_dag(body: Body, defaults: DagDefaults = BUILT_IN) -> ObservedDag:
     meta = body.get("metadata") or {}
     raw = body.get("spec") or {}
     try:
-        spec: DAGSpec | None = with_defaults(DAG.model_validate(body).spec, defaults)
+        spec: DAGSpec | None = DAG.model_validate(body).spec
         problems = validate_dag(spec) if spec is not None else []
     except ValidationError as exc:
         spec, problems = None, validation_problems(exc)
@@ -101,6 +101,7 @@ def observe_dag(body: Body, defaults: DagDefaults = BUILT_IN) -> ObservedDag:
         generation=meta.get("generation"),
         paused=spec.paused if spec is not None else raw.get("paused") is True,
         paused_upon_creation=_flag(raw.get("isPausedUponCreation")),
+        catchup_by_default=defaults.catchup,
         max_active_runs=limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_ACTIVE_RUNS,
     )
 

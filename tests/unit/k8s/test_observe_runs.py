@@ -10,22 +10,16 @@ import pytest
 
 from kairflow.api.common import DagRunState
 from kairflow.api.common import TaskInstanceState as TI
-from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import RunType
 from kairflow.core import labels
 from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import ObservedDag, ObservedRun, RequestedDates, SlotUse
+from kairflow.core.timetable import restriction_for
 from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
-from tests.unit.core import observed
-from tests.unit.core.observed import DAG, NS, at, interval, wall
+from tests.unit.core.observed import DAG, NS, at, interval, spec, wall
 
 Body = dict[str, Any]
 TASKS = [{"name": "extract", "bash": "true"}]
-
-
-def spec(**fields: Any) -> DAGSpec:
-    """The spec as observed: catchup it does not write is the operator's default (true)."""
-    return observed.spec(**{"catchup": True, **fields})
 
 
 def dag_body(**fields: Any) -> Body:
@@ -195,7 +189,11 @@ def test_what_a_dag_does_not_say_comes_from_the_operators_defaults(
     body: Body, defaults: DagDefaults, catchup: bool | None, paused_upon_creation: bool | None
 ) -> None:
     seen = observe_dag(body, defaults)
-    assert (seen.spec.catchup if seen.spec else None) == catchup
+    if seen.spec is None:
+        assert catchup is None
+    else:
+        assert restriction_for(seen.spec, seen.catchup_by_default).catchup is catchup
+        assert seen.spec.catchup == body["spec"].get("catchup"), "the spec is kept as written"
     assert seen.paused_upon_creation is paused_upon_creation
 
 
