@@ -24,12 +24,14 @@ then required when a run is triggered.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 
 from kairflow.core.param_messages import Refusal, first_error, json_type, show
 
@@ -104,19 +106,31 @@ def _checker(schema: Mapping[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
+# What checking a value can raise on a schema that is well-formed but cannot be used:
+# a `$ref` to nowhere (never fetched: no network), a pattern Python's `re` cannot run.
+UNUSABLE = (Unresolvable, re.error, OverflowError, RecursionError)
+
+
 def schema_problem(name: str, param: Param) -> str | None:
-    """Why the param's schema is no JSON schema (None when it is one)."""
+    """Why the param's schema is no JSON schema, or one that cannot be used (None when
+    it is fine)."""
     try:
         Draft202012Validator.check_schema(param.schema)
+        first_error(_checker(param.schema), param.default, plain=param.plain)
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.path)
         return f"param {name!r}: invalid schema: {where + ': ' if where else ''}{exc.message}"
+    except UNUSABLE as exc:
+        return f"param {name!r}: invalid schema: {str(exc).splitlines()[0]}"
     return None
 
 
 def value_problem(param: Param, value: Any) -> Refusal | None:
     """Why `value` does not pass the param's schema (None when it passes)."""
-    return first_error(_checker(param.schema), value, plain=param.plain)
+    try:
+        return first_error(_checker(param.schema), value, plain=param.plain)
+    except UNUSABLE as exc:  # a part of the schema the default did not reach
+        return Refusal("", f"pass its schema, which cannot be used: {exc}", None)
 
 
 def _rule(refusal: Refusal, name: str | None = None) -> str:

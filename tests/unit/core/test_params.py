@@ -211,5 +211,41 @@ def test_a_dags_params_are_checked_when_it_is_read(
     assert params_problems(params, scheduled) == expected
 
 
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [
+        pytest.param(
+            {"$ref": "#/$defs/nope"},
+            "param 'rows': invalid schema: PointerToNowhere: '/$defs/nope' does not exist",
+            id="a reference to nowhere",
+        ),
+        pytest.param(
+            {"$ref": "https://example.com/rows.json"},
+            "param 'rows': invalid schema: Unresolvable: https://example.com/rows.json",
+            id="a remote reference is never fetched",
+        ),
+        pytest.param(
+            {"type": "string", "pattern": "a{99999999999}"},
+            "param 'rows': invalid schema: the repetition number is too large",
+            id="a pattern Python cannot run",
+        ),
+    ],
+)
+def test_a_schema_that_cannot_be_used_makes_the_dag_invalid_never_crashes(
+    schema: dict[str, Any], problem: str
+) -> None:
+    params = {"rows": {"default": "x", **schema}}
+    (found,) = params_problems(params, scheduled=False)
+    assert found.startswith(problem)
+    assert conf_problems(params, {"rows": "y"}) == []
+
+
+def test_a_part_of_a_schema_the_default_does_not_reach_refuses_the_conf_never_crashes() -> None:
+    params = {"n": {"default": 1, "anyOf": [{"type": "integer"}, {"$ref": "#/$defs/nope"}]}}
+    assert params_problems(params, scheduled=True) == []
+    (problem,) = conf_problems(params, {"n": "x"})
+    assert problem.startswith("conf 'n' must pass its schema, which cannot be used:")
+
+
 def test_a_run_of_a_dag_with_an_invalid_schema_is_left_to_the_dags_own_problem() -> None:
     assert conf_problems({"rows": {"default": 3, "type": "integr"}}, {"rows": 4}) == []

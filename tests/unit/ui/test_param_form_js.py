@@ -141,6 +141,11 @@ def test_a_field_reads_back_or_says_why_not(field: str, text: str, expected: Any
     assert js(f"m.readField(field({json.dumps(field)}), {json.dumps(text)})") == expected
 
 
+def test_a_pattern_javascript_cannot_read_is_left_to_the_server() -> None:
+    specs = json.dumps(param_specs({"code": {"default": "a", "pattern": "(?P<x>a)"}}))
+    assert js(f"m.paramMessage(m.fieldsFromParams({specs})[0], {{code: 'b'}})") is None
+
+
 def test_a_json_field_that_does_not_parse_says_so() -> None:
     assert js("m.readField(field('sizes'), '[1,')")["error"].startswith("Not valid JSON")
 

@@ -187,6 +187,17 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 const TIME = /^\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const FORMATS = { date: DATE, "date-time": DATE_TIME, time: TIME };
 
+// The schema's pattern as a JavaScript RegExp; null when it is none or JavaScript
+// cannot read it (a Python-only construct): the server checks it then.
+function regex(pattern) {
+  if (typeof pattern !== "string") return null;
+  try {
+    return new RegExp(pattern, "u");
+  } catch {
+    return null;
+  }
+}
+
 function validDate(text) {
   const [y, m, d] = text.slice(0, 10).split("-").map(Number);
   const date = new Date(Date.UTC(y, m - 1, d));
@@ -231,7 +242,8 @@ function schemaProblem(schema, value, path = "") {
         return [path, `be ${words} ${schema[word]} ${unit} long, not ${show(value)}`, `${word} ${schema[word]}`];
       }
     }
-    if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value)) {
+    const pattern = regex(schema.pattern);
+    if (pattern && !pattern.test(value)) {
       return [path, `match ${show(schema.pattern)}, not ${show(value)}`, "pattern"];
     }
     const format = FORMATS[schema.format];
