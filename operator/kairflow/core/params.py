@@ -62,11 +62,6 @@ class Param:
     plain: bool
     """Written as a bare default: its only rule is the default's JSON type."""
 
-    @property
-    def description(self) -> str | None:
-        found = self.schema.get("description")
-        return found if isinstance(found, str) else None
-
 
 def is_param_form(value: Any) -> bool:
     """Airflow's Param written as a mapping: a `default` and only Param words."""
