@@ -296,13 +296,21 @@ class DAGSpec(WireModel):
     end_date: LenientDateTime | None = Field(
         default=None, description="No interval is scheduled past this (ISO-8601)."
     )
-    catchup: bool = Field(
-        default=True, description="Create every missed interval since startDate (Airflow 2)."
+    catchup: bool | None = Field(
+        default=None,
+        description="Create every missed interval since startDate (Airflow 2). Unset: the "
+        "operator's default (KAIRFLOW_CATCHUP_BY_DEFAULT, Airflow's catchup_by_default; true).",
     )
     paused: bool = Field(
         default=False,
         description="A paused DAG creates no runs.",
         json_schema_extra={CRD_DEFAULT_KEY: False},
+    )
+    is_paused_upon_creation: bool | None = Field(
+        default=None,
+        description="Pause the DAG when the operator first sees it (Airflow's "
+        "is_paused_upon_creation); never again after. Unset: the operator's setting "
+        "(KAIRFLOW_DAGS_ARE_PAUSED_AT_CREATION, Airflow's dags_are_paused_at_creation).",
     )
     max_active_runs: int = Field(default=16, ge=1, description="Runs in flight at once.")
     max_active_tasks: int = Field(
@@ -314,7 +322,9 @@ class DAGSpec(WireModel):
     tags: list[str] = Field(default_factory=list, description="Free-form tags.")
     params: dict[str, Any] = Field(
         default_factory=dict,
-        description="Default params for templates; a run's conf overrides them.",
+        description="Params for templates; a run's conf overrides them. A plain default "
+        "(its JSON type is the param's type) or Airflow's Param as a mapping: {default: 3, "
+        "type: integer, maximum: 100, description: ...}, a JSON schema each conf must pass.",
         json_schema_extra=FREE_FORM,
     )
     defaults: TaskDefaults = Field(
@@ -374,6 +384,11 @@ class DAGStatus(StatusModel):
     last_run: RunSummary | None = Field(default=None, description="The newest run.")
     next_run: NextRun | None = Field(default=None, description="The next automated run.")
     active_runs: int | None = Field(default=None, description="Runs queued or running.")
+    paused_at_creation: bool | None = Field(
+        default=None,
+        description="True when the operator paused the DAG as it first saw it "
+        "(isPausedUponCreation, or the operator's dags-are-paused-at-creation setting).",
+    )
     last_automated_run: NextRun | None = Field(
         default=None,
         description="Data interval of the newest scheduled run created (the scheduler's "

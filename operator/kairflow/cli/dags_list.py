@@ -32,6 +32,7 @@ from kairflow.cli.output import (
 )
 from kairflow.cli.views.states import state_text
 from kairflow.cli.views.tree import dag_flow_tree
+from kairflow.core.params import param_defaults
 
 _CONDITION_OK = "True"
 
@@ -118,13 +119,16 @@ def _settings(spec: dict[str, Any], status: dict[str, Any]) -> Table:
         ("timezone", str(spec.get("timezone") or "UTC")),
         ("start date", str(spec.get("startDate") or "")),
         ("end date", str(spec.get("endDate") or "")),
-        ("catchup", str(spec.get("catchup", True)).lower()),
+        ("catchup", _catchup(spec.get("catchup"))),
         ("paused", str(spec.get("paused", False)).lower()),
         ("max active runs", str(spec.get("maxActiveRuns", 16))),
         ("max active tasks", str(spec.get("maxActiveTasks", 16))),
         ("tags", ", ".join(spec.get("tags") or [])),
         ("defaults", ", ".join(f"{k}={v}" for k, v in (spec.get("defaults") or {}).items())),
-        ("params", ", ".join(f"{k}={v!r}" for k, v in (spec.get("params") or {}).items())),
+        (
+            "params",
+            ", ".join(f"{k}={v!r}" for k, v in param_defaults(spec.get("params") or {}).items()),
+        ),
     ]
     last, upcoming = status.get("lastRun") or {}, status.get("nextRun") or {}
     if last:
@@ -175,3 +179,9 @@ def dags_show(
     out.print(Group(Text("tasks", style="bold"), dag_flow_tree(model.spec)))
     out.print()
     out.print(_conditions(status))
+
+
+def _catchup(value: Any) -> str:
+    if value is None:
+        return "the operator's default (catchup_by_default, true unless set)"
+    return str(value).lower()

@@ -13,7 +13,7 @@ from kairflow.cli.options import Context, DagName, Kubeconfig, Namespace, Output
 from kairflow.cli.output import check_format, print_objects
 from kairflow.cli.run_conf import parse_conf
 from kairflow.cli.run_follow import follow, raise_if_failed
-from kairflow.requests.trigger import logical_date, manual_run
+from kairflow.requests.trigger import check_conf, logical_date, manual_run
 
 
 def dags_trigger(
@@ -50,8 +50,9 @@ def dags_trigger(
     check_format(output, ("name", "json", "yaml"))
     run_conf = parse_conf(conf) or {}
     cluster = connect(namespace, context, kubeconfig)
-    found = cluster.get("dags", dag)
-    zone = str((found.get("spec") or {}).get("timezone") or "UTC")
+    spec = cluster.get("dags", dag).get("spec") or {}
+    check_conf(spec, run_conf)
+    zone = str(spec.get("timezone") or "UTC")
     when = logical_date(logical_date_text, zone, datetime.now(UTC))
     created = cluster.create("dagruns", manual_run(dag, when, run_conf, run_name))
     name = created["metadata"]["name"]

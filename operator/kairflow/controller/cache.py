@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kairflow.api.common import DagRunState
+from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import ObservedDag, ObservedRun
 from kairflow.core.wakeups import waits_for_slots
 from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
@@ -53,6 +54,8 @@ class Cache:
     waiting_for_slots: set[Key] = field(default_factory=set)
     """Running runs with ready task instances that found no free slot."""
     snapshots: SnapshotMemo = field(default_factory=SnapshotMemo)
+    dag_defaults: DagDefaults = field(default_factory=DagDefaults)
+    """The operator's defaults for what a DAG does not say (its settings')."""
     gone: dict[Key, str | None] = field(default_factory=dict)
     """Runs deleted, by uid (oldest first, at most TOMBSTONES)."""
 
@@ -63,7 +66,7 @@ class Cache:
         if not _newer(self.dags.get(key), body):
             return False
         self.dags[key] = body
-        self.dag_views[key] = observe_dag(body)
+        self.dag_views[key] = observe_dag(body, self.dag_defaults)
         return True
 
     def forget_dag(self, key: Key) -> None:

@@ -15,6 +15,7 @@ from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
 from kairflow.core.conditions import condition, set_condition
+from kairflow.core.dag_defaults import pause_at_creation
 from kairflow.core.dag_scheduling import plan_schedule
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag
@@ -33,6 +34,9 @@ async def sync_dag(rt: Runtime, key: Key) -> datetime | None:
         return None
     now = rt.clock()
     status = DAGStatus.model_validate(body.get("status") or {})
+    if pause_at_creation(dag, status.observed_generation is not None, rt.cache.dag_defaults):
+        await _pause_at_creation(rt, key, body, status)
+        return None  # the patched DAG (cached now, paused) is synced again
     status.observed_generation = dag.generation
     if not dag.valid:
         message = "; ".join(dag.problems)
@@ -87,6 +91,20 @@ async def sync_dag(rt: Runtime, key: Key) -> datetime | None:
         await rt.writer.delete(key[0], "dagruns", name)
     wakes = [t for t in (schedule.wake_at, expiry.wake_at) if t is not None]
     return min(wakes) if wakes else None
+
+
+async def _pause_at_creation(rt: Runtime, key: Key, body: Body, status: DAGStatus) -> None:
+    """Pause a DAG never synced before: the spec first, then the status that marks it
+    seen (were the status write lost, the next sync finds it paused already and
+    leaves it be)."""
+    patched = await rt.writer.patch_spec(key[0], PLURAL, key[1], {"spec": {"paused": True}})
+    rt.cache.put_dag(patched)
+    message = "paused at creation: unpause it to schedule runs (kairflow dags unpause)"
+    rt.event(body, "Normal", "PausedAtCreation", message)
+    status.paused_at_creation = True
+    status.observed_generation = patched["metadata"].get("generation")
+    await rt.write_status(PLURAL, patched, status.to_wire())
+    rt.enqueue_dag(key)
 
 
 async def _create_run(rt: Runtime, body: Body, dag: ObservedDag, info: DagRunInfo) -> None:

@@ -45,6 +45,9 @@ class Runtime:
     backfill_queue: Queue | None = None
     events: EventSink | None = None
 
+    def __post_init__(self) -> None:
+        self.cache.dag_defaults = self.settings.dag_defaults
+
     async def write_status(self, plural: str, body: dict[str, Any], wire: dict[str, Any]) -> None:
         """PUT a DAG's or Backfill's status (unless unchanged) and keep the cache current.
         On a conflict our copy is stale: re-read it so the retry does not conflict again."""

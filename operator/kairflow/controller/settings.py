@@ -10,6 +10,7 @@ from typing import Any
 
 from kairflow.api.peering import DEFAULT_PEERING
 from kairflow.api.types import parse_duration
+from kairflow.core.dag_defaults import DagDefaults
 
 DEFAULT_POOL_SLOTS = 128  # Airflow's default_pool
 
@@ -57,6 +58,13 @@ class OperatorSettings:
     (the default): no peering, for a single replica; `--standby` implies "kairflow"."""
     standby: bool = field(default=False, metadata=_env("KAIRFLOW_STANDBY"))
     """Start with a low priority: wait while another replica is active."""
+    catchup_by_default: bool = field(default=True, metadata=_env("KAIRFLOW_CATCHUP_BY_DEFAULT"))
+    """catchup of a DAG that does not say (Airflow's [scheduler] catchup_by_default)."""
+    dags_are_paused_at_creation: bool = field(
+        default=False, metadata=_env("KAIRFLOW_DAGS_ARE_PAUSED_AT_CREATION")
+    )
+    """Pause a DAG the operator sees for the first time, once (Airflow's [core]
+    dags_are_paused_at_creation); a DAG's isPausedUponCreation wins."""
 
     def __post_init__(self) -> None:
         if self.pod_cleanup not in ("never", "succeeded", "always"):
@@ -66,6 +74,10 @@ class OperatorSettings:
     def peering_name(self) -> str:
         """The peering name used when peering is on (`--standby` or KAIRFLOW_PEERING)."""
         return self.peering or DEFAULT_PEERING
+
+    @property
+    def dag_defaults(self) -> DagDefaults:
+        return DagDefaults(self.catchup_by_default, self.dags_are_paused_at_creation)
 
     def pool_slots(self) -> dict[str, int]:
         return {"default_pool": DEFAULT_POOL_SLOTS, **self.pools}
@@ -96,6 +108,14 @@ def parse_pools(text: str) -> dict[str, int]:
     return pools
 
 
+def _boolean(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    if raw.lower() in ("0", "false", "no"):
+        return False
+    raise ValueError("use true or false")
+
+
 def _parse(name: str, raw: str) -> Any:
     if name == "namespaces":
         return tuple(n.strip() for n in raw.split(",") if n.strip())
@@ -105,6 +125,8 @@ def _parse(name: str, raw: str) -> Any:
         return parse_duration(raw)
     if name == "standby":
         return raw.lower() in ("1", "true", "yes")
+    if name in ("catchup_by_default", "dags_are_paused_at_creation"):
+        return _boolean(raw)
     if name in ("default_image", "pod_cleanup", "peering"):
         return raw
     if not raw.strip().isdigit():

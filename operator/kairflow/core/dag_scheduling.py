@@ -42,7 +42,7 @@ def plan_schedule(
     assert spec is not None and dag.valid, "plan_schedule needs a valid DAG"
     zone = dag.zone
     timetable = timetable_for(spec)
-    restriction = restriction_for(spec)
+    restriction = restriction_for(spec, dag.catchup_by_default)
     last = last_automated(runs, bookmark, zone)
     active = sum(1 for run in runs if not run.finished)
     create: list[DagRunInfo] = []

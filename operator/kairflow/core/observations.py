@@ -33,6 +33,11 @@ class ObservedDag:
     """Every reason the DAG cannot be scheduled, one line each (empty: valid)."""
     generation: int | None = None
     paused: bool = False
+    paused_upon_creation: bool | None = None
+    """The DAG's isPausedUponCreation (None: the operator's setting decides)."""
+    catchup_by_default: bool = True
+    """The operator's catchup for a DAG whose spec does not say (its spec is kept as
+    written: a run's snapshot and the DAG's diff to it show what the author wrote)."""
     max_active_runs: int = DEFAULT_MAX_ACTIVE_RUNS
     """Read even from an invalid manifest: runs already started keep their limits."""
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from kairflow.api.common import TaskInstanceState
 from kairflow.core.mapping import MappingError, map_items
+from kairflow.core.params import param_defaults
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.run_state import RunPass
 from kairflow.core.templating import (
@@ -249,7 +250,7 @@ def _template_context(state: RunPass, key: str) -> TemplateContext:
         logical_date=run.logical_date.astimezone(UTC),
         data_interval_start=run.data_interval_start.astimezone(UTC),
         data_interval_end=run.data_interval_end.astimezone(UTC),
-        params=dict(run.spec.params),
+        params=param_defaults(run.spec.params),
         conf=dict(run.conf),
         task_name=name,
         map_index=ti.map_index,

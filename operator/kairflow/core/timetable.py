@@ -75,13 +75,14 @@ def timetable_for(spec: DAGSpec) -> Timetable:
     return NullTimetable()
 
 
-def restriction_for(spec: DAGSpec) -> TimeRestriction:
-    """startDate and endDate as instants (naive ones are wall times in the DAG's zone)."""
+def restriction_for(spec: DAGSpec, catchup_by_default: bool = True) -> TimeRestriction:
+    """startDate and endDate as instants (naive ones are wall times in the DAG's zone);
+    catchup as the DAG says, else `catchup_by_default` (the operator's setting)."""
     tz = load_timezone(spec.timezone)
     return TimeRestriction(
         earliest=None if spec.start_date is None else to_utc(spec.start_date, tz),
         latest=None if spec.end_date is None else to_utc(spec.end_date, tz),
-        catchup=spec.catchup,
+        catchup=catchup_by_default if spec.catchup is None else spec.catchup,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kairflow.api.dag import DAGSpec, TaskSpec
 from kairflow.core.graph import graph_problems
+from kairflow.core.params import params_problems
 from kairflow.core.schedule_validation import validate_schedule
 from kairflow.core.sensors import NOT_YET
 from kairflow.core.task_settings import effective_task
@@ -47,4 +48,9 @@ def _skip_code_problems(task: TaskSpec) -> list[str]:
 
 def validate_dag(spec: DAGSpec) -> list[str]:
     """All problems of the DAG (empty when it can be scheduled and run)."""
-    return [*validate_schedule(spec), *graph_problems(spec), *task_problems(spec)]
+    return [
+        *validate_schedule(spec),
+        *graph_problems(spec),
+        *task_problems(spec),
+        *params_problems(spec.params, scheduled=spec.schedule is not None),
+    ]

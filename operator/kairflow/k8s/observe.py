@@ -18,6 +18,7 @@ from kairflow.api.dagrun import RunType
 from kairflow.api.problems import validation_problems
 from kairflow.api.types import parse_datetime
 from kairflow.core import labels
+from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import (
     DEFAULT_MAX_ACTIVE_RUNS,
     ObservedDag,
@@ -76,8 +77,12 @@ def observe_pod(pod: Mapping[str, Any]) -> ObservedPod:
     )
 
 
-def observe_dag(body: Body) -> ObservedDag:
-    """The DAG with every problem found, one line each (schema, then semantics)."""
+BUILT_IN = DagDefaults()
+
+
+def observe_dag(body: Body, defaults: DagDefaults = BUILT_IN) -> ObservedDag:
+    """The DAG with every problem found, one line each (schema, then semantics), and
+    what it does not say taken from the operator's `defaults`."""
     meta = body.get("metadata") or {}
     raw = body.get("spec") or {}
     try:
@@ -95,8 +100,14 @@ def observe_dag(body: Body) -> ObservedDag:
         problems=tuple(problems),
         generation=meta.get("generation"),
         paused=spec.paused if spec is not None else raw.get("paused") is True,
+        paused_upon_creation=_flag(raw.get("isPausedUponCreation")),
+        catchup_by_default=defaults.catchup,
         max_active_runs=limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_ACTIVE_RUNS,
     )
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 class SnapshotMemo:

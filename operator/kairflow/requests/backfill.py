@@ -23,6 +23,7 @@ from kairflow.core.backfill import BackfillAction, BackfillError, plan_backfill,
 from kairflow.core.backfill_progress import existing_states
 from kairflow.core.naming import backfill_name, is_resource_name, label_value
 from kairflow.core.observations import ObservedDag
+from kairflow.core.params import conf_problems
 from kairflow.core.run_info import DataInterval
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
 from kairflow.core.times import as_utc, to_utc
@@ -265,6 +266,9 @@ def plan_for(
     dag = observe_dag(dag_body)
     if dag.spec is None or not dag.valid:
         raise RequestError(f"DAG {request.dag!r} is invalid: {'; '.join(dag.problems)}")
+    refused = conf_problems(dag.spec.params, request.conf or {})
+    if refused:
+        raise RequestError(f"cannot backfill {request.dag}: {'; '.join(refused)}")
     runs = [
         observe_run(body)
         for body in run_bodies

@@ -8,6 +8,7 @@ run id, and the name tells what the run is for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from kairflow.api.common import API_VERSION
 from kairflow.api.dagrun import RunType
 from kairflow.api.types import parse_datetime
 from kairflow.core.naming import dagrun_name
+from kairflow.core.params import conf_problems
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
 from kairflow.core.times import iso, to_utc
 from kairflow.requests.errors import RequestError
@@ -35,6 +37,18 @@ def logical_date(
         return to_utc(parsed, load_timezone(zone))
     except ScheduleError as exc:
         raise RequestError(f"the DAG's timezone: {exc}") from None
+
+
+class ConfRefused(RequestError):
+    """A conf the DAG's params refuse (the web UI answers 422, the CLI exits 2)."""
+
+
+def check_conf(dag_spec: Mapping[str, Any], conf: Mapping[str, Any]) -> None:
+    """Refuse, before anything is created, the conf the operator would refuse: merged
+    over the DAG's param defaults, it must pass every param's schema."""
+    problems = conf_problems(dag_spec.get("params") or {}, conf)
+    if problems:
+        raise ConfRefused("; ".join(problems))
 
 
 def manual_run(dag: str, when: datetime, conf: dict[str, Any], name: str | None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from kairflow.core.params import written_default
 from kairflow.sdk import current
 from kairflow.sdk.baseoperator import operator_arguments
 from kairflow.sdk.errors import SdkError, SdkWarning, user_location
@@ -93,7 +94,7 @@ class DAG:
             start_date=utc_datetime(start, "start_date"),
             end_date=utc_datetime(end, "end_date"),
             catchup=catchup,
-            paused=is_paused_upon_creation,
+            is_paused_upon_creation=is_paused_upon_creation,
             max_active_runs=max_active_runs,
             max_active_tasks=max_active_tasks if max_active_tasks is not None else concurrency,
             dagrun_timeout=duration(dagrun_timeout, "dagrun_timeout"),
@@ -149,7 +150,10 @@ class DAG:
 
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.default if isinstance(v, Param) else v for k, v in sorted(params.items())}
+    return {
+        k: v.manifest() if isinstance(v, Param) else written_default(v)
+        for k, v in sorted(params.items())
+    }
 
 
 def dag_decorator(dag_class: type[DAG]) -> Callable[..., Any]:

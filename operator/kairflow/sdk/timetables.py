@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from kairflow.core.params import written_param
+
 
 @dataclass(frozen=True)
 class CronTriggerTimetable:
@@ -18,7 +20,10 @@ class CronTriggerTimetable:
 
 @dataclass(frozen=True)
 class Param:
-    """Airflow's Param: a default value (its JSON-schema keywords are not checked)."""
+    """Airflow's Param: a default and the JSON schema of its values (`type`, `enum`,
+    `minimum`, ... as keywords, or `schema={...}`); written in the manifest as
+    `{default: ..., type: ..., ...}`, which the operator checks each run's conf against.
+    No default (Airflow's NOTSET) is written `default: null`: required when triggered."""
 
     default: Any = None
     description: str | None = None
@@ -27,4 +32,10 @@ class Param:
     def __init__(self, default: Any = None, description: str | None = None, **schema: Any):
         object.__setattr__(self, "default", default)
         object.__setattr__(self, "description", description)
-        object.__setattr__(self, "schema", schema or None)
+        given = schema.pop("schema") if "schema" in schema else schema
+        object.__setattr__(self, "schema", dict(given) or None)
+
+    def manifest(self) -> Any:
+        """The param as the DAG manifest writes it."""
+        described = {"description": self.description} if self.description else {}
+        return written_param(self.default, {**described, **(self.schema or {})})

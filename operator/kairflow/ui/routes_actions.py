@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from kairflow.core.params import conf_problems
-from kairflow.requests.trigger import logical_date, manual_run
+from kairflow.requests.trigger import ConfRefused, check_conf, logical_date, manual_run
 from kairflow.ui import routes_backfills, routes_interventions
 from kairflow.ui.bodies import flag, json_dict, json_object, text
 from kairflow.ui.kube import ApiError
@@ -33,9 +32,10 @@ async def trigger(request: web.Request) -> web.Response:
     conf = json_dict(data, "conf") or {}
     api = api_of(request)
     spec = (await api.get("dags", ns, name)).get("spec") or {}
-    problems = conf_problems(spec.get("params") or {}, conf)
-    if problems:
-        raise ApiError(422, "; ".join(problems), "Invalid")
+    try:
+        check_conf(spec, conf)
+    except ConfRefused as exc:
+        raise ApiError(422, str(exc), "Invalid") from None
     zone = str(spec.get("timezone") or "UTC")
     when = logical_date(text(data, "logicalDate"), zone, datetime.now(UTC), "logicalDate")
     created = await api.create("dagruns", ns, manual_run(name, when, conf, None))

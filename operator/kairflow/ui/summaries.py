@@ -13,6 +13,7 @@ from typing import Any
 
 from kairflow.core import labels
 from kairflow.core.cron_description import describe_cron
+from kairflow.core.params import read_params
 
 _READY = "Ready"
 
@@ -63,6 +64,15 @@ def owners(spec: Mapping[str, Any]) -> list[str]:
     return found
 
 
+def param_specs(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Each param as the server reads it (its default and JSON schema), for the trigger
+    form: the page need not know which mapping is a Param (core/params.py)."""
+    return {
+        name: {"default": p.default, "schema": dict(p.schema), "plain": p.plain}
+        for name, p in read_params(params).items()
+    }
+
+
 def dag_summary(body: Mapping[str, Any]) -> dict[str, Any]:
     spec, status = body.get("spec") or {}, body.get("status") or {}
     return {
@@ -76,6 +86,7 @@ def dag_summary(body: Mapping[str, Any]) -> dict[str, Any]:
         "tags": list(spec.get("tags") or []),
         "owners": owners(spec),
         "params": spec.get("params") or {},
+        "paramSpecs": param_specs(spec.get("params") or {}),
         "tasks": len(spec.get("tasks") or []),
         "ready": ready_condition(status),
         "nextRun": status.get("nextRun"),

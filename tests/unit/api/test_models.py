@@ -98,3 +98,18 @@ def test_manual_dagrun_needs_only_the_dag_name() -> None:
     run = DagRun.model_validate({"metadata": {"name": "r"}, "spec": {"dagName": "d"}})
     assert run.spec.run_type == "manual"
     assert run.spec.conf == {}
+
+
+def test_the_typed_params_example_refuses_a_conf_naming_the_param() -> None:
+    from kairflow.core.params import conf_problems
+    from kairflow.core.validation import validate_dag
+
+    dag = DAG.model_validate(yaml.safe_load((ROOT / "dags/typed_params.yaml").read_text()))
+    assert validate_dag(dag.spec) == []
+    assert conf_problems(dag.spec.params, {"table": "sales", "rows": 50}) == []
+    assert conf_problems(dag.spec.params, {"table": "sales", "rows": 500}) == [
+        "conf 'rows' must be <= 100, not 500 (param rows: maximum 100)"
+    ]
+    assert conf_problems(dag.spec.params, {}) == [
+        "conf 'table' is required (param table has no default)"
+    ]

@@ -11,6 +11,7 @@ from kairflow.cli.errors import EXIT_USAGE
 from tests.cli import error_line, kairflow, write_dag
 
 ONE_TASK = "tasks: [{name: a, bash: x}]"
+ROWS = "params: {rows: {default: 3, type: integer, maximum: 100}}\n" + ONE_TASK
 
 
 @pytest.mark.parametrize(
@@ -37,6 +38,24 @@ ONE_TASK = "tasks: [{name: a, bash: x}]"
             [],
             "triggerRule",
             id="schema error",
+        ),
+        pytest.param(
+            ROWS,
+            ["--conf", '{"rows": 500}'],
+            "cannot run: conf 'rows' must be <= 100, not 500 (param rows: maximum 100)",
+            id="a conf above a param's maximum",
+        ),
+        pytest.param(
+            "params: {table: {default: null, type: string}}\n" + ONE_TASK,
+            [],
+            "cannot run: conf 'table' is required (param table has no default)",
+            id="a required param not given",
+        ),
+        pytest.param(
+            "params: {rows: {default: 3, type: integr}}\n" + ONE_TASK,
+            [],
+            "param 'rows': invalid schema: type:",
+            id="a param whose schema is no JSON schema",
         ),
         pytest.param(
             "tasks: [{name: a, bash: x, skipOnExitCode: [0]}]",

@@ -344,6 +344,18 @@ def test_templates_see_xcom_params_and_conf() -> None:
     assert b.manifest["spec"]["containers"][0]["command"][-1] == "echo v from-conf 2024-01-01"
 
 
+def test_templates_read_a_params_default_not_its_schema() -> None:
+    rows = {"default": 3, "type": "integer", "maximum": 100, "description": "Rows to load"}
+    spec = make_spec(
+        [{"name": "a", "bash": "echo {{ params.rows }} {{ params.env }} {{ dag.params.rows }}"}],
+        params={"rows": rows, "env": {"default": "dev", "enum": ["dev", "prod"]}},
+    )
+    sim = Simulation(make_run(spec, conf={"env": "prod"}))
+    sim.run_to_end()
+    (pod,) = sim.pods.values()
+    assert pod.manifest["spec"]["containers"][0]["command"][-1] == "echo 3 prod 3"
+
+
 @pytest.mark.parametrize("repeat", [1, 2], ids=["planning once", "planning twice"])
 def test_planning_is_idempotent(repeat: int) -> None:
     sim = Simulation(make_run(make_spec(tasks("a", "b"))))

@@ -136,6 +136,8 @@ def test_a_run_takes_its_identity_on_its_first_sync(
 INVALID = ObservedDag(NS, DAG, None, problems=("spec.tasks: Field required",))
 CYCLE = ObservedDag(NS, DAG, spec(), problems=("cycle: a -> b -> a", "flow: unknown task 'c'"))
 FRUITY = dag(params={"fruit": "apple"})
+ROWS = dag(params={"rows": {"default": 3, "type": "integer", "maximum": 100}, "table": None})
+REQUIRED = dag(params={"table": {"default": None, "type": "string"}})
 
 
 @pytest.mark.parametrize(
@@ -170,6 +172,26 @@ FRUITY = dag(params={"fruit": "apple"})
                 final=True,
             ),
             id="a conf that does not fit the DAG's params is refused for good",
+        ),
+        pytest.param(
+            ROWS,
+            {"rows": 500},
+            RunRefused(
+                "InvalidRun",
+                "cannot run: conf 'rows' must be <= 100, not 500 (param rows: maximum 100)",
+                final=True,
+            ),
+            id="a conf above a param's maximum is refused for good, naming the param",
+        ),
+        pytest.param(
+            REQUIRED,
+            {},
+            RunRefused(
+                "InvalidRun",
+                "cannot run: conf 'table' is required (param table has no default)",
+                True,
+            ),
+            id="a run without a required param is refused",
         ),
     ],
 )

@@ -12,7 +12,9 @@ from kairflow.api.common import DagRunState
 from kairflow.api.common import TaskInstanceState as TI
 from kairflow.api.dagrun import RunType
 from kairflow.core import labels
+from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import ObservedDag, ObservedRun, RequestedDates, SlotUse
+from kairflow.core.timetable import restriction_for
 from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
 from tests.unit.core.observed import DAG, NS, at, interval, spec, wall
 
@@ -106,6 +108,28 @@ def dag_body(**fields: Any) -> Body:
             id="a manifest that does not validate still gives paused and maxActiveRuns",
         ),
         pytest.param(
+            dag_body(
+                schedule="@daily",
+                startDate="2026-01-01",
+                params={"rows": {"default": 0, "minimum": 1}},
+            ),
+            ObservedDag(
+                NS,
+                DAG,
+                spec(
+                    schedule="@daily",
+                    start_date="2026-01-01",
+                    params={"rows": {"default": 0, "minimum": 1}},
+                ),
+                problems=(
+                    "param 'rows': the default must be >= 1, not 0 (minimum 1); a DAG with a "
+                    "schedule needs valid defaults (its scheduled runs have no conf)",
+                ),
+                generation=3,
+            ),
+            id="a scheduled DAG whose param default fails its schema cannot be scheduled",
+        ),
+        pytest.param(
             dag_body(maxActiveRuns=0),
             ObservedDag(
                 NS,
@@ -125,6 +149,52 @@ def dag_body(**fields: Any) -> Body:
 )
 def test_observe_dag(body: Body, expected: ObservedDag) -> None:
     assert observe_dag(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "defaults", "catchup", "paused_upon_creation"),
+    [
+        pytest.param(dag_body(), DagDefaults(), True, None, id="catchup is on by default"),
+        pytest.param(
+            dag_body(),
+            DagDefaults(catchup=False),
+            False,
+            None,
+            id="a DAG that does not say takes the operator's catchup_by_default",
+        ),
+        pytest.param(
+            dag_body(catchup=True),
+            DagDefaults(catchup=False),
+            True,
+            None,
+            id="a DAG's own catchup wins over the operator's default",
+        ),
+        pytest.param(
+            dag_body(isPausedUponCreation=False),
+            DagDefaults(paused_at_creation=True),
+            True,
+            False,
+            id="a DAG's isPausedUponCreation is read",
+        ),
+        pytest.param(
+            dag_body(isPausedUponCreation=True, maxActiveRuns=0),
+            DagDefaults(),
+            None,
+            True,
+            id="isPausedUponCreation is read even from a manifest that does not validate",
+        ),
+    ],
+)
+def test_what_a_dag_does_not_say_comes_from_the_operators_defaults(
+    body: Body, defaults: DagDefaults, catchup: bool | None, paused_upon_creation: bool | None
+) -> None:
+    seen = observe_dag(body, defaults)
+    if seen.spec is None:
+        assert catchup is None
+    else:
+        assert restriction_for(seen.spec, seen.catchup_by_default).catchup is catchup
+        assert seen.spec.catchup == body["spec"].get("catchup"), "the spec is kept as written"
+    assert seen.paused_upon_creation is paused_upon_creation
 
 
 def run_body(run_spec: Body | None = None, status: Body | None = None, **meta: Any) -> Body:

@@ -149,6 +149,13 @@ def test_the_plan_reads_the_clusters_objects_as_the_operator_does(
             id="a DAG without a schedule",
         ),
         pytest.param(
+            dag(params={"rows": {"default": 3, "maximum": 9}}),
+            read("2024-01-01", "2024-01-02", conf={"rows": 10}),
+            None,
+            "cannot backfill etl: conf 'rows' must be <= 9, not 10 (param rows: maximum 9)",
+            id="a conf the DAG's params refuse",
+        ),
+        pytest.param(
             dag(schedule="@weekly"),
             read("2024-01-01", "2024-01-06"),
             None,

@@ -125,7 +125,7 @@ class _PendulumLikeZone(tzinfo):
             {
                 "description": "d",
                 "catchup": False,
-                "paused": True,
+                "isPausedUponCreation": True,
                 "maxActiveRuns": 2,
                 "maxActiveTasks": 3,
                 "dagrunTimeout": "2h",
@@ -135,8 +135,35 @@ class _PendulumLikeZone(tzinfo):
         ),
         pytest.param(
             {"schedule": None, "params": {"n": 1, "who": Param("me", type="string")}},
-            {"params": {"n": 1, "who": "me"}},
-            id="params and Param defaults become params",
+            {"params": {"n": 1, "who": {"default": "me", "type": "string"}}},
+            id="params stay plain and a Param keeps its schema",
+        ),
+        pytest.param(
+            {
+                "schedule": None,
+                "params": {
+                    "rows": Param(3, "Rows to load", type="integer", minimum=1, maximum=100),
+                    "env": Param("dev", schema={"enum": ["dev", "prod"]}),
+                    "table": Param(type="string", unknown_word=1),
+                    "looks_like_one": {"default": 1},
+                },
+            },
+            {
+                "params": {
+                    "env": {"default": "dev", "enum": ["dev", "prod"]},
+                    "looks_like_one": {"default": {"default": 1}},
+                    "rows": {
+                        "default": 3,
+                        "description": "Rows to load",
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 100,
+                    },
+                    "table": {"default": None, "type": "string"},
+                },
+            },
+            id="a Param is written with its description and schema, a plain default that "
+            "would read as one is wrapped",
         ),
         pytest.param(
             {

@@ -16,7 +16,8 @@ TRIGGER = f"/api/ns/{NS}/dags/etl/runs"
 
 def cluster(refuse: set[str] | None = None) -> FakeUserApi:
     api = FakeUserApi(refuse=refusing(refuse))
-    api.add("dags", dag(timezone="Asia/Seoul", params={"fruit": "apple", "count": 3}))
+    params = {"fruit": "apple", "count": 3, "rows": {"default": 3, "type": "integer", "maximum": 9}}
+    api.add("dags", dag(timezone="Asia/Seoul", params=params))
     api.add("dagruns", dagrun("etl-manual-20260301t000000"))
     return api
 
@@ -45,6 +46,14 @@ def cluster(refuse: set[str] | None = None) -> FakeUserApi:
             {"error": "conf 'count' must be a number like the param's default, not a string"},
             None,
             id="conf of the wrong type for a param is refused before anything is written",
+        ),
+        pytest.param(
+            {"conf": {"rows": 10}},
+            None,
+            422,
+            {"error": "conf 'rows' must be <= 9, not 10 (param rows: maximum 9)"},
+            None,
+            id="conf above a param's maximum is refused naming the param",
         ),
         pytest.param(
             {"conf": ["fruit"]},

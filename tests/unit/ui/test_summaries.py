@@ -56,6 +56,17 @@ from kairflow.ui.summaries import dag_summary, run_summary
             id="an invalid DAG carries its problem",
         ),
         pytest.param({}, {}, "paused", False, id="a DAG is active unless paused"),
+        pytest.param(
+            {"params": {"who": "me", "rows": {"default": 3, "maximum": 9}, "obj": {"a": 1}}},
+            {},
+            "paramSpecs",
+            {
+                "who": {"default": "me", "schema": {"type": "string"}, "plain": True},
+                "rows": {"default": 3, "schema": {"default": 3, "maximum": 9}, "plain": False},
+                "obj": {"default": {"a": 1}, "schema": {"type": "object"}, "plain": True},
+            },
+            id="the trigger form gets each param's default and schema as the server reads them",
+        ),
     ],
 )
 def test_dag_summary(

@@ -1,10 +1,12 @@
-// Airflow's "Trigger DAG w/ config": a form generated from the DAG's params, an
-// optional logical date, and the raw conf JSON kept in sync with the form. Checked
-// before it is sent (each field, the JSON, the params' types); on success the grid
-// opens with the new run selected.
+// Airflow's "Trigger DAG w/ config": a form generated from the DAG's params' JSON
+// schemas (an enum is a select, a number has its bounds, the description is the
+// field's hint), an optional logical date, and the raw conf JSON kept in sync with the
+// form. Checked before it is sent as the server checks it (param_form.js), each
+// problem next to its field; on success the grid opens with the new run selected.
 import { html, useEffect, useState, getJson, send, nsPath, enc } from "../lib.js";
 import {
-  fieldsFromParams, readField, defaultConf, textsFromConf, readConf, confProblems,
+  fieldsFromParams, readField, defaultConf, textsFromConf, readConf, confProblems, paramMessage,
+  typeWords,
 } from "./param_form.js";
 import { Buttons, FieldError, Problem, fieldOf, go, useAction } from "./dialog_parts.js";
 
@@ -14,12 +16,23 @@ function ParamInput({ field, text, onText }) {
     return html`<input id=${id} type="checkbox" checked=${Boolean(text)}
       onChange=${(e) => onText(e.target.checked)} />`;
   }
+  if (field.kind === "select") {
+    return html`<select id=${id} value=${text} required=${field.required}
+      onChange=${(e) => onText(e.target.value)}>
+      ${text === "" && html`<option value="" disabled>Choose…</option>`}
+      ${field.options.map((o, i) => html`<option key=${i} value=${String(i)}>${o.label}</option>`)}
+    </select>`;
+  }
   if (field.kind === "json") {
     return html`<textarea id=${id} class="mono" rows="3" spellcheck="false" value=${text}
-      onInput=${(e) => onText(e.target.value)}></textarea>`;
+      required=${field.required} onInput=${(e) => onText(e.target.value)}></textarea>`;
   }
-  return html`<input id=${id} type=${field.kind === "number" ? "number" : "text"} step="any"
-    value=${text} onInput=${(e) => onText(e.target.value)} />`;
+  const number = field.kind === "number";
+  return html`<input id=${id} type=${number ? "number" : "text"} value=${text}
+    step=${number ? field.step : undefined} min=${number && field.min !== null ? field.min : undefined}
+    max=${number && field.max !== null ? field.max : undefined} required=${field.required}
+    aria-describedby=${field.description ? `${id}-hint` : undefined}
+    onInput=${(e) => onText(e.target.value)} />`;
 }
 
 function ParamField({ field, text, problem, onText }) {
@@ -28,8 +41,10 @@ function ParamField({ field, text, problem, onText }) {
   return html`<div class=${`field${problem ? " invalid" : ""}`}>
     <label for=${id} class=${boolean ? "inline" : ""}>
       ${boolean && html`<${ParamInput} field=${field} text=${text} onText=${onText} />`}
-      <span class="mono">${field.name}</span> <span class="muted">(${field.type === "null" ? "any JSON" : field.type})</span></label>
+      <span class="mono">${field.name}</span>${field.title && html` ${field.title}`}
+      <span class="muted"> (${typeWords(field)})</span></label>
     ${!boolean && html`<${ParamInput} field=${field} text=${text} onText=${onText} />`}
+    ${field.description && html`<small id=${`${id}-hint`} class="muted hint">${field.description}</small>`}
     <${FieldError} text=${problem} />
   </div>`;
 }
@@ -42,11 +57,11 @@ export function TriggerDialog({ ns, dag, onClose }) {
   const [when, setWhen] = useState("");
   const [problems, setProblems] = useState({});
   const { busy, error, act } = useAction();
-  const fields = detail ? fieldsFromParams(detail.params) : [];
+  const fields = detail ? fieldsFromParams(detail.paramSpecs) : [];
 
   useEffect(() => {
     getJson(`${nsPath(ns)}/dags/${enc(dag)}`).then((found) => {
-      const initial = fieldsFromParams(found.params);
+      const initial = fieldsFromParams(found.paramSpecs);
       const conf = defaultConf(initial);
       setDetail(found);
       setTexts(textsFromConf(initial, conf));
@@ -59,10 +74,11 @@ export function TriggerDialog({ ns, dag, onClose }) {
     setTexts({ ...texts, [field.name]: text });
     const read = readField(field, text);
     const raw = readConf(jsonText);
-    setProblems({ ...problems, [field.name]: read.error || null, $conf: raw.error || null });
-    if (!read.error && !raw.error) {
-      setJsonText(JSON.stringify({ ...raw.conf, [field.name]: read.value }, null, 2));
-    }
+    const conf = raw.error || read.error ? null : { ...raw.conf, [field.name]: read.value };
+    // The field's own check as soon as it reads (a bound, the enum): next to it.
+    const problem = read.error || (conf && paramMessage(field, conf)) || null;
+    setProblems({ ...problems, [field.name]: problem, $conf: raw.error || null });
+    if (conf) setJsonText(JSON.stringify(conf, null, 2));
   };
   const editJson = (text) => {
     setJsonText(text);
