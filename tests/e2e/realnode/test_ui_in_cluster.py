@@ -147,7 +147,9 @@ def test_the_charts_ui_serves_users_with_their_own_tokens(
         # The session Secret outlives the pod: the editor's cookie still works on its
         # replacement (at a new pod IP, so the cookie is sent by hand).
         cookie = next(c for c in editor.context.cookies() if c["name"] == "kairflow-session")
-        real.kube.kubectl("delete", "pod", "-n", OPERATOR_NAMESPACE, pod["metadata"]["name"])
+        real.kube.kubectl(
+            "delete", "pod", "-n", OPERATOR_NAMESPACE, pod["metadata"]["name"], "--wait=false"
+        )
         replaced = wait_for(
             lambda: ready_ui_pod(real, not_uid=pod["metadata"]["uid"]),
             timeout=120,
