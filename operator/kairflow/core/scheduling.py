@@ -12,8 +12,10 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from kairflow.api.common import TaskInstanceState
+from kairflow.core import latest_only
 from kairflow.core.mapping import MappingError, map_items
 from kairflow.core.pod_builder import build_pod
+from kairflow.core.run_info import DataInterval
 from kairflow.core.run_state import RunPass
 from kairflow.core.templating import (
     RenderedTask,
@@ -72,7 +74,10 @@ def make_ready(state: RunPass) -> bool:
                 ti.message = blocked
             elif task.is_empty:
                 ti.start_date = iso(state.now)
-                state.set_state(key, TI.SUCCESS)
+                if task.latest_only:
+                    _decide_latest_only(state, name, key)
+                else:
+                    state.set_state(key, TI.SUCCESS)
                 changed = True
             else:
                 ti.state = TI.SCHEDULED
@@ -84,13 +89,29 @@ def make_ready(state: RunPass) -> bool:
 
 def upstream_verdict(state: RunPass, name: str) -> tuple[Verdict, UpstreamCounts]:
     """The trigger rule's verdict over every instance of every direct upstream task."""
-    states = [
-        state.status.task_instances[key].state
-        for up in state.graph.upstream[name]
-        for key in state.instances(up)
+    tis = state.status.task_instances
+    upstream = state.graph.upstream[name]
+    states = [tis[key].state for up in upstream for key in state.instances(up)]
+    setup_states = [
+        tis[key].state for up in upstream if state.tasks[up].setup for key in state.instances(up)
     ]
-    counts = UpstreamCounts.of(states)
-    return evaluate(state.policies[name].trigger_rule, counts), counts
+    counts = UpstreamCounts.of(states, setup_states)
+    indirect = state.indirect_setups.get(name)
+    setups = None
+    if indirect:
+        setups = UpstreamCounts.of(tis[key].state for s in indirect for key in state.instances(s))
+    return evaluate(state.policies[name].trigger_rule, counts, setups), counts
+
+
+def _decide_latest_only(state: RunPass, name: str, key: str) -> None:
+    """Succeed, pushing the direct downstream tasks to follow (all or none), as
+    Airflow's LatestOnlyOperator (a branch) does; the planner then skips the rest."""
+    run = state.run
+    interval = DataInterval(run.data_interval_start, run.data_interval_end)
+    decision = latest_only.decide(run.spec, run.run_type, interval, state.now)
+    follow = sorted(state.graph.downstream[name]) if decision.proceed else []
+    state.status.task_instances[key].xcom = follow
+    state.set_state(key, TI.SUCCESS, decision.reason)
 
 
 def _past_blocks(state: RunPass, name: str, key: str) -> str | None:
