@@ -18,7 +18,7 @@ from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import RunType
 from kairflow.core.run_info import DataInterval, TimeRestriction
 from kairflow.core.times import iso
-from kairflow.core.timetable import timetable_for
+from kairflow.core.timetable import ScheduleError, timetable_for
 
 _UNRESTRICTED = TimeRestriction(earliest=None, latest=None, catchup=True)
 
@@ -36,7 +36,11 @@ def decide(
     """Whether a run over `data_interval` is the latest one at `now`."""
     if run_type == RunType.MANUAL.value:
         return LatestOnlyDecision(True, "manual run: downstream tasks proceed")
-    following = timetable_for(spec).next_dagrun_info(
+    try:
+        timetable = timetable_for(spec)
+    except ScheduleError:  # reported on the DAG already; the run itself is not at fault
+        return LatestOnlyDecision(True, "the DAG has no valid schedule: downstream tasks proceed")
+    following = timetable.next_dagrun_info(
         last_automated_data_interval=data_interval, restriction=_UNRESTRICTED, now=now
     )
     if following is None:

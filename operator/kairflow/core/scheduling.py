@@ -76,8 +76,10 @@ def make_ready(state: RunPass) -> bool:
                 ti.start_date = iso(state.now)
                 if task.latest_only:
                     _decide_latest_only(state, name, key)
-                else:
-                    state.set_state(key, TI.SUCCESS)
+                    # Its skips (planner effects) must land before its downstream
+                    # tasks are looked at: end this round, the planner runs another.
+                    return True
+                state.set_state(key, TI.SUCCESS)
                 changed = True
             else:
                 ti.state = TI.SCHEDULED
