@@ -15,6 +15,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+THURSDAY = DataInterval(at("2024-01-04T06:00"), at("2024-01-05T06:00"))
 JAN_1 = DataInterval(at("2024-01-01T00:00"), at("2024-01-02T00:00"))
 
 
@@ -50,7 +51,7 @@ JAN_1 = DataInterval(at("2024-01-01T00:00"), at("2024-01-02T00:00"))
             id="a run with no following interval proceeds",
         ),
         pytest.param(
-            "0 6 * * 1-5", "scheduled", DataInterval(at("2024-01-04T06:00"), at("2024-01-05T06:00")),
+            "0 6 * * 1-5", "scheduled", THURSDAY,
             "2024-01-06T12:00", True,
             id="over a weekend the following interval runs to Monday",
         ),
