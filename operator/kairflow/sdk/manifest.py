@@ -31,6 +31,7 @@ def task_spec(task: BaseOperator) -> TaskSpec:
         "name": task.task_id,
         **task.settings,
         **{k: v for k, v in task.spec_fields().items() if v is not None},
+        **task.setup_teardown_fields(),
         "depends_on": sorted(task.upstream),
     }
     if task.expand is not None:
