@@ -25,6 +25,8 @@ def operator_of(task: TaskSpec) -> str:
         return "Branch"
     if task.short_circuit:
         return "ShortCircuit"
+    if task.latest_only:
+        return "LatestOnly"
     if task.bash is not None:
         return "Bash"
     if task.python is not None:
@@ -37,7 +39,8 @@ def group_of(name: str) -> str | None:
 
 
 def structure(raw_spec: Mapping[str, Any] | None) -> dict[str, Any]:
-    """{tasks: [{name, group, mapped, operator, upstream, triggerRule}], valid}."""
+    """{tasks: [{name, group, mapped, operator, upstream, triggerRule, role}], valid};
+    role: "setup", "teardown" or null."""
     try:
         spec = DAGSpec.model_validate(raw_spec or {})
     except ValidationError:
@@ -52,7 +55,8 @@ def structure(raw_spec: Mapping[str, Any] | None) -> dict[str, Any]:
     tasks = []
     for name in order:
         task = by_name[name]
-        rule = task.trigger_rule or spec.defaults.trigger_rule
+        rule = "all_done_setup_success" if task.teardown else None
+        rule = rule or task.trigger_rule or spec.defaults.trigger_rule
         tasks.append(
             {
                 "name": name,
@@ -60,7 +64,8 @@ def structure(raw_spec: Mapping[str, Any] | None) -> dict[str, Any]:
                 "mapped": task.expand is not None,
                 "operator": operator_of(task),
                 "upstream": sorted(upstream.get(name, ()), key=position.__getitem__),
-                "triggerRule": rule.value if rule else "all_success",
+                "triggerRule": str(rule) if rule else "all_success",
+                "role": "setup" if task.setup else "teardown" if task.teardown else None,
             }
         )
     return {"tasks": tasks, "valid": valid}

@@ -216,6 +216,12 @@ def _kind(task: TaskSpec) -> str:
 
 def _markers(task: TaskSpec, defaults: TriggerRule | None) -> str:
     marks = []
+    if task.setup:
+        marks.append("setup")
+    if task.teardown:
+        marks.append("teardown" + (" (fails the run)" if task.on_failure_fail_dagrun else ""))
+    if task.latest_only:
+        marks.append("latest only")
     if task.branch:
         marks.append("branch")
     if task.short_circuit:
@@ -226,7 +232,7 @@ def _markers(task: TaskSpec, defaults: TriggerRule | None) -> str:
         source = task.expand.from_task
         marks.append(f"mapped over {source}" if source else "mapped")
     rule = task.trigger_rule or defaults
-    if rule is not None and rule != TriggerRule.ALL_SUCCESS:
+    if rule is not None and rule != TriggerRule.ALL_SUCCESS and not task.teardown:
         marks.append(f"trigger: {rule.value}")
     return ", ".join(marks)
 

@@ -138,8 +138,9 @@ export function layout(dagre, tasks, collapsed) {
   for (const task of tasks) {
     const id = nodeIdOf(task.name, collapsed);
     if (!id.startsWith("task:")) continue;
-    const { label, width } = nodeSize(shortName(task.name), task.operator, task.mapped);
-    nodes.set(id, { id, kind: "task", name: task.name, label, sub: task.operator, width, height: NODE_HEIGHT, task });
+    const sub = task.role ? `${task.operator} · ${task.role}` : task.operator;
+    const { label, width } = nodeSize(shortName(task.name), sub, task.mapped);
+    nodes.set(id, { id, kind: "task", name: task.name, label, sub, width, height: NODE_HEIGHT, task });
     graph.setNode(id, { width, height: NODE_HEIGHT });
     if (groupOf(task.name)) graph.setParent(id, `group:${groupOf(task.name)}`);
   }
