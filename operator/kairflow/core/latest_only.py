@@ -1,6 +1,7 @@
 """Airflow's LatestOnlyOperator: does a run's work still matter now?
 
-Airflow 2.10 (`airflow/operators/latest_only.py`): a manual run always proceeds;
+Airflow 2.10 (`airflow/operators/latest_only.py`): an externally triggered run (a
+manual run a user triggered; not a `dags test` run, in Airflow as here) proceeds;
 otherwise the interval that follows the run's data interval is computed, ignoring
 startDate, endDate and catchup, and the run is the latest one when
 `start < now <= end` of that following interval. No following interval (`@once`)
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kairflow.api.dag import DAGSpec
-from kairflow.api.dagrun import RunType
 from kairflow.core.run_info import DataInterval, TimeRestriction
 from kairflow.core.times import iso
 from kairflow.core.timetable import ScheduleError, timetable_for
@@ -31,11 +31,11 @@ class LatestOnlyDecision:
 
 
 def decide(
-    spec: DAGSpec, run_type: str, data_interval: DataInterval, now: datetime
+    spec: DAGSpec, externally_triggered: bool, data_interval: DataInterval, now: datetime
 ) -> LatestOnlyDecision:
     """Whether a run over `data_interval` is the latest one at `now`."""
-    if run_type == RunType.MANUAL.value:
-        return LatestOnlyDecision(True, "manual run: downstream tasks proceed")
+    if externally_triggered:
+        return LatestOnlyDecision(True, "manually triggered run: downstream tasks proceed")
     try:
         timetable = timetable_for(spec)
     except ScheduleError:  # reported on the DAG already; the run itself is not at fault

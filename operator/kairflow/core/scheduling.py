@@ -110,7 +110,7 @@ def _decide_latest_only(state: RunPass, name: str, key: str) -> None:
     Airflow's LatestOnlyOperator (a branch) does; the planner then skips the rest."""
     run = state.run
     interval = DataInterval(run.data_interval_start, run.data_interval_end)
-    decision = latest_only.decide(run.spec, run.run_type, interval, state.now)
+    decision = latest_only.decide(run.spec, run.externally_triggered, interval, state.now)
     follow = sorted(state.graph.downstream[name]) if decision.proceed else []
     state.status.task_instances[key].xcom = follow
     state.set_state(key, TI.SUCCESS, decision.reason)

@@ -20,50 +20,50 @@ JAN_1 = DataInterval(at("2024-01-01T00:00"), at("2024-01-02T00:00"))
 
 
 @pytest.mark.parametrize(
-    ("schedule", "run_type", "interval", "now", "proceed"),
+    ("schedule", "external", "interval", "now", "proceed"),
     [
         pytest.param(
-            "@daily", "scheduled", JAN_1, "2024-01-02T00:05", True,
+            "@daily", False, JAN_1, "2024-01-02T00:05", True,
             id="the run of yesterday's interval, run today, is the latest",
         ),
         pytest.param(
-            "@daily", "scheduled", JAN_1, "2024-01-05T00:05", False,
+            "@daily", False, JAN_1, "2024-01-05T00:05", False,
             id="a run caught up days later is not the latest",
         ),
         pytest.param(
-            "@daily", "scheduled", JAN_1, "2024-01-03T00:00", True,
+            "@daily", False, JAN_1, "2024-01-03T00:00", True,
             id="the end of the following interval still counts",
         ),
         pytest.param(
-            "@daily", "scheduled", JAN_1, "2024-01-02T00:00", False,
+            "@daily", False, JAN_1, "2024-01-02T00:00", False,
             id="the start of the following interval does not",
         ),
         pytest.param(
-            "@daily", "backfill", JAN_1, "2024-03-01T00:00", False,
+            "@daily", False, JAN_1, "2024-03-01T00:00", False,
             id="a backfill of an old interval is not the latest",
         ),
         pytest.param(
-            "@daily", "manual", JAN_1, "2024-03-01T00:00", True,
-            id="a manual run always proceeds",
+            "@daily", True, JAN_1, "2024-03-01T00:00", True,
+            id="a manually triggered run always proceeds",
         ),
         pytest.param(
-            "@once", "scheduled", JAN_1, "2024-03-01T00:00", True,
+            "@once", False, JAN_1, "2024-03-01T00:00", True,
             id="a run with no following interval proceeds",
         ),
         pytest.param(
-            "0 6 * * 1-5", "scheduled", THURSDAY,
+            "0 6 * * 1-5", False, THURSDAY,
             "2024-01-06T12:00", True,
             id="over a weekend the following interval runs to Monday",
         ),
     ],
 )  # fmt: skip
 def test_is_the_run_the_latest(
-    schedule: str, run_type: str, interval: DataInterval, now: str, proceed: bool
+    schedule: str, external: bool, interval: DataInterval, now: str, proceed: bool
 ) -> None:
     spec = make_spec(
         [{"name": "latest", "latestOnly": True}], schedule=schedule, startDate="2023-01-01"
     )
-    decision = decide(spec, run_type, interval, at(now))
+    decision = decide(spec, external, interval, at(now))
     assert decision.proceed is proceed, decision.reason
 
 
@@ -85,10 +85,11 @@ LATEST_DAG = make_spec(
 )
 
 
-def run_of(run_type: str, now: str) -> Simulation:
+def run_of(run_type: str, now: str, **extra: Any) -> Simulation:
     run = make_run(
         LATEST_DAG,
         run_type=run_type,
+        **extra,
         data_interval_start=JAN_1.start,
         data_interval_end=JAN_1.end,
     )
@@ -123,3 +124,10 @@ def test_a_manual_run_is_never_skipped() -> None:
     sim = run_of("manual", "2024-06-01T00:00")
     sim.run_to_end()
     assert set(sim.states().values()) == {"success"}
+
+
+def test_a_dags_test_run_is_checked_like_a_scheduled_one() -> None:
+    """Airflow's `dags test` run is manual but not externally triggered."""
+    sim = run_of("manual", "2024-06-01T00:00", external_trigger=False)
+    sim.run_to_end()
+    assert sim.states()["notify"] == "skipped"
