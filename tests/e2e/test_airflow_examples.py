@@ -45,9 +45,6 @@ EXPECTED_DIFFERENCES: dict[str, str] = {
     "example_skip_dag": _CUSTOM,
     "example_external_task_marker_parent": f"ExternalTaskMarker: {_NO_EQUIVALENT}",
     "example_external_task_marker_child": f"ExternalTaskSensor: {_NO_EQUIVALENT}",
-    "example_setup_teardown_taskflow": (
-        "a teardown used as a context manager (`with outer_teardown(outer_setup()):`)"
-    ),
     "example_xcom": "XComArg(key=...), xcom_push and keyed xcom_pull: a task has one XCom",
     "tutorial_dag": "ti.xcom_push(key, value): a task has one XCom (its return value)",
     "example_params_ui_tutorial": (

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kairflow.api.dag import TASK_NAME_PATTERN
-from kairflow.sdk import current
+from kairflow.sdk import current, setup_teardown
 from kairflow.sdk.dependencies import DependencyMixin, resolve
 from kairflow.sdk.errors import SdkError, user_location
 from kairflow.sdk.partial import OperatorPartial
@@ -136,6 +136,14 @@ class BaseOperator(DependencyMixin):
                 setup.as_setup()
                 self.add_upstream(setup)
         return self
+
+    def __enter__(self) -> BaseOperator:
+        self._work_starts = setup_teardown.enter(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            setup_teardown.leave(self, self._work_starts)
 
     def setup_teardown_fields(self) -> dict[str, Any]:
         """The TaskSpec fields of a setup or teardown (none for other tasks)."""

@@ -49,6 +49,14 @@ class XComArg(DependencyMixin):
         self.operator.as_teardown(setups=setups, on_failure_fail_dagrun=on_failure_fail_dagrun)
         return self
 
+    def __enter__(self) -> XComArg:
+        """`with teardown_task(setup_task()):` (see sdk.setup_teardown)."""
+        self.operator.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.operator.__exit__(*exc)
+
     def __iter__(self) -> Any:
         raise TypeError("an XComArg is not iterable while the DAG is built; use .expand()")
 

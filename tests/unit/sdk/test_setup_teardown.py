@@ -169,3 +169,45 @@ def test_an_airflow_file_with_setup_teardown_and_latest_only_imports(tmp_path: P
         "work",
     ]
     assert tasks["latest_only"]["latestOnly"] is True
+
+
+def test_a_teardown_as_a_context_manager_wraps_the_work_created_inside() -> None:
+    @setup
+    def create() -> str:
+        return "id"
+
+    @teardown
+    def delete(cluster: str) -> None:
+        print(cluster)
+
+    with DAG("ctx", schedule=None) as dag:
+        with delete(create()):
+            first = EmptyOperator(task_id="first")
+            first >> EmptyOperator(task_id="second")
+        EmptyOperator(task_id="after")
+    assert roles(dag) == {
+        "create": {"setup": True},
+        "first": {"dependsOn": ["create"]},
+        "second": {"dependsOn": ["first"]},
+        "delete": {"teardown": True, "dependsOn": ["create", "second"]},
+        "after": {},
+    }
+
+
+def test_a_setup_as_a_context_manager_feeds_the_work_and_its_teardown() -> None:
+    with DAG("ctx", schedule=None) as dag:
+        create = EmptyOperator(task_id="create").as_setup()
+        EmptyOperator(task_id="delete").as_teardown(setups=create)
+        with create:
+            EmptyOperator(task_id="work")
+    assert roles(dag)["work"] == {"dependsOn": ["create"]}
+    assert roles(dag)["delete"]["dependsOn"] == ["create", "work"]
+
+
+def test_only_setups_and_teardowns_are_context_managers() -> None:
+    with (
+        DAG("ctx", schedule=None),
+        pytest.raises(SdkError, match="only setup and teardown"),
+        EmptyOperator(task_id="plain"),
+    ):
+        pass
