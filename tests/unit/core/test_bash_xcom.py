@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kairflow.core.bash_xcom import bash_command
+from kairflow.core.bash_xcom import WRAPPER, bash_command
 from kairflow.core.validation import validate_dag
+from kairflow.localnode.env import expand
 from tests.unit.core.planner_harness import Simulation, make_run, make_spec
 from tests.unit.core.planner_harness import xcom as xcom_outcome
 
@@ -108,3 +109,10 @@ def test_do_xcom_push_decides_whether_the_xcom_is_recorded(
 def test_a_branch_cannot_turn_its_xcom_off() -> None:
     spec = make_spec([{"name": "a", "bash": "echo b", "branch": True, "doXcomPush": False}])
     assert any("doXcomPush cannot be false" in p for p in validate_dag(spec))
+
+
+def test_kubernetes_variable_expansion_leaves_the_wrapper_intact() -> None:
+    """Kubernetes (and the node agent) expand `$(VAR)` and `$$` in a container's
+    command: the wrapper has neither, whatever the environment defines."""
+    env = {"KAIRFLOW_XCOM_FILE": "/dev/termination-log", "line": "x", "rc": "0", "out": "y"}
+    assert expand(WRAPPER, env) == WRAPPER
