@@ -63,7 +63,7 @@ def make_ready(state: RunPass) -> bool:
                 state.set_state(key, TI.UPSTREAM_FAILED, f"trigger rule {rule}: upstream failed")
                 changed = True
             elif verdict == Verdict.WAIT:
-                ti.message = describe_wait(state.policies[name].trigger_rule, counts)
+                ti.message = _why_waiting(state, name, counts)
             elif task.expand is not None and key == name and task.expand.from_task:
                 # Runnable but not expanded: the source did not succeed (e.g. all_done).
                 state.set_state(
@@ -87,6 +87,15 @@ def make_ready(state: RunPass) -> bool:
                 ti.message = None
                 changed = True
     return changed
+
+
+def _why_waiting(state: RunPass, name: str, counts: UpstreamCounts) -> str:
+    rule = state.policies[name].trigger_rule
+    setups = state.indirect_setups.get(name)
+    if setups and evaluate(rule, counts) == Verdict.RUN:
+        # Its own upstream tasks let it run: what it waits for is a setup further up.
+        return f"waiting for setup {', '.join(sorted(setups))} to succeed"
+    return describe_wait(rule, counts)
 
 
 def upstream_verdict(state: RunPass, name: str) -> tuple[Verdict, UpstreamCounts]:

@@ -128,6 +128,21 @@ def test_an_all_done_task_after_failed_work_runs_when_its_setup_succeeded() -> N
     }
 
 
+def test_a_cleared_work_task_says_it_waits_for_its_setup() -> None:
+    spec = make_spec(
+        [t("create", setup=True), t("w1"), t("w2"), t("delete", teardown=True)],
+        ["create >> w1 >> w2 >> delete", "create >> delete"],
+    )
+    sim = Simulation(make_run(spec))
+    sim.run_to_end()
+    graph = build_graph(spec)
+    apply_clear(sim.status, graph, ClearRequest(id="1", tasks=["w2"]), retries={})
+    sim.step()  # the run starts again: create is queued, w2 waits for it
+    assert sim.status.task_instances["w2"].message == "waiting for setup create to succeed"
+    assert sim.run_to_end().state == DagRunState.SUCCESS
+    assert sim.start_time("w2", 1) > sim.start_time("create", 1)
+
+
 def test_a_short_circuit_never_skips_a_teardown() -> None:
     spec = make_spec(
         [
