@@ -54,3 +54,11 @@ def bash_command(script: str, push_last_line: bool) -> list[str]:
     if not push_last_line:
         return ["bash", "-c", script]
     return ["bash", "-c", WRAPPER, script]
+
+
+def as_written(command: list[str]) -> list[str]:
+    """A pod's command as the task wrote it: `bash -c SCRIPT ARGS...`, the wrapper left
+    out (what views show as the rendered command)."""
+    if command[:3] == ["bash", "-c", WRAPPER]:
+        return ["bash", "-c", *command[3:]]
+    return command

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kairflow.core.bash_xcom import WRAPPER, bash_command
+from kairflow.core.bash_xcom import WRAPPER, as_written, bash_command
 from kairflow.core.validation import validate_dag
 from kairflow.localnode.env import expand
 from tests.unit.core.planner_harness import Simulation, make_run, make_spec
@@ -116,3 +116,20 @@ def test_kubernetes_variable_expansion_leaves_the_wrapper_intact() -> None:
     command: the wrapper has neither, whatever the environment defines."""
     env = {"KAIRFLOW_XCOM_FILE": "/dev/termination-log", "line": "x", "rc": "0", "out": "y"}
     assert expand(WRAPPER, env) == WRAPPER
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        pytest.param(
+            [*bash_command("echo $0", push_last_line=True), "a"],
+            ["bash", "-c", "echo $0", "a"],
+            id="views show a bash task's script, not the wrapper",
+        ),
+        pytest.param(
+            ["sh", "-c", "x"], ["sh", "-c", "x"], id="other commands are shown as they are"
+        ),
+    ],
+)
+def test_the_command_as_written(command: list[str], shown: list[str]) -> None:
+    assert as_written(command) == shown
