@@ -203,7 +203,8 @@ class TaskDefaults(TaskSettings):
 
 class TaskSpec(TaskSettings):
     """One task. Its kind is given by which of `bash`, `python`, `command` is set
-    (at most one); with none of them it is an empty task (no pod, like EmptyOperator)."""
+    (at most one); with none of them it is an empty task (no pod, like EmptyOperator)
+    or, with `latestOnly`, a LatestOnlyOperator. `setup` / `teardown` mark any kind."""
 
     model_config = ConfigDict(json_schema_extra={"not": {"anyOf": _TWO_KINDS}})
 
