@@ -97,6 +97,16 @@ ALL_OK = "success"
             ),
             id="task groups",
         ),
+        pytest.param(
+            "setup_teardown.yaml",
+            dict.fromkeys(["create_scratch", "extract", "summarize", "remove_scratch"], ALL_OK),
+            id="setup and teardown around the work",
+        ),
+        pytest.param(
+            "latest_only.yaml",
+            {"load": ALL_OK, "latest_only": ALL_OK, "send_report": "skipped"},
+            id="latest only skips the report of a past interval (as Airflow's dags test)",
+        ),
     ],
 )
 def test_every_example_dag_runs_to_the_expected_result(
@@ -205,6 +215,50 @@ def test_the_run_state_follows_the_leaves_like_airflow(tmp_path: Path) -> None:
     result = dags_test(path, "-o", "json")
     assert result.exit_code == 0
     assert states(result) == {"a": "failed", "b": "upstream_failed", "cleanup": "success"}
+
+
+def test_a_teardown_cleans_up_after_failed_work_and_the_run_fails_for_the_work(
+    tmp_path: Path,
+) -> None:
+    """Airflow's setup/teardown: the teardown runs although the work failed; the run's
+    state comes from the work, and a failing teardown alone would not fail it."""
+    marker = tmp_path / "resource"
+    path = write_dag(
+        tmp_path,
+        f"""
+        tasks:
+        - {{name: create, setup: true, bash: "touch {marker}"}}
+        - {{name: work, bash: "test -e {marker} && exit 3"}}
+        - {{name: delete, teardown: true, bash: "rm {marker}"}}
+        - {{name: never, bash: "echo never"}}
+        flow: ["create >> work >> never >> delete", "create >> delete"]
+        """,
+    )
+    result = dags_test(path, "-o", "json")
+    assert result.exit_code == 1
+    assert states(result) == {
+        "create": "success",
+        "work": "failed",
+        "never": "upstream_failed",
+        "delete": "success",
+    }
+    assert not marker.exists()
+
+
+def test_a_failing_teardown_leaves_the_run_successful(tmp_path: Path) -> None:
+    path = write_dag(
+        tmp_path,
+        """
+        tasks:
+        - {name: create, setup: true, bash: "true"}
+        - {name: work, bash: "true"}
+        - {name: delete, teardown: true, bash: "exit 1"}
+        flow: ["create >> work >> delete", "create >> delete"]
+        """,
+    )
+    result = dags_test(path, "-o", "json")
+    assert result.exit_code == 0
+    assert states(result) == {"create": "success", "work": "success", "delete": "failed"}
 
 
 def test_a_task_exiting_with_a_skip_code_skips_itself(tmp_path: Path) -> None:

@@ -149,3 +149,18 @@ def test_catchup_dag_creates_exactly_the_missed_runs(kube: Kube, stack: str) -> 
         return names == expected and states == {"success"}
 
     wait_for(all_done, timeout=90, interval=0.5, what=f"exactly {sorted(expected)}")
+
+
+def test_setup_and_teardown_around_the_work_with_bash_xcoms(kube: Kube, stack: str) -> None:
+    """The setup's last line of stdout (a directory) is its XCom, the work reads it, the
+    teardown removes the directory: each a process the node agent runs."""
+    apply(kube, stack, ROOT / "dags" / "setup_teardown.yaml")
+    trigger(kube, stack, "setup-teardown", "st-1")
+    status = wait_finished(kube, stack, "st-1")
+    assert status["state"] == "success", status
+    tis = status["taskInstances"]
+    scratch = tis["create_scratch"]["xcom"]
+    assert "/scratch-" in scratch and not Path(scratch).exists()  # removed by the teardown
+    assert tis["summarize"]["xcom"] == "10"
+    assert tis["remove_scratch"]["xcom"] == "removed"
+    assert "10" in logs(kube, stack, tis["summarize"]["pod"])

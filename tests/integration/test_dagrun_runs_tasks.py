@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from kairflow.core.bash_xcom import WRAPPER
 from tests.integration.helpers import dag, manual_run, run_status, wait_run_state
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
@@ -34,7 +35,7 @@ def test_a_manual_run_goes_through_a_chain(kube: Kube, kubelet: FakeKubelet) -> 
     assert pod.metadata.owner_references[0].kind == "DagRun"
     assert pod.metadata.labels["kairflow.io/dag"] == "chain"
     load = kubelet.wait_pod("load")
-    assert load.spec.containers[0].command == ["bash", "-c", "echo 3"]
+    assert load.spec.containers[0].command == ["bash", "-c", WRAPPER, "echo 3"]
     kubelet.start(load.metadata.name)
     kubelet.finish(load.metadata.name)
     status = wait_run_state(kube, ns, "chain-1", "success")

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from kairflow.core.bash_xcom import WRAPPER
 from tests.integration.helpers import dag, manual_run, run_status, wait_run_state
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
@@ -27,7 +28,7 @@ def test_manual_trigger_with_conf_overrides_params(kube: Kube, kubelet: FakeKube
     manifest = json.dumps(manual_run("greet-1", "greet", conf={"who": "kairflow"}))
     kube.kubectl("create", "-n", ns, "-f", "-", input=manifest)
     pod = kubelet.wait_pod("say")
-    assert pod.spec.containers[0].command == ["bash", "-c", "echo kairflow"]
+    assert pod.spec.containers[0].command == ["bash", "-c", WRAPPER, "echo kairflow"]
     # Pods are created before the status that names them is written: wait for it.
     status = wait_for(
         lambda: (s := run_status(kube, ns, "greet-1")).get("runId") and s, what="the run's status"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from kairflow.core.bash_xcom import WRAPPER
 from tests.integration.helpers import (
     dag,
     events_for,
@@ -368,7 +369,7 @@ def test_a_run_keeps_the_dag_definition_it_started_with(kube: Kube, kubelet: Fak
 
     run_task(kubelet, "evolve-1", "a")
     b_pod = wait_run_pod(kubelet, "evolve-1", "b")
-    assert b_pod.spec.containers[0].command == ["bash", "-c", "echo old"]
+    assert b_pod.spec.containers[0].command == ["bash", "-c", WRAPPER, "echo old"]
     finish(kubelet, b_pod)
     status = wait_run_state(kube, ns, "evolve-1", "success")
     assert set(tis(status)) == {"a", "b"}
@@ -381,7 +382,7 @@ def test_a_run_keeps_the_dag_definition_it_started_with(kube: Kube, kubelet: Fak
     kube.create(ns, "dagruns", manual_run("evolve-2", "evolve"))
     run_task(kubelet, "evolve-2", "a")
     b_pod = wait_run_pod(kubelet, "evolve-2", "b")
-    assert b_pod.spec.containers[0].command == ["bash", "-c", "echo new"]
+    assert b_pod.spec.containers[0].command == ["bash", "-c", WRAPPER, "echo new"]
     finish(kubelet, b_pod)
     run_task(kubelet, "evolve-2", "c")
     status = wait_run_state(kube, ns, "evolve-2", "success")
@@ -456,5 +457,10 @@ def test_a_manual_run_with_a_logical_date_gets_the_interval_it_implies(
     assert status["dataIntervalEnd"] == end
     assert status["runId"] == f"manual__{logical}"
     # The task sees the same dates (ds is the logical date's UTC day, as in Airflow).
-    assert pod.spec.containers[0].command == ["bash", "-c", f"{logical[:10]}|{start}|{end}"]
+    assert pod.spec.containers[0].command == [
+        "bash",
+        "-c",
+        WRAPPER,
+        f"{logical[:10]}|{start}|{end}",
+    ]
     assert pod.metadata.annotations["kairflow.io/logical-date"] == logical

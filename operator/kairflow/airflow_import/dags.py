@@ -20,7 +20,7 @@ from kairflow.airflow_import.operators import (
 )
 from kairflow.sdk.dag import _DROPPED_DAG_ARGS, _IGNORED_DAG_ARGS, dag_decorator
 from kairflow.sdk.dag import DAG as _SdkDAG
-from kairflow.sdk.decorators import Task, TaskDecorator
+from kairflow.sdk.decorators import Task, TaskDecorator, setup_teardown_decorators
 from kairflow.sdk.errors import SdkWarning, user_location
 
 _DAG_ARGUMENTS = frozenset(inspect.signature(_SdkDAG.__init__).parameters) | (
@@ -78,3 +78,4 @@ class AirflowTaskDecorator(TaskDecorator):
 
 
 task = Task(AirflowTaskDecorator)
+setup, teardown = setup_teardown_decorators(task)

@@ -58,12 +58,15 @@ def _names() -> dict[str, dict[str, Any]]:
         "airflow.decorators": {
             "dag": dags.dag,
             "task": dags.task,
+            "setup": dags.setup,
+            "teardown": dags.teardown,
             "task_group": task_group,
         },
         "airflow.operators.bash": {"BashOperator": operators.BashOperator},
         "airflow.operators.python": python,
         "airflow.operators.empty": {"EmptyOperator": operators.EmptyOperator},
         "airflow.operators.dummy": {"DummyOperator": operators.DummyOperator},
+        "airflow.operators.latest_only": {"LatestOnlyOperator": operators.LatestOnlyOperator},
         "airflow.operators.dummy_operator": {"DummyOperator": operators.DummyOperator},
         "airflow.sensors.base": {
             "BaseSensorOperator": operators.BaseSensorOperator,

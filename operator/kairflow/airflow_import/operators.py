@@ -9,6 +9,7 @@ from typing import Any
 from kairflow.airflow_import.tasks import Converting, PartialOperator, unconvertible
 from kairflow.sdk.operators.bash import BashOperator as _Bash
 from kairflow.sdk.operators.empty import EmptyOperator as _Empty
+from kairflow.sdk.operators.latest_only import LatestOnlyOperator as _LatestOnly
 from kairflow.sdk.operators.python import BashTask as _BashTask
 from kairflow.sdk.operators.python import BranchPythonOperator as _Branch
 from kairflow.sdk.operators.python import PythonOperator as _Python
@@ -28,6 +29,10 @@ class EmptyOperator(_Empty, metaclass=Converting):
 
 
 DummyOperator = EmptyOperator
+
+
+class LatestOnlyOperator(_LatestOnly, metaclass=Converting):
+    __doc__ = _LatestOnly.__doc__
 
 
 class PythonOperator(_Python, metaclass=Converting):

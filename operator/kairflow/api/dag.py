@@ -47,6 +47,9 @@ class TriggerRule(StrEnum):
     NONE_FAILED_MIN_ONE_SUCCESS = "none_failed_min_one_success"
     NONE_SKIPPED = "none_skipped"
     ALWAYS = "always"
+    ALL_DONE_SETUP_SUCCESS = "all_done_setup_success"
+    """A teardown's rule: every direct upstream task is done and, when some of them
+    are setup tasks, at least one of those succeeded."""
 
 
 class WeightRule(StrEnum):
@@ -172,7 +175,15 @@ class TaskSettings(WireModel):
         default=None, description="downstream (default), upstream or absolute."
     )
     trigger_rule: TriggerRule | None = Field(
-        default=None, description="When the task may run (default all_success)."
+        default=None,
+        description="When the task may run (default all_success; a teardown's is always "
+        "all_done_setup_success).",
+    )
+    do_xcom_push: bool | None = Field(
+        default=None,
+        description="Record the task's XCom (default true). A bash task's XCom is, unless it "
+        "writes $KAIRFLOW_XCOM_FILE itself, the last line of its stdout (Airflow's "
+        "BashOperator); false records none.",
     )
     env: list[EnvVar] | None = Field(default=None, description="Container environment.")
     env_from: list[dict[str, Any]] | None = Field(
@@ -219,7 +230,8 @@ class TaskGroupSpec(WireModel):
 
 class TaskSpec(TaskSettings):
     """One task. Its kind is given by which of `bash`, `python`, `command` is set
-    (at most one); with none of them it is an empty task (no pod, like EmptyOperator)."""
+    (at most one); with none of them it is an empty task (no pod, like EmptyOperator)
+    or, with `latestOnly`, a LatestOnlyOperator. `setup` / `teardown` mark any kind."""
 
     model_config = ConfigDict(json_schema_extra={"not": {"anyOf": _TWO_KINDS}})
 
@@ -255,6 +267,26 @@ class TaskSpec(TaskSettings):
     )
     sensor: SensorSpec | None = Field(default=None, description="Make this task a sensor.")
     expand: ExpandSpec | None = Field(default=None, description="Dynamic task mapping.")
+    setup: bool = Field(
+        default=False,
+        description="A setup task (Airflow 2.7+): creates what its work needs; the work "
+        "runs only if it succeeds, and clearing the work clears it too.",
+    )
+    teardown: bool = Field(
+        default=False,
+        description="A teardown task: runs when its upstream tasks are done and at least one "
+        "of its setups (its direct upstream setup tasks) succeeded, even if the work failed. "
+        "Its own failure does not fail the run unless onFailureFailDagrun.",
+    )
+    on_failure_fail_dagrun: bool = Field(
+        default=False, description="With teardown: a failure of this teardown fails the run."
+    )
+    latest_only: bool = Field(
+        default=False,
+        description="Airflow's LatestOnlyOperator (runs no pod): skips its direct downstream "
+        "tasks unless the run is the latest scheduled one (now is within the interval after "
+        "the run's data interval). Manual runs are never skipped.",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> TaskSpec:
@@ -265,7 +297,8 @@ class TaskSpec(TaskSettings):
 
     @property
     def is_empty(self) -> bool:
-        """No command at all: an EmptyOperator, finished without a pod."""
+        """No command at all: an EmptyOperator (or a latestOnly task), finished
+        without a pod."""
         return self.bash is None and self.python is None and self.command is None
 
 

@@ -127,6 +127,8 @@ def dags_test(
         data_interval_end=interval.end,
         spec=dag.spec,
         conf=run_conf,
+        # Airflow's `dags test` run is not externally triggered: latestOnly checks it.
+        external_trigger=False,
     )
     text = output == "text"
     console = Console(stderr=True, highlight=False)

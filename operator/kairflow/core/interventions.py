@@ -15,6 +15,7 @@ from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import ClearRequest, DagRunStatus, MarkRequest, TaskInstanceStatus
 from kairflow.core.graph import DagGraph, build_graph
+from kairflow.core.setup_teardown import clear_closure
 from kairflow.core.task_settings import TaskPolicy, effective_task
 from kairflow.core.times import iso
 
@@ -41,13 +42,11 @@ def _keys(status: DagRunStatus, names: set[str]) -> list[str]:
 
 def cleared_keys(status: DagRunStatus, graph: DagGraph, request: ClearRequest) -> list[str]:
     """The task instances a clear request resets, in status order (what Airflow's
-    clear dialog lists before it acts; the CLI shows the same list)."""
-    names = matching_tasks(graph, request.tasks)
-    for name in list(names):
-        if request.downstream:
-            names |= graph.descendants(name)
-        if request.upstream:
-            names |= graph.ancestors(name)
+    clear dialog lists before it acts; the CLI shows the same list). Like Airflow's,
+    it includes the setups and teardowns of the work it clears."""
+    matched = matching_tasks(graph, request.tasks)
+    # Airflow's partial_subset: a cleared work task takes its setups and teardowns along.
+    names = clear_closure(graph, matched, request.downstream, request.upstream)
     return [
         key
         for key in _keys(status, names)

@@ -34,6 +34,7 @@ from kairflow.core.run_model import (
 )
 from kairflow.core.run_state import RunPass
 from kairflow.core.scheduling import launch_ready, make_ready
+from kairflow.core.setup_teardown import run_state_tasks
 from kairflow.core.task_settings import TaskPolicy, effective_task
 from kairflow.core.times import iso, parse_time
 
@@ -156,7 +157,7 @@ def _apply_effects(state: RunPass) -> bool:
     for name in state.graph.order:
         task = state.tasks[name]
         instances = state.instances(name)
-        if task.branch or task.short_circuit:
+        if task.branch or task.short_circuit or task.latest_only:
             for key in instances:
                 ti = state.status.task_instances[key]
                 if ti.state == TI.SUCCESS:
@@ -175,7 +176,7 @@ def _apply_effects(state: RunPass) -> bool:
 def _skip_after(state: RunPass, name: str, key: str, xcom: Any) -> bool:
     task = state.tasks[name]
     direct = state.graph.downstream[name]
-    if task.branch:
+    if task.branch or task.latest_only:
         follow = _branch_targets(xcom)
         unknown = sorted(follow - direct)
         if unknown:
@@ -187,12 +188,14 @@ def _skip_after(state: RunPass, name: str, key: str, xcom: Any) -> bool:
             )
             return True
         targets: Iterable[str] = direct - follow
-        reason = f"skipped by branch {name!r}"
+        reason = f"skipped by {'latestOnly' if task.latest_only else 'branch'} {name!r}"
     else:
         if xcom:
             return False
         ignore_rules = task.ignore_downstream_trigger_rules
-        targets = state.graph.descendants(name) if ignore_rules else direct
+        reached = state.graph.descendants(name) if ignore_rules else direct
+        # Airflow's ShortCircuitOperator never skips teardowns: they clean up anyway.
+        targets = [t for t in reached if not state.tasks[t].teardown]
         reason = f"skipped by short-circuit {name!r}"
     changed = False
     for target in targets:
@@ -260,9 +263,12 @@ def _settle(state: RunPass) -> None:
     finished = sum(1 for ti in tis.values() if ti.state.finished)
     status.progress = f"{finished}/{len(tis)}"
     if finished == len(tis):
+        # Airflow's leaves for the run's state: teardowns do not count (unless
+        # onFailureFailDagrun), the work before them does.
+        deciding = run_state_tasks(state.graph)
         leaves_ok = all(
             tis[key].state in (TI.SUCCESS, TI.SKIPPED)
-            for leaf in state.graph.leaves
+            for leaf in deciding
             for key in state.instances(leaf)
         )
         if leaves_ok:

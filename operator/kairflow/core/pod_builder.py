@@ -19,6 +19,7 @@ from typing import Any
 from kairflow.api.common import API_VERSION
 from kairflow.api.dag import EnvVar, TaskSpec
 from kairflow.core import labels as keys
+from kairflow.core.bash_xcom import bash_command
 from kairflow.core.naming import label_value, pod_name
 from kairflow.core.pod_merge import merge_pod
 from kairflow.core.templating import RenderedTask
@@ -41,7 +42,9 @@ def _process(task: TaskSpec, rendered: RenderedTask) -> tuple[list[str], list[st
     if task.bash is not None:
         if rendered.bash is None:
             raise ValueError(f"task {task.name!r}: bash task rendered without bash")
-        return ["bash", "-c", rendered.bash], rendered.args
+        # A sensor's poke pushes nothing (Airflow's BashSensor); others their last line.
+        push = task.do_xcom_push is not False and task.sensor is None
+        return bash_command(rendered.bash, push), rendered.args
     if task.python is not None:
         if rendered.python is None:
             raise ValueError(f"task {task.name!r}: python task rendered without python")
@@ -93,7 +96,9 @@ def build_pod(
     instance.
 
     `task` is the effective task (the DAG's defaults already applied) and `rendered`
-    its rendered templates. Kind: bash -> `bash -c <bash>`, python ->
+    its rendered templates. Kind: bash -> `bash -c <bash>` (wrapped, unless
+    doXcomPush is false or it is a sensor, so its last stdout line becomes the XCom:
+    see core.bash_xcom), python ->
     `python -c <python>`, command -> the image's `command`; rendered `args` become
     the container's args in every kind. An empty task raises ValueError.
 

@@ -146,8 +146,10 @@ def _succeeded(state: RunPass, key: str, pod: ObservedPod) -> None:
     ti.exit_code = 0
     ti.start_date = ti.start_date or iso(pod.started_at or state.now)
     ti.end_date = iso(pod.finished_at or state.now)
+    # doXcomPush: false records no XCom, whatever the task wrote (Airflow's do_xcom_push).
+    pushes = state.tasks[state.task_of(key)].do_xcom_push is not False
     try:
-        ti.xcom = parse_xcom(pod.termination_message)
+        ti.xcom = parse_xcom(pod.termination_message) if pushes else None
     except XComError as exc:
         fail_try(state, key, 0, str(exc), pod.finished_at, ended_at(pod, state.now))
         return

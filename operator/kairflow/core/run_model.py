@@ -36,6 +36,15 @@ class RunContext:
     conf: Mapping[str, Any] = field(default_factory=dict)
     may_start: bool = True
     """False while the run must stay queued (maxActiveRuns reached, DAG paused)."""
+    external_trigger: bool | None = None
+    """Airflow's DagRun.external_trigger (what latestOnly reads): None means "a manual
+    run", as for runs triggered by a user; `dags test` runs are not (as Airflow's)."""
+
+    @property
+    def externally_triggered(self) -> bool:
+        if self.external_trigger is not None:
+            return self.external_trigger
+        return self.run_type == "manual"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import TaskSpec
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.types import format_duration
+from kairflow.core import setup_teardown
 from kairflow.core.graph import DagGraph
 from kairflow.core.run_index import InstanceIndex, MappedXComs, PassXComs
 from kairflow.core.run_model import (
@@ -95,6 +96,11 @@ class RunPass:
         """Task name -> its XCom; a mapped task's is the list of its instances' XComs.
         A live view: it follows the states this pass changes."""
         return PassXComs(self, self._mapped_xcoms)
+
+    @cached_property
+    def indirect_setups(self) -> Mapping[str, frozenset[str]]:
+        """Task -> the setups it waits for besides its direct upstream tasks."""
+        return setup_teardown.indirect_setups(self.graph)
 
     @cached_property
     def mapped_tasks(self) -> frozenset[str]:

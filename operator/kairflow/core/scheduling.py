@@ -12,9 +12,11 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from kairflow.api.common import TaskInstanceState
+from kairflow.core import latest_only
 from kairflow.core.mapping import MappingError, map_items
 from kairflow.core.params import param_defaults
 from kairflow.core.pod_builder import build_pod
+from kairflow.core.run_info import DataInterval
 from kairflow.core.run_state import RunPass
 from kairflow.core.templating import (
     RenderedTask,
@@ -62,7 +64,7 @@ def make_ready(state: RunPass) -> bool:
                 state.set_state(key, TI.UPSTREAM_FAILED, f"trigger rule {rule}: upstream failed")
                 changed = True
             elif verdict == Verdict.WAIT:
-                ti.message = describe_wait(state.policies[name].trigger_rule, counts)
+                ti.message = _why_waiting(state, name, counts)
             elif task.expand is not None and key == name and task.expand.from_task:
                 # Runnable but not expanded: the source did not succeed (e.g. all_done).
                 state.set_state(
@@ -73,6 +75,11 @@ def make_ready(state: RunPass) -> bool:
                 ti.message = blocked
             elif task.is_empty:
                 ti.start_date = iso(state.now)
+                if task.latest_only:
+                    _decide_latest_only(state, name, key)
+                    # Its skips (planner effects) must land before its downstream
+                    # tasks are looked at: end this round, the planner runs another.
+                    return True
                 state.set_state(key, TI.SUCCESS)
                 changed = True
             else:
@@ -83,15 +90,40 @@ def make_ready(state: RunPass) -> bool:
     return changed
 
 
+def _why_waiting(state: RunPass, name: str, counts: UpstreamCounts) -> str:
+    rule = state.policies[name].trigger_rule
+    setups = state.indirect_setups.get(name)
+    if setups and evaluate(rule, counts) == Verdict.RUN:
+        # Its own upstream tasks let it run: what it waits for is a setup further up.
+        return f"waiting for setup {', '.join(sorted(setups))} to succeed"
+    return describe_wait(rule, counts)
+
+
 def upstream_verdict(state: RunPass, name: str) -> tuple[Verdict, UpstreamCounts]:
     """The trigger rule's verdict over every instance of every direct upstream task."""
-    states = [
-        state.status.task_instances[key].state
-        for up in state.graph.upstream[name]
-        for key in state.instances(up)
+    tis = state.status.task_instances
+    upstream = state.graph.upstream[name]
+    states = [tis[key].state for up in upstream for key in state.instances(up)]
+    setup_states = [
+        tis[key].state for up in upstream if state.tasks[up].setup for key in state.instances(up)
     ]
-    counts = UpstreamCounts.of(states)
-    return evaluate(state.policies[name].trigger_rule, counts), counts
+    counts = UpstreamCounts.of(states, setup_states)
+    indirect = state.indirect_setups.get(name)
+    setups = None
+    if indirect:
+        setups = UpstreamCounts.of(tis[key].state for s in indirect for key in state.instances(s))
+    return evaluate(state.policies[name].trigger_rule, counts, setups), counts
+
+
+def _decide_latest_only(state: RunPass, name: str, key: str) -> None:
+    """Succeed, pushing the direct downstream tasks to follow (all or none), as
+    Airflow's LatestOnlyOperator (a branch) does; the planner then skips the rest."""
+    run = state.run
+    interval = DataInterval(run.data_interval_start, run.data_interval_end)
+    decision = latest_only.decide(run.spec, run.externally_triggered, interval, state.now)
+    follow = sorted(state.graph.downstream[name]) if decision.proceed else []
+    state.status.task_instances[key].xcom = follow
+    state.set_state(key, TI.SUCCESS, decision.reason)
 
 
 def _past_blocks(state: RunPass, name: str, key: str) -> str | None:

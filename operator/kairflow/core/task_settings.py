@@ -82,7 +82,10 @@ class TaskPolicy:
             pool_slots=task.pool_slots or 1,
             priority_weight=task.priority_weight if task.priority_weight is not None else 1,
             weight_rule=task.weight_rule or WeightRule.DOWNSTREAM,
-            trigger_rule=task.trigger_rule or TriggerRule.ALL_SUCCESS,
+            # Airflow's as_teardown() sets the rule, over default_args too.
+            trigger_rule=TriggerRule.ALL_DONE_SETUP_SUCCESS
+            if task.teardown
+            else task.trigger_rule or TriggerRule.ALL_SUCCESS,
         )
 
     def skips_on(self, exit_code: int | None) -> bool:

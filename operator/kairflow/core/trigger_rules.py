@@ -1,7 +1,9 @@
 """Airflow's trigger rules: given the direct upstream task instances' states, may a
 task run now, must it wait, or does it resolve to skipped / upstream_failed without
 running? Mirrors Airflow 2's TriggerRuleDep with flag_upstream_failed (the
-scheduler's view), so skips propagate only through trigger rules."""
+scheduler's view), so skips propagate only through trigger rules, including its
+setup constraint: a task's indirect setups (see core.setup_teardown) must all
+succeed, whatever its rule."""
 
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ class UpstreamCounts:
     failed: int = 0
     upstream_failed: int = 0
     removed: int = 0
+    setup_total: int = 0
+    """Of `total`, the instances of setup tasks (a teardown's setups)."""
+    setup_success: int = 0
+    setup_skipped: int = 0
 
     @property
     def done(self) -> int:
@@ -38,8 +44,11 @@ class UpstreamCounts:
         return self.done >= self.total
 
     @classmethod
-    def of(cls, states: Iterable[TI]) -> UpstreamCounts:
+    def of(cls, states: Iterable[TI], setup_states: Iterable[TI] = ()) -> UpstreamCounts:
+        """Counts of the upstream states; `setup_states` are those of the setup tasks
+        among them (also in `states`)."""
         items = list(states)
+        setups = list(setup_states)
         return cls(
             total=len(items),
             success=items.count(TI.SUCCESS),
@@ -47,17 +56,34 @@ class UpstreamCounts:
             failed=items.count(TI.FAILED),
             upstream_failed=items.count(TI.UPSTREAM_FAILED),
             removed=items.count(TI.REMOVED),
+            setup_total=len(setups),
+            setup_success=setups.count(TI.SUCCESS),
+            setup_skipped=setups.count(TI.SKIPPED),
         )
 
 
-def evaluate(rule: TR, up: UpstreamCounts) -> Verdict:
-    """What the rule says now. A task without upstream tasks may always run."""
+def evaluate(
+    rule: TR, up: UpstreamCounts, indirect_setups: UpstreamCounts | None = None
+) -> Verdict:
+    """What the rule says now. A task without upstream tasks may always run.
+
+    `indirect_setups`: the states of the task's relevant setups that are not direct
+    upstream tasks. As in Airflow, a failed one resolves the task to upstream_failed
+    and a skipped one to skipped before the rule is looked at, and the task runs only
+    once they all succeeded."""
     if up.total == 0 or rule == TR.ALWAYS:
         return Verdict.RUN
+    setups = indirect_setups or UpstreamCounts()
+    if setups.failed or setups.upstream_failed:
+        return Verdict.UPSTREAM_FAILED
+    if setups.skipped:
+        return Verdict.SKIP
     resolved = _resolution(rule, up)
     if resolved is not None:
         return resolved
-    return Verdict.RUN if _passes(rule, up) else Verdict.WAIT
+    if not _passes(rule, up) or setups.success + setups.removed < setups.total:
+        return Verdict.WAIT
+    return Verdict.RUN
 
 
 def _resolution(rule: TR, up: UpstreamCounts) -> Verdict | None:
@@ -97,6 +123,11 @@ def _resolution(rule: TR, up: UpstreamCounts) -> Verdict | None:
         case TR.ALL_SKIPPED:
             if up.success or any_failed:
                 return Verdict.SKIP
+        case TR.ALL_DONE_SETUP_SUCCESS:
+            if up.all_done and up.setup_total and up.setup_skipped >= up.setup_total:
+                return Verdict.SKIP
+            if up.all_done and up.setup_total and not up.setup_success:
+                return Verdict.UPSTREAM_FAILED
         case TR.ALL_DONE | TR.ALWAYS:
             pass
     return None
@@ -124,6 +155,8 @@ def _passes(rule: TR, up: UpstreamCounts) -> bool:
             return up.success + up.skipped + up.removed >= up.total and up.success > 0
         case TR.NONE_SKIPPED:
             return up.all_done and not up.skipped
+        case TR.ALL_DONE_SETUP_SUCCESS:
+            return up.all_done and (not up.setup_total or up.setup_success > 0)
         case TR.ALWAYS:
             return True
 

@@ -8,10 +8,11 @@ time zone, template syntax, settings that contradict each other.
 from __future__ import annotations
 
 from kairflow.api.dag import DAGSpec, TaskSpec
-from kairflow.core.graph import graph_problems
+from kairflow.core.graph import build_graph, graph_problems
 from kairflow.core.params import params_problems
 from kairflow.core.schedule_validation import validate_schedule
 from kairflow.core.sensors import NOT_YET
+from kairflow.core.setup_teardown import setup_teardown_problems
 from kairflow.core.task_settings import effective_task
 from kairflow.core.templating import check_template_syntax
 
@@ -29,6 +30,17 @@ def task_problems(spec: DAGSpec) -> list[str]:
             problems.append(f"{where}: cannot be both a branch and a short-circuit")
         if task.args is not None and task.is_empty:
             problems.append(f"{where}: args without a command")
+        if task.latest_only and not task.is_empty:
+            problems.append(f"{where}: a latestOnly task runs no command (bash, python, command)")
+        if task.latest_only and (task.branch or task.short_circuit or task.expand):
+            problems.append(
+                f"{where}: a latestOnly task cannot be a branch, short-circuit or mapped"
+            )
+        if task.do_xcom_push is False and (task.branch or task.short_circuit):
+            problems.append(
+                f"{where}: a branch or short-circuit task decides by its XCom: "
+                "doXcomPush cannot be false"
+            )
         problems.extend(check_template_syntax(task))
         problems.extend(_skip_code_problems(effective_task(spec, task)))
     return problems
@@ -48,9 +60,13 @@ def _skip_code_problems(task: TaskSpec) -> list[str]:
 
 def validate_dag(spec: DAGSpec) -> list[str]:
     """All problems of the DAG (empty when it can be scheduled and run)."""
+    structure = graph_problems(spec)
+    # Setup/teardown rules need a sound graph; its own problems come first.
+    teardowns = [] if structure else setup_teardown_problems(spec, build_graph(spec))
     return [
         *validate_schedule(spec),
-        *graph_problems(spec),
+        *structure,
         *task_problems(spec),
+        *teardowns,
         *params_problems(spec.params, scheduled=spec.schedule is not None),
     ]

@@ -6,7 +6,7 @@ same manifests a YAML author writes. See docs/sdk.md for what maps to what.
 
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.dag import DAG, dag
-from kairflow.sdk.decorators import task
+from kairflow.sdk.decorators import setup, task, teardown
 from kairflow.sdk.dependencies import chain, cross_downstream
 from kairflow.sdk.errors import Location, SdkError, SdkWarning
 from kairflow.sdk.loader import Loaded, load, load_file
@@ -14,6 +14,7 @@ from kairflow.sdk.manifest import to_manifest
 from kairflow.sdk.operators.bash import BashOperator
 from kairflow.sdk.operators.empty import DummyOperator, EmptyOperator
 from kairflow.sdk.operators.kubernetes import ContainerOperator, KubernetesPodOperator
+from kairflow.sdk.operators.latest_only import LatestOnlyOperator
 from kairflow.sdk.operators.python import (
     BranchPythonOperator,
     PythonOperator,
@@ -47,6 +48,7 @@ __all__ = [
     "DummyOperator",
     "EmptyOperator",
     "KubernetesPodOperator",
+    "LatestOnlyOperator",
     "Loaded",
     "Location",
     "Param",
@@ -65,7 +67,9 @@ __all__ = [
     "dag",
     "load",
     "load_file",
+    "setup",
     "task",
     "task_group",
+    "teardown",
     "to_manifest",
 ]

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kairflow.api.dag import TASK_NAME_PATTERN
-from kairflow.sdk import current
-from kairflow.sdk.dependencies import DependencyMixin
+from kairflow.sdk import current, setup_teardown
+from kairflow.sdk.dependencies import DependencyMixin, resolve
 from kairflow.sdk.errors import SdkError, user_location
 from kairflow.sdk.partial import OperatorPartial
 from kairflow.sdk.settings import SETTINGS, split_settings
@@ -96,6 +96,9 @@ class BaseOperator(DependencyMixin):
         self.settings, _ = split_settings(kwargs, self.location, self.dag.warnings, what)
         self.upstream: dict[str, BaseOperator] = {}
         self.downstream: dict[str, BaseOperator] = {}
+        self.is_setup = False
+        self.is_teardown = False
+        self.on_failure_fail_dagrun = False
         self.dag.add_task(self)
         if self.task_group is not None:
             self.task_group.add(self)
@@ -109,6 +112,55 @@ class BaseOperator(DependencyMixin):
     def spec_fields(self) -> dict[str, Any]:
         """This operator's own TaskSpec fields (bash, python, command, sensor...)."""
         return {}
+
+    def as_setup(self) -> BaseOperator:
+        """Airflow's `.as_setup()`: this task sets up what its work needs."""
+        if self.is_teardown:
+            raise SdkError(f"cannot mark task {self.task_id!r} as setup: it is a teardown")
+        self.is_setup = True
+        return self
+
+    def as_teardown(
+        self, *, setups: Any = None, on_failure_fail_dagrun: bool | None = None
+    ) -> BaseOperator:
+        """Airflow's `.as_teardown(setups=...)`: a teardown, its trigger rule
+        all_done_setup_success; each of `setups` becomes a setup upstream of it."""
+        if self.is_setup:
+            raise SdkError(f"cannot mark task {self.task_id!r} as teardown: it is a setup")
+        self.is_teardown = True
+        self.settings.pop("trigger_rule", None)
+        if on_failure_fail_dagrun is not None:
+            self.on_failure_fail_dagrun = on_failure_fail_dagrun
+        if setups is not None:
+            for setup in resolve(setups, upstream=True):
+                setup.as_setup()
+                self.add_upstream(setup)
+        return self
+
+    def __enter__(self) -> BaseOperator:
+        self._work_starts = setup_teardown.enter(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            setup_teardown.leave(self, self._work_starts)
+
+    def setup_teardown_fields(self) -> dict[str, Any]:
+        """The TaskSpec fields of a setup or teardown (none for other tasks)."""
+        if self.on_failure_fail_dagrun and not self.is_teardown:
+            raise SdkError(
+                f"cannot set on_failure_fail_dagrun on task {self.task_id!r}: it is not a "
+                "teardown task",
+                self.location,
+            )
+        fields: dict[str, Any] = {}
+        if self.is_setup:
+            fields["setup"] = True
+        if self.is_teardown:
+            fields["teardown"] = True
+        if self.on_failure_fail_dagrun:
+            fields["on_failure_fail_dagrun"] = True
+        return fields
 
     @property
     def output(self) -> XComArg:

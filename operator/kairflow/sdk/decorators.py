@@ -58,11 +58,15 @@ class TaskDecorator:
         self.kind = kind
         self.kwargs = kwargs
         self.partial_kwargs: dict[str, Any] = {}
+        self.role: dict[str, bool] = {}
+        """{"setup": True} after @setup; {"teardown": True, "on_failure_fail_dagrun":
+        ...} after @teardown."""
         functools.update_wrapper(self, function)
 
     def override(self, **kwargs: Any) -> TaskDecorator:
         copy = type(self)(self.function, self.kind, {**self.kwargs, **kwargs})
         copy.partial_kwargs = dict(self.partial_kwargs)
+        copy.role = dict(self.role)
         return copy
 
     def partial(self, **kwargs: Any) -> TaskDecorator:
@@ -91,14 +95,21 @@ class TaskDecorator:
         # it, which is what Airflow's separate keys give.
         options = {k: v for k, v in self.kwargs.items() if k != "multiple_outputs"}
         task_id = _unique_task_id(options.pop("task_id", None) or self.function.__name__)
-        operator = self.operators[self.kind]
-        return operator(
+        if self.role.get("teardown") and "trigger_rule" in options:
+            raise SdkError(f"task {task_id!r}: a teardown's trigger rule cannot be set")
+        operator = self.operators[self.kind](
             task_id=task_id,
             python_callable=self.function,
             op_args=args,
             op_kwargs=kwargs,
             **options,
         )
+        if self.role.get("setup"):
+            operator.as_setup()
+        if self.role.get("teardown"):
+            fail_run = self.role.get("on_failure_fail_dagrun", False)
+            operator.as_teardown(on_failure_fail_dagrun=fail_run)
+        return operator
 
 
 class Task:
@@ -135,3 +146,35 @@ class Task:
 
 
 task = Task()
+
+
+def setup_teardown_decorators(
+    maker: Task,
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Airflow's `@setup` and `@teardown` (airflow.decorators), over `maker`'s @task."""
+
+    def as_decorator(func: Any) -> TaskDecorator:
+        if isinstance(func, TaskDecorator):
+            return func
+        if callable(func) and not isinstance(func, type):
+            decorator: TaskDecorator = maker(func)
+            return decorator
+        raise SdkError(f"@setup / @teardown decorate a function or a @task, not {func!r}")
+
+    def setup(func: Any) -> TaskDecorator:
+        decorator = as_decorator(func)
+        decorator.role = {"setup": True}
+        return decorator
+
+    def teardown(_func: Any = None, *, on_failure_fail_dagrun: bool = False) -> Any:
+        def mark(func: Any) -> TaskDecorator:
+            decorator = as_decorator(func)
+            decorator.role = {"teardown": True, "on_failure_fail_dagrun": on_failure_fail_dagrun}
+            return decorator
+
+        return mark if _func is None else mark(_func)
+
+    return setup, teardown
+
+
+setup, teardown = setup_teardown_decorators(task)

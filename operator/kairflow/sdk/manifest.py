@@ -29,6 +29,7 @@ def task_spec(task: BaseOperator) -> TaskSpec:
         "group": task.task_group.group_id if task.task_group is not None else None,
         **task.settings,
         **{k: v for k, v in task.spec_fields().items() if v is not None},
+        **task.setup_teardown_fields(),
         "depends_on": sorted(task.upstream),
     }
     if task.expand is not None:

@@ -48,6 +48,7 @@ SETTINGS: dict[str, Converter] = {
     "trigger_rule": _text,
     "env_from": _as_is,
     "pod_template": _as_is,
+    "do_xcom_push": _as_is,
 }
 """Airflow argument -> converter to the TaskSettings field of the same name."""
 
@@ -57,7 +58,7 @@ DROPPED: frozenset[str] = frozenset(
         "executor_config", "on_failure_callback", "on_success_callback",
         "on_retry_callback", "on_execute_callback", "on_skipped_callback",
         "pre_execute", "post_execute", "run_as_user", "resources", "max_active_tis_per_dag",
-        "max_active_tis_per_dagrun", "task_concurrency", "do_xcom_push", "inlets",
+        "max_active_tis_per_dagrun", "task_concurrency", "inlets",
         "outlets", "start_date", "end_date", "params", "owner_links", "map_index_template",
         "ignore_first_depends_on_past", "wait_for_past_depends_before_skipping",
         "task_display_name", "output_encoding", "cwd",

@@ -37,6 +37,26 @@ class XComArg(DependencyMixin):
     def tasks_as_downstream(self) -> list[BaseOperator]:
         return [self.operator]
 
+    def as_setup(self) -> XComArg:
+        """Airflow's `.as_setup()` on a TaskFlow task's result."""
+        self.operator.as_setup()
+        return self
+
+    def as_teardown(
+        self, *, setups: Any = None, on_failure_fail_dagrun: bool | None = None
+    ) -> XComArg:
+        """Airflow's `.as_teardown(setups=...)` on a TaskFlow task's result."""
+        self.operator.as_teardown(setups=setups, on_failure_fail_dagrun=on_failure_fail_dagrun)
+        return self
+
+    def __enter__(self) -> XComArg:
+        """`with teardown_task(setup_task()):` (see sdk.setup_teardown)."""
+        self.operator.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.operator.__exit__(*exc)
+
     def __iter__(self) -> Any:
         raise TypeError("an XComArg is not iterable while the DAG is built; use .expand()")
 

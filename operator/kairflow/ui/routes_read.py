@@ -11,6 +11,7 @@ from aiohttp import web
 from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.cli.task_logs import pod_of
 from kairflow.core import labels
+from kairflow.core.bash_xcom import as_written
 from kairflow.core.naming import label_value
 from kairflow.ui.auth import AUTH_KEY, SESSION, Session, csrf_token
 from kairflow.ui.definition import definition, spec_diff, without_managed_fields, yaml_text
@@ -150,7 +151,7 @@ async def get_instance(request: web.Request) -> web.Response:
         try:
             pod = await api.read_pod(ns, pods[-1])
             container = pod.spec.containers[0]
-            command = [*(container.command or []), *(container.args or [])]
+            command = as_written([*(container.command or []), *(container.args or [])])
         except Exception:
             command = None
     return json({"key": key, "instance": raw, "pods": pods, "command": command})

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kairflow.api.dag import DAGSpec, TaskSpec
+from kairflow.api.dag import DAGSpec, TaskSpec, TriggerRule
 from kairflow.core.errors import InvalidDag
 from kairflow.core.graph import build_graph
 from kairflow.core.task_groups import GroupTree
@@ -29,6 +29,8 @@ def operator_of(task: TaskSpec) -> str:
         return "Branch"
     if task.short_circuit:
         return "ShortCircuit"
+    if task.latest_only:
+        return "LatestOnly"
     if task.bash is not None:
         return "Bash"
     if task.python is not None:
@@ -61,8 +63,9 @@ def _groups(spec: DAGSpec) -> list[dict[str, Any]]:
 
 
 def structure(raw_spec: Mapping[str, Any] | None) -> dict[str, Any]:
-    """{tasks: [{name, label, group, groups, mapped, operator, upstream, triggerRule}],
-    groups: [{id, label, parent, tooltip}], valid}."""
+    """{tasks: [{name, label, group, groups, mapped, operator, upstream, triggerRule,
+    role}], groups: [{id, label, parent, tooltip}], valid}; role: "setup", "teardown" or
+    null."""
     try:
         spec = DAGSpec.model_validate(raw_spec or {})
     except ValidationError:
@@ -82,7 +85,12 @@ def structure(raw_spec: Mapping[str, Any] | None) -> dict[str, Any]:
     tasks = []
     for name in order:
         task = by_name[name]
-        rule = effective_task(spec, task).trigger_rule
+        # Airflow's as_teardown() sets the rule, over the groups' and DAG's defaults.
+        rule = (
+            TriggerRule.ALL_DONE_SETUP_SUCCESS
+            if task.teardown
+            else effective_task(spec, task).trigger_rule
+        )
         tasks.append(
             {
                 "name": name,
@@ -92,7 +100,8 @@ def structure(raw_spec: Mapping[str, Any] | None) -> dict[str, Any]:
                 "mapped": task.expand is not None,
                 "operator": operator_of(task),
                 "upstream": sorted(upstream.get(name, ()), key=position.__getitem__),
-                "triggerRule": rule.value if rule else "all_success",
+                "triggerRule": str(rule) if rule else "all_success",
+                "role": "setup" if task.setup else "teardown" if task.teardown else None,
             }
         )
     return {"tasks": tasks, "groups": _groups(spec), "valid": valid}

@@ -91,6 +91,7 @@ def test_trigger_rules_are_airflows() -> None:
         "none_failed_min_one_success",
         "none_skipped",
         "always",
+        "all_done_setup_success",
     }
 
 

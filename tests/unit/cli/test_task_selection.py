@@ -111,6 +111,24 @@ def test_the_clear_preview_lists_what_the_operator_will_clear(
     assert cleared(**request_fields) == expected
 
 
+def test_the_clear_preview_lists_the_setup_and_teardown_of_the_work() -> None:
+    spec = {
+        "tasks": [
+            {"name": "create", "bash": "true", "setup": True},
+            {"name": "work", "bash": "true", "dependsOn": ["create"]},
+            {"name": "delete", "bash": "true", "teardown": True, "dependsOn": ["create", "work"]},
+        ]
+    }
+    status = {
+        "dagSpec": spec,
+        "taskInstances": {k: {"state": "success"} for k in ("create", "delete", "work")},
+    }
+    runs = [RunTasks.of({"metadata": {"name": "r"}, "spec": {"dagName": "d"}, "status": status})]
+    clear = ClearRequest(id="1", tasks=["work"])
+    selected = select(runs, lambda s, g: cleared_keys(s, g, clear))
+    assert [s.key for s in selected] == ["create", "work", "delete"]
+
+
 def test_the_mark_preview_lists_the_named_tasks() -> None:
     mark = MarkRequest(id="1", tasks=["load", "rep*"], state=TaskInstanceState.SUCCESS)
     selected = select([RunTasks.of(run())], lambda s, g: marked_keys(s, g, mark))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kairflow.api.dag import EnvVar, TaskSpec
+from kairflow.core.bash_xcom import WRAPPER
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.templating import RenderedTask
 
@@ -114,7 +115,7 @@ def test_a_bash_task_gets_the_whole_expected_pod() -> None:
                 {
                     "name": "base",
                     "image": "python:3.12-slim",
-                    "command": ["bash", "-c", "echo hi"],
+                    "command": ["bash", "-c", WRAPPER, "echo hi"],
                     "env": OUR_ENV,
                     "terminationMessagePath": "/dev/termination-log",
                     "terminationMessagePolicy": "File",
@@ -130,9 +131,23 @@ def test_a_bash_task_gets_the_whole_expected_pod() -> None:
         pytest.param(
             task(bash="echo {{ ds }}"),
             RenderedTask(bash="echo 2021-01-01"),
+            ["bash", "-c", WRAPPER, "echo 2021-01-01"],
+            None,
+            id="bash runs the rendered script with bash -c, its last line the XCom",
+        ),
+        pytest.param(
+            task(bash="echo {{ ds }}", do_xcom_push=False),
+            RenderedTask(bash="echo 2021-01-01"),
             ["bash", "-c", "echo 2021-01-01"],
             None,
-            id="bash runs the rendered script with bash -c",
+            id="bash with doXcomPush false runs the script alone",
+        ),
+        pytest.param(
+            task(bash="test -e /x", sensor={}),
+            RenderedTask(bash="test -e /x"),
+            ["bash", "-c", "test -e /x"],
+            None,
+            id="a bash sensor's poke pushes nothing",
         ),
         pytest.param(
             task(python="print('{{ ds }}')"),
@@ -151,7 +166,7 @@ def test_a_bash_task_gets_the_whole_expected_pod() -> None:
         pytest.param(
             task(bash='echo "$@"', args=["a"]),
             RenderedTask(bash='echo "$@"', args=["a"]),
-            ["bash", "-c", 'echo "$@"'],
+            ["bash", "-c", WRAPPER, 'echo "$@"'],
             ["a"],
             id="args follow a bash script too",
         ),
@@ -395,7 +410,7 @@ def test_the_pod_template_is_merged_under_ours() -> None:
     assert spec["containers"][0] == {
         "name": "base",
         "image": "t:1",
-        "command": ["bash", "-c", "x"],
+        "command": ["bash", "-c", WRAPPER, "x"],
         "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
         "volumeMounts": [{"name": "data", "mountPath": "/data"}],
         "workingDir": "/data",

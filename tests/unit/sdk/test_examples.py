@@ -130,7 +130,10 @@ def test_the_taskflow_example_passes_its_values_along(tmp_path: Path) -> None:
 
 def test_the_classic_example_renders_params_and_conf_into_the_callable(tmp_path: Path) -> None:
     xcoms = xcoms_of_a_run(ROOT / "dags" / "python" / "tutorial_classic.py", tmp_path)
-    assert xcoms == {"hello": "hello tests, today is 2024-01-06"}
+    assert xcoms["hello"] == "hello tests, today is 2024-01-06"
+    # Each BashOperator pushes the last line of its stdout, as in Airflow.
+    assert xcoms["checks.echo"] == "hello tests, today is 2024-01-06"
+    assert set(xcoms) == {"hello", "print_date", "checks.disk", "checks.echo"}
 
 
 def test_the_classic_mapping_example_gives_each_instance_its_item(tmp_path: Path) -> None:

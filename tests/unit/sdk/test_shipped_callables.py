@@ -260,6 +260,28 @@ def test_task_bash_runs_the_command_the_function_returns(tmp_path: Path) -> None
     assert (ran.exit_code, ran.stdout) == (3, "hello 2024-01-06\n")
 
 
+@pytest.mark.parametrize(
+    ("command", "xcom"),
+    [
+        pytest.param("echo one; echo 'two  '", "two", id="the last line of stdout, stripped"),
+        pytest.param(
+            'echo \'{"n": 1}\' > "$KAIRFLOW_XCOM_FILE"; echo done',
+            {"n": 1},
+            id="an XCom the command wrote itself wins",
+        ),
+        pytest.param("echo one; exit 99", None, id="a skipped command pushes nothing"),
+    ],
+)
+def test_task_bash_pushes_the_last_line_of_stdout(tmp_path: Path, command: str, xcom: Any) -> None:
+    @task.bash
+    def last() -> str:
+        return command
+
+    with DAG("d", schedule=None) as dag:
+        last()
+    assert run_python_task(tasks_of(dag)["last"], tmp_path).xcom == xcom
+
+
 def test_a_mapped_task_gets_its_item_and_reads_upstream_xcoms(tmp_path: Path) -> None:
     @task
     def scale(x: int, factor: int) -> int:

@@ -113,6 +113,24 @@ def test_tasks_of_a_group_and_mapped_tasks_are_marked() -> None:
     assert tasks["start"]["group"] is None
 
 
+def test_setups_teardowns_and_latest_only_are_shown_on_the_graph() -> None:
+    spec = {
+        "tasks": [
+            {"name": "create", "bash": "true", "setup": True},
+            {"name": "latest", "latestOnly": True, "dependsOn": ["create"]},
+            {"name": "delete", "bash": "true", "teardown": True, "dependsOn": ["latest"]},
+        ]
+    }
+    tasks = {t["name"]: t for t in structure(spec)["tasks"]}
+    assert (tasks["create"]["role"], tasks["delete"]["role"], tasks["latest"]["role"]) == (
+        "setup",
+        "teardown",
+        None,
+    )
+    assert tasks["latest"]["operator"] == "LatestOnly"
+    assert tasks["delete"]["triggerRule"] == "all_done_setup_success"
+
+
 def test_a_dag_with_a_cycle_still_has_its_tasks_without_edges() -> None:
     spec = {
         "tasks": [

@@ -221,6 +221,12 @@ def _markers(task: TaskSpec) -> str:
     marks = []
     if task.group is not None and not task.name.startswith(f"{task.group}."):
         marks.append(f"group {task.group}")  # a group that does not prefix its ids
+    if task.setup:
+        marks.append("setup")
+    if task.teardown:
+        marks.append("teardown" + (" (fails the run)" if task.on_failure_fail_dagrun else ""))
+    if task.latest_only:
+        marks.append("latest only")
     if task.branch:
         marks.append("branch")
     if task.short_circuit:
@@ -231,7 +237,7 @@ def _markers(task: TaskSpec) -> str:
         source = task.expand.from_task
         marks.append(f"mapped over {source}" if source else "mapped")
     rule = task.trigger_rule
-    if rule is not None and rule != TriggerRule.ALL_SUCCESS:
+    if rule is not None and rule != TriggerRule.ALL_SUCCESS and not task.teardown:
         marks.append(f"trigger: {rule.value}")
     return ", ".join(marks)
 

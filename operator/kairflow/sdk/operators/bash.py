@@ -13,7 +13,8 @@ from kairflow.sdk.skipping import BASH_SKIP_EXIT_CODE, skip_codes
 class BashOperator(BaseOperator):
     """`BashOperator(task_id="print_date", bash_command="date")`. `env` is added to the
     pod's environment (Kairflow always appends, whatever `append_env` says); the last
-    line of output is not pushed as XCom (write JSON to $KAIRFLOW_XCOM_FILE).
+    line of stdout is pushed as the XCom, as in Airflow (`do_xcom_push=False`: none;
+    JSON written to $KAIRFLOW_XCOM_FILE by the command wins).
     `skip_on_exit_code` (default 99, an int or a list; None: no code skips) leaves
     the task skipped when the command exits with it, as in Airflow. `bash_command`
     or `env` can be mapped (`BashOperator.partial(...).expand(bash_command=[...])`)."""

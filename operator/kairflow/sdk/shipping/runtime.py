@@ -158,6 +158,28 @@ def _kf_call(
     return function(*args, **{n: merged[n] for n in signature.parameters if n in merged})
 
 
+def _kf_run_bash(command: str) -> int:
+    """Run a @task.bash command; the last line of its stdout is the XCom, as Airflow's
+    (unless the command wrote $KAIRFLOW_XCOM_FILE itself). Its exit code is returned."""
+    process = _kf_subprocess.Popen(["bash", "-c", command], stdout=_kf_subprocess.PIPE)
+    last = b""
+    assert process.stdout is not None
+    for line in process.stdout:
+        _kf_sys.stdout.buffer.write(line)
+        _kf_sys.stdout.buffer.flush()
+        last = line
+    code = process.wait()
+    path = _kf_os.environ.get("KAIRFLOW_XCOM_FILE")
+    written = path and _kf_os.path.exists(path) and _kf_os.path.getsize(path)  # noqa: PTH110, PTH202
+    if code == 0 and path and not written:
+        text = last.decode(errors="replace").rstrip()
+        if len(_kf_json.dumps(text).encode()) > _KF_MAX_XCOM_BYTES:
+            print("kairflow: the last line of stdout is over 4 KiB as JSON: not pushed")
+        else:
+            _kf_push(text)
+    return code
+
+
 def _kf_push(value: Any) -> None:
     """The return value becomes the XCom: JSON, at most 4 KiB (None pushes nothing)."""
     if value is None:
@@ -211,7 +233,7 @@ def _kf_main(function: Any, args: list[Any], kwargs: dict[str, Any], mode: str) 
         if not isinstance(result, str) or not result.strip():
             _kf_sys.exit("kairflow: a @task.bash function must return a non-empty command")
         _kf_sys.stdout.flush()
-        _kf_sys.exit(_kf_subprocess.call(["bash", "-c", result]))
+        _kf_sys.exit(_kf_run_bash(result))
     else:
         _kf_push(result)
 

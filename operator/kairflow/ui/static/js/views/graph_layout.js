@@ -158,8 +158,9 @@ export function layout(dagre, tasks, collapsed) {
   for (const task of tasks) {
     const id = nodeIdOf(task, collapsed);
     if (!id.startsWith("task:")) continue;
-    const { label, width } = nodeSize(task.label || shortName(task.name), task.operator, task.mapped);
-    nodes.set(id, { id, kind: "task", name: task.name, label, sub: task.operator, width, height: NODE_HEIGHT, task });
+    const sub = task.role ? `${task.operator} · ${task.role}` : task.operator;
+    const { label, width } = nodeSize(task.label || shortName(task.name), sub, task.mapped);
+    nodes.set(id, { id, kind: "task", name: task.name, label, sub, width, height: NODE_HEIGHT, task });
     graph.setNode(id, { width, height: NODE_HEIGHT });
     const path = pathOf(task);
     if (path.length) graph.setParent(id, `group:${path[path.length - 1]}`);

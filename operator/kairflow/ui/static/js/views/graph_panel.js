@@ -43,7 +43,7 @@ export function NodePanel({ node, run, instances, base, now, onClose, onPick, st
     <header><h3 title=${task.name}>${task.name}</h3>
       <button type="button" class="close" aria-label="Close" onClick=${onClose}>×</button></header>
     <table class="kv"><tbody>
-      <tr><th>Operator</th><td>${task.operator}${task.mapped ? " (mapped)" : ""}</td></tr>
+      <tr><th>Operator</th><td>${task.operator}${task.mapped ? " (mapped)" : ""}${task.role ? ` (${task.role})` : ""}</td></tr>
       <tr><th>Trigger rule</th><td>${task.triggerRule}</td></tr>
       ${task.group && html`<tr><th>Task group</th><td>${task.group}</td></tr>`}
       ${run && single && html`
