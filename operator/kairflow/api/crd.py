@@ -18,6 +18,7 @@ from kairflow.api.common import GROUP, VERSION, WireModel
 from kairflow.api.dag import CRD_DEFAULT_KEY, DAG, DAGSpec, DAGStatus
 from kairflow.api.dagrun import DagRun, DagRunSpec, DagRunStatus
 from kairflow.api.peering import peering_crd_files
+from kairflow.api.pool import Pool, PoolSpec, PoolStatus
 
 Schema = dict[str, Any]
 # Most defaults live in the core (stored objects stay compact); a field marked with
@@ -116,6 +117,24 @@ RESOURCES: list[CRDInfo] = [
             PrinterColumn("Reprocess", ".spec.reprocess", priority=1),
             PrinterColumn("State", ".status.state"),
             PrinterColumn("Progress", ".status.progress"),
+            _AGE,
+        ],
+    ),
+    CRDInfo(
+        kind=Pool.KIND,
+        plural=Pool.PLURAL,
+        singular="pool",
+        short_names=["pl"],
+        description="An Airflow pool: task slots shared by the DAGs of its namespace.",
+        spec=PoolSpec,
+        status=PoolStatus,
+        columns=[
+            PrinterColumn("Slots", ".spec.slots", "integer"),
+            PrinterColumn("Running", ".status.running", "integer", "Holding slots."),
+            PrinterColumn("Queued", ".status.queued", "integer", "Waiting for a slot."),
+            PrinterColumn("Open", ".status.openSlots", "integer"),
+            PrinterColumn("Occupied", ".status.occupiedSlots", "integer", priority=1),
+            PrinterColumn("Description", ".spec.description", priority=1),
             _AGE,
         ],
     ),
