@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.core.observations import ObservedRun, SlotUse
+from kairflow.core.pools import PoolTable, pools_used
 from kairflow.core.run_model import Capacity
 from kairflow.core.task_settings import DEFAULT_POOL
 
@@ -27,26 +28,27 @@ def free_capacity(
     max_active_tasks: int,
     runs: Iterable[ObservedRun],
     parallelism: int,
-    pools: Mapping[str, int],
+    pools: PoolTable,
 ) -> Capacity:
     """Slots left for `run` by every other running run (of every DAG and namespace):
-    the operator's parallelism, its DAG's maxActiveTasks, and each pool's size."""
+    the operator's parallelism, its DAG's maxActiveTasks, and the free slots of each
+    pool its tasks may name (negative when a pool was edited below what it holds)."""
     total = same_dag = 0
-    pool_used: dict[str, int] = defaultdict(int)
-    for other in runs:
-        if other.state != DagRunState.RUNNING or (other.namespace, other.name) == (
-            run.namespace,
-            run.name,
-        ):
-            continue
+    others = [
+        other for other in runs if other.state == DagRunState.RUNNING and other.key != run.key
+    ]
+    for other in others:
         total += len(other.holding)
         if (other.namespace, other.dag_name) == (run.namespace, run.dag_name):
             same_dag += len(other.holding)
-        for use in other.holding.values():
-            pool_used[use.pool] += use.slots
+    used = pools_used(others, pools)
     slots = min(parallelism - total, max_active_tasks - same_dag)
     return Capacity(
-        slots=max(0, slots), pools={name: size - pool_used[name] for name, size in pools.items()}
+        slots=max(0, slots),
+        pools={
+            name: (pools.slots(key) or 0) - used.get(key, 0)
+            for name, key in pools.seen_from(run.namespace).items()
+        },
     )
 
 

@@ -91,6 +91,9 @@ class ObservedRun:
     holding: Mapping[str, SlotUse] = field(default_factory=dict)
     """Task instance key -> the slots it holds, for its active (queued, running) task
     instances; counted only while the run is running."""
+    waiting: Mapping[str, SlotUse] = field(default_factory=dict)
+    """Task instance key -> the slots it asks for, for its scheduled (ready) task
+    instances while the run is running: a pool's queue."""
     waits_on_past: bool = False
     """Its DAG snapshot has a task with dependsOnPast or waitForDownstream."""
     backfill: str | None = None

@@ -174,6 +174,7 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
         except ValueError:
             task_states[key] = TaskInstanceState.NONE
     holding: dict[str, SlotUse] = {}
+    waiting: dict[str, SlotUse] = {}
     waits_on_past = False
     snapshot = status.get("dagSpec")
     if snapshot and not (state is not None and state.finished):
@@ -186,6 +187,11 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
                 key: facts.slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
                 for key, ti in instances.items()
                 if ti.get("state") in _ACTIVE
+            }
+            waiting = {
+                key: facts.slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
+                for key, ti in instances.items()
+                if ti.get("state") == TaskInstanceState.SCHEDULED.value
             }
     start, end = (
         parse_time(status.get("dataIntervalStart")),
@@ -210,6 +216,7 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
         end_date=parse_time(status.get("endDate")),
         task_states=task_states,
         holding=holding,
+        waiting=waiting,
         waits_on_past=waits_on_past,
         backfill=_backfill_of(meta),
         clear_id=clear.get("id"),

@@ -12,6 +12,7 @@ from kairflow.api.common import TaskInstanceState as TI
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.core.capacity import claim_still_valid, free_capacity
 from kairflow.core.observations import ObservedRun, SlotUse
+from kairflow.core.pools import PoolTable
 from kairflow.core.run_model import Capacity
 from tests.unit.core.observed import QUEUED, RUNNING, SUCCESS, run
 
@@ -114,7 +115,7 @@ def holding(name: str, *uses: tuple[str, int], **fields: Any) -> ObservedRun:
 def test_free_capacity(
     others: list[ObservedRun], parallelism: int, max_active_tasks: int, expected: Capacity
 ) -> None:
-    assert free_capacity(ME, max_active_tasks, others, parallelism, POOLS) == expected
+    assert free_capacity(ME, max_active_tasks, others, parallelism, PoolTable(POOLS)) == expected
 
 
 def status(**states: TI) -> DagRunStatus:

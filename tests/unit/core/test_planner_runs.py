@@ -391,3 +391,18 @@ def test_depends_on_past_waits_while_the_previous_run_has_not_run_the_task() -> 
     assert sim.states() == {"a": "none"}
     assert "has not run yet in the previous run" in (sim.status.task_instances["a"].message or "")
     assert sim.status.state == "running"  # waiting, not a deadlock
+
+
+def test_a_pool_edited_down_to_1_slot_admits_no_more_tasks_until_its_tasks_finish() -> None:
+    spec = make_spec(tasks("a", "b", "c", "d", pool="db"))
+    sim = Simulation(make_run(spec), capacity=Capacity(pools={"db": 2, "default_pool": 128}))
+    sim.step()
+    assert len(sim.pods) == 2
+    sim.capacity = Capacity(pools={"db": 1, "default_pool": 128})  # kubectl edit pool db
+    sim.step()
+    assert len(sim.started) == 2, "the two running keep running, nothing new starts"
+    sim.run_to_end()
+    assert sim.status.state == "success"
+    # after the edit c and d ran one at a time, each after the one before it ended
+    (_, c_start), (_, d_start) = sim.started[2], sim.started[3]
+    assert d_start > c_start
