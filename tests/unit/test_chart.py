@@ -49,6 +49,8 @@ def test_chart_renders_an_operator_with_least_privilege() -> None:
     role = next(d for d in docs if d["kind"] == "ClusterRole")
     verbs = {r["resources"][0]: set(r["verbs"]) for r in role["rules"]}  # type: ignore[index]
     assert verbs["pods"] == {"get", "list", "watch", "create", "delete"}
+    assert verbs["pools"] == {"get", "list", "watch"}, "Pools are the users' to edit"
+    assert verbs["pools/status"] == {"get", "update", "patch"}
     assert "secrets" not in verbs
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from kairflow.api.common import DagRunState
 from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import ObservedDag, ObservedRun
+from kairflow.core.pools import PoolTable
 from kairflow.core.wakeups import waits_for_slots
 from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
 
@@ -47,6 +48,7 @@ class Cache:
     dags: dict[Key, Body] = field(default_factory=dict)
     runs: dict[Key, Body] = field(default_factory=dict)
     backfills: dict[Key, Body] = field(default_factory=dict)
+    pools: dict[Key, Body] = field(default_factory=dict)
     dag_views: dict[Key, ObservedDag] = field(default_factory=dict)
     run_views: dict[Key, ObservedRun] = field(default_factory=dict)
     runs_by_dag: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -172,6 +174,23 @@ class Cache:
             if key[0] == dag[0] and (body.get("spec") or {}).get("dagName") == dag[1]
         ]
 
+    # Pools ----------------------------------------------------------------------
+    def put_pool(self, body: Body) -> bool:
+        key = key_of(body)
+        if not _newer(self.pools.get(key), body):
+            return False
+        self.pools[key] = body
+        return True
+
+    def pool_table(self, defaults: Mapping[str, int]) -> PoolTable:
+        """The operator's default pools and every Pool object's slots, as of now."""
+        return PoolTable(
+            dict(defaults), {key: pool_slots(body) for key, body in self.pools.items()}
+        )
+
+    def pools_in(self, namespace: str) -> list[Key]:
+        return sorted(key for key in self.pools if key[0] == namespace)
+
     # Pods -----------------------------------------------------------------------
     def put_pod(self, run: Key, body: Body) -> None:
         self.pods_by_run[run][body["metadata"]["name"]] = body
@@ -183,6 +202,12 @@ class Cache:
 
     def pods_of(self, run: Key) -> list[Body]:
         return list(self.pods_by_run.get(run, {}).values())
+
+
+def pool_slots(body: Mapping[str, Any]) -> int:
+    """A Pool's slots (0 for a malformed one: the CRD's schema keeps those out)."""
+    slots = (body.get("spec") or {}).get("slots")
+    return slots if isinstance(slots, int) and slots >= 0 else 0
 
 
 def run_owner(pod: Mapping[str, Any]) -> str | None:

@@ -24,7 +24,14 @@ from kairflow.controller.backfill_sync import sync_backfill
 from kairflow.controller.cache import key_of, run_owner
 from kairflow.controller.dag_sync import sync_dag
 from kairflow.controller.dagrun_sync import sync_dagrun
-from kairflow.controller.informers import backfill_event, dag_event, pod_event, run_event
+from kairflow.controller.informers import (
+    backfill_event,
+    dag_event,
+    pod_event,
+    pool_event,
+    run_event,
+)
+from kairflow.controller.pool_sync import sync_pool
 from kairflow.controller.runtime import Runtime
 from kairflow.controller.settings import OperatorSettings
 from kairflow.controller.workqueue import WorkQueue
@@ -119,12 +126,14 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     dag = counted("dag", sync_dag)
     run = counted("dagrun", sync_dagrun)
     backfill = counted("backfill", sync_backfill)
+    pool = counted("pool", sync_pool)
 
     clock = runtime.clock  # wake-up times and timers read the same clock
     runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags", clock=clock)
     runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns", clock=clock)
     runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills", clock=clock)
-    memo.queues = [runtime.dag_queue, runtime.run_queue, runtime.backfill_queue]
+    runtime.pool_queue = WorkQueue(pool, workers=1, name="pools", clock=clock)
+    memo.queues = [runtime.dag_queue, runtime.run_queue, runtime.backfill_queue, runtime.pool_queue]
     memo.runtime = runtime
     # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
     memo.ignored_namespaces = None if ours.namespaces else {}
@@ -181,6 +190,10 @@ async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...
         if not await _ignored(memo, body):
             cache.put_dag(body)
             runtime.enqueue_dag(key_of(body))
+    for body in await writer.list_all("pools", namespaces):
+        if not await _ignored(memo, body):
+            cache.put_pool(body)
+            runtime.enqueue_pool(key_of(body))
     for body in await writer.list_all("dagruns", namespaces):
         if not await _ignored(memo, body):
             cache.put_run(body)
@@ -224,6 +237,11 @@ async def on_backfill(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
         backfill_event(memo.runtime, event["type"], event["object"])
 
 
+async def on_pool(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    if not await _ignored(memo, event["object"]):
+        pool_event(memo.runtime, event["type"], event["object"])
+
+
 async def on_pod(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     if not await _ignored(memo, event["object"]):
         pod_event(memo.runtime, event["type"], event["object"])
@@ -237,6 +255,7 @@ def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
     kopf.on.event(GROUP, VERSION, "dags", registry=registry)(on_dag)
     kopf.on.event(GROUP, VERSION, "dagruns", registry=registry)(on_run)
     kopf.on.event(GROUP, VERSION, "backfills", registry=registry)(on_backfill)
+    kopf.on.event(GROUP, VERSION, "pools", registry=registry)(on_pool)
     task_pods = {labels.DAG_RUN: kopf.PRESENT}
     kopf.on.event("", "v1", "pods", labels=task_pods, registry=registry)(on_pod)
     if not settings.namespaces:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kairflow.controller.cache import key_of, run_owner
+from kairflow.controller.cache import key_of, pool_slots, run_owner
 from kairflow.controller.runtime import Runtime
 from kairflow.core.wakeups import after_dag_change
 
@@ -66,3 +66,19 @@ def pod_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
     else:
         rt.cache.put_pod(key, dict(body))
     rt.enqueue_run(key)
+
+
+def pool_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
+    """A Pool's slots are read at every planning pass: a changed size wakes the runs
+    waiting for slots (more may start; fewer only stops admitting)."""
+    key = key_of(body)
+    before = rt.cache.pools.get(key)
+    if kind == DELETED:
+        rt.cache.pools.pop(key, None)
+    elif not rt.cache.put_pool(dict(body)):
+        return
+    else:
+        rt.enqueue_pool(key)
+    if kind == DELETED or before is None or pool_slots(before) != pool_slots(body):
+        for waiting in sorted(rt.cache.waiting_for_slots):
+            rt.enqueue_run(waiting)

@@ -77,7 +77,7 @@ def capacity_for(rt: Runtime, view: ObservedRun, spec: DAGSpec) -> Capacity:
         spec.max_active_tasks,
         rt.cache.all_runs(),
         rt.settings.parallelism,
-        rt.settings.pool_slots(),
+        rt.cache.pool_table(rt.settings.pool_slots()),
     )
 
 

@@ -23,6 +23,12 @@ from kairflow.k8s.writes import Conflict, NotFound, owner_reference
 log = logging.getLogger(__name__)
 
 
+def _pool_counts(run: ObservedRun | None) -> tuple[object, ...]:
+    if run is None:
+        return ()
+    return (run.state, sorted(run.holding.items()), sorted(run.waiting.items()))
+
+
 class Queue(Protocol):
     """Where syncs are asked for (`WorkQueue`; a recording fake in unit tests)."""
 
@@ -43,6 +49,7 @@ class Runtime:
     dag_queue: Queue | None = None
     run_queue: Queue | None = None
     backfill_queue: Queue | None = None
+    pool_queue: Queue | None = None
     events: EventSink | None = None
 
     def __post_init__(self) -> None:
@@ -56,6 +63,7 @@ class Runtime:
         put, enqueue = {
             "dags": (self.cache.put_dag, self.enqueue_dag),
             "backfills": (self.cache.put_backfill, self.enqueue_backfill),
+            "pools": (self.cache.put_pool, self.enqueue_pool),
         }[plural]
         namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
         try:
@@ -90,12 +98,20 @@ class Runtime:
         if self.backfill_queue is not None:
             self.backfill_queue.add(key)
 
+    def enqueue_pool(self, key: Key) -> None:
+        if self.pool_queue is not None:
+            self.pool_queue.add(key)
+
     def run_changed(self, before: ObservedRun | None, after: ObservedRun | None) -> None:
         """Wake whoever a run's change can matter to (see `core.wakeups`)."""
         run = after or before
         if run is None:
             return
         dag_key = (run.namespace, run.dag_name)
+        if _pool_counts(before) != _pool_counts(after):
+            # A Pool's counts may have changed; its sync writes them only if they did.
+            for pool in self.cache.pools_in(run.namespace):
+                self.enqueue_pool(pool)
         siblings = self.cache.runs_of(dag_key)
         wake = after_run_change(before, after, siblings, self.cache.dag(dag_key))
         for name in sorted(wake.runs):

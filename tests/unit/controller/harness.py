@@ -15,6 +15,7 @@ from kairflow.controller.backfill_sync import sync_backfill
 from kairflow.controller.cache import Key
 from kairflow.controller.dag_sync import sync_dag
 from kairflow.controller.dagrun_sync import sync_dagrun
+from kairflow.controller.pool_sync import sync_pool
 from kairflow.controller.runtime import Runtime
 from kairflow.controller.settings import OperatorSettings
 from kairflow.core import labels
@@ -27,6 +28,7 @@ FEEDS: dict[str, Callable[[Runtime, str | None, Body], None]] = {
     "dagruns": informers.run_event,
     "backfills": informers.backfill_event,
     "pods": informers.pod_event,
+    "pools": informers.pool_event,
 }
 
 
@@ -67,6 +69,7 @@ class ControllerHarness:
             dag_queue=RecordingQueue(),
             run_queue=RecordingQueue(),
             backfill_queue=RecordingQueue(),
+            pool_queue=RecordingQueue(),
         )
         self._loop = asyncio.new_event_loop()
         self._delivered = 0
@@ -110,7 +113,12 @@ class ControllerHarness:
     def queued(self) -> dict[str, list[Hashable]]:
         """What syncs the controller asked for since the last look, by kind."""
         rt = self.runtime
-        queues = {"dags": rt.dag_queue, "dagruns": rt.run_queue, "backfills": rt.backfill_queue}
+        queues = {
+            "dags": rt.dag_queue,
+            "dagruns": rt.run_queue,
+            "backfills": rt.backfill_queue,
+            "pools": rt.pool_queue,
+        }
         return {kind: q.take() for kind, q in queues.items() if isinstance(q, RecordingQueue)}
 
     def sync_dag(self, name: str) -> datetime | None:
@@ -122,10 +130,18 @@ class ControllerHarness:
     def sync_backfill(self, name: str) -> datetime | None:
         return self.run(sync_backfill(self.runtime, (NS, name)))
 
+    def sync_pool(self, name: str) -> datetime | None:
+        return self.run(sync_pool(self.runtime, (NS, name)))
+
     def settle(self, rounds: int = 50) -> dict[Key, datetime]:
         """Run every sync asked for, and those they ask for, delivering watch events
         in between, until nothing more is asked. Returns the wake-ups syncs asked for."""
-        syncs = {"dags": self.sync_dag, "dagruns": self.sync_run, "backfills": self.sync_backfill}
+        syncs = {
+            "dags": self.sync_dag,
+            "dagruns": self.sync_run,
+            "backfills": self.sync_backfill,
+            "pools": self.sync_pool,
+        }
         wakes: dict[Key, datetime] = {}
         for _ in range(rounds):
             self.deliver()

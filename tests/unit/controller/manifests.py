@@ -26,3 +26,12 @@ def run(name: str, dag_name: str = "etl", **spec: Any) -> Body:
         "metadata": {"name": name, "namespace": NS},
         "spec": {"dagName": dag_name, **spec},
     }
+
+
+def pool(name: str, slots: int, **spec: Any) -> Body:
+    return {
+        "apiVersion": "kairflow.io/v1alpha1",
+        "kind": "Pool",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {"slots": slots, **spec},
+    }
