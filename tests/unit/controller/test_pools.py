@@ -110,3 +110,28 @@ def test_a_pools_status_is_written_only_when_its_counts_change(
     harness.pod_status("r1-t0-1", "Succeeded", 0)
     harness.settle()
     assert pool_writes(harness) == 3, "one finished and the next started: one write"
+
+
+def test_a_task_waiting_for_a_missing_pool_starts_once_the_pool_is_applied(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply("dags", dag(tasks=[{"name": "a", "bash": "true", "pool": "gpu"}]))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    ti = harness.status("dagruns", "r1")["taskInstances"]["a"]
+    assert ti["message"] == "waiting: pool 'gpu' does not exist"
+    harness.apply("pools", pool("gpu", 1))
+    harness.settle()
+    assert pods(harness) == ["r1-a-1"]
+
+
+def test_a_deleted_pool_hands_its_tasks_to_the_operators_pool_of_that_name(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply("pools", pool("db", 1))
+    harness.apply("dags", dag(tasks=WIDE))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    harness.run(harness.cluster.delete(NS, "pools", "db"))
+    harness.settle()
+    assert len(pods(harness)) == 2  # KAIRFLOW_POOLS db=2
