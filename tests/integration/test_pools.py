@@ -4,6 +4,9 @@ operator, and `kubectl get pools` shows its counts."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,6 +58,15 @@ def test_a_pools_slots_limit_its_tasks_and_an_edit_takes_effect_live(
     header, row = printed_row(kube, "pools", "-n", ns, "warehouse")
     assert header[:5] == ["NAME", "SLOTS", "RUNNING", "QUEUED", "OPEN"]
     assert row[:5] == ["warehouse", "1", "1", "3", "0"]
+    listed = subprocess.run(
+        [str(Path(sys.executable).with_name("kairflow")), "pools", "list", "-n", ns],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"KUBECONFIG": str(kube.kubeconfig), "PATH": "/usr/bin:/bin", "COLUMNS": "120"},
+    ).stdout.splitlines()
+    assert listed[0].split() == ["NAME", "SLOTS", "RUNNING", "QUEUED", "OPEN"]
+    assert listed[1].split() == ["warehouse", "1", "1", "3", "0"]
 
     # One at a time: the next starts only once the one before it finished.
     first = pending()[0].metadata.name

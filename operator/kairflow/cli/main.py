@@ -12,6 +12,7 @@ from kairflow.cli.dev import dev_app
 from kairflow.cli.errors import ReportsUserErrors
 from kairflow.cli.localnode_cmd import localnode
 from kairflow.cli.operator_cmd import operator
+from kairflow.cli.pools import pools_app
 from kairflow.cli.runs import runs_app
 from kairflow.cli.tasks import tasks_app
 from kairflow.cli.ui_cmd import ui
@@ -40,6 +41,7 @@ app.add_typer(dags_app)
 app.add_typer(runs_app)
 app.add_typer(tasks_app)
 app.add_typer(backfill_app)
+app.add_typer(pools_app)
 app.add_typer(dev_app)
 
 
