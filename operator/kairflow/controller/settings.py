@@ -26,7 +26,9 @@ class OperatorSettings:
     parallelism: int = field(default=32, metadata=_env("KAIRFLOW_PARALLELISM"))
     """Task instances running at once across all DAGs (Airflow's [core] parallelism)."""
     pools: dict[str, int] = field(default_factory=dict, metadata=_env("KAIRFLOW_POOLS"))
-    """Pool slots, e.g. "db=2,api=5"; default_pool has 128 slots unless set."""
+    """The default pools, e.g. "db=2,api=5" (default_pool has 128 slots unless set),
+    shared by all namespaces; a Pool object of the same name in a DAG's namespace
+    wins for that namespace's DAGs (see core.pools)."""
     default_image: str = field(default="python:3.12-slim", metadata=_env("KAIRFLOW_DEFAULT_IMAGE"))
     """Image for tasks that name none (neither the task nor the DAG's defaults)."""
     startup_timeout: timedelta = field(
