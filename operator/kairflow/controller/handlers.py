@@ -36,6 +36,7 @@ from kairflow.controller.runtime import Runtime
 from kairflow.controller.settings import OperatorSettings
 from kairflow.controller.workqueue import WorkQueue
 from kairflow.core import labels
+from kairflow.k8s.api import ClusterApi
 from kairflow.k8s.events import EventPoster
 from kairflow.k8s.writes import Writer
 
@@ -178,6 +179,18 @@ async def on_namespace(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
         known[name] = _labelled_ignore(event["object"]["metadata"].get("labels"))
 
 
+async def list_pools(writer: ClusterApi, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every Pool; none when the Pool CRD is not installed (`helm upgrade` does not
+    add a chart's new CRDs): tasks then use the operator's pools, as before Pools."""
+    try:
+        return await writer.list_all("pools", namespaces)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        log.warning("no Pool CRD (kubectl apply -f crds/): using the operator's pools only")
+        return []
+
+
 async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...]) -> None:
     """Fill the cache with a LIST of everything before any sync runs. The watch
     streams deliver objects one at a time: a sync started from the first DagRun event
@@ -190,7 +203,7 @@ async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...
         if not await _ignored(memo, body):
             cache.put_dag(body)
             runtime.enqueue_dag(key_of(body))
-    for body in await writer.list_all("pools", namespaces):
+    for body in await list_pools(writer, namespaces):
         if not await _ignored(memo, body):
             cache.put_pool(body)
             runtime.enqueue_pool(key_of(body))
