@@ -9,7 +9,7 @@ seeing the DAG for the first time would.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from kairflow.api import DAG
 from kairflow.api.problems import validation_problems
 from kairflow.cli.errors import UserError
-from kairflow.cli.manifests import load_dag
+from kairflow.cli.manifests import load_dag, load_pools
 from kairflow.cli.options import connect
 from kairflow.cli.runs_list import runs_of
 from kairflow.core.run_history import last_automated, status_bookmark
@@ -35,6 +35,8 @@ class DagSource:
     """How messages name it: the file, or `dag "x" in namespace "ns"`."""
     last: DataInterval | None = None
     """The last automated data interval (None for a file: never scheduled yet)."""
+    pools: dict[str, int] = field(default_factory=dict)
+    """Slots of the Pools in the DAG's file (name -> slots)."""
 
 
 def is_file_argument(argument: str) -> bool:
@@ -47,7 +49,8 @@ def dag_source(
     argument: str, namespace: str | None, context: str | None, kubeconfig: str | None
 ) -> DagSource:
     if is_file_argument(argument):
-        return DagSource(load_dag(Path(argument)), argument)
+        path = Path(argument)
+        return DagSource(load_dag(path), argument, pools=load_pools(path))
     cluster = connect(namespace, context, kubeconfig)
     body = cluster.get("dags", argument)  # not found: one line, exit 3
     where = f'dag "{argument}" in namespace {cluster.namespace!r}'

@@ -28,7 +28,8 @@ from kairflow.cli.run_conf import parse_conf
 from kairflow.cli.views.tree import run_tree
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag, RequestedDates
-from kairflow.core.run_model import RecordEvent, RunContext
+from kairflow.core.pools import local_pools
+from kairflow.core.run_model import Capacity, RecordEvent, RunContext
 from kairflow.core.run_start import RunRefused, start_run
 from kairflow.core.validation import validate_dag
 from kairflow.localnode.local_run import LocalPod, LocalRun
@@ -153,7 +154,15 @@ def dags_test(
             console.print(f"[yellow]{item.reason}[/]: {item.message}")
 
     workdir = Path(tempfile.mkdtemp(prefix="kairflow-dags-test-"))
-    local = LocalRun(run, workdir, skip_waits=no_retry_delay, on_event=event, on_pod_done=pod_done)
+    local = LocalRun(
+        run,
+        workdir,
+        skip_waits=no_retry_delay,
+        # Pools in the DAG's file are honoured; a pool it names without one is unlimited.
+        capacity=Capacity(pools=local_pools(dag.spec, found.pools)) if found.pools else Capacity(),
+        on_event=event,
+        on_pod_done=pod_done,
+    )
     try:
         if text and console.is_terminal:
             with Live(_summary(DagRunStatus(), run), console=console, transient=True) as live:

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from kairflow.api import DAG
+from kairflow.api.pool import Pool
 from kairflow.api.problems import validation_problems
 from kairflow.cli.errors import UserError
 from kairflow.sdk import Loaded, SdkError, load
@@ -20,6 +21,21 @@ def load_python(path: Path) -> Loaded:
         return load(path)
     except SdkError as exc:
         raise UserError(str(exc)) from None
+
+
+def load_pools(path: Path) -> dict[str, int]:
+    """Pool name -> slots of the `kind: Pool` documents in a YAML file (none in a
+    Python file): `dags test` of a file that brings its Pools honours them."""
+    if path.suffix == ".py":
+        return {}
+    try:
+        documents = [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
+        pools = [Pool.model_validate(d) for d in documents if d.get("kind") == "Pool"]
+    except (OSError, yaml.YAMLError):
+        return {}  # load_dag reports these
+    except ValidationError as exc:
+        raise UserError(f"{path}: invalid Pool: {'; '.join(validation_problems(exc))}") from None
+    return {p.metadata.name or "": p.spec.slots for p in pools}
 
 
 def load_dag(path: Path) -> DAG:

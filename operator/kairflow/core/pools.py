@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from kairflow.api.common import DagRunState
-from kairflow.core.observations import ObservedRun, SlotUse
+from kairflow.api.dag import DAGSpec
+from kairflow.core.observations import ObservedRun, SlotUse, snapshot_facts
 
 OPERATOR_WIDE = ""
 """The namespace part of the key of an operator default pool (no Pool object)."""
@@ -90,3 +91,14 @@ def pool_stats(table: PoolTable, key: PoolKey, runs: Iterable[ObservedRun]) -> P
         running += len(held)
         queued += len(_in(table, run, run.waiting, key))
     return PoolStats(table.slots(key) or 0, occupied, running, queued)
+
+
+UNLIMITED = 1 << 31
+
+
+def local_pools(spec: DAGSpec, pools: Mapping[str, int]) -> dict[str, int]:
+    """Pool sizes for one local run (`dags test`): the pools given (the Pool objects
+    in the DAG's file), every other pool its tasks name unlimited, as `dags test`
+    has no operator and no other runs to share them with."""
+    named = {use.pool for use in snapshot_facts(spec).slots.values()}
+    return {name: pools.get(name, UNLIMITED) for name in named | set(pools)}

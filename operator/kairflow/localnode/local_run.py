@@ -17,6 +17,7 @@ from typing import Any
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
+    Capacity,
     CreatePod,
     DeletePod,
     ObservedPod,
@@ -89,6 +90,8 @@ class LocalRun:
     run: RunContext
     workdir: Path
     skip_waits: bool = False
+    capacity: Capacity = field(default_factory=Capacity)
+    """What the run may use (its pools' slots); unlimited unless given."""
     on_status: Callable[[DagRunStatus], None] = lambda status: None
     on_event: Callable[[RecordEvent], None] = lambda event: None
     on_pod_done: Callable[[LocalPod], None] = lambda pod: None
@@ -106,7 +109,7 @@ class LocalRun:
                 observed = [p.observed() for p in self.pods.values()]
                 # What the planner saw finished; anything finishing later wakes the loop.
                 self._seen_done = {o.name for o in observed if o.finished_at is not None}
-                result = plan(self.run, status, observed, self.now())
+                result = plan(self.run, status, observed, self.now(), capacity=self.capacity)
                 status = result.status
                 for action in result.actions:
                     self._apply(action)
