@@ -1,4 +1,4 @@
-"""The public resource contract: pydantic models of DAG, DagRun and Backfill.
+"""The public resource contract: pydantic models of DAG, DagRun, Backfill and Pool.
 
 These models are the single source of truth for the CRD schemas in `crds/`
 (see `kairflow.api.crd`). Field names are camelCase on the wire, snake_case in Python.
@@ -20,6 +20,7 @@ from kairflow.api.dag import (
     WeightRule,
 )
 from kairflow.api.dagrun import DagRun, DagRunSpec, DagRunStatus, RunType, TaskInstanceStatus
+from kairflow.api.pool import Pool, PoolSpec, PoolStatus
 from kairflow.api.types import Duration, LenientDateTime, format_duration, parse_duration
 
 __all__ = [
@@ -39,6 +40,9 @@ __all__ = [
     "Duration",
     "ExpandSpec",
     "LenientDateTime",
+    "Pool",
+    "PoolSpec",
+    "PoolStatus",
     "Reprocess",
     "RunType",
     "SensorMode",
