@@ -158,7 +158,15 @@ class TaskSettings(WireModel):
     )
     depends_on_past: bool | None = Field(
         default=None,
-        description="Run only if this task succeeded or was skipped in the previous run.",
+        description="Run only if this task succeeded or was skipped in the previous run "
+        "(with catchup, the previous scheduled or backfill run: manual runs do not count, "
+        "as in Airflow).",
+    )
+    ignore_first_depends_on_past: bool | None = Field(
+        default=None,
+        description="With dependsOnPast: a task that never ran in an earlier run (one "
+        "newly added to the DAG) runs without waiting (default true). False makes it "
+        "wait for an earlier run that ran it (Airflow's ignore_first_depends_on_past).",
     )
     wait_for_downstream: bool | None = Field(
         default=None,
