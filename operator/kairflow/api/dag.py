@@ -110,8 +110,27 @@ class SensorSpec(WireModel):
     )
 
 
+class ExpandArgument(WireModel):
+    """One argument of a cross-product mapping: a literal list or an upstream XCom."""
+
+    name: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="The key of this argument in `item`."
+    )
+    items: list[Any] | None = Field(
+        default=None,
+        description="A literal list for this argument.",
+        json_schema_extra={"items": {"x-kubernetes-preserve-unknown-fields": True}},
+    )
+    from_task: str | None = Field(
+        default=None,
+        pattern=TASK_NAME_PATTERN,
+        description="This argument's list is the JSON list an upstream task pushed.",
+    )
+
+
 class ExpandSpec(WireModel):
-    """Dynamic task mapping: one task instance per item (at most 1024), `name[i]`."""
+    """Dynamic task mapping: one task instance per item (at most 1024), `name[i]`.
+    Exactly one of `items`, `fromTask` or `product`."""
 
     items: list[Any] | None = Field(
         default=None,
@@ -122,6 +141,13 @@ class ExpandSpec(WireModel):
         default=None,
         pattern=TASK_NAME_PATTERN,
         description="Map over the JSON list an upstream task pushed as its XCom.",
+    )
+    product: list[ExpandArgument] | None = Field(
+        default=None,
+        min_length=1,
+        description="Map over the cross product of several lists (Airflow's "
+        "`.expand(a=[...], b=[...])`): each instance's `item` is {name: value}; the "
+        "last argument varies fastest, so map index i is Airflow's.",
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from kairflow.api.common import TaskInstanceState
 from kairflow.core import latest_only
-from kairflow.core.mapping import MappingError, map_items
+from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.params import param_defaults
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.run_info import DataInterval
@@ -65,11 +65,10 @@ def make_ready(state: RunPass) -> bool:
                 changed = True
             elif verdict == Verdict.WAIT:
                 ti.message = _why_waiting(state, name, counts)
-            elif task.expand is not None and key == name and task.expand.from_task:
-                # Runnable but not expanded: the source did not succeed (e.g. all_done).
-                state.set_state(
-                    key, TI.FAILED, f"cannot expand: {task.expand.from_task!r} pushed no list"
-                )
+            elif task.expand is not None and key == name and sources(task.expand):
+                # Runnable but not expanded: a source did not succeed (e.g. all_done).
+                pushed = " or ".join(map(repr, sources(task.expand)))
+                state.set_state(key, TI.FAILED, f"cannot expand: {pushed} pushed no list")
                 changed = True
             elif (blocked := _past_blocks(state, name)) is not None:
                 ti.message = blocked
