@@ -41,6 +41,19 @@ def expand_spec(name: str, source: Any) -> tuple[dict[str, Any], XComArg | None]
     raise SdkError(f"expand({name}=...) needs a list or an XComArg, not {source!r}")
 
 
+def product_spec(mapped: Mapping[str, Any]) -> tuple[dict[str, Any], list[XComArg]]:
+    """The ExpandSpec fields for `expand(a=..., b=...)`: the cross product of the
+    arguments in their order (Airflow's map indexes), and the XComArgs it reads."""
+    arguments: list[dict[str, Any]] = []
+    upstream: list[XComArg] = []
+    for name, source in mapped.items():
+        spec, xcom = expand_spec(name, source)
+        arguments.append({"name": name, **spec})
+        if xcom is not None:
+            upstream.append(xcom)
+    return {"product": arguments}, upstream
+
+
 def single_key_items(source: Any, what: str) -> tuple[str, list[Any]]:
     """`expand_kwargs([{"x": 1}, {"x": 2}])` as `expand(x=[1, 2])`: the only form of
     expand_kwargs the engine's one list can hold (every dict has the same one key)."""
