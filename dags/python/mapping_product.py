@@ -4,7 +4,7 @@ combination (Airflow's map-index order: the last argument varies fastest), and
 
 from datetime import datetime
 
-from kairflow.sdk import dag, task
+from kairflow.sdk import BashOperator, dag, task
 
 
 @task
@@ -33,6 +33,16 @@ def mapping_product() -> None:
     labels = label.expand(color=["red", "blue"], size=sizes())
     prices = price.expand_kwargs([{"base": 10}, {"base": 20, "extra": 5}])
     collect(labels) >> collect.override(task_id="count_prices")(prices)
+    # Classic operators too: two mapped arguments, and a list of dicts of them.
+    BashOperator.partial(task_id="greet").expand(
+        bash_command=['echo "hi $WHO"', 'echo "bye $WHO"'], env=[{"WHO": "ann"}, {"WHO": "bob"}]
+    )
+    BashOperator.partial(task_id="say").expand_kwargs(
+        [
+            {"bash_command": 'echo "one $N"', "env": {"N": "1"}},
+            {"bash_command": 'echo "two $N"', "env": {"N": "2"}},
+        ]
+    )
 
 
 mapping_product()

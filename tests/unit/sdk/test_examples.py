@@ -92,6 +92,12 @@ OK = "success"
                 "label[3]": OK,
                 "collect": OK,
                 "count_prices": OK,
+                "greet[0]": OK,
+                "greet[1]": OK,
+                "greet[2]": OK,
+                "greet[3]": OK,
+                "say[0]": OK,
+                "say[1]": OK,
             },
             id="mapping over a cross product of arguments and over a list of dicts",
         ),
@@ -183,3 +189,5 @@ def test_the_product_example_gives_each_instance_its_combination_in_airflows_ord
     ]
     assert [xcoms["price[0]"], xcoms["price[1]"]] == [10, 25]
     assert (xcoms["collect"], xcoms["count_prices"]) == (4, 2)
+    assert [xcoms[f"greet[{i}]"] for i in range(4)] == ["hi ann", "hi bob", "bye ann", "bye bob"]
+    assert [xcoms["say[0]"], xcoms["say[1]"]] == ["one 1", "two 2"]
