@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from kairflow.core.naming import dagrun_name
-from tests.integration.helpers import dag, dag_status, run_status, runs, wait_dag_synced
+from tests.integration.helpers import (
+    dag,
+    dag_status,
+    manual_run,
+    run_status,
+    runs,
+    wait_dag_synced,
+    wait_run_state,
+)
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
 
@@ -250,3 +258,31 @@ def test_depends_on_past_keeps_waiting_after_the_previous_run_failed(
     assert ti.get("tryNumber", 0) == 0
     assert run_pods(kubelet, second) == []
     assert run_status(kube, ns, second)["state"] == "running"
+
+
+def test_with_catchup_a_manual_run_between_two_intervals_is_not_the_previous_run(
+    kube: Kube, kubelet: FakeKubelet
+) -> None:
+    """Airflow's PrevDagrunDep with catchup: the second interval looks at the first,
+    not at a manual run that came between (which looks at the first too)."""
+    ns = kubelet.namespace
+    first, second = _two_runs_depending_on_the_past(kube, ns, "past-manual")
+    between = (midnight(2) + timedelta(hours=12)).isoformat()
+    kube.create(
+        ns, "dagruns", manual_run("past-manual-between", "past-manual", logicalDate=between)
+    )
+    pod = wait_run_pod(kubelet, first)
+    kubelet.start(pod.metadata.name)
+    _waiting_on_the_past(kube, ns, "past-manual-between", "is running")
+    _waiting_on_the_past(kube, ns, second, "is running")
+    kubelet.finish(pod.metadata.name)
+    # Both start once the first interval succeeded: the second does not wait for the
+    # manual run, still running, nor for its failure.
+    manual_pod = wait_run_pod(kubelet, "past-manual-between")
+    later = wait_run_pod(kubelet, second)
+    kubelet.start(manual_pod.metadata.name)
+    kubelet.finish(manual_pod.metadata.name, exit_code=1)
+    kubelet.start(later.metadata.name)
+    kubelet.finish(later.metadata.name)
+    wait_for(lambda: run_status(kube, ns, second).get("state") == "success", what="second run")
+    wait_run_state(kube, ns, "past-manual-between", "failed")

@@ -34,7 +34,8 @@ def _dag_of(kwargs: dict[str, Any]) -> DAG | None:
 def unconvertible(kwargs: dict[str, Any], reason: str) -> UnconvertibleTask:
     """The placeholder task for an operator call: same task_id, DAG, group and trigger
     rule (so the run around it behaves the same until it is reached)."""
-    settings = {k: v for k, v in kwargs.items() if k in ("trigger_rule", "depends_on_past")}
+    kept = ("trigger_rule", "depends_on_past", "ignore_first_depends_on_past")
+    settings = {k: v for k, v in kwargs.items() if k in kept}
     task_id = kwargs.get("task_id")
     if not isinstance(task_id, str):
         raise SdkError(f"an operator needs a task_id, not {task_id!r}")

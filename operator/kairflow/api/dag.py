@@ -110,8 +110,27 @@ class SensorSpec(WireModel):
     )
 
 
+class ExpandArgument(WireModel):
+    """One argument of a cross-product mapping: a literal list or an upstream XCom."""
+
+    name: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="The key of this argument in `item`."
+    )
+    items: list[Any] | None = Field(
+        default=None,
+        description="A literal list for this argument.",
+        json_schema_extra={"items": {"x-kubernetes-preserve-unknown-fields": True}},
+    )
+    from_task: str | None = Field(
+        default=None,
+        pattern=TASK_NAME_PATTERN,
+        description="This argument's list is the JSON list an upstream task pushed.",
+    )
+
+
 class ExpandSpec(WireModel):
-    """Dynamic task mapping: one task instance per item (at most 1024), `name[i]`."""
+    """Dynamic task mapping: one task instance per item (at most 1024), `name[i]`.
+    Exactly one of `items`, `fromTask` or `product`."""
 
     items: list[Any] | None = Field(
         default=None,
@@ -122,6 +141,13 @@ class ExpandSpec(WireModel):
         default=None,
         pattern=TASK_NAME_PATTERN,
         description="Map over the JSON list an upstream task pushed as its XCom.",
+    )
+    product: list[ExpandArgument] | None = Field(
+        default=None,
+        min_length=1,
+        description="Map over the cross product of several lists (Airflow's "
+        "`.expand(a=[...], b=[...])`): each instance's `item` is {name: value}; the "
+        "last argument varies fastest, so map index i is Airflow's.",
     )
 
 
@@ -158,7 +184,15 @@ class TaskSettings(WireModel):
     )
     depends_on_past: bool | None = Field(
         default=None,
-        description="Run only if this task succeeded or was skipped in the previous run.",
+        description="Run only if this task succeeded or was skipped in the previous run "
+        "(with catchup, the previous scheduled or backfill run: manual runs do not count, "
+        "as in Airflow).",
+    )
+    ignore_first_depends_on_past: bool | None = Field(
+        default=None,
+        description="With dependsOnPast: a task that never ran in an earlier run (one "
+        "newly added to the DAG) runs without waiting (default true). False makes it "
+        "wait for an earlier run that ran it (Airflow's ignore_first_depends_on_past).",
     )
     wait_for_downstream: bool | None = Field(
         default=None,

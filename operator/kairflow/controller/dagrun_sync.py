@@ -130,13 +130,14 @@ def _inputs(
     )
     # Its own snapshot's zone: a run reads its siblings' dates as it read its own.
     zone = load_timezone(spec.timezone)
+    catchup = spec.catchup if spec.catchup is not None else rt.settings.catchup_by_default
     return PlanInputs(
         context=context,
         spec=spec,
         facts=rt.cache.snapshots.facts(context.uid, status.dag_generation, status.dag_spec),
         pods=[observe_pod(p) for p in rt.cache.pods_of(view.key)],
         now=rt.clock(),
-        previous=previous_run(view, context.logical_date, siblings, zone),
+        previous=previous_run(view, context.logical_date, siblings, zone, catchup=catchup),
         previous_success=previous_success(view, context.logical_date, siblings, zone),
         settings=PlannerSettings(
             rt.settings.default_image, rt.settings.startup_timeout, rt.settings.render_budget

@@ -133,17 +133,40 @@ def _collect(spec: DAGSpec) -> tuple[dict[str, set[str]], list[str]]:
         problems.extend(link_groups(grouped, spec, upstream))
     problems.extend(group_problems(spec))
     for task in spec.tasks:
-        source = task.expand.from_task if task.expand else None
-        if task.expand and (task.expand.items is None) == (source is None):
-            problems.append(f"task {task.name!r}: expand needs exactly one of items or fromTask")
-        if source is not None and source not in upstream.get(task.name, set()):
-            problems.append(
-                f"task {task.name!r}: expand.fromTask {source!r} must be a direct upstream task"
-            )
+        if task.expand is not None:
+            problems.extend(_expand_problems(task, upstream.get(task.name, set())))
     cycle = find_cycle(upstream)
     if cycle:
         problems.append("cycle: " + " -> ".join(cycle))
     return upstream, _unique(problems)
+
+
+def _expand_problems(task: TaskSpec, upstream: set[str]) -> list[str]:
+    expand = task.expand
+    assert expand is not None
+    problems: list[str] = []
+    given = [expand.items is not None, expand.from_task is not None, expand.product is not None]
+    if sum(given) != 1:
+        problems.append(
+            f"task {task.name!r}: expand needs exactly one of items, fromTask or product"
+        )
+    arguments = expand.product or []
+    names = [a.name for a in arguments]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"task {task.name!r}: expand.product names {name!r} twice")
+    for argument in arguments:
+        if (argument.items is None) == (argument.from_task is None):
+            problems.append(
+                f"task {task.name!r}: expand.product {argument.name!r} needs exactly one "
+                "of items or fromTask"
+            )
+    wanted = [expand.from_task] + [a.from_task for a in arguments]
+    for source in wanted:
+        if source is not None and source not in upstream:
+            problems.append(
+                f"task {task.name!r}: expand.fromTask {source!r} must be a direct upstream task"
+            )
+    return problems
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -1,11 +1,14 @@
-"""Dynamic task mapping: one task instance per item of a list (at most 1024)."""
+"""Dynamic task mapping: one task instance per item of a list (at most 1024), or per
+combination of several lists (`product`, Airflow's `.expand(a=[...], b=[...])`)."""
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping
 from typing import Any
 
-from kairflow.api.dag import TaskSpec
+from kairflow.api.dag import ExpandSpec, TaskSpec
 
 MAX_MAP_LENGTH = 1024
 
@@ -14,15 +17,45 @@ class MappingError(ValueError):
     """The list to map over is unusable; the mapped task fails with this message."""
 
 
+def sources(expand: ExpandSpec) -> tuple[str, ...]:
+    """The upstream tasks whose XComs the mapping reads (none: a literal mapping,
+    expanded when the run starts)."""
+    if expand.product is not None:
+        return tuple(dict.fromkeys(a.from_task for a in expand.product if a.from_task))
+    return (expand.from_task,) if expand.from_task else ()
+
+
 def map_items(task: TaskSpec, xcoms: Mapping[str, Any]) -> list[Any] | None:
-    """The items to map over, or None while the source task has not pushed yet."""
-    if task.expand is None:
+    """The items to map over, or None while a source task has not pushed yet."""
+    expand = task.expand
+    if expand is None:
         raise ValueError(f"task {task.name!r} is not mapped")
-    if task.expand.items is not None:
-        items: Any = task.expand.items
-        where = "expand.items"
+    if expand.product is None:
+        return _one_list(expand.items, expand.from_task, xcoms, "expand.items")
+    lists: list[list[Any]] = []
+    for argument in expand.product:
+        where = f"expand.product {argument.name!r}"
+        values = _one_list(argument.items, argument.from_task, xcoms, where)
+        if values is None:
+            return None
+        lists.append(values)
+    total = math.prod(len(values) for values in lists)
+    if total > MAX_MAP_LENGTH:
+        raise MappingError(
+            f"cannot map over expand.product: {total} combinations, the limit is {MAX_MAP_LENGTH}"
+        )
+    # Airflow's DictOfListsExpandInput: the last argument varies fastest, as in
+    # itertools.product over the arguments in their order.
+    names = [argument.name for argument in expand.product]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
+
+
+def _one_list(
+    literal: list[Any] | None, source: str | None, xcoms: Mapping[str, Any], where: str
+) -> list[Any] | None:
+    if literal is not None:
+        items: Any = literal
     else:
-        source = task.expand.from_task
         if source is None or source not in xcoms:
             return None
         items = xcoms[source]

@@ -20,7 +20,7 @@ from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.api.types import format_duration
 from kairflow.core import pod_outcomes
 from kairflow.core.graph import build_graph
-from kairflow.core.mapping import MappingError, map_items
+from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.naming import ti_key
 from kairflow.core.priority import priority_weights
 from kairflow.core.run_model import (
@@ -117,12 +117,19 @@ def _init_run(state: RunPass) -> None:
     for name in state.graph.order:
         task = state.tasks[name]
         max_tries = 1 + state.policies[name].retries
-        if task.expand is not None and task.expand.items is not None:
-            for index in range(len(task.expand.items)):
+        if task.expand is not None and not sources(task.expand):
+            try:
+                items = map_items(task, {}) or []
+            except MappingError as exc:
+                status.task_instances[name] = TaskInstanceStatus(
+                    state=TI.FAILED, message=str(exc), max_tries=max_tries
+                )
+                continue
+            for index in range(len(items)):
                 status.task_instances[ti_key(name, index)] = TaskInstanceStatus(
                     map_index=index, max_tries=max_tries
                 )
-            if not task.expand.items:
+            if not items:
                 status.task_instances[name] = TaskInstanceStatus(
                     state=TI.SKIPPED, message="mapped over an empty list", max_tries=max_tries
                 )
@@ -162,7 +169,7 @@ def _apply_effects(state: RunPass) -> bool:
                 ti = state.status.task_instances[key]
                 if ti.state == TI.SUCCESS:
                     changed |= _skip_after(state, name, key, ti.xcom)
-        if task.expand is not None and task.expand.from_task is not None:
+        if task.expand is not None and sources(task.expand):
             changed |= _expand(state, name, expansions)
     # Placeholders are replaced after the walk, in one rebuild of the status rather than
     # one per mapped task. Nothing later in the walk can tell: it visits only tasks
@@ -222,9 +229,11 @@ def _expand(state: RunPass, name: str, expansions: dict[str, int]) -> bool:
     if placeholder is None or placeholder.state != TI.NONE:
         return False
     task = state.tasks[name]
-    source = task.expand.from_task if task.expand else None
-    if source is None or any(
-        state.status.task_instances[k].state != TI.SUCCESS for k in state.instances(source)
+    upstream = sources(task.expand) if task.expand else ()
+    if not upstream or any(
+        state.status.task_instances[k].state != TI.SUCCESS
+        for source in upstream
+        for k in state.instances(source)
     ):
         return False  # not ready: trigger rules decide if the source failed or skipped
     try:

@@ -30,15 +30,23 @@ def _before(
 
 
 def previous_run(
-    run: ObservedRun, logical: datetime, siblings: Iterable[ObservedRun], zone: ZoneInfo
+    run: ObservedRun,
+    logical: datetime,
+    siblings: Iterable[ObservedRun],
+    zone: ZoneInfo,
+    *,
+    catchup: bool,
 ) -> PreviousRun | None:
-    """The run with the latest logical date before `logical` (Airflow's
-    get_previous_dagrun), whatever its state."""
+    """The run with the latest logical date before `logical`, whatever its state:
+    with catchup the latest scheduled or backfill one, manual runs left out (Airflow's
+    PrevDagrunDep: get_previous_scheduled_dagrun with catchup, else get_previous_dagrun)."""
     earlier = _before(run, logical, siblings, zone)
-    if not earlier:
+    counted = [item for item in earlier if not catchup or item[1].run_type != RunType.MANUAL]
+    if not counted:
         return None
-    _, prev = max(earlier, key=lambda item: item[0])
-    return PreviousRun(dict(prev.task_states), prev.finished)
+    _, prev = max(counted, key=lambda item: item[0])
+    ran_before = frozenset(key for _, other in earlier for key in other.task_states)
+    return PreviousRun(dict(prev.task_states), prev.finished, ran_before)
 
 
 def previous_success(

@@ -55,6 +55,9 @@ class PreviousRun:
     finished: bool = True
     """Whether that run has finished; while it has not, a task it has no state for yet
     has not run there yet (so dependsOnPast waits)."""
+    ran_before: frozenset[str] = frozenset()
+    """Task instance keys of every run before this one, of any type (Airflow's
+    `_has_any_prior_tis`, for ignoreFirstDependsOnPast)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from kairflow.api.common import TaskInstanceState
 from kairflow.core import latest_only
-from kairflow.core.mapping import MappingError, map_items
+from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.params import param_defaults
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.run_info import DataInterval
@@ -65,13 +65,12 @@ def make_ready(state: RunPass) -> bool:
                 changed = True
             elif verdict == Verdict.WAIT:
                 ti.message = _why_waiting(state, name, counts)
-            elif task.expand is not None and key == name and task.expand.from_task:
-                # Runnable but not expanded: the source did not succeed (e.g. all_done).
-                state.set_state(
-                    key, TI.FAILED, f"cannot expand: {task.expand.from_task!r} pushed no list"
-                )
+            elif task.expand is not None and key == name and sources(task.expand):
+                # Runnable but not expanded: a source did not succeed (e.g. all_done).
+                pushed = " or ".join(map(repr, sources(task.expand)))
+                state.set_state(key, TI.FAILED, f"cannot expand: {pushed} pushed no list")
                 changed = True
-            elif (blocked := _past_blocks(state, name, key)) is not None:
+            elif (blocked := _past_blocks(state, name)) is not None:
                 ti.message = blocked
             elif task.is_empty:
                 ti.start_date = iso(state.now)
@@ -126,17 +125,25 @@ def _decide_latest_only(state: RunPass, name: str, key: str) -> None:
     state.set_state(key, TI.SUCCESS, decision.reason)
 
 
-def _past_blocks(state: RunPass, name: str, key: str) -> str | None:
-    """Why dependsOnPast / waitForDownstream hold the task back, or None."""
+def _past_blocks(state: RunPass, name: str) -> str | None:
+    """Why dependsOnPast / waitForDownstream hold the task back, or None. Like
+    Airflow's PrevDagrunDep, every instance of the task in the previous run counts
+    (all map indexes), not only the one with the same key."""
     policy = state.policies[name]
     if not policy.depends_on_past or state.previous is None:
         return None  # the first run is exempt
-    past = state.previous.task_states
-    prev = past.get(key)
-    if prev is None and not state.previous.finished:
-        return f"waiting: dependsOnPast, and {key} has not run yet in the previous run"
-    if prev is not None and prev not in _PAST_OK:
-        return f"waiting: dependsOnPast, and {key} is {prev.value} in the previous run"
+    before = state.previous_by_task.get(name, [])
+    if not before:
+        if not state.previous.finished:
+            return f"waiting: dependsOnPast, and {name} has not run yet in the previous run"
+        ran = any(state.task_of(k) == name for k in state.previous.ran_before)
+        if policy.ignore_first_depends_on_past and not ran:
+            return None  # a task new to the DAG (Airflow's ignore_first_depends_on_past)
+        reason = f"waiting: dependsOnPast, and {name} did not run in the previous run"
+        return reason if ran else f"{reason} (ignoreFirstDependsOnPast is false)"
+    for other, prev in before:
+        if prev not in _PAST_OK:
+            return f"waiting: dependsOnPast, and {other} is {prev.value} in the previous run"
     if policy.wait_for_downstream:
         for down in sorted(state.graph.downstream[name]):
             for other, other_state in state.previous_by_task.get(down, ()):

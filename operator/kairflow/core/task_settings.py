@@ -56,6 +56,7 @@ class TaskPolicy:
     skip_on_exit_code: frozenset[int]
     execution_timeout: timedelta | None
     depends_on_past: bool
+    ignore_first_depends_on_past: bool
     wait_for_downstream: bool
     pool: str
     pool_slots: int
@@ -77,6 +78,8 @@ class TaskPolicy:
             execution_timeout=task.execution_timeout,
             # Airflow: wait_for_downstream implies depends_on_past.
             depends_on_past=bool(task.depends_on_past or task.wait_for_downstream),
+            # Airflow's [scheduler] ignore_first_depends_on_past_by_default: true.
+            ignore_first_depends_on_past=task.ignore_first_depends_on_past is not False,
             wait_for_downstream=bool(task.wait_for_downstream),
             pool=task.pool or DEFAULT_POOL,
             pool_slots=task.pool_slots or 1,

@@ -6,9 +6,9 @@ matter to others, and only these:
 - its DAG (active runs, last run) and its Backfill (progress) when its state changes;
 - the queued runs of its DAG when it stops taking a place among maxActiveRuns
   (finished or deleted): the oldest of them may start now;
-- the next run of its DAG (by logical date; every run on that date) when its task
-  states change, if that run waits on its past (dependsOnPast / waitForDownstream look
-  at the previous run);
+- the next run of its DAG (by logical date; every run on that date; with catchup, every
+  run up to the next scheduled or backfill one) when its task states change, if that
+  run waits on its past (dependsOnPast / waitForDownstream look at the previous run);
 - every run waiting for a free slot (parallelism, maxActiveTasks, pools) when one of
   its task instances gives a slot back.
 
@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kairflow.api.common import DagRunState, TaskInstanceState
+from kairflow.api.dagrun import RunType
 from kairflow.core.observations import ObservedDag, ObservedRun
 from kairflow.core.run_admission import waiting_to_start
 
@@ -47,6 +48,29 @@ def _takes_a_place(run: ObservedRun | None) -> bool:
     return run is not None and run.state in (None, DagRunState.QUEUED, DagRunState.RUNNING)
 
 
+def _successors(run: ObservedRun, others: Iterable[ObservedRun], dag: ObservedDag) -> set[str]:
+    """The runs waiting on their past that have `run` as their previous run
+    (`run_history.previous_run`): those on the first logical date after its own, several
+    when they share it; with catchup, where manual runs are nobody's previous run, every
+    run up to and including the next scheduled or backfill one (read with the DAG's
+    catchup now, which its runs' snapshots rarely contradict)."""
+    spec = dag.spec
+    catchup = dag.catchup_by_default if spec is None or spec.catchup is None else spec.catchup
+    mine = run.logical_date_in(dag.zone)
+    if mine is None or (catchup and run.run_type == RunType.MANUAL):
+        return set()
+    later = [
+        (date, s)
+        for s in others
+        if (date := s.logical_date_in(dag.zone)) is not None and date > mine
+    ]
+    if not later:
+        return set()
+    counted = [date for date, s in later if not catchup or s.run_type != RunType.MANUAL]
+    last = min(counted) if counted else max(date for date, _ in later)
+    return {s.name for date, s in later if date <= last and s.waits_on_past}
+
+
 def after_run_change(
     before: ObservedRun | None,
     after: ObservedRun | None,
@@ -66,19 +90,7 @@ def after_run_change(
     # A run that appears or goes is a change of its successors' previous run too.
     states_changed = before is None or after is None or before.task_states != after.task_states
     if states_changed and dag is not None:
-        # The runs that have this one as their previous run (`run_history.previous_run`):
-        # those on the first logical date after its own, several when they share it.
-        mine = run.logical_date_in(dag.zone)
-        later = [
-            (date, s)
-            for s in others
-            if mine is not None
-            and (date := s.logical_date_in(dag.zone)) is not None
-            and date > mine
-        ]
-        if later:
-            first = min(date for date, _ in later)
-            wake |= {s.name for date, s in later if date == first and s.waits_on_past}
+        wake |= _successors(run, others, dag)
     return Wakeups(
         runs=frozenset(wake),
         dag=state_changed,

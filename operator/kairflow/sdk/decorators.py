@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from kairflow.sdk import current
 from kairflow.sdk.errors import SdkError
-from kairflow.sdk.mapped import expand_spec, one_mapped_argument
+from kairflow.sdk.mapped import expand_spec, one_mapped_argument, product_spec
 from kairflow.sdk.operators.python import (
     BashTask,
     BranchPythonOperator,
@@ -19,7 +19,7 @@ from kairflow.sdk.operators.python import (
     ShortCircuitOperator,
 )
 from kairflow.sdk.operators.sensors import PythonSensor
-from kairflow.sdk.xcom_arg import MAPPED_ITEM, XComArg
+from kairflow.sdk.xcom_arg import MAPPED_ITEM, MappedItem, XComArg
 
 _SUFFIX = re.compile(r"__\d+$")
 
@@ -78,19 +78,41 @@ class TaskDecorator:
         return XComArg(self._make(list(args), {**self.partial_kwargs, **kwargs}))
 
     def expand(self, **mapped: Any) -> XComArg:
-        """One task instance per item of a list or of an upstream task's XCom list."""
+        """One task instance per item of a list or of an upstream task's XCom list;
+        with several arguments, per combination of their items (Airflow's order)."""
+        if len(mapped) > 1:
+            spec, sources = product_spec(mapped)
+            kwargs = {name: MappedItem(name) for name in mapped}
+            task = self._make([], {**self.partial_kwargs, **kwargs})
+            task.expand = spec
+            for upstream in sources:
+                task.set_upstream(upstream)
+            return XComArg(task)
         name, source = one_mapped_argument(mapped, "expand()")
-        spec, upstream = expand_spec(name, source)
+        spec, single = expand_spec(name, source)
         task = self._make([], {**self.partial_kwargs, name: MAPPED_ITEM})
+        task.expand = spec
+        if single is not None:
+            task.set_upstream(single)
+        return XComArg(task)
+
+    def expand_kwargs(self, kwargs: Any) -> XComArg:
+        """One task instance per dict of a literal list or of an upstream task's XCom
+        list, the dict's keys the function's keyword arguments (Airflow's
+        expand_kwargs; the instance's `item` is the dict)."""
+        if self.partial_kwargs:
+            raise SdkError("expand_kwargs() after partial() is not supported")
+        spec, upstream = expand_spec("kwargs", kwargs)
+        for index, item in enumerate(spec.get("items") or []):
+            if not isinstance(item, dict):
+                raise SdkError(f"expand_kwargs(): item {index} is not a dict: {item!r}")
+        task = self._make([], MAPPED_ITEM)
         task.expand = spec
         if upstream is not None:
             task.set_upstream(upstream)
         return XComArg(task)
 
-    def expand_kwargs(self, *args: Any, **kwargs: Any) -> XComArg:
-        raise SdkError("expand_kwargs() is not supported; map one argument with expand()")
-
-    def _make(self, args: list[Any], kwargs: dict[str, Any]) -> PythonOperator:
+    def _make(self, args: list[Any], kwargs: dict[str, Any] | MappedItem) -> PythonOperator:
         # multiple_outputs: the XCom is one JSON value and result["key"] reads a key of
         # it, which is what Airflow's separate keys give.
         options = {k: v for k, v in self.kwargs.items() if k != "multiple_outputs"}

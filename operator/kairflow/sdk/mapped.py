@@ -17,7 +17,7 @@ from typing import Any
 
 from kairflow.sdk.errors import SdkError
 from kairflow.sdk.shipping.values import has_markup
-from kairflow.sdk.xcom_arg import MAPPED_ITEM, ItemOf, XComArg
+from kairflow.sdk.xcom_arg import MAPPED_ITEM, ItemOf, MappedItem, XComArg
 
 
 def one_mapped_argument(mapped: Mapping[str, Any], what: str) -> tuple[str, Any]:
@@ -41,17 +41,29 @@ def expand_spec(name: str, source: Any) -> tuple[dict[str, Any], XComArg | None]
     raise SdkError(f"expand({name}=...) needs a list or an XComArg, not {source!r}")
 
 
-def single_key_items(source: Any, what: str) -> tuple[str, list[Any]]:
-    """`expand_kwargs([{"x": 1}, {"x": 2}])` as `expand(x=[1, 2])`: the only form of
-    expand_kwargs the engine's one list can hold (every dict has the same one key)."""
+def product_spec(mapped: Mapping[str, Any]) -> tuple[dict[str, Any], list[XComArg]]:
+    """The ExpandSpec fields for `expand(a=..., b=...)`: the cross product of the
+    arguments in their order (Airflow's map indexes), and the XComArgs it reads."""
+    arguments: list[dict[str, Any]] = []
+    upstream: list[XComArg] = []
+    for name, source in mapped.items():
+        spec, xcom = expand_spec(name, source)
+        arguments.append({"name": name, **spec})
+        if xcom is not None:
+            upstream.append(xcom)
+    return {"product": arguments}, upstream
+
+
+def same_keys(source: Any, what: str) -> list[str]:
+    """The keys of `expand_kwargs([{"x": 1, "y": 2}, ...])`: a literal list of dicts
+    that all have the same keys (each key a mapped argument)."""
     if isinstance(source, list | tuple) and source and all(isinstance(d, dict) for d in source):
-        keys = {tuple(d) for d in source}
-        if len(keys) == 1 and len(next(iter(keys))) == 1:
-            ((name,),) = keys
-            return name, [d[name] for d in source]
+        keys = {tuple(sorted(d)) for d in source}
+        if len(keys) == 1 and next(iter(keys)):
+            return list(source[0])
     raise SdkError(
-        f"{what}: Kairflow maps one argument over one list; expand_kwargs() works only "
-        "on a literal list of dicts that all have the same one key (use expand(name=[...]))"
+        f"{what}: Kairflow maps expand_kwargs() only over a literal list of dicts that "
+        "all have the same keys"
     )
 
 
@@ -84,9 +96,17 @@ class Mapped:
     source: XComArg | None
     where: str
     """`Operator.partial().expand(name=...)`, for messages."""
+    key: str | None = None
+    """Set when the instance's item is a dict of several arguments (`expand.product`,
+    `expand_kwargs`): this argument is `item[key]`."""
+
+    @property
+    def item(self) -> str:
+        """The Jinja expression of this argument's value for an instance."""
+        return "item" if self.key is None else f"item[{self.key!r}]"
 
     @classmethod
-    def of(cls, name: str, source: Any, where: str) -> Mapped:
+    def of(cls, name: str, source: Any, where: str, key: str | None = None) -> Mapped:
         spec, upstream = expand_spec(name, source)
         items = spec.get("items")
         for index, item in enumerate(items or []):
@@ -97,7 +117,13 @@ class Mapped:
                     f"{where}: item {index} ({item!r}) is not a JSON value (a string, number, "
                     "bool, null, list or dict)"
                 ) from None
-        return cls(name, items, upstream, where)
+        mapped = cls(name, items, upstream, where, key)
+        if key is not None and mapped.renders_items():
+            raise SdkError(
+                f"{where}: templates inside the items of {name} are rendered per item only "
+                "when one argument is mapped"
+            )
+        return mapped
 
     def spec(self) -> dict[str, Any]:
         if self.source is not None:
@@ -125,7 +151,7 @@ class Mapped:
         """What a shipped callable receives as the argument (see shipping.values)."""
         if self.items is not None and self.renders_items():
             return ItemOf(self.items)
-        return MAPPED_ITEM
+        return MAPPED_ITEM if self.key is None else MappedItem(self.key)
 
     def strings(self, what: str) -> list[str]:
         """The literal items, each a string (the field is one string per instance)."""

@@ -40,6 +40,7 @@ SETTINGS: dict[str, Converter] = {
     "retry_on_exit_codes": _as_is,
     "execution_timeout": duration,
     "depends_on_past": _as_is,
+    "ignore_first_depends_on_past": _as_is,
     "wait_for_downstream": _as_is,
     "pool": _text,
     "pool_slots": _as_is,
@@ -60,7 +61,7 @@ DROPPED: frozenset[str] = frozenset(
         "pre_execute", "post_execute", "run_as_user", "resources", "max_active_tis_per_dag",
         "max_active_tis_per_dagrun", "task_concurrency", "inlets",
         "outlets", "start_date", "end_date", "params", "owner_links", "map_index_template",
-        "ignore_first_depends_on_past", "wait_for_past_depends_before_skipping",
+        "wait_for_past_depends_before_skipping",
         "task_display_name", "output_encoding", "cwd",
         "multiple_outputs", "show_return_value_in_logs", "logger_name", "allow_nested_operators",
     }

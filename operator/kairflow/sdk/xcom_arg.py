@@ -65,10 +65,17 @@ class XComArg(DependencyMixin):
 
 
 class MappedItem:
-    """The item of a mapped task instance (`{{ item }}`)."""
+    """The item of a mapped task instance (`{{ item }}`), or one argument of it
+    (`{{ item["key"] }}`) when the task maps several (`expand.product`)."""
+
+    def __init__(self, key: str | None = None) -> None:
+        self.key = key
+
+    def expression(self) -> str:
+        return "item" if self.key is None else f"item[{self.key!r}]"
 
     def __repr__(self) -> str:
-        return "MAPPED_ITEM"
+        return "MAPPED_ITEM" if self.key is None else f"MAPPED_ITEM[{self.key!r}]"
 
 
 MAPPED_ITEM = MappedItem()

@@ -72,7 +72,7 @@ MAPS_TWO = """
 from airflow.models.dag import DAG
 from airflow.operators.bash import BashOperator
 with DAG("maps_two", schedule=None):
-    both = BashOperator.partial(task_id="both").expand(bash_command=["a"], env=[{"A": "1"}])
+    both = BashOperator.partial(task_id="both").expand(bash_command=["a"], retries=[1])
     both >> BashOperator(task_id="after", bash_command="echo done")
 """
 
@@ -111,9 +111,10 @@ def write(folder: Path, name: str, body: str) -> Path:
             MAPS_TWO,
             ["both", "after"],
             4,
-            "BashOperator.partial().expand(): Kairflow maps exactly one argument, not "
-            "bash_command, env",
-            id="a classic operator mapped over two arguments is kept as a task that cannot run",
+            "BashOperator.partial().expand(retries=...): Kairflow maps only bash_command or "
+            "env of BashOperator",
+            id="a classic operator mapped over an argument it cannot read per instance is kept "
+            "as a task that cannot run",
         ),
     ],
 )
@@ -132,6 +133,42 @@ def test_an_unconvertible_task_is_reported_with_its_line_and_the_rest_converts(
     assert (unconverted.where.file, unconverted.where.line) == (str(path), line)
     assert reason in unconverted.reason
     assert "cannot run" in tasks[0]["bash"]
+
+
+MAPS_PRODUCTS = """
+from airflow.decorators import task
+from airflow.models.dag import DAG
+from airflow.operators.bash import BashOperator
+
+@task
+def pair(x, y):
+    return x * y
+
+with DAG("maps_products", schedule=None):
+    BashOperator.partial(task_id="both").expand(bash_command=["a", "b"], env=[{"A": "1"}])
+    BashOperator.partial(task_id="each").expand_kwargs([{"bash_command": "a", "env": {"A": "1"}}])
+    pair.expand(x=[1, 2], y=[3])
+    pair.expand_kwargs([{"x": 1, "y": 2}])
+"""
+
+
+def test_mapping_over_several_arguments_and_lists_of_dicts_converts(tmp_path: Path) -> None:
+    report = import_file(write(tmp_path, "dag_file.py", MAPS_PRODUCTS))
+    assert report.error is None, report.error
+    (dag,) = report.converted
+    assert dag.unconverted == []
+    expands = {t["name"]: t["expand"] for t in dag.manifest["spec"]["tasks"]}
+    assert expands == {
+        "both": {
+            "product": [
+                {"name": "bash_command", "items": ["a", "b"]},
+                {"name": "env", "items": [{"A": "1"}]},
+            ]
+        },
+        "each": {"items": [{"bash_command": "a", "env": {"A": "1"}}]},
+        "pair": {"product": [{"name": "x", "items": [1, 2]}, {"name": "y", "items": [3]}]},
+        "pair__1": {"items": [{"x": 1, "y": 2}]},
+    }
 
 
 def test_a_dag_scheduled_on_datasets_is_refused_alone(tmp_path: Path) -> None:

@@ -90,6 +90,7 @@ def _spec(tmp_path: Path, body: str) -> dict[str, Any]:
                      default_args={"retries": 2, "retry_delay": timedelta(minutes=1),
                                    "depends_on_past": True}):
                 BashOperator(task_id="a", bash_command="echo {{ ds }}",
+                             ignore_first_depends_on_past=False,
                              trigger_rule=TriggerRule.ALL_DONE)
             """,
             {
@@ -99,6 +100,7 @@ def _spec(tmp_path: Path, body: str) -> dict[str, Any]:
                         "name": "a",
                         "bash": "echo {{ ds }}",
                         "triggerRule": "all_done",
+                        "ignoreFirstDependsOnPast": False,
                         "skipOnExitCode": [99],
                     }
                 ],

@@ -99,8 +99,44 @@ def test_topological_order_is_stable_by_declaration() -> None:
         pytest.param(
             ["a", {"name": "m", "bash": "x", "expand": {}}],
             [],
-            "expand needs exactly one of items or fromTask",
+            "expand needs exactly one of items, fromTask or product",
             id="empty expand",
+        ),
+        pytest.param(
+            ["a", {"name": "m", "bash": "x", "expand": {"product": [{"name": "x"}]}}],
+            [],
+            "expand.product 'x' needs exactly one of items or fromTask",
+            id="a product argument without a list",
+        ),
+        pytest.param(
+            [
+                "a",
+                {
+                    "name": "m",
+                    "bash": "x",
+                    "expand": {
+                        "product": [{"name": "x", "items": [1]}, {"name": "x", "items": [2]}]
+                    },
+                },
+            ],
+            [],
+            "expand.product names 'x' twice",
+            id="a product naming an argument twice",
+        ),
+        pytest.param(
+            [
+                "a",
+                {
+                    "name": "m",
+                    "bash": "x",
+                    "expand": {
+                        "product": [{"name": "x", "items": [1]}, {"name": "y", "fromTask": "a"}]
+                    },
+                },
+            ],
+            [],
+            "expand.fromTask 'a' must be a direct upstream task",
+            id="a product argument's source not upstream",
         ),
     ],
 )

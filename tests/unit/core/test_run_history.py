@@ -103,7 +103,7 @@ def sibling(name: str, **fields: Any) -> ObservedRun:
 def test_previous_run(
     me: ObservedRun, siblings: list[ObservedRun], zone: ZoneInfo, expected: tuple[str, bool] | None
 ) -> None:
-    found = previous_run(me, at("2026-01-05"), [me, *siblings], zone)
+    found = previous_run(me, at("2026-01-05"), [me, *siblings], zone, catchup=False)
     assert (None if found is None else (*found.task_states, found.finished)) == expected
 
 

@@ -8,21 +8,27 @@ from typing import Any
 import pytest
 
 from kairflow.api.common import TaskInstanceState as TI
+from kairflow.api.dagrun import RunType
 from kairflow.core.observations import ObservedDag, ObservedRun
 from kairflow.core.wakeups import Wakeups, after_dag_change, after_run_change, waits_for_slots
 from tests.unit.core.observed import FAILED, QUEUED, RUNNING, SUCCESS, dag, run
 
 DAG = dag()
+NO_CATCHUP = dag(catchup=False)
+SCHEDULED, MANUAL = RunType.SCHEDULED, RunType.MANUAL
 
 
 def me(state: Any, **tasks: TI) -> ObservedRun:
-    """The run that changes (logical date 2026-01-05), with its task states."""
-    return run("me", state=state, logical="2026-01-05", tasks=tasks)
+    """The run that changes, a scheduled one (logical date 2026-01-05), with its task
+    states."""
+    return run("me", state=state, logical="2026-01-05", tasks=tasks, run_type=SCHEDULED)
 
 
 def past(name: str, logical: str, waits: bool = True, **fields: Any) -> ObservedRun:
-    """A running sibling that waits on its past (dependsOnPast) unless told otherwise."""
+    """A running scheduled sibling that waits on its past (dependsOnPast) unless told
+    otherwise."""
     fields.setdefault("state", RUNNING)
+    fields.setdefault("run_type", SCHEDULED)
     return run(name, logical=logical, waits_on_past=waits, **fields)
 
 
@@ -281,3 +287,59 @@ def test_after_dag_change(runs: list[ObservedRun], expected: set[str]) -> None:
 )
 def test_waits_for_slots(the_run: ObservedRun, waits: bool) -> None:
     assert waits_for_slots(the_run) is waits
+
+
+def manual_me(state: Any, **tasks: TI) -> ObservedRun:
+    return run("me", state=state, logical="2026-01-05", tasks=tasks, run_type=MANUAL)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "siblings", "the_dag", "woken"),
+    [
+        pytest.param(
+            manual_me(RUNNING),
+            manual_me(FAILED, a=TI.FAILED),
+            [past("next", "2026-01-06", run_type=SCHEDULED)],
+            DAG,
+            set(),
+            id="with catchup a manual run is nobody's previous run: its change wakes none",
+        ),
+        pytest.param(
+            manual_me(RUNNING),
+            manual_me(FAILED, a=TI.FAILED),
+            [past("next", "2026-01-06", run_type=SCHEDULED)],
+            NO_CATCHUP,
+            {"next"},
+            id="without catchup a manual run's change wakes the next run",
+        ),
+        pytest.param(
+            me(RUNNING),
+            me(SUCCESS, a=TI.SUCCESS),
+            [
+                past("manual", "2026-01-06", run_type=MANUAL),
+                past("next", "2026-01-07", run_type=SCHEDULED),
+                past("after", "2026-01-08", run_type=SCHEDULED),
+            ],
+            DAG,
+            {"manual", "next"},
+            id="with catchup a scheduled run's change wakes the runs up to the next scheduled "
+            "one, past a manual run",
+        ),
+        pytest.param(
+            me(RUNNING),
+            me(SUCCESS, a=TI.SUCCESS),
+            [past("m1", "2026-01-06", run_type=MANUAL), past("m2", "2026-01-07", run_type=MANUAL)],
+            DAG,
+            {"m1", "m2"},
+            id="with catchup and only manual runs after, each has this one as its previous run",
+        ),
+    ],
+)
+def test_after_run_change_with_catchup(
+    before: ObservedRun,
+    after: ObservedRun,
+    siblings: list[ObservedRun],
+    the_dag: ObservedDag,
+    woken: set[str],
+) -> None:
+    assert after_run_change(before, after, [*siblings, after], the_dag).runs == woken

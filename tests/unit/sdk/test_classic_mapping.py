@@ -268,9 +268,11 @@ def test_a_mapped_task_takes_part_in_dependencies_groups_and_xcoms(tmp_path: Pat
     ("build", "message"),
     [
         pytest.param(
-            lambda: BashOperator.partial(task_id="t").expand(bash_command=["a"], env=[{"A": "1"}]),
-            "maps exactly one argument, not bash_command, env",
-            id="mapping two arguments",
+            lambda: BashOperator.partial(task_id="t").expand(
+                bash_command=["echo {{ ds }}"], env=[{"A": "1"}]
+            ),
+            "rendered per item only when one argument is mapped",
+            id="mapping two arguments, one a literal list holding templates",
         ),
         pytest.param(
             lambda: BashOperator.partial(task_id="t", bash_command="x").expand(retries=[1, 2]),
@@ -334,12 +336,12 @@ def test_a_mapped_task_takes_part_in_dependencies_groups_and_xcoms(tmp_path: Pat
             lambda: BashOperator.partial(task_id="t").expand_kwargs(
                 [{"bash_command": "a"}, {"env": {"A": "1"}}]
             ),
-            "expand_kwargs() works only on a literal list of dicts that all have the same one",
+            "only over a literal list of dicts that all have the same keys",
             id="expand_kwargs over different keys",
         ),
         pytest.param(
             lambda: BashOperator.partial(task_id="t").expand_kwargs(commands()),
-            "expand_kwargs() works only on a literal list",
+            "expand_kwargs() only over a literal list",
             id="expand_kwargs over an upstream XCom",
         ),
         pytest.param(

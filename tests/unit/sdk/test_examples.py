@@ -80,6 +80,27 @@ OK = "success"
             },
             id="task groups: nested, with default_args, and a task group function called twice",
         ),
+        pytest.param(
+            "mapping_product.py",
+            {
+                "sizes": OK,
+                "price[0]": OK,
+                "price[1]": OK,
+                "label[0]": OK,
+                "label[1]": OK,
+                "label[2]": OK,
+                "label[3]": OK,
+                "collect": OK,
+                "count_prices": OK,
+                "greet[0]": OK,
+                "greet[1]": OK,
+                "greet[2]": OK,
+                "greet[3]": OK,
+                "say[0]": OK,
+                "say[1]": OK,
+            },
+            id="mapping over a cross product of arguments and over a list of dicts",
+        ),
     ],
 )
 def test_an_example_renders_and_runs_with_dags_test(example: str, states: dict[str, str]) -> None:
@@ -154,3 +175,19 @@ def test_the_classic_mapping_example_gives_each_instance_its_item(tmp_path: Path
         "sum_batch[2]": 11,
         "total": 21,
     }
+
+
+def test_the_product_example_gives_each_instance_its_combination_in_airflows_order(
+    tmp_path: Path,
+) -> None:
+    xcoms = xcoms_of_a_run(ROOT / "dags" / "python" / "mapping_product.py", tmp_path)
+    assert [xcoms[f"label[{i}]"] for i in range(4)] == [
+        "small red",
+        "large red",
+        "small blue",
+        "large blue",
+    ]
+    assert [xcoms["price[0]"], xcoms["price[1]"]] == [10, 25]
+    assert (xcoms["collect"], xcoms["count_prices"]) == (4, 2)
+    assert [xcoms[f"greet[{i}]"] for i in range(4)] == ["hi ann", "hi bob", "bye ann", "bye bob"]
+    assert [xcoms["say[0]"], xcoms["say[1]"]] == ["one 1", "two 2"]

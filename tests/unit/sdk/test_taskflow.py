@@ -64,6 +64,43 @@ def test_expand_maps_one_argument(mapped: Any, expand: dict[str, Any]) -> None:
     assert tasks["total"]["dependsOn"] == ["double"]
 
 
+@task
+def pair(x: int, y: int) -> int:
+    return x * y
+
+
+def test_expand_over_several_arguments_maps_their_cross_product() -> None:
+    with DAG("tf", schedule=None) as d:
+        pair.expand(x=[1, 2], y=extract())
+    tasks = tasks_of(d)
+    assert tasks["pair"]["expand"] == {
+        "product": [{"name": "x", "items": [1, 2]}, {"name": "y", "fromTask": "extract"}]
+    }
+    assert tasks["pair"]["dependsOn"] == ["extract"]
+    assert "item['x']" in tasks["pair"]["python"] and "item['y']" in tasks["pair"]["python"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expand"),
+    [
+        pytest.param(
+            lambda: [{"x": 1, "y": 2}, {"x": 3, "y": 4}],
+            {"items": [{"x": 1, "y": 2}, {"x": 3, "y": 4}]},
+            id="expand_kwargs over a literal list of dicts maps each dict",
+        ),
+        pytest.param(
+            extract, {"fromTask": "extract"}, id="expand_kwargs over an XComArg maps its dicts"
+        ),
+    ],
+)
+def test_expand_kwargs_maps_each_dict_as_the_keyword_arguments(
+    kwargs: Any, expand: dict[str, Any]
+) -> None:
+    with DAG("tf", schedule=None) as d:
+        pair.expand_kwargs(kwargs())
+    assert tasks_of(d)["pair"]["expand"] == expand
+
+
 def test_xcomargs_and_dependencies_mix_with_classic_operators() -> None:
     with DAG("tf", schedule=None) as d:
         numbers = extract()
@@ -103,7 +140,19 @@ def test_the_dag_decorator_builds_a_dag_whose_parameters_are_params() -> None:
     ("build", "message"),
     [
         pytest.param(
-            lambda: double.expand(x=1, y=2), "exactly one argument", id="mapping two arguments"
+            lambda: double.expand(x=[1], y=2),
+            "needs a list or an XComArg",
+            id="mapping two arguments, one of them a number",
+        ),
+        pytest.param(
+            lambda: double.expand_kwargs([{"x": 1}, 2]),
+            "item 1 is not a dict",
+            id="expand_kwargs over a list that holds something else than dicts",
+        ),
+        pytest.param(
+            lambda: double.partial(y=1).expand_kwargs([{"x": 1}]),
+            "expand_kwargs\\(\\) after partial\\(\\) is not supported",
+            id="expand_kwargs after partial",
         ),
         pytest.param(
             lambda: double.expand(x=3), "needs a list or an XComArg", id="mapping a number"

@@ -233,7 +233,10 @@ def _markers(task: TaskSpec) -> str:
         marks.append("short-circuit")
     if task.sensor is not None:
         marks.append(f"sensor ({task.sensor.mode.value})")
-    if task.expand is not None:
+    if task.expand is not None and task.expand.product:
+        names = ", ".join(argument.name for argument in task.expand.product)
+        marks.append(f"mapped over the product of {names}")
+    elif task.expand is not None:
         source = task.expand.from_task
         marks.append(f"mapped over {source}" if source else "mapped")
     rule = task.trigger_rule

@@ -25,7 +25,7 @@ def templated(task: BaseOperator, value: Any, what: str) -> str:
     mapped argument is each instance's item (rendered when a literal item is a template)."""
     if isinstance(value, Mapped):
         value.strings(what)
-        return value.template(str, "{{ item }}")
+        return value.template(str, f"{{{{ {value.item} }}}}")
     if isinstance(value, XComArg):
         task.set_upstream(value)
         return value.template()
@@ -90,7 +90,10 @@ def mapped_list(mapped: Mapped, what: str) -> list[str]:
             f"(a pod's {what} is a fixed list in the manifest)"
         )
     length = len(items[0]) if items else 0
-    return [mapped.template(operator.itemgetter(i), f"{{{{ item[{i}] }}}}") for i in range(length)]
+    return [
+        mapped.template(operator.itemgetter(i), f"{{{{ {mapped.item}[{i}] }}}}")
+        for i in range(length)
+    ]
 
 
 def mapped_env(mapped: Mapped, what: str) -> str:
@@ -113,6 +116,6 @@ def mapped_env(mapped: Mapped, what: str) -> str:
 
     return mapped.template(
         exports,
-        "{% for name, value in item.items() %}export {{ name }}="
+        f"{{% for name, value in {mapped.item}.items() %}}export {{{{ name }}}}="
         f"'{{{{ value | string | {_SINGLE_QUOTED} }}}}'\n{{% endfor %}}",
     )

@@ -14,6 +14,7 @@ from kairflow.sdk.mapped import Mapped
 from kairflow.sdk.shipping.script import PythonCall, python_script
 from kairflow.sdk.shipping.values import upstream_of
 from kairflow.sdk.skipping import BASH_SKIP_EXIT_CODE, SKIP_EXIT_CODE, skip_codes
+from kairflow.sdk.xcom_arg import MappedItem
 
 
 class PythonOperator(BaseOperator):
@@ -32,7 +33,7 @@ class PythonOperator(BaseOperator):
         *,
         python_callable: Any,
         op_args: Sequence[Any] | Mapped | None = None,
-        op_kwargs: Mapping[str, Any] | Mapped | None = None,
+        op_kwargs: Mapping[str, Any] | Mapped | MappedItem | None = None,
         templates_dict: Mapping[str, Any] | None = None,
         templates_exts: Any = None,
         **kwargs: Any,
@@ -48,7 +49,7 @@ class PythonOperator(BaseOperator):
         self.call = PythonCall(
             function,
             op_args.python_value() if isinstance(op_args, Mapped) else list(op_args or []),
-            op_kwargs.python_value() if isinstance(op_kwargs, Mapped) else dict(op_kwargs or {}),
+            _kwargs(op_kwargs),
             templates_dict,
             self.call_mode,
         )
@@ -127,3 +128,13 @@ class ShortCircuitOperator(PythonOperator):
             "short_circuit": True,
             "ignore_downstream_trigger_rules": self.ignore_downstream_trigger_rules,
         }
+
+
+def _kwargs(op_kwargs: Mapping[str, Any] | Mapped | MappedItem | None) -> Any:
+    """The callable's keyword arguments: a dict, or a mapped instance's whole item
+    (`.expand(op_kwargs=...)`, a @task's `.expand_kwargs(...)`)."""
+    if isinstance(op_kwargs, Mapped):
+        return op_kwargs.python_value()
+    if isinstance(op_kwargs, MappedItem):
+        return op_kwargs
+    return dict(op_kwargs or {})

@@ -17,7 +17,7 @@ from typing import Any
 
 from kairflow.sdk.errors import SdkError
 from kairflow.sdk.shipping.names import _is_literal
-from kairflow.sdk.xcom_arg import MAPPED_ITEM, ItemOf, XComArg
+from kairflow.sdk.xcom_arg import ItemOf, MappedItem, XComArg
 
 
 def has_markup(text: str) -> bool:
@@ -45,8 +45,8 @@ def python_source(value: Any, slots: Slots, what: str) -> str:
     """`value` as a Python expression; rendered parts go through `slots`."""
     if isinstance(value, XComArg):
         return slots.expression(value.expression())
-    if value is MAPPED_ITEM:
-        return slots.expression("item")
+    if isinstance(value, MappedItem):
+        return slots.expression(value.expression())
     if isinstance(value, ItemOf):
         # Every item's templates render in every instance; the instance takes its own.
         listed = python_source(value.items, slots, what)

@@ -196,6 +196,13 @@ def test_dags_show_tells_each_tasks_kind_and_what_is_special() -> None:
     ]
 
 
+def test_dags_show_names_the_arguments_of_a_task_mapped_over_a_product() -> None:
+    product = [{"name": "n", "items": [1]}, {"name": "s", "items": ["x"]}]
+    dag = dag_spec({"name": "combos", "bash": "echo", "expand": {"product": product}})
+    lines = lines_of(render(dag_flow_tree(dag)))
+    assert lines[1:] == ["combos  bash  mapped over the product of n, s"]
+
+
 def test_dags_show_lists_task_ids_with_their_groups_settings() -> None:
     dag = DAGSpec.model_validate(
         {
