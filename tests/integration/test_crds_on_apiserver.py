@@ -36,12 +36,21 @@ VALID_DAG: dict[str, Any] = {
 }
 
 
+PLURALS = {"DAG": "dags", "Pool": "pools"}
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "dags").glob("*.yaml")), ids=lambda p: p.name)
 def test_example_dags_are_accepted(kube: Kube, namespace: str, path: Path) -> None:
-    body = yaml.safe_load(path.read_text())
-    created = kube.create(namespace, "dags", body)
-    assert created["spec"]["tasks"] == body["spec"]["tasks"]
-    assert created["spec"]["paused"] is False  # the one apiserver default, for kubectl get
+    """Every document of the file (a DAG, and the Pools a DAG may come with)."""
+    documents = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    assert [d["kind"] for d in documents].count("DAG") == 1
+    for body in documents:
+        created = kube.create(namespace, PLURALS[body["kind"]], body)
+        written = {k: v for k, v in body["spec"].items() if v is not None}  # nulls are pruned
+        assert created["spec"] == {**written, **created["spec"]}  # nothing else dropped
+        if body["kind"] == "DAG":
+            assert created["spec"]["tasks"] == body["spec"]["tasks"]
+            assert created["spec"]["paused"] is False  # the one apiserver default
 
 
 def names_field(message: str, field: str) -> bool:
