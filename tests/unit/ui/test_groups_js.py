@@ -4,18 +4,13 @@ graph_layout.js), fed the structure the server computes, run in Node."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from kairflow.ui.structure import structure
+from tests.unit.ui import node_js
+from tests.unit.ui.node_js import module, needs_node
 
-VIEWS = Path(__file__).resolve().parents[3] / "operator/kairflow/ui/static/js/views"
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="needs Node.js to run the page's modules")
+pytestmark = needs_node
 
 # A group that does not prefix (its task ids have no dot) inside one that does, and a
 # task whose own name has a dot outside every group.
@@ -34,21 +29,12 @@ SPEC: dict[str, Any] = {
 
 
 def run_js(body: str) -> Any:
-    assert NODE is not None
-    script = (
-        f"import * as grid from {json.dumps((VIEWS / 'grid_model.js').as_uri())};\n"
-        f"import * as graph from {json.dumps((VIEWS / 'graph_layout.js').as_uri())};\n"
+    return node_js.run_js(
+        f"import * as grid from {module('views/grid_model.js')};\n"
+        f"import * as graph from {module('views/graph_layout.js')};\n"
         f"const structure = {json.dumps(structure(SPEC))};\n"
         f"process.stdout.write(JSON.stringify((() => {{ {body} }})()));\n"
     )
-    done = subprocess.run(
-        [NODE, "--input-type=module", "-e", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    return json.loads(done.stdout)
 
 
 def test_the_grid_nests_rows_by_the_specs_groups_not_by_dots_in_names() -> None:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
-LIB = Path(__file__).resolve().parents[3] / "operator/kairflow/ui/static/js/lib.js"
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="needs Node.js to run the page's module")
+from tests.unit.ui.node_js import module, needs_node, run_js
+
+pytestmark = needs_node
 
 
 @pytest.mark.parametrize(
@@ -28,16 +25,8 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="needs Node.js to run the p
     ],
 )
 def test_durations_read_as_people_say_them(seconds: float | None, shown: str) -> None:
-    assert NODE is not None
     script = (
-        f"import {{ duration }} from {json.dumps(LIB.as_uri())};\n"
+        f"import {{ duration }} from {module('lib.js')};\n"
         f"process.stdout.write(JSON.stringify(duration({json.dumps(seconds)})));\n"
     )
-    done = subprocess.run(
-        [NODE, "--input-type=module", "-e", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    assert json.loads(done.stdout) == shown
+    assert run_js(script) == shown

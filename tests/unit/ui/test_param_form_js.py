@@ -8,19 +8,15 @@ refuse says why before it is sent."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kairflow.core.params import conf_problems
 from kairflow.ui.summaries import param_specs
+from tests.unit.ui.node_js import module, needs_node, run_js
 
-MODULE = Path(__file__).resolve().parents[3] / "operator/kairflow/ui/static/js/views/param_form.js"
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="needs Node.js to run the page's module")
+pytestmark = needs_node
 
 PARAMS: dict[str, Any] = {
     "fruit": "apple",
@@ -48,20 +44,12 @@ REQUIRED = {"table": "sales"}
 def js(expression: str) -> Any:
     """`expression`'s value (JSON) with the module's exports in scope."""
     script = (
-        f"import * as m from {json.dumps(MODULE.as_uri())};\n"
+        f"import * as m from {module('views/param_form.js')};\n"
         f"const fields = m.fieldsFromParams({json.dumps(SPECS)});\n"
         "const field = (name) => fields.find((f) => f.name === name);\n"
         f"process.stdout.write(JSON.stringify({expression}));\n"
     )
-    assert NODE is not None
-    done = subprocess.run(
-        [NODE, "--input-type=module", "-e", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    return json.loads(done.stdout)
+    return run_js(script)
 
 
 def test_each_param_gets_the_input_its_schema_calls_for() -> None:
