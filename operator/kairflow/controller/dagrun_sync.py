@@ -9,6 +9,7 @@ its change wakes (`wakeups`). This module reads the cache and writes back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import cast
@@ -74,7 +75,10 @@ def _status_of(body: Body) -> DagRunStatus:
 
 async def _start(rt: Runtime, body: Body, run: DagRun, view: ObservedRun) -> None:
     """First sync: snapshot the DAG and fix the run's identity, or say why not."""
-    started = start_run(
+    # Off the event loop: the conf is checked against the params' JSON schemas, whose
+    # patterns are the DAG author's regular expressions (unbounded CPU in the worst case).
+    started = await asyncio.to_thread(
+        start_run,
         rt.cache.dag((view.namespace, view.dag_name)),
         view.dag_name,
         view.namespace,
