@@ -29,10 +29,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import regex
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 from referencing.exceptions import Unresolvable
 
+from kairflow.core.bounded_patterns import BoundedValidator, PatternTooSlow
 from kairflow.core.param_messages import Refusal, first_error, json_type, show
 
 # JSON Schema 2020-12's keywords, and the ones Airflow's Param and trigger form add.
@@ -98,12 +100,15 @@ def written_default(value: Any) -> Any:
 
 
 def _checker(schema: Mapping[str, Any]) -> Draft202012Validator:
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    # Patterns are matched with a time limit: the operator runs these checks.
+    checker: Draft202012Validator = BoundedValidator(schema, format_checker=FormatChecker())
+    return checker
 
 
 # What checking a value can raise on a schema that is well-formed but cannot be used:
-# a `$ref` to nowhere (never fetched: no network), a pattern Python's `re` cannot run.
-UNUSABLE = (Unresolvable, re.error, OverflowError, RecursionError)
+# a `$ref` to nowhere (never fetched: no network), a pattern that does not compile or
+# that takes too long to match.
+UNUSABLE = (Unresolvable, re.error, regex.error, PatternTooSlow, OverflowError, RecursionError)
 
 
 def schema_problem(name: str, param: Param) -> str | None:

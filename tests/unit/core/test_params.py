@@ -249,3 +249,57 @@ def test_a_part_of_a_schema_the_default_does_not_reach_refuses_the_conf_never_cr
 
 def test_a_run_of_a_dag_with_an_invalid_schema_is_left_to_the_dags_own_problem() -> None:
     assert conf_problems({"rows": {"default": 3, "type": "integr"}}, {"rows": 4}) == []
+
+
+CATASTROPHIC = "^(a|aa)+$"  # with Python's `re`: minutes on 30 a's and a "!"
+
+
+def test_a_pattern_that_backtracks_forever_makes_the_dag_invalid_instead_of_holding_it() -> None:
+    params = {"code": {"default": "a" * 30 + "!", "type": "string", "pattern": CATASTROPHIC}}
+    (problem,) = params_problems(params, scheduled=True)
+    assert problem.startswith("param 'code': invalid schema: the pattern '^(a|aa)+$' took over")
+    assert "simplify it" in problem
+
+
+def test_a_conf_that_makes_a_pattern_backtrack_forever_is_refused_with_the_pattern_named() -> None:
+    params = {"code": {"default": "aa", "type": "string", "pattern": CATASTROPHIC}}
+    assert params_problems(params, scheduled=True) == []
+    (problem,) = conf_problems(params, {"code": "a" * 30 + "!"})
+    assert problem.startswith("conf 'code' must pass its schema, which cannot be used: the pattern")
+
+
+@pytest.mark.parametrize(
+    ("schema", "value"),
+    [
+        pytest.param({"pattern": "^s3://"}, "s3://bucket", id="a matching pattern passes"),
+        pytest.param({"pattern": "^s3://"}, "gs://bucket", id="a pattern that does not match"),
+        pytest.param(
+            {"type": "object", "patternProperties": {"^x_": {"type": "integer"}}},
+            {"x_a": "one", "y": 2},
+            id="a pattern property's value is checked",
+        ),
+        pytest.param(
+            {"type": "object", "patternProperties": {"^x_": {}}, "additionalProperties": False},
+            {"x_a": 1, "y": 2},
+            id="keys that match no pattern are extra",
+        ),
+        pytest.param(
+            {"type": "object", "properties": {"a": {}}, "additionalProperties": False},
+            {"a": 1, "b": 2, "c": 3},
+            id="extra keys are listed",
+        ),
+        pytest.param(
+            {"type": "object", "additionalProperties": {"type": "string"}},
+            {"a": 1},
+            id="extra keys follow the additional schema",
+        ),
+    ],
+)
+def test_bounded_patterns_judge_as_jsonschema_does(schema: dict[str, Any], value: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    from kairflow.core.bounded_patterns import BoundedValidator
+
+    ours = [e.message for e in BoundedValidator(schema).iter_errors(value)]
+    theirs = [e.message for e in Draft202012Validator(schema).iter_errors(value)]
+    assert ours == theirs
