@@ -39,6 +39,15 @@ def key_of(body: Mapping[str, Any]) -> Key:
     return str(meta.get("namespace")), str(meta["name"])
 
 
+def _same_dag(before: Body, after: Body) -> bool:
+    """Whether `after` differs from `before` in its status only (what `observe_dag`
+    reads is the spec and the metadata's name, namespace and generation)."""
+    old, new = before.get("metadata") or {}, after.get("metadata") or {}
+    return before.get("spec") == after.get("spec") and all(
+        old.get(k) == new.get(k) for k in ("name", "namespace", "generation", "uid")
+    )
+
+
 def _newer(current: Body | None, body: Body) -> bool:
     return current is None or _version(body) > _version(current)
 
@@ -67,8 +76,13 @@ class Cache:
         key = key_of(body)
         if not _newer(self.dags.get(key), body):
             return False
+        before, view = self.dags.get(key), self.dag_views.get(key)
         self.dags[key] = body
-        self.dag_views[key] = observe_dag(body, self.dag_defaults)
+        same_dag = before is not None and _same_dag(before, body)
+        if view is None or not same_dag:
+            # Reading a DAG validates it whole (its graph, templates, params' schemas):
+            # done once per version of its spec and metadata, not on each status write.
+            self.dag_views[key] = observe_dag(body, self.dag_defaults)
         return True
 
     def forget_dag(self, key: Key) -> None:
