@@ -4,12 +4,19 @@ the tasks a clear takes along, the tasks that decide a run's state, and validati
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kairflow.api.common import DagRunState
 from kairflow.api.dagrun import ClearRequest
 from kairflow.core.graph import build_graph
 from kairflow.core.interventions import apply_clear, cleared_keys
-from kairflow.core.setup_teardown import clear_closure, indirect_setups, run_state_tasks
+from kairflow.core.setup_teardown import (
+    clear_closure,
+    indirect_setups,
+    relevant_setups,
+    run_state_tasks,
+)
 from kairflow.core.validation import validate_dag
 from tests.unit.core.planner_harness import Simulation, fail, make_run, make_spec, xcom
 
@@ -344,3 +351,31 @@ def test_defaults_trigger_rule_does_not_change_a_teardowns() -> None:
     sim = Simulation(make_run(spec), script={"work": [fail()]})
     sim.run_to_end()
     assert sim.states()["delete"] == "success"
+
+
+@st.composite
+def setup_dags(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[str]]:
+    """Random DAGs of up to 12 tasks, some setups and teardowns, edges forward only."""
+    size = draw(st.integers(2, 12))
+    roles = draw(
+        st.lists(st.sampled_from(["work", "setup", "teardown"]), min_size=size, max_size=size)
+    )
+    tasks = [t(f"t{i}", **({role: True} if role != "work" else {})) for i, role in enumerate(roles)]
+    pairs = [(a, b) for a in range(size) for b in range(a + 1, size)]
+    edges = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=20)) if pairs else []
+    return tasks, [f"t{a} >> t{b}" for a, b in edges]
+
+
+@settings(max_examples=300, deadline=None)
+@given(setup_dags())
+def test_indirect_setups_are_each_tasks_relevant_setups_but_its_direct_ones(
+    dag: tuple[list[dict[str, Any]], list[str]],
+) -> None:
+    # The whole-graph answer (setup by setup) equals Airflow's rule asked task by task.
+    graph = build_graph(make_spec(*dag))
+    expected = {}
+    for name in graph.order:
+        indirect = relevant_setups(graph, name) - graph.upstream[name]
+        if indirect and not graph.tasks[name].teardown:
+            expected[name] = indirect
+    assert indirect_setups(graph) == expected
