@@ -38,6 +38,7 @@ from kairflow.controller.workqueue import WorkQueue
 from kairflow.core import labels
 from kairflow.k8s.api import ClusterApi
 from kairflow.k8s.events import EventPoster
+from kairflow.k8s.rate_limit import ApiLimiter
 from kairflow.k8s.writes import Writer
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,11 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     settings.process.ultimate_exiting_timeout = None
     api = await _api_client()
     memo.api = api
-    runtime = Runtime(settings=ours, writer=Writer(api), metrics=memo.metrics)
+    runtime = Runtime(
+        settings=ours,
+        writer=Writer(api, ApiLimiter(ours.api_parallelism, ours.api_qps, ours.api_burst)),
+        metrics=memo.metrics,
+    )
     runtime.events = EventPoster(api, clock=runtime.clock)
 
     def counted(

@@ -55,6 +55,13 @@ class OperatorSettings:
     """kopf liveness probe on http://0.0.0.0:PORT/healthz (0 disables)."""
     workers: int = field(default=8, metadata=_env("KAIRFLOW_WORKERS"))
     """Concurrent syncs per resource kind."""
+    api_parallelism: int = field(default=32, metadata=_env("KAIRFLOW_API_PARALLELISM"))
+    """API requests (pod creates, status writes...) in flight at once."""
+    api_qps: float = field(default=0.0, metadata=_env("KAIRFLOW_API_QPS"))
+    """Client-side limit on API requests a second (client-go's QPS, Argo's --qps);
+    0 (the default): no limit beyond KAIRFLOW_API_PARALLELISM."""
+    api_burst: int = field(default=0, metadata=_env("KAIRFLOW_API_BURST"))
+    """Requests allowed at once above KAIRFLOW_API_QPS (0: as many as the QPS)."""
     peering: str = field(default="", metadata=_env("KAIRFLOW_PEERING"))
     """kopf peering name: replicas with the same name elect one active operator. Empty
     (the default): no peering, for a single replica; `--standby` implies "kairflow"."""
@@ -125,6 +132,14 @@ def _parse(name: str, raw: str) -> Any:
         return parse_pools(raw)
     if name in ("startup_timeout", "run_ttl", "render_budget"):
         return parse_duration(raw)
+    if name == "api_qps":
+        try:
+            qps = float(raw)
+        except ValueError:
+            raise ValueError("use a number of requests a second, e.g. 50") from None
+        if not qps >= 0:  # negative, or NaN
+            raise ValueError("use 0 for no limit, or a positive number")
+        return qps
     if name == "standby":
         return raw.lower() in ("1", "true", "yes")
     if name in ("catchup_by_default", "dags_are_paused_at_creation"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from kubernetes_asyncio import client
@@ -12,6 +12,7 @@ from kubernetes_asyncio.client import ApiClient, ApiException
 
 from kairflow.api.common import GROUP, VERSION
 from kairflow.core import labels
+from kairflow.k8s.rate_limit import UNLIMITED, ApiLimiter
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +58,38 @@ def owner_reference(owner: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _error(status: int, body: Any) -> ApiException:
+    message = body.get("message", body) if isinstance(body, dict) else body
+    exc = ApiException(status=status, reason=" ".join(str(message).split()))
+    exc.body = (json.dumps(body) if isinstance(body, dict) else str(body)).encode()
+    return exc
+
+
 class Writer:
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(self, api: ApiClient, limit: ApiLimiter | None = None) -> None:
         self.api = api
         self.core = client.CoreV1Api(api)
         self.custom = client.CustomObjectsApi(api)
+        self.limit = limit or ApiLimiter(parallel=UNLIMITED)
+
+    async def _limited(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        async with self.limit.slot():
+            return await call()
 
     async def create_pod(self, namespace: str, manifest: dict[str, Any]) -> bool:
         """True when created now, False when it already existed; `Rejected` when the
         API refuses it for good (other errors are transient: the sync is retried)."""
         try:
-            await self.core.create_namespaced_pod(namespace, cast(Any, manifest))
+            # The raw response: the created pod is not read into client models (a
+            # millisecond of CPU each, on the event loop, times a fan-out).
+            raw = await self._limited(
+                lambda: self.core.create_namespaced_pod(
+                    namespace, cast(Any, manifest), _preload_content=False
+                )
+            )
+            if raw.status >= 400:
+                raise _error(raw.status, await raw.json())
+            raw.release()
         except ApiException as exc:
             if exc.status == 409:
                 return False
@@ -78,7 +100,7 @@ class Writer:
 
     async def delete_pod(self, namespace: str, name: str) -> None:
         try:
-            await self.core.delete_namespaced_pod(name, namespace)
+            await self._limited(lambda: self.core.delete_namespaced_pod(name, namespace))
         except ApiException as exc:
             if exc.status != 404:
                 raise
@@ -86,7 +108,9 @@ class Writer:
     async def get_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The pod as JSON, or None when it does not exist."""
         try:
-            response = await self.core.read_namespaced_pod(name, namespace, _preload_content=False)
+            response = await self._limited(
+                lambda: self.core.read_namespaced_pod(name, namespace, _preload_content=False)
+            )
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -133,8 +157,10 @@ class Writer:
 
     async def create(self, namespace: str, plural: str, body: dict[str, Any]) -> bool:
         try:
-            await self.custom.create_namespaced_custom_object(
-                GROUP, VERSION, namespace, plural, body
+            await self._limited(
+                lambda: self.custom.create_namespaced_custom_object(
+                    GROUP, VERSION, namespace, plural, body
+                )
             )
         except ApiException as exc:
             if exc.status == 409:
@@ -144,13 +170,15 @@ class Writer:
 
     async def delete(self, namespace: str, plural: str, name: str) -> None:
         try:
-            await self.custom.delete_namespaced_custom_object(
-                GROUP,
-                VERSION,
-                namespace,
-                plural,
-                name,
-                body=client.V1DeleteOptions(propagation_policy="Background"),
+            await self._limited(
+                lambda: self.custom.delete_namespaced_custom_object(
+                    GROUP,
+                    VERSION,
+                    namespace,
+                    plural,
+                    name,
+                    body=client.V1DeleteOptions(propagation_policy="Background"),
+                )
             )
         except ApiException as exc:
             if exc.status != 404:
@@ -158,8 +186,10 @@ class Writer:
 
     async def get(self, namespace: str, plural: str, name: str) -> dict[str, Any] | None:
         try:
-            result: dict[str, Any] = await self.custom.get_namespaced_custom_object(
-                GROUP, VERSION, namespace, plural, name
+            result: dict[str, Any] = await self._limited(
+                lambda: self.custom.get_namespaced_custom_object(
+                    GROUP, VERSION, namespace, plural, name
+                )
             )
         except ApiException as exc:
             if exc.status == 404:
@@ -172,8 +202,10 @@ class Writer:
     ) -> dict[str, Any]:
         """PUT the status subresource with the body's resourceVersion (optimistic lock)."""
         try:
-            result: dict[str, Any] = await self.custom.replace_namespaced_custom_object_status(
-                GROUP, VERSION, namespace, plural, body["metadata"]["name"], body
+            result: dict[str, Any] = await self._limited(
+                lambda: self.custom.replace_namespaced_custom_object_status(
+                    GROUP, VERSION, namespace, plural, body["metadata"]["name"], body
+                )
             )
         except ApiException as exc:
             if exc.status == 409:
@@ -188,13 +220,15 @@ class Writer:
     ) -> dict[str, Any]:
         """A JSON merge patch of the object (spec and metadata; not status); returns
         the object as patched."""
-        result: dict[str, Any] = await self.custom.patch_namespaced_custom_object(
-            GROUP,
-            VERSION,
-            namespace,
-            plural,
-            name,
-            patch,
-            _content_type="application/merge-patch+json",  # type: ignore[call-arg]
+        result: dict[str, Any] = await self._limited(
+            lambda: self.custom.patch_namespaced_custom_object(
+                GROUP,
+                VERSION,
+                namespace,
+                plural,
+                name,
+                patch,
+                _content_type="application/merge-patch+json",  # type: ignore[call-arg]
+            )
         )
         return result

@@ -31,6 +31,9 @@ def test_every_variable_is_parsed() -> None:
             "KAIRFLOW_WORKERS": "2",
             "KAIRFLOW_PEERING": "blue",
             "KAIRFLOW_STANDBY": "true",
+            "KAIRFLOW_API_PARALLELISM": "16",
+            "KAIRFLOW_API_QPS": "50.5",
+            "KAIRFLOW_API_BURST": "100",
         }
     )
     assert settings == OperatorSettings(
@@ -48,6 +51,9 @@ def test_every_variable_is_parsed() -> None:
         workers=2,
         peering="blue",
         standby=True,
+        api_parallelism=16,
+        api_qps=50.5,
+        api_burst=100,
     )
     assert settings.pool_slots()["default_pool"] == 128
 
@@ -66,6 +72,17 @@ def test_flags_win_over_variables_and_empty_variables_are_unset() -> None:
         ("KAIRFLOW_POOLS", "db", "KAIRFLOW_POOLS='db': invalid pool 'db'"),
         ("KAIRFLOW_RUN_TTL", "soon", "KAIRFLOW_RUN_TTL='soon': invalid duration"),
         ("KAIRFLOW_POD_CLEANUP", "sometimes", "pod cleanup 'sometimes': use never"),
+        ("KAIRFLOW_API_QPS", "fast", "KAIRFLOW_API_QPS='fast': use a number of requests a second"),
+        (
+            "KAIRFLOW_API_QPS",
+            "-5",
+            "KAIRFLOW_API_QPS='-5': use 0 for no limit, or a positive number",
+        ),
+        (
+            "KAIRFLOW_API_QPS",
+            "nan",
+            "KAIRFLOW_API_QPS='nan': use 0 for no limit, or a positive number",
+        ),
     ],
 )
 def test_a_bad_value_is_a_clear_error(variable: str, value: str, says: str) -> None:
