@@ -46,6 +46,7 @@ bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed test
 	$(BIN)/python bench/handoff_latency.py --real-processes
 	$(BIN)/python bench/handoff_latency.py --real-node
 	$(BIN)/python bench/ui_speed.py
+	$(BIN)/python bench/fanout.py
 
 # `kairflow` and `kubectl kairflow` from the user's shell: links to the venv's scripts in
 # /usr/local/bin when it is writable (root), else ~/.local/bin; BINDIR=... chooses.
