@@ -12,7 +12,8 @@ from typing import Any, cast
 from jinja2 import Template, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
-from kairflow.api.dag import EnvVar, TaskSpec
+from kairflow.api.dag import TaskSpec
+from kairflow.api.env import EnvVar
 from kairflow.core.templating.budget import BudgetExceeded, CpuDeadline, watching
 from kairflow.core.templating.errors import TemplateError
 from kairflow.core.templating.sandbox import compile_template
