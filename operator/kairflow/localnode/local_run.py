@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kairflow.api.dagrun import DagRunStatus
+from kairflow.core import callbacks
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
     Capacity,
@@ -115,8 +116,9 @@ class LocalRun:
                     self._apply(action)
                 self._report_finished()
                 self.on_status(status)
-                if status.state is not None and status.state.finished:
-                    return status
+                finished = status.state is not None and status.state.finished
+                if finished and not callbacks.pending(status):
+                    return status  # a run's callbacks run to their end too
                 if not self._wait(result.wake_at):
                     return status  # nothing running and nothing scheduled: stuck
         finally:
