@@ -5,6 +5,7 @@ same manifests a YAML author writes. See docs/sdk.md for what maps to what.
 """
 
 from kairflow.sdk.baseoperator import BaseOperator
+from kairflow.sdk.callbacks import Callback, SlackWebhookNotifier, WebhookNotifier
 from kairflow.sdk.dag import DAG, dag
 from kairflow.sdk.decorators import setup, task, teardown
 from kairflow.sdk.dependencies import chain, cross_downstream
@@ -42,6 +43,7 @@ __all__ = [
     "BashOperator",
     "BashSensor",
     "BranchPythonOperator",
+    "Callback",
     "ContainerOperator",
     "CronTriggerTimetable",
     "DateTimeSensor",
@@ -58,9 +60,11 @@ __all__ = [
     "SdkError",
     "SdkWarning",
     "ShortCircuitOperator",
+    "SlackWebhookNotifier",
     "TaskGroup",
     "TimeDeltaSensor",
     "UnconvertibleTask",
+    "WebhookNotifier",
     "XComArg",
     "chain",
     "cross_downstream",

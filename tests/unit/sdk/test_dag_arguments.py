@@ -243,7 +243,9 @@ def test_airflow_arguments_kairflow_lacks_are_dropped_with_a_warning_naming_the_
     assert [str(w).split(":", 1)[1] for w in dag.warnings] == [
         f"{line}: DAG 'w': sla_miss_callback is not supported, ignored",
         f"{line}: default_args: email is not supported, ignored",
-        f"{line + 2}: task 'a': on_failure_callback is not supported, ignored",
+        f"{line + 2}: task 'a': on_failure_callback: print cannot run as a callback (callbacks "
+        "are pods, not Python functions), ignored; use kairflow.sdk.Callback(python=...) or a "
+        "notifier such as SlackWebhookNotifier",
         f"{line + 2}: task 'a': queue is not supported, ignored",
     ]
 
@@ -318,3 +320,30 @@ def test_a_bash_sensor_is_done_when_its_command_exits_0_and_keeps_its_env() -> N
         "env": [{"name": "F", "value": "/tmp/x"}],
         "sensor": {"pokeInterval": "30s"},
     }
+
+
+def test_callbacks_and_notifiers_become_the_tasks_and_the_dags_callbacks() -> None:
+    from kairflow.sdk import Callback, SlackWebhookNotifier, WebhookNotifier
+
+    page = Callback(bash="page {{ ti.task_id }}", name="page")
+    slack = SlackWebhookNotifier(slack_webhook_conn_id="slack_alerts", text="{{ exception }}")
+    with DAG(
+        "cb",
+        schedule=None,
+        default_args={"on_failure_callback": [page, print]},
+        on_success_callback=WebhookNotifier(url="http://hooks/x"),
+    ) as dag:
+        BashOperator(task_id="a", bash_command="x", on_retry_callback=slack)
+    manifest = manifest_of(dag)["spec"]
+    assert manifest["defaults"]["onFailure"] == [{"name": "page", "bash": "page {{ ti.task_id }}"}]
+    assert manifest["tasks"][0]["onRetry"] == [
+        {
+            "name": "slack",
+            "webhook": {
+                "urlFrom": {"name": "slack-alerts", "key": "url"},
+                "text": "{{ exception }}",
+            },
+        }
+    ]
+    assert manifest["onSuccess"] == [{"webhook": {"url": "http://hooks/x"}}]
+    assert any("print cannot run as a callback" in str(w) for w in dag.warnings)
