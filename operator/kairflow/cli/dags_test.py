@@ -61,8 +61,8 @@ def _summary(status: DagRunStatus, run: RunContext) -> RenderableType:
 
 def json_result(status: DagRunStatus) -> dict[str, Any]:
     """The public `-o json` contract: state and per task instance state and try number;
-    the callbacks that ran, with their state."""
-    return {
+    `callbacks` too when the run fired any."""
+    result = {
         "state": status.state.value if status.state else None,
         "tasks": {
             key: {"state": ti.state.value, "try_number": ti.try_number}
@@ -80,6 +80,9 @@ def json_result(status: DagRunStatus) -> dict[str, Any]:
             for cb in status.callbacks
         ],
     }
+    if not status.callbacks:
+        del result["callbacks"]
+    return result
 
 
 def _title(pod: LocalPod) -> str:

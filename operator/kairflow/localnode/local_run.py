@@ -6,6 +6,7 @@ task semantics as the operator because the same pure planner decides everything.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -83,6 +84,14 @@ class LocalPod:
         )
 
 
+def _from_environment(container: dict[str, Any]) -> dict[str, str]:
+    """No cluster, no Secrets: a `valueFrom` variable takes the value of the variable of
+    the same name in this process' environment, when there is one (a webhook's
+    KAIRFLOW_WEBHOOK_URL, a task's password); otherwise the pod fails to start."""
+    names = [item["name"] for item in container.get("env") or [] if item.get("valueFrom")]
+    return {name: os.environ[name] for name in names if name in os.environ}
+
+
 @dataclass
 class LocalRun:
     """Runs `run` to the end. `skip_waits` jumps over idle time (retry delays, poke
@@ -146,7 +155,7 @@ class LocalRun:
         container = spec["containers"][0]
         try:
             argv = container_argv(container)
-            env = container_env(container)
+            env = container_env(container, _from_environment(container))
         except UnsupportedContainer as exc:
             pod.error = str(exc)
             return
