@@ -31,6 +31,8 @@ class CallbackKind(StrEnum):
     ON_SUCCESS = "onSuccess"
     ON_FAILURE = "onFailure"
     ON_RETRY = "onRetry"
+    DEADLINE = "deadline"
+    """A deadline alert's callback (see `kairflow.api.deadlines`)."""
 
     @property
     def airflow_name(self) -> str:
@@ -40,6 +42,7 @@ class CallbackKind(StrEnum):
             CallbackKind.ON_SUCCESS: "on_success",
             CallbackKind.ON_FAILURE: "on_failure",
             CallbackKind.ON_RETRY: "on_retry",
+            CallbackKind.DEADLINE: "deadline",
         }[self]
 
 
@@ -148,7 +151,7 @@ class CallbackStatus(StatusModel):
     try_number: int = Field(
         default=1, description="The task's try it is about (a DAG callback: its occurrence)."
     )
-    index: int = Field(default=0, description="Which callback of the list.")
+    index: int = Field(default=0, description="Which callback of the list (or which deadline).")
     name: str | None = Field(default=None, description="The callback's name or kind.")
     state: CallbackState = CallbackState.QUEUED
     pod: str | None = Field(default=None, description="Its pod (`kubectl logs` shows its log).")

@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field, JsonValue, PrivateAttr, model_validator
 
 from kairflow.api.callbacks import CallbackSpec
 from kairflow.api.common import Condition, Resource, StatusModel, WireModel
+from kairflow.api.deadlines import DeadlineSpec
 from kairflow.api.env import FREE_FORM, EnvVar
 from kairflow.api.task_groups import resolve_group_ids, task_id
 from kairflow.api.types import Duration, LenientDateTime
@@ -408,6 +409,11 @@ class DAGSpec(WireModel):
     )
     on_failure: list[CallbackSpec] = Field(
         default_factory=list, description="Callbacks run when a run fails (on_failure_callback)."
+    )
+    deadlines: list[DeadlineSpec] = Field(
+        default_factory=list,
+        description="Deadline alerts (Airflow 3.1): a run unfinished at a reference time + "
+        "interval fires the deadline's callback once and gets the condition DeadlineMissed.",
     )
     flow: list[str] = Field(
         default_factory=list,

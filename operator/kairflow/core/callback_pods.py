@@ -62,6 +62,8 @@ def summary(state: RunPass, change: Transition) -> str:
     run = state.run
     where = f"DAG {run.dag_name}, run {run.run_id}"
     why = f": {change.message}" if change.message else ""
+    if change.kind == CallbackKind.DEADLINE:
+        return f"DAG {run.dag_name}: run {run.run_id} {change.message or 'missed a deadline'}"
     if change.key is None:
         verb = "succeeded" if change.kind == CallbackKind.ON_SUCCESS else "failed"
         return f"DAG {run.dag_name}: run {run.run_id} {verb}" + (

@@ -44,8 +44,15 @@ from kairflow.core.times import iso, parse_time
 CB = CallbackState
 
 
-def specs_for(state: RunPass, change: Transition) -> Sequence[CallbackSpec]:
-    """The callbacks declared for what happened (a task's after its defaults)."""
+def specs_for(state: RunPass, change: Transition) -> Sequence[tuple[int, CallbackSpec]]:
+    """The callbacks declared for what happened, with their index (a task's after its
+    defaults; a missed deadline's own, indexed by the deadline)."""
+    if change.deadline is not None:
+        return [(change.deadline, state.run.spec.deadlines[change.deadline].callback)]
+    return list(enumerate(_declared(state, change)))
+
+
+def _declared(state: RunPass, change: Transition) -> Sequence[CallbackSpec]:
     if change.key is None:
         spec = state.run.spec
         if change.kind == CallbackKind.ON_SUCCESS:
@@ -63,8 +70,8 @@ def specs_for(state: RunPass, change: Transition) -> Sequence[CallbackSpec]:
 
 def _occurrence(status: DagRunStatus, change: Transition) -> int:
     """A task's callbacks are about a try; the DAG's count the times the run ended so."""
-    if change.key is not None:
-        return change.try_number
+    if change.key is not None or change.kind == CallbackKind.DEADLINE:
+        return change.try_number  # a deadline fires once per run: always 1
     earlier = [c.try_number for c in status.callbacks if c.task is None and c.kind == change.kind]
     return max(earlier, default=0) + 1
 
@@ -77,13 +84,17 @@ def due(state: RunPass) -> list[tuple[CallbackStatus, Identity]]:
         if not specs:
             continue
         occurrence = _occurrence(state.status, change)
-        for index, spec in enumerate(specs):
+        for index, spec in specs:
             record = CallbackStatus(
                 task=change.key,
                 kind=change.kind,
                 try_number=occurrence,
                 index=index,
-                name=spec.label,
+                name=(
+                    spec.label
+                    if change.deadline is None
+                    else state.run.spec.deadlines[change.deadline].label
+                ),
                 pod=callback_pod_name(state.run.name, change.key, change.kind, occurrence, index),
             )
             known = [*state.status.callbacks, *(r for r, _ in found)]

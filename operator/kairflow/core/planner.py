@@ -19,7 +19,7 @@ from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.api.types import format_duration
-from kairflow.core import callbacks, pod_outcomes
+from kairflow.core import callbacks, deadlines, pod_outcomes
 from kairflow.core.graph import build_graph
 from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.naming import ti_key
@@ -76,6 +76,7 @@ def plan(
         rejected=rejected or {},
     )
     _sync(state)
+    deadlines.check(state)
     callbacks.start_due(state)
     callbacks.observe(state)
     pod_outcomes.delete_strays(state)

@@ -129,6 +129,8 @@ class Transition:
     state: str
     """The task instance's (or run's) state after the change."""
     message: str | None = None
+    deadline: int | None = None
+    """A missed deadline: its index in the DAG's `deadlines`."""
 
 
 @dataclass(frozen=True)

@@ -94,8 +94,9 @@ class RunPass:
         try_number: int,
         state: str,
         message: str | None = None,
+        deadline: int | None = None,
     ) -> None:
-        self.transitions.append(Transition(kind, key, try_number, state, message))
+        self.transitions.append(Transition(kind, key, try_number, state, message, deadline))
 
     def event(self, kind: Literal["Normal", "Warning"], reason: str, message: str) -> None:
         self.actions.append(RecordEvent(kind, reason, message))
