@@ -396,3 +396,25 @@ def test_the_callbacks_example_runs_its_callbacks_and_posts_its_webhook(
     [post] = posts
     text = json.loads(post)["text"]
     assert re.fullmatch(r":white_check_mark: callbacks run manual__\S+ succeeded", text), text
+
+
+def test_a_missed_deadline_runs_its_callback_locally(tmp_path: Path) -> None:
+    path = write_dag(
+        tmp_path,
+        """
+        deadlines:
+        - {name: quick, reference: dagrunQueuedAt, interval: 1s,
+           callback: {bash: 'echo "alert: {{ callback.message }}"'}}
+        - {name: slow, reference: dagrunQueuedAt, interval: 1h, callback: {bash: "echo never"}}
+        tasks:
+        - {name: work, bash: "sleep 2"}
+        """,
+    )
+    result = dags_test(path)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"alert: missed deadline quick \(\S+\)", result.output), result.output
+    assert "never" not in result.output
+    outcome = as_json(dags_test(path, "-o", "json"))
+    assert [(c["kind"], c["name"], c["state"]) for c in outcome["callbacks"]] == [
+        ("deadline", "quick", "success")
+    ]
