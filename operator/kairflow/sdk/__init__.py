@@ -7,6 +7,7 @@ same manifests a YAML author writes. See docs/sdk.md for what maps to what.
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.callbacks import Callback, SlackWebhookNotifier, WebhookNotifier
 from kairflow.sdk.dag import DAG, dag
+from kairflow.sdk.deadlines import DeadlineAlert, DeadlineReference
 from kairflow.sdk.decorators import setup, task, teardown
 from kairflow.sdk.dependencies import chain, cross_downstream
 from kairflow.sdk.errors import Location, SdkError, SdkWarning
@@ -47,6 +48,8 @@ __all__ = [
     "ContainerOperator",
     "CronTriggerTimetable",
     "DateTimeSensor",
+    "DeadlineAlert",
+    "DeadlineReference",
     "DummyOperator",
     "EmptyOperator",
     "KubernetesPodOperator",

@@ -12,6 +12,7 @@ from kairflow.core.params import written_default
 from kairflow.sdk import current
 from kairflow.sdk.baseoperator import operator_arguments
 from kairflow.sdk.callbacks import DAG_CALLBACKS, convert
+from kairflow.sdk.deadlines import deadline_specs
 from kairflow.sdk.errors import SdkError, SdkWarning, user_location
 from kairflow.sdk.settings import split_settings
 from kairflow.sdk.timetables import CronTriggerTimetable, Param
@@ -65,6 +66,7 @@ class DAG:
         dagrun_timeout: timedelta | None = None,
         is_paused_upon_creation: bool | None = None,
         timezone: Any = None,
+        deadline: Any = None,
         **kwargs: Any,
     ) -> None:
         self.location = user_location()
@@ -108,6 +110,7 @@ class DAG:
             tags=sorted(set(tags or [])),
             params=_params({**self.default_args.get("params", {}), **(params or {})}),
             **{k: v or None for k, v in callbacks.items()},
+            deadlines=deadline_specs(deadline) if deadline is not None else None,
         )
         current.created(self)
 

@@ -347,3 +347,45 @@ def test_callbacks_and_notifiers_become_the_tasks_and_the_dags_callbacks() -> No
     ]
     assert manifest["onSuccess"] == [{"webhook": {"url": "http://hooks/x"}}]
     assert any("print cannot run as a callback" in str(w) for w in dag.warnings)
+
+
+def test_deadline_alerts_become_the_dags_deadlines() -> None:
+    from kairflow.sdk import Callback, DeadlineAlert, DeadlineReference, WebhookNotifier
+
+    alerts = [
+        DeadlineAlert(
+            reference=DeadlineReference.DAGRUN_QUEUED_AT,
+            interval=timedelta(hours=2),
+            callback=WebhookNotifier(url="http://hooks/late"),
+            name="sla",
+        ),
+        DeadlineAlert(
+            reference=DeadlineReference.FIXED_DATETIME(datetime(2025, 1, 1, 6)),
+            interval=timedelta(minutes=30),
+            callback=Callback(bash="echo late"),
+        ),
+    ]
+    with DAG("d", schedule=None, deadline=alerts) as dag:
+        BashOperator(task_id="a", bash_command="x")
+    assert manifest_of(dag)["spec"]["deadlines"] == [
+        {
+            "name": "sla",
+            "reference": "dagrunQueuedAt",
+            "interval": "2h",
+            "callback": {"webhook": {"url": "http://hooks/late"}},
+        },
+        {
+            "reference": "fixedDatetime",
+            "datetime": "2025-01-01T06:00:00+00:00",
+            "interval": "30m",
+            "callback": {"bash": "echo late"},
+        },
+    ]
+
+
+def test_a_deadline_alert_with_a_python_function_says_what_to_use() -> None:
+    from kairflow.sdk import DeadlineAlert, DeadlineReference
+
+    alert = DeadlineAlert(DeadlineReference.DAGRUN_LOGICAL_DATE, timedelta(hours=1), print)  # type: ignore[arg-type]
+    with pytest.raises(SdkError, match="callbacks are pods, not Python functions"):
+        DAG("d", schedule=None, deadline=alert)
