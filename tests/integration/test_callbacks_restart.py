@@ -6,11 +6,13 @@ operator_process.py) for a namespace only they serve, and plays the kubelet."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kairflow.core.times import parse_time
 from tests.integration.helpers import dag, manual_run, run_status, wait_run_state
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
@@ -87,3 +89,76 @@ def test_an_operator_killed_at_a_runs_end_runs_its_callback_once(
         assert [p.metadata.name for p in callback_pods(kube, ns)] == [created.metadata.name]
         assert (callback["kind"], callback["pod"]) == ("onFailure", created.metadata.name)
         assert status["taskInstances"]["a"]["state"] == "failed"
+
+
+def deadline_pods(kube: Kube, namespace: str) -> list[Any]:
+    selector = "kairflow.io/callback=deadline"
+    return list(kube.core.list_namespaced_pod(namespace, label_selector=selector).items)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        pytest.param("down", id="an operator down at the deadline fires it once when back"),
+        pytest.param(
+            "lost",
+            id="killed after creating the deadline's pod, before the status recording it",
+        ),
+    ],
+)
+def test_a_deadline_fires_once_across_operator_restarts(
+    kube: Kube, tmp_path: Path, when: str
+) -> None:
+    with (
+        own_namespace(kube, "restart-deadline") as ns,
+        operators(kube.kubeconfig, ns, tmp_path) as ops,
+    ):
+        kubelet = FakeKubelet(kube, ns)
+        first = ops.start().wait_ready()
+        alert = {
+            "name": "sla",
+            "reference": "dagrunQueuedAt",
+            "interval": "4s",
+            "callback": {"bash": "echo late"},
+        }
+        kube.create(ns, "dags", dag("tardy", [{"name": "a", "bash": "a"}], deadlines=[alert]))
+        kube.create(ns, "dagruns", manual_run("tardy-1", "tardy"))
+        a = kubelet.wait_pod("a")
+        kubelet.start(a.metadata.name)
+        wait_for(
+            lambda: (
+                (run_status(kube, ns, "tardy-1").get("taskInstances") or {})
+                .get("a", {})
+                .get("state")
+                == "running"
+            ),
+            what="a running",
+        )
+        before = run_status(kube, ns, "tardy-1")
+        if when == "down":
+            first.kill()
+            queued = parse_time(before["queuedAt"])
+            assert queued is not None
+            due = queued + timedelta(seconds=4.5)
+            wait_for(lambda: datetime.now(UTC) > due, what="past the deadline, no operator up")
+            assert deadline_pods(kube, ns) == []
+        else:
+            wait_for(lambda: deadline_pods(kube, ns), timeout=20, what="the deadline's pod")
+            first.kill()
+            body = kube.get(ns, "dagruns", "tardy-1")
+            kube.custom.replace_namespaced_custom_object_status(
+                "kairflow.io", "v1alpha1", ns, "dagruns", "tardy-1", {**body, "status": before}
+            )
+
+        ops.start().wait_ready()
+        [pod] = wait_for(lambda: deadline_pods(kube, ns), timeout=20, what="the deadline's pod")
+        wait_for(lambda: run_status(kube, ns, "tardy-1").get("callbacks"), what="recorded")
+        kubelet.finish(a.metadata.name)
+        wait_run_state(kube, ns, "tardy-1", "success")
+        [record] = run_status(kube, ns, "tardy-1")["callbacks"]
+        assert (record["kind"], record["name"], record["pod"]) == (
+            "deadline",
+            "sla",
+            pod.metadata.name,
+        )
+        assert [p.metadata.name for p in deadline_pods(kube, ns)] == [pod.metadata.name]
