@@ -262,3 +262,41 @@ def test_a_webhook_body_that_is_not_json_fails_the_callback_not_the_run() -> Non
     assert status.state == "success"
     assert fired(status) == [("a", "onSuccess", 1, "failed")]
     assert "did not render to JSON" in (status.callbacks[0].message or "")
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        pytest.param(
+            {"tasks": [{"name": "a", "bash": "x", "onFailure": [{"bash": "echo {{ oops"}]}]},
+            "task 'a': on_failure[0]: bash: ",
+            id="a task callback whose bash template does not parse is a DAG problem",
+        ),
+        pytest.param(
+            {"defaults": {"onRetry": [{"webhook": {"url": "http://h", "text": "{% if %}"}}]}},
+            "defaults: on_retry[0]: webhook.text: ",
+            id="a default webhook whose text does not parse is a DAG problem",
+        ),
+        pytest.param(
+            {
+                "deadlines": [
+                    {
+                        "reference": "dagrunQueuedAt",
+                        "interval": "1h",
+                        "callback": {"webhook": {"url": "http://h", "body": "{{ }"}},
+                    }
+                ]
+            },
+            "deadlines[0].callback: webhook.body: ",
+            id="a deadline's callback whose body does not parse is a DAG problem",
+        ),
+    ],
+)
+def test_callback_templates_are_checked_when_the_dag_is_read(
+    extra: dict[str, Any], problem: str
+) -> None:
+    from kairflow.core.validation import validate_dag
+
+    fields = {"tasks": [{"name": "a", "bash": "x"}], **extra}
+    problems = validate_dag(make_spec(fields.pop("tasks"), **fields))
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
