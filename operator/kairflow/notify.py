@@ -6,7 +6,7 @@ image (any image with python3), so it must import nothing from kairflow.
 
 - KAIRFLOW_WEBHOOK_URL: where to POST (often from a Secret key);
 - KAIRFLOW_WEBHOOK_PAYLOAD: the JSON payload, base64-encoded (so that neither the
-  kubelet's `$(VAR)` expansion nor quoting can change it);
+  kubelet's variable expansion in env values nor quoting can change it);
 - KAIRFLOW_WEBHOOK_RETRIES: retries on HTTP 5xx, 429 and network errors (default 3);
 - KAIRFLOW_WEBHOOK_HEADER_<Name>: one header each (from a Secret through envFrom).
 

@@ -241,6 +241,8 @@ def test_a_webhook_pod_posts_the_default_slack_text() -> None:
     ]
     assert container["command"][:2] == ["python", "-c"]
     assert "def send(" in container["command"][2]
+    # The kubelet expands $(VAR) in args: the notifier's source must hold none.
+    assert "$(" not in container["command"][2]
 
 
 def test_a_webhook_body_template_gives_the_whole_payload() -> None:
