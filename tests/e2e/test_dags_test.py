@@ -356,3 +356,65 @@ def test_parallel_tasks_overlap_in_time(tmp_path: Path) -> None:
     ends = [datetime.fromisoformat(t.end_date or "") for t in middle]
     assert max(starts) < min(ends), "the three middle tasks should run at the same time"
     assert datetime.fromisoformat(tis["finalize"].start_date or "") >= max(ends)
+
+
+def test_the_callbacks_example_runs_its_callbacks_and_posts_its_webhook(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dags/callbacks.yaml: onRetry and onSuccess of `flaky`, and the DAG's webhook,
+    whose URL (a Secret's in a cluster) comes from the environment here."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    posts: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            posts.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        monkeypatch.setenv("KAIRFLOW_WEBHOOK_URL", f"http://127.0.0.1:{server.server_address[1]}/")
+        result = dags_test(ROOT / "dags" / "callbacks.yaml", "-o", "json")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    outcome = as_json(result)
+    assert outcome["tasks"]["flaky"] == {"state": "success", "try_number": 2}
+    assert [(c["task"], c["kind"], c["try_number"], c["state"]) for c in outcome["callbacks"]] == [
+        ("flaky", "onRetry", 1, "success"),
+        ("flaky", "onSuccess", 2, "success"),
+        (None, "onSuccess", 1, "success"),
+    ]
+    [post] = posts
+    text = json.loads(post)["text"]
+    assert re.fullmatch(r":white_check_mark: callbacks run manual__\S+ succeeded", text), text
+
+
+def test_a_missed_deadline_runs_its_callback_locally(tmp_path: Path) -> None:
+    path = write_dag(
+        tmp_path,
+        """
+        deadlines:
+        - {name: quick, reference: dagrunQueuedAt, interval: 1s,
+           callback: {bash: 'echo "alert: {{ callback.message }}"'}}
+        - {name: slow, reference: dagrunQueuedAt, interval: 1h, callback: {bash: "echo never"}}
+        tasks:
+        - {name: work, bash: "sleep 2"}
+        """,
+    )
+    result = dags_test(path)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"alert: missed deadline quick \(\S+\)", result.output), result.output
+    assert "never" not in result.output
+    outcome = as_json(dags_test(path, "-o", "json"))
+    assert [(c["kind"], c["name"], c["state"]) for c in outcome["callbacks"]] == [
+        ("deadline", "quick", "success")
+    ]

@@ -18,13 +18,14 @@ from kairflow.airflow_import.operators import (
     PythonSensor,
     ShortCircuitOperator,
 )
+from kairflow.sdk.callbacks import DAG_CALLBACKS
 from kairflow.sdk.dag import _DROPPED_DAG_ARGS, _IGNORED_DAG_ARGS, dag_decorator
 from kairflow.sdk.dag import DAG as _SdkDAG
 from kairflow.sdk.decorators import Task, TaskDecorator, setup_teardown_decorators
 from kairflow.sdk.errors import SdkWarning, user_location
 
 _DAG_ARGUMENTS = frozenset(inspect.signature(_SdkDAG.__init__).parameters) | (
-    _DROPPED_DAG_ARGS | _IGNORED_DAG_ARGS
+    _DROPPED_DAG_ARGS | _IGNORED_DAG_ARGS | frozenset(DAG_CALLBACKS)
 )
 _SCHEDULES = ("schedule", "schedule_interval", "timetable")
 

@@ -16,6 +16,7 @@ from kairflow.sdk import (
     CronTriggerTimetable,
     Param,
     PokeReturnValue,
+    SlackWebhookNotifier,
     TaskGroup,
     XComArg,
     chain,
@@ -63,6 +64,10 @@ def _names() -> dict[str, dict[str, Any]]:
             "task_group": task_group,
         },
         "airflow.operators.bash": {"BashOperator": operators.BashOperator},
+        "airflow.providers.slack.notifications.slack_webhook": {
+            "SlackWebhookNotifier": SlackWebhookNotifier,
+            "send_slack_webhook_notification": SlackWebhookNotifier,
+        },
         "airflow.operators.python": python,
         "airflow.operators.empty": {"EmptyOperator": operators.EmptyOperator},
         "airflow.operators.dummy": {"DummyOperator": operators.DummyOperator},

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from kairflow.sdk import current
 from kairflow.sdk.baseoperator import BaseOperator, _init_arguments
+from kairflow.sdk.callbacks import TASK_CALLBACKS
 from kairflow.sdk.errors import SdkError, SdkWarning, user_location
 from kairflow.sdk.operators.python import PythonOperator
 from kairflow.sdk.operators.unconvertible import UnconvertibleTask
@@ -51,7 +52,8 @@ def unconvertible(kwargs: dict[str, Any], reason: str) -> UnconvertibleTask:
 def known_arguments(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
     """The arguments the SDK's class takes; the others (Airflow arguments the file
     passes that Kairflow does not know) are dropped with a warning."""
-    accepted = _init_arguments(cls) | _ALWAYS | set(SETTINGS) | DROPPED | IGNORED
+    accepted = _init_arguments(cls) | _ALWAYS | set(SETTINGS) | set(TASK_CALLBACKS)
+    accepted |= DROPPED | IGNORED
     unknown = sorted(set(kwargs) - accepted)
     if not unknown:
         return kwargs

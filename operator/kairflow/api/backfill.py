@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from kairflow.api.common import Condition, Resource, StatusModel, WireModel
-from kairflow.api.dag import FREE_FORM
+from kairflow.api.env import FREE_FORM
 from kairflow.api.types import LenientDateTime
 
 

@@ -15,7 +15,10 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, PrivateAttr, model_validator
 
+from kairflow.api.callbacks import CallbackSpec
 from kairflow.api.common import Condition, Resource, StatusModel, WireModel
+from kairflow.api.deadlines import DeadlineSpec
+from kairflow.api.env import FREE_FORM, EnvVar
 from kairflow.api.task_groups import resolve_group_ids, task_id
 from kairflow.api.types import Duration, LenientDateTime
 
@@ -30,7 +33,6 @@ _TWO_KINDS: list[JsonValue] = [
     {"required": ["bash", "command"]},
     {"required": ["python", "command"]},
 ]
-FREE_FORM: dict[str, JsonValue] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
 class TriggerRule(StrEnum):
@@ -71,18 +73,6 @@ class TimetableKind(StrEnum):
 
     DATA_INTERVAL = "dataInterval"
     TRIGGER = "trigger"
-
-
-class EnvVar(WireModel):
-    """A container environment variable (Kubernetes EnvVar); values are templated."""
-
-    name: str = Field(description="Variable name.")
-    value: str | None = Field(default=None, description="Value (Jinja-templated).")
-    value_from: dict[str, Any] | None = Field(
-        default=None,
-        description="A Kubernetes EnvVarSource (configMapKeyRef, secretKeyRef, fieldRef...).",
-        json_schema_extra=FREE_FORM,
-    )
 
 
 class SensorSpec(WireModel):
@@ -231,6 +221,19 @@ class TaskSettings(WireModel):
         description="A partial Pod manifest ({metadata, spec}) merged into the task's pod: "
         "resources, nodeSelector, tolerations, serviceAccountName, volumes...",
         json_schema_extra=FREE_FORM,
+    )
+    on_execute: list[CallbackSpec] | None = Field(
+        default=None, description="Callbacks run as each try starts (on_execute_callback)."
+    )
+    on_success: list[CallbackSpec] | None = Field(
+        default=None, description="Callbacks run when the task succeeds (on_success_callback)."
+    )
+    on_failure: list[CallbackSpec] | None = Field(
+        default=None,
+        description="Callbacks run when the task fails for good (on_failure_callback).",
+    )
+    on_retry: list[CallbackSpec] | None = Field(
+        default=None, description="Callbacks run when a try fails and a retry follows."
     )
 
 
@@ -401,6 +404,17 @@ class DAGSpec(WireModel):
         default_factory=list, description="Task groups (Airflow's TaskGroup)."
     )
     tasks: list[TaskSpec] = Field(min_length=1, description="The tasks.")
+    on_success: list[CallbackSpec] = Field(
+        default_factory=list, description="Callbacks run when a run succeeds (on_success_callback)."
+    )
+    on_failure: list[CallbackSpec] = Field(
+        default_factory=list, description="Callbacks run when a run fails (on_failure_callback)."
+    )
+    deadlines: list[DeadlineSpec] = Field(
+        default_factory=list,
+        description="Deadline alerts (Airflow 3.1): a run unfinished at a reference time + "
+        "interval fires the deadline's callback once and gets the condition DeadlineMissed.",
+    )
     flow: list[str] = Field(
         default_factory=list,
         description="Dependency chains like 'a >> b >> [c, d] >> e' (Airflow's >>); a "

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from kairflow.api.callbacks import CallbackStatus
 from kairflow.api.common import (
     Condition,
     DagRunState,
@@ -19,7 +20,8 @@ from kairflow.api.common import (
     TaskInstanceState,
     WireModel,
 )
-from kairflow.api.dag import CRD_DEFAULT_KEY, FREE_FORM
+from kairflow.api.dag import CRD_DEFAULT_KEY
+from kairflow.api.env import FREE_FORM
 from kairflow.api.types import LenientDateTime
 
 
@@ -118,6 +120,9 @@ class DagRunStatus(StatusModel):
     conditions: list[Condition] = Field(default_factory=list)
     task_instances: dict[str, TaskInstanceStatus] = Field(
         default_factory=dict, description="Per task instance (name or name[i])."
+    )
+    callbacks: list[CallbackStatus] = Field(
+        default_factory=list, description="Callbacks that became due, and how they went."
     )
     dag_spec: dict[str, Any] | None = Field(
         default=None,

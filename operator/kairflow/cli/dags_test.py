@@ -26,6 +26,7 @@ from kairflow.cli.errors import EXIT_FAILED, UserError
 from kairflow.cli.options import Context, Kubeconfig, Namespace
 from kairflow.cli.run_conf import parse_conf
 from kairflow.cli.views.tree import run_tree
+from kairflow.core import labels
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag, RequestedDates
 from kairflow.core.pools import local_pools
@@ -59,14 +60,38 @@ def _summary(status: DagRunStatus, run: RunContext) -> RenderableType:
 
 
 def json_result(status: DagRunStatus) -> dict[str, Any]:
-    """The public `-o json` contract: state and per task instance state and try number."""
-    return {
+    """The public `-o json` contract: state and per task instance state and try number;
+    `callbacks` too when the run fired any."""
+    result = {
         "state": status.state.value if status.state else None,
         "tasks": {
             key: {"state": ti.state.value, "try_number": ti.try_number}
             for key, ti in status.task_instances.items()
         },
+        "callbacks": [
+            {
+                "task": cb.task,
+                "kind": cb.kind.value,
+                "try_number": cb.try_number,
+                "name": cb.name,
+                "state": cb.state.value,
+                "message": cb.message,
+            }
+            for cb in status.callbacks
+        ],
     }
+    if not status.callbacks:
+        del result["callbacks"]
+    return result
+
+
+def _title(pod: LocalPod) -> str:
+    """A task's pod by its task instance; a callback's by what it is for."""
+    annotations = pod.manifest["metadata"].get("annotations") or {}
+    kind = annotations.get(labels.CALLBACK)
+    if kind is None:
+        return pod.key
+    return f"{annotations.get(labels.CALLBACK_FOR) or 'DAG'} {kind} callback"
 
 
 def dags_test(
@@ -143,7 +168,7 @@ def dags_test(
     def pod_done(pod: LocalPod) -> None:
         if not text:
             return
-        console.rule(f"{pod.key} · {pod.name}")
+        console.rule(f"{_title(pod)} · {pod.name}")
         if pod.error:
             console.print(f"[red]{pod.error}[/]")
         elif pod.process is not None and pod.process.log_path.exists():

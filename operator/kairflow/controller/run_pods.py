@@ -31,7 +31,8 @@ async def create_pods(rt: Runtime, namespace: str, result: Plan) -> dict[str, st
             raise outcome  # transient: the whole sync is retried with backoff
     now = rt.clock()
     for action in creates:
-        ready = parse_time(result.status.task_instances[action.key].ready_at)
+        ti = result.status.task_instances.get(action.key)  # None: a callback's pod
+        ready = parse_time(ti.ready_at) if ti is not None else None
         if ready is not None:
             rt.metrics.scheduling_delay.observe(max(0.0, (now - ready).total_seconds()))
     return rejected
@@ -60,6 +61,9 @@ async def fill_pod_gaps(rt: Runtime, key: Key, status: DagRunStatus) -> None:
         if ti.state in (TaskInstanceState.QUEUED, TaskInstanceState.RUNNING)
         and ti.pod
         and ti.pod not in cached
+    ]
+    wanted += [
+        c.pod for c in status.callbacks if c.pod and not c.state.finished and c.pod not in cached
     ]
     found = await asyncio.gather(*(rt.writer.get_pod(key[0], name) for name in wanted))
     for pod in found:

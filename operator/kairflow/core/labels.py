@@ -31,3 +31,7 @@ TRY_NUMBER = "kairflow.io/try-number"
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
+CALLBACK = "kairflow.io/callback"
+"""On callback pods: the label (kind, e.g. onFailure) and the annotation."""
+CALLBACK_FOR = "kairflow.io/callback-for"
+"""Annotation on callback pods: the task instance key, empty for the DAG's own."""

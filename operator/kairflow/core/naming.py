@@ -228,3 +228,18 @@ def label_value(text: str) -> str:
 def ti_key(task_name: str, map_index: int | None) -> str:
     """The key of a task instance in DagRun status: `name`, or `name[i]` when mapped."""
     return task_name if map_index is None else f"{task_name}[{map_index}]"
+
+
+def callback_pod_name(
+    dagrun_name: str, task_key: str | None, kind: str, occurrence: int, index: int
+) -> str:
+    """The pod of one callback: `<dagrun cut>-<task cut>-<kind>-<n>[-<index>]-<hash>`
+    (`dag` for the DAG's own callbacks), the hash covering the full identity. Always
+    hashed (its last segment is letters only, as hashed task pods' are, and the hash
+    input differs from theirs), so it never meets a task pod's name. The name is the
+    callback's lock: a callback whose pod exists has been started."""
+    suffix = f"-{kind.lower()}-{occurrence}" + (f"-{index}" if index else "")
+    digest = stable_hash("callback", dagrun_name, task_key, kind, occurrence, index)
+    budget = DNS_LABEL_MAX - len(suffix) - HASH_LEN - 1
+    head = _readable_head(_label_chars(dagrun_name), _label_chars(task_key or "dag"), budget)
+    return f"{head}{suffix}-{digest}" if head else f"{suffix.lstrip('-')}-{digest}"

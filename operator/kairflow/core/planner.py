@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.api.types import format_duration
-from kairflow.core import pod_outcomes
+from kairflow.core import callbacks, deadlines, pod_outcomes
 from kairflow.core.graph import build_graph
 from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.naming import ti_key
@@ -75,6 +76,9 @@ def plan(
         rejected=rejected or {},
     )
     _sync(state)
+    deadlines.check(state)
+    callbacks.start_due(state)
+    callbacks.observe(state)
     pod_outcomes.delete_strays(state)
     return state.result()
 
@@ -305,6 +309,8 @@ def _finish(state: RunPass, final: DagRunState, message: str) -> None:
         status.duration = format_duration(state.now - started)
     tis = status.task_instances
     status.progress = f"{sum(1 for ti in tis.values() if ti.state.finished)}/{len(tis)}"
+    kind = CallbackKind.ON_SUCCESS if final == DagRunState.SUCCESS else CallbackKind.ON_FAILURE
+    state.note(kind, None, 1, final.value, message)
     if final == DagRunState.SUCCESS:
         state.event("Normal", "RunSucceeded", f"run {state.run.run_id} succeeded")
     else:

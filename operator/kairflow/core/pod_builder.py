@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from kairflow.api.common import API_VERSION
-from kairflow.api.dag import EnvVar, TaskSpec
+from kairflow.api.dag import TaskSpec
+from kairflow.api.env import EnvVar
 from kairflow.core import labels as keys
 from kairflow.core.bash_xcom import bash_command
 from kairflow.core.naming import label_value, pod_name
@@ -29,6 +30,8 @@ __all__ = [
     "BASE_CONTAINER",
     "TERMINATION_MESSAGE_PATH",
     "build_pod",
+    "container_pod",
+    "task_process",
 ]
 
 BASE_CONTAINER = "base"
@@ -37,7 +40,7 @@ TERMINATION_MESSAGE_PATH = "/dev/termination-log"
 container's termination message from it (at most 4 KiB)."""
 
 
-def _process(task: TaskSpec, rendered: RenderedTask) -> tuple[list[str], list[str] | None]:
+def task_process(task: TaskSpec, rendered: RenderedTask) -> tuple[list[str], list[str] | None]:
     """The base container's command and args for the task's kind."""
     if task.bash is not None:
         if rendered.bash is None:
@@ -130,11 +133,9 @@ def build_pod(
       securityContext, imagePullSecrets, priorityClassName, schedulerName...)
       comes from the template untouched.
     """
-    command, args = _process(task, rendered)
+    command, args = task_process(task, rendered)
     name = pod_name(dagrun_name, task.name, try_number, map_index, poke)
     logical_iso = iso(logical_date)
-    template_meta = _template_part(task.pod_template, "metadata")
-    template_spec = _template_part(task.pod_template, "spec")
 
     labels: dict[str, str] = {
         **(extra_labels or {}),
@@ -182,6 +183,43 @@ def build_pod(
     ]
     if task.owner:
         ours_env.append({"name": "AIRFLOW_CTX_DAG_OWNER", "value": task.owner})
+    return container_pod(
+        task=task,
+        rendered=rendered,
+        command=command,
+        args=args,
+        metadata={
+            "name": name,
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": annotations,
+        },
+        owner=(dagrun_name, dagrun_uid),
+        ours_env=ours_env,
+        default_image=default_image,
+        execution_timeout_seconds=execution_timeout_seconds,
+    )
+
+
+def container_pod(
+    *,
+    task: TaskSpec,
+    rendered: RenderedTask,
+    command: list[str],
+    args: list[str] | None,
+    metadata: dict[str, Any],
+    owner: tuple[str, str | None],
+    ours_env: list[dict[str, Any]],
+    default_image: str,
+    execution_timeout_seconds: int | None,
+) -> dict[str, Any]:
+    """The pod of one process of a run (a task's try, or a callback): `metadata` holds
+    its name, namespace, labels and annotations, `owner` the DagRun (name, uid; no
+    owner reference without a uid), `ours_env` the variables the operator sets. The
+    podTemplate merge rules are `build_pod`'s."""
+    dagrun_name, dagrun_uid = owner
+    template_meta = _template_part(task.pod_template, "metadata")
+    template_spec = _template_part(task.pod_template, "spec")
     template_base = _template_base(template_spec)
     env = _environment(ours_env, template_base.get("env"), rendered.env)
     image = task.image or template_base.get("image") or default_image
@@ -200,12 +238,7 @@ def build_pod(
             *copy.deepcopy(task.env_from),
         ]
 
-    metadata: dict[str, Any] = {
-        "name": name,
-        "namespace": namespace,
-        "labels": labels,
-        "annotations": annotations,
-    }
+    metadata = dict(metadata)
     if dagrun_uid is not None:
         metadata["ownerReferences"] = [
             {

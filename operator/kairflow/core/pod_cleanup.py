@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
+from kairflow.api.callbacks import CallbackState
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.core.run_model import ObservedPod
@@ -28,8 +29,13 @@ def pods_to_clean_up(
         for ti in status.task_instances.values()
         if ti.state == TaskInstanceState.SUCCESS and ti.pod
     }
+    succeeded |= {c.pod for c in status.callbacks if c.state == CallbackState.SUCCESS and c.pod}
+    # A callback still running outlives its run's end: its pod goes once it is done.
+    busy = {c.pod for c in status.callbacks if not c.state.finished and c.pod}
     return sorted(
         pod.name
         for pod in pods
-        if not pod.deleting and (policy == "always" or pod.name in succeeded)
+        if not pod.deleting
+        and pod.name not in busy
+        and (policy == "always" or pod.name in succeeded)
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import SensorMode
 from kairflow.api.types import format_duration
@@ -60,6 +61,7 @@ def adopt_existing_pods(state: RunPass) -> None:
             ti.pokes = (ti.pokes or 1) + 1
         else:
             ti.try_number += 1
+            state.note(CallbackKind.ON_EXECUTE, key, ti.try_number, TI.QUEUED.value)
             if state.tasks[state.task_of(key)].sensor is not None:
                 ti.pokes = 1
                 ti.first_poke_at = iso(pod.created_at or state.now)
@@ -260,6 +262,7 @@ def fail_try(
         ti.first_poke_at = None
         ti.pokes = None
         ti.message = f"{message}; try {ti.try_number + 1} of {ti.max_tries} at {iso(due)}"
+        state.note(CallbackKind.ON_RETRY, key, ti.try_number, ti.state.value, message)
         state.event("Warning", "TaskRetrying", f"{key} try {ti.try_number} failed: {ti.message}")
         state.wake(due)
     else:
@@ -275,6 +278,7 @@ def delete_strays(state: RunPass) -> None:
     the controller deletes only once the status that explains it is written."""
     tis = state.status.task_instances.values()
     wanted = {ti.pod for ti in tis if ti.state in (TI.QUEUED, TI.RUNNING) and ti.pod}
+    wanted |= {cb.pod for cb in state.status.callbacks if cb.pod and not cb.state.finished}
     asked = {a.name for a in state.actions if isinstance(a, DeletePod)}
     for pod in state.pods.values():
         ended = pod.phase in (PodPhase.SUCCEEDED, PodPhase.FAILED)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
+from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus
@@ -113,6 +114,23 @@ class ObservedPod:
     finished_at: datetime | None = None
     deleting: bool = False
     """Being deleted (deletionTimestamp set): the pod cleanup leaves it alone."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Something a callback may fire on, noted by the planner pass where it happens:
+    a try starts (onExecute), a try fails with a retry to come (onRetry), a task
+    instance or the run succeeds or fails (onSuccess / onFailure)."""
+
+    kind: CallbackKind
+    key: str | None
+    """The task instance's key; None: the run itself."""
+    try_number: int
+    state: str
+    """The task instance's (or run's) state after the change."""
+    message: str | None = None
+    deadline: int | None = None
+    """A missed deadline: its index in the DAG's `deadlines`."""
 
 
 @dataclass(frozen=True)

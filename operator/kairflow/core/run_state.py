@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal
 
+from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import TaskSpec
 from kairflow.api.dagrun import DagRunStatus
@@ -27,11 +28,13 @@ from kairflow.core.run_model import (
     PreviousSuccess,
     RecordEvent,
     RunContext,
+    Transition,
 )
 from kairflow.core.task_settings import TaskPolicy
 from kairflow.core.times import iso, parse_time
 
 TI = TaskInstanceState
+_NOTED = {TI.SUCCESS: CallbackKind.ON_SUCCESS, TI.FAILED: CallbackKind.ON_FAILURE}
 _WAITING = frozenset({TI.QUEUED, TI.RUNNING, TI.SCHEDULED, TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE})
 
 
@@ -53,6 +56,8 @@ class RunPass:
     """Pod name -> why the API refused it for good."""
     actions: list[Action] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
+    """What callbacks may fire on, in the order it happened (see `core.callbacks`)."""
     state_changes: int = field(default=0, init=False)
     """How many times `set_state` ran: what the pass' XComs are kept up to date by."""
     _index: InstanceIndex = field(default_factory=InstanceIndex, init=False, repr=False)
@@ -69,6 +74,8 @@ class RunPass:
         """Every move to a finished state goes through here (the XComs rely on it)."""
         self.state_changes += 1
         ti = self.status.task_instances[key]
+        if state != ti.state and state in _NOTED:
+            self.note(_NOTED[state], key, max(ti.try_number, 1), state.value, message)
         ti.state = state
         ti.message = message
         if state.finished:
@@ -79,6 +86,17 @@ class RunPass:
             ended = parse_time(ti.end_date)
             if started is not None and ended is not None and state in (TI.SUCCESS, TI.FAILED):
                 ti.duration = format_duration(ended - started)
+
+    def note(
+        self,
+        kind: CallbackKind,
+        key: str | None,
+        try_number: int,
+        state: str,
+        message: str | None = None,
+        deadline: int | None = None,
+    ) -> None:
+        self.transitions.append(Transition(kind, key, try_number, state, message, deadline))
 
     def event(self, kind: Literal["Normal", "Warning"], reason: str, message: str) -> None:
         self.actions.append(RecordEvent(kind, reason, message))

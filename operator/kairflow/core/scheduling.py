@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from typing import Any
 
+from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.core import latest_only
 from kairflow.core.mapping import MappingError, map_items, sources
@@ -218,7 +219,7 @@ def _start(state: RunPass, key: str) -> bool:
     ti.end_date = None
     ti.duration = None
     try:
-        context = build_context(_template_context(state, key))
+        context = build_context(template_context(state, key))
         rendered = render_task(task, context, budget=state.settings.render_budget)
     except (TemplateError, MappingError) as exc:
         state.set_state(key, TI.FAILED, f"template error: {exc}")
@@ -226,12 +227,14 @@ def _start(state: RunPass, key: str) -> bool:
         return False
     timeout = state.policies[name].execution_timeout
     try:
-        manifest = _manifest(state, key, rendered, _whole_seconds(timeout))
+        manifest = _manifest(state, key, rendered, whole_seconds(timeout))
     except ValueError as exc:  # e.g. a podTemplate that cannot be merged
         state.set_state(key, TI.FAILED, f"invalid pod: {exc}")
         state.event("Warning", "TaskFailed", f"{key} try {ti.try_number}: {exc}")
         return False
     pod_name = str(manifest["metadata"]["name"])
+    if not continuing_poke:
+        state.note(CallbackKind.ON_EXECUTE, key, ti.try_number, TI.QUEUED.value)
     if ti.state != TI.RUNNING:  # a poke-mode sensor stays running between pokes
         ti.state = TI.QUEUED
     ti.pod = pod_name
@@ -265,13 +268,14 @@ def _manifest(
     )
 
 
-def _whole_seconds(delta: timedelta | None) -> int | None:
+def whole_seconds(delta: timedelta | None) -> int | None:
     if delta is None:
         return None
     return max(1, int(delta.total_seconds() + 0.999))
 
 
-def _template_context(state: RunPass, key: str) -> TemplateContext:
+def template_context(state: RunPass, key: str) -> TemplateContext:
+    """The template context of task instance `key` in this pass."""
     name = state.task_of(key)
     task = state.tasks[name]
     ti = state.status.task_instances[key]

@@ -8,6 +8,7 @@ time zone, template syntax, settings that contradict each other.
 from __future__ import annotations
 
 from kairflow.api.dag import DAGSpec, TaskSpec
+from kairflow.core.callback_validation import callback_problems
 from kairflow.core.graph import build_graph, graph_problems
 from kairflow.core.params import params_problems
 from kairflow.core.schedule_validation import validate_schedule
@@ -69,4 +70,5 @@ def validate_dag(spec: DAGSpec) -> list[str]:
         *task_problems(spec),
         *teardowns,
         *params_problems(spec.params, scheduled=spec.schedule is not None),
+        *callback_problems(spec),
     ]

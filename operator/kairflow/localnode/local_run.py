@@ -6,6 +6,7 @@ task semantics as the operator because the same pure planner decides everything.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kairflow.api.dagrun import DagRunStatus
+from kairflow.core import callbacks
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
     Capacity,
@@ -82,6 +84,14 @@ class LocalPod:
         )
 
 
+def _from_environment(container: dict[str, Any]) -> dict[str, str]:
+    """No cluster, no Secrets: a `valueFrom` variable takes the value of the variable of
+    the same name in this process' environment, when there is one (a webhook's
+    KAIRFLOW_WEBHOOK_URL, a task's password); otherwise the pod fails to start."""
+    names = [item["name"] for item in container.get("env") or [] if item.get("valueFrom")]
+    return {name: os.environ[name] for name in names if name in os.environ}
+
+
 @dataclass
 class LocalRun:
     """Runs `run` to the end. `skip_waits` jumps over idle time (retry delays, poke
@@ -115,8 +125,9 @@ class LocalRun:
                     self._apply(action)
                 self._report_finished()
                 self.on_status(status)
-                if status.state is not None and status.state.finished:
-                    return status
+                finished = status.state is not None and status.state.finished
+                if finished and not callbacks.pending(status):
+                    return status  # a run's callbacks run to their end too
                 if not self._wait(result.wake_at):
                     return status  # nothing running and nothing scheduled: stuck
         finally:
@@ -144,7 +155,7 @@ class LocalRun:
         container = spec["containers"][0]
         try:
             argv = container_argv(container)
-            env = container_env(container)
+            env = container_env(container, _from_environment(container))
         except UnsupportedContainer as exc:
             pod.error = str(exc)
             return

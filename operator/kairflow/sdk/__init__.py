@@ -5,7 +5,9 @@ same manifests a YAML author writes. See docs/sdk.md for what maps to what.
 """
 
 from kairflow.sdk.baseoperator import BaseOperator
+from kairflow.sdk.callbacks import Callback, SlackWebhookNotifier, WebhookNotifier
 from kairflow.sdk.dag import DAG, dag
+from kairflow.sdk.deadlines import DeadlineAlert, DeadlineReference
 from kairflow.sdk.decorators import setup, task, teardown
 from kairflow.sdk.dependencies import chain, cross_downstream
 from kairflow.sdk.errors import Location, SdkError, SdkWarning
@@ -42,9 +44,12 @@ __all__ = [
     "BashOperator",
     "BashSensor",
     "BranchPythonOperator",
+    "Callback",
     "ContainerOperator",
     "CronTriggerTimetable",
     "DateTimeSensor",
+    "DeadlineAlert",
+    "DeadlineReference",
     "DummyOperator",
     "EmptyOperator",
     "KubernetesPodOperator",
@@ -58,9 +63,11 @@ __all__ = [
     "SdkError",
     "SdkWarning",
     "ShortCircuitOperator",
+    "SlackWebhookNotifier",
     "TaskGroup",
     "TimeDeltaSensor",
     "UnconvertibleTask",
+    "WebhookNotifier",
     "XComArg",
     "chain",
     "cross_downstream",

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from kairflow.core.params import written_default
 from kairflow.sdk import current
 from kairflow.sdk.baseoperator import operator_arguments
+from kairflow.sdk.callbacks import DAG_CALLBACKS, convert
+from kairflow.sdk.deadlines import deadline_specs
 from kairflow.sdk.errors import SdkError, SdkWarning, user_location
 from kairflow.sdk.settings import split_settings
 from kairflow.sdk.timetables import CronTriggerTimetable, Param
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
 _DROPPED_DAG_ARGS = frozenset(
     {
-        "on_success_callback", "on_failure_callback", "sla_miss_callback", "access_control",
+        "sla_miss_callback", "access_control",
         "user_defined_macros", "user_defined_filters", "render_template_as_native_obj",
         "template_searchpath", "template_undefined", "jinja_environment_kwargs",
         "owner_links", "fail_stop", "default_view", "orientation",
@@ -64,6 +66,7 @@ class DAG:
         dagrun_timeout: timedelta | None = None,
         is_paused_upon_creation: bool | None = None,
         timezone: Any = None,
+        deadline: Any = None,
         **kwargs: Any,
     ) -> None:
         self.location = user_location()
@@ -73,8 +76,14 @@ class DAG:
         self.tasks_by_id: dict[str, BaseOperator] = {}
         self.group_ids: set[str] = set()
         self.task_groups: list[TaskGroup] = []
+        callbacks: dict[str, list[dict[str, Any]]] = {}
         for key in sorted(kwargs):
-            if key in _DROPPED_DAG_ARGS:
+            if key in DAG_CALLBACKS:
+                specs, dropped = convert(kwargs[key], f"DAG {dag_id!r}: {key}")
+                if dropped:
+                    self.warn(dropped)
+                callbacks[DAG_CALLBACKS[key]] = specs
+            elif key in _DROPPED_DAG_ARGS:
                 self.warn(f"DAG {dag_id!r}: {key} is not supported, ignored")
             elif key not in _IGNORED_DAG_ARGS:
                 raise SdkError(f"DAG {dag_id!r}: unknown argument {key!r}", self.location)
@@ -100,6 +109,8 @@ class DAG:
             dagrun_timeout=duration(dagrun_timeout, "dagrun_timeout"),
             tags=sorted(set(tags or [])),
             params=_params({**self.default_args.get("params", {}), **(params or {})}),
+            **{k: v or None for k, v in callbacks.items()},
+            deadlines=deadline_specs(deadline) if deadline is not None else None,
         )
         current.created(self)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
+from kairflow.sdk.callbacks import TASK_CALLBACKS, convert
 from kairflow.sdk.errors import Location, SdkError, SdkWarning
 from kairflow.sdk.values import duration
 
@@ -56,8 +57,7 @@ SETTINGS: dict[str, Converter] = {
 DROPPED: frozenset[str] = frozenset(
     {
         "email", "email_on_failure", "email_on_retry", "sla", "queue", "executor",
-        "executor_config", "on_failure_callback", "on_success_callback",
-        "on_retry_callback", "on_execute_callback", "on_skipped_callback",
+        "executor_config", "on_skipped_callback",
         "pre_execute", "post_execute", "run_as_user", "resources", "max_active_tis_per_dag",
         "max_active_tis_per_dagrun", "task_concurrency", "inlets",
         "outlets", "start_date", "end_date", "params", "owner_links", "map_index_template",
@@ -90,6 +90,12 @@ def split_settings(
         if key in SETTINGS:
             if value is not None:
                 settings[key] = SETTINGS[key](value, key)
+        elif key in TASK_CALLBACKS:
+            specs, dropped = convert(value, f"{what}: {key}") if value else ([], None)
+            if dropped:
+                warnings.append(SdkWarning(where, dropped))
+            if specs:
+                settings[TASK_CALLBACKS[key]] = specs
         elif key in others:
             rest[key] = value
         elif key in DROPPED:

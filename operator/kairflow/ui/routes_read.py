@@ -137,7 +137,8 @@ async def run_tries(request: web.Request) -> web.Response:
 
 
 async def get_instance(request: web.Request) -> web.Response:
-    """A task instance's details and its pod's rendered command (when the pod exists)."""
+    """A task instance's details, its pod's rendered command (when the pod exists) and
+    its callbacks (state, pod, message)."""
     ns, run, key = (request.match_info[k] for k in ("ns", "name", "key"))
     api = api_of(request)
     body = await api.get("dagruns", ns, run)
@@ -154,7 +155,12 @@ async def get_instance(request: web.Request) -> web.Response:
             command = as_written([*(container.command or []), *(container.args or [])])
         except Exception:
             command = None
-    return json({"key": key, "instance": raw, "pods": pods, "command": command})
+    callbacks = [
+        c for c in (body.get("status") or {}).get("callbacks") or [] if c.get("task") == key
+    ]
+    return json(
+        {"key": key, "instance": raw, "pods": pods, "command": command, "callbacks": callbacks}
+    )
 
 
 async def instance_log(request: web.Request) -> web.StreamResponse:

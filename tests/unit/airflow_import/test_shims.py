@@ -259,3 +259,32 @@ def test_what_cannot_run_at_parse_time_stops_the_file(
     report = _import(tmp_path, body)
     assert report.error is not None
     assert problem in str(report.error)
+
+
+def test_airflows_slack_webhook_notifier_becomes_a_webhook_callback(tmp_path: Path) -> None:
+    spec = _spec(
+        tmp_path,
+        """
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.bash import BashOperator
+        from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
+
+        with DAG("alerts", start_date=datetime(2024, 1, 1), schedule=None,
+                 on_failure_callback=SlackWebhookNotifier(text="{{ dag.dag_id }} failed")):
+            BashOperator(task_id="a", bash_command="exit 1",
+                         on_failure_callback=[SlackWebhookNotifier(slack_webhook_conn_id="ops")])
+        """,
+    )
+    assert spec["onFailure"] == [
+        {
+            "name": "slack",
+            "webhook": {
+                "urlFrom": {"name": "slack-default", "key": "url"},
+                "text": "{{ dag.dag_id }} failed",
+            },
+        }
+    ]
+    assert spec["tasks"][0]["onFailure"] == [
+        {"name": "slack", "webhook": {"urlFrom": {"name": "ops", "key": "url"}}}
+    ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus
+from kairflow.core import callbacks
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
     Capacity,
@@ -191,6 +192,20 @@ class Simulation:
                 return self.status
             self.now = max(nxt, self.now)
         raise AssertionError("run did not finish")
+
+    def run_to_quiet(self, max_steps: int = 500) -> DagRunStatus:
+        """To the end of the run and of every callback it fired."""
+        for _ in range(max_steps):
+            result = self.step()
+            if result.status.state in ("success", "failed") and not callbacks.pending(
+                result.status
+            ):
+                return self.status
+            nxt = self.next_change(result.wake_at)
+            if nxt is None:
+                return self.status
+            self.now = max(nxt, self.now)
+        raise AssertionError("run or callbacks did not finish")
 
     def states(self) -> dict[str, str]:
         return {k: ti.state.value for k, ti in self.status.task_instances.items()}

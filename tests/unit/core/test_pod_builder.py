@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from kairflow.api.dag import EnvVar, TaskSpec
+from kairflow.api.dag import TaskSpec
+from kairflow.api.env import EnvVar
 from kairflow.core.bash_xcom import WRAPPER
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.templating import RenderedTask

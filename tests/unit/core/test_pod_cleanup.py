@@ -70,3 +70,36 @@ def test_pods_to_clean_up(
     policy: CleanupPolicy, state: DagRunState | None, pods: list[ObservedPod], expected: list[str]
 ) -> None:
     assert pods_to_clean_up(policy, status(state), pods) == expected
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        pytest.param(
+            "always",
+            ["p-done-cb", "p-extract-1", "p-extract-2", "p-load-1"],
+            id="always keeps the pod of a callback still running until it is done",
+        ),
+        pytest.param(
+            "succeeded",
+            ["p-done-cb", "p-extract-2"],
+            id="succeeded deletes the pods of successful callbacks too",
+        ),
+    ],
+)
+def test_callback_pods_outlive_the_run_until_done(
+    policy: CleanupPolicy, expected: list[str]
+) -> None:
+    from kairflow.api.callbacks import CallbackKind, CallbackState, CallbackStatus
+
+    finished = status(DagRunState.FAILED)
+    finished.callbacks = [
+        CallbackStatus(kind=CallbackKind.ON_FAILURE, state=CallbackState.RUNNING, pod="p-busy-cb"),
+        CallbackStatus(kind=CallbackKind.ON_FAILURE, state=CallbackState.SUCCESS, pod="p-done-cb"),
+    ]
+    pods = [
+        *PODS,
+        ObservedPod("p-busy-cb", PodPhase.RUNNING),
+        ObservedPod("p-done-cb", PodPhase.SUCCEEDED),
+    ]
+    assert pods_to_clean_up(policy, finished, pods) == expected

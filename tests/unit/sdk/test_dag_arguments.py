@@ -243,7 +243,9 @@ def test_airflow_arguments_kairflow_lacks_are_dropped_with_a_warning_naming_the_
     assert [str(w).split(":", 1)[1] for w in dag.warnings] == [
         f"{line}: DAG 'w': sla_miss_callback is not supported, ignored",
         f"{line}: default_args: email is not supported, ignored",
-        f"{line + 2}: task 'a': on_failure_callback is not supported, ignored",
+        f"{line + 2}: task 'a': on_failure_callback: print cannot run as a callback (callbacks "
+        "are pods, not Python functions), ignored; use kairflow.sdk.Callback(python=...) or a "
+        "notifier such as SlackWebhookNotifier",
         f"{line + 2}: task 'a': queue is not supported, ignored",
     ]
 
@@ -318,3 +320,72 @@ def test_a_bash_sensor_is_done_when_its_command_exits_0_and_keeps_its_env() -> N
         "env": [{"name": "F", "value": "/tmp/x"}],
         "sensor": {"pokeInterval": "30s"},
     }
+
+
+def test_callbacks_and_notifiers_become_the_tasks_and_the_dags_callbacks() -> None:
+    from kairflow.sdk import Callback, SlackWebhookNotifier, WebhookNotifier
+
+    page = Callback(bash="page {{ ti.task_id }}", name="page")
+    slack = SlackWebhookNotifier(slack_webhook_conn_id="slack_alerts", text="{{ exception }}")
+    with DAG(
+        "cb",
+        schedule=None,
+        default_args={"on_failure_callback": [page, print]},
+        on_success_callback=WebhookNotifier(url="http://hooks/x"),
+    ) as dag:
+        BashOperator(task_id="a", bash_command="x", on_retry_callback=slack)
+    manifest = manifest_of(dag)["spec"]
+    assert manifest["defaults"]["onFailure"] == [{"name": "page", "bash": "page {{ ti.task_id }}"}]
+    assert manifest["tasks"][0]["onRetry"] == [
+        {
+            "name": "slack",
+            "webhook": {
+                "urlFrom": {"name": "slack-alerts", "key": "url"},
+                "text": "{{ exception }}",
+            },
+        }
+    ]
+    assert manifest["onSuccess"] == [{"webhook": {"url": "http://hooks/x"}}]
+    assert any("print cannot run as a callback" in str(w) for w in dag.warnings)
+
+
+def test_deadline_alerts_become_the_dags_deadlines() -> None:
+    from kairflow.sdk import Callback, DeadlineAlert, DeadlineReference, WebhookNotifier
+
+    alerts = [
+        DeadlineAlert(
+            reference=DeadlineReference.DAGRUN_QUEUED_AT,
+            interval=timedelta(hours=2),
+            callback=WebhookNotifier(url="http://hooks/late"),
+            name="sla",
+        ),
+        DeadlineAlert(
+            reference=DeadlineReference.FIXED_DATETIME(datetime(2025, 1, 1, 6)),
+            interval=timedelta(minutes=30),
+            callback=Callback(bash="echo late"),
+        ),
+    ]
+    with DAG("d", schedule=None, deadline=alerts) as dag:
+        BashOperator(task_id="a", bash_command="x")
+    assert manifest_of(dag)["spec"]["deadlines"] == [
+        {
+            "name": "sla",
+            "reference": "dagrunQueuedAt",
+            "interval": "2h",
+            "callback": {"webhook": {"url": "http://hooks/late"}},
+        },
+        {
+            "reference": "fixedDatetime",
+            "datetime": "2025-01-01T06:00:00+00:00",
+            "interval": "30m",
+            "callback": {"bash": "echo late"},
+        },
+    ]
+
+
+def test_a_deadline_alert_with_a_python_function_says_what_to_use() -> None:
+    from kairflow.sdk import DeadlineAlert, DeadlineReference
+
+    alert = DeadlineAlert(DeadlineReference.DAGRUN_LOGICAL_DATE, timedelta(hours=1), print)  # type: ignore[arg-type]
+    with pytest.raises(SdkError, match="callbacks are pods, not Python functions"):
+        DAG("d", schedule=None, deadline=alert)

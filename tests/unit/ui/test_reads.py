@@ -130,3 +130,25 @@ def test_a_user_who_may_not_list_namespaces_gets_the_default_one() -> None:
         assert found["namespaces"] == ["default"]
 
     with_ui(scenario)
+
+
+def test_a_task_instance_comes_with_its_own_callbacks() -> None:
+    async def scenario(client: TestClient[Any, Any], auth: KubeconfigAuth, api: Any) -> None:
+        body = run(SPEC, extract={"state": "failed", "tryNumber": 1, "pod": "p1"})
+        body["status"]["callbacks"] = [
+            {
+                "task": "extract",
+                "kind": "onFailure",
+                "tryNumber": 1,
+                "state": "success",
+                "pod": "c1",
+            },
+            {"kind": "onFailure", "tryNumber": 1, "state": "running", "pod": "c2"},
+        ]
+        api.add("dagruns", body)
+        await signed_in(client, auth)
+        response = await client.get("/api/ns/default/dagruns/etl-1/tis/extract")
+        found = await response.json()
+        assert [c["pod"] for c in found["callbacks"]] == ["c1"]
+
+    with_ui(scenario)

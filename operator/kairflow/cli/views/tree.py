@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from kairflow.api.callbacks import CallbackStatus
 from kairflow.api.dag import DAGSpec, TaskSpec, TriggerRule
 from kairflow.api.dagrun import DagRun, TaskInstanceStatus
 from kairflow.cli.views.columns import Fitted, Row, lay_out
@@ -201,7 +202,25 @@ def run_tree(run: DagRun, *, wide: bool = False) -> RenderableType:
     headers = ("task", "state", "try", "start", "duration", "message")
     cap = None if wide else _NAME_WIDTH
     parts.append(Fitted(lambda width: lay_out(headers, rows, width, first_cap=cap, wrap=wide)))
+    parts.extend(_callback_lines(status.callbacks))
     return Group(*parts)
+
+
+def _callback_lines(callbacks: Sequence[CallbackStatus]) -> list[RenderableType]:
+    """The run's callbacks under its tree: whom for, kind, try, state, pod, message."""
+    if not callbacks:
+        return []
+    lines: list[RenderableType] = [Text("callbacks", style="bold")]
+    for cb in callbacks:
+        line = Text("  ")
+        line.append_text(state_text(cb.state.value, run=True))
+        line.append(f"  {cb.task or 'DAG'} {cb.kind.value} #{cb.try_number} {cb.name or ''}")
+        if cb.pod:
+            line.append(f"  pod {cb.pod}", style="dim")
+        if cb.message:
+            line.append(f"  {cut(cb.message, _MESSAGE_WIDTH)}")
+        lines.append(line)
+    return lines
 
 
 # ---------------------------------------------------------------- dags show

@@ -51,6 +51,8 @@ class TemplateContext:
     """The item of a mapped instance (only used when map_index is not None)."""
     timezone: str = "UTC"
     """The DAG's time zone name."""
+    task_state: str | None = None
+    """`ti.state`: set for callbacks (the state they fire on), None while a try starts."""
 
 
 class _TaskInstance(Namespace):
@@ -68,6 +70,7 @@ class _TaskInstance(Namespace):
             map_index=-1 if ctx.map_index is None else ctx.map_index,
             logical_date=logical_date,
             execution_date=logical_date,
+            state=ctx.task_state,
         )
         object.__setattr__(self, "_ctx", ctx)
 

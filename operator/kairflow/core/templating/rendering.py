@@ -12,12 +12,20 @@ from typing import Any, cast
 from jinja2 import Template, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
-from kairflow.api.dag import EnvVar, TaskSpec
+from kairflow.api.dag import TaskSpec
+from kairflow.api.env import EnvVar
 from kairflow.core.templating.budget import BudgetExceeded, CpuDeadline, watching
 from kairflow.core.templating.errors import TemplateError
 from kairflow.core.templating.sandbox import compile_template
 
-__all__ = ["MAX_RENDERED_CHARS", "RenderedTask", "check_template_syntax", "render", "render_task"]
+__all__ = [
+    "MAX_RENDERED_CHARS",
+    "RenderedTask",
+    "check_template_syntax",
+    "render",
+    "render_task",
+    "syntax_problem",
+]
 
 MAX_RENDERED_CHARS = 1_000_000
 """Largest rendered field (a Kubernetes object is at most ~1.5 MiB anyway)."""
@@ -156,10 +164,19 @@ def check_template_syntax(task: TaskSpec) -> list[str]:
     "task 'x': bash: unexpected end of template, expected 'end of print statement'"."""
     problems: list[str] = []
     for where, source in _templated_fields(task):
-        if not _has_markup(source):
-            continue
-        try:
-            compile_template(source)
-        except TemplateSyntaxError as exc:
-            problems.append(f"task {task.name!r}: {where}: {_syntax_detail(source, exc)}")
+        problem = syntax_problem(source)
+        if problem is not None:
+            problems.append(f"task {task.name!r}: {where}: {problem}")
     return problems
+
+
+def syntax_problem(source: str) -> str | None:
+    """What is wrong with the syntax of one template (None: nothing), found by
+    compiling it without rendering."""
+    if not _has_markup(source):
+        return None
+    try:
+        compile_template(source)
+    except TemplateSyntaxError as exc:
+        return _syntax_detail(source, exc)
+    return None

@@ -251,3 +251,39 @@ def test_a_message_that_does_not_fit_beside_goes_under_its_row_within_the_guides
         "  ├╴[0]    ⟳ up_for_reschedule  1    08:00:02",
         "  │   waiting for the partition to land",
     ]
+
+
+def test_a_runs_callbacks_are_listed_under_its_tasks() -> None:
+    from kairflow.api.callbacks import CallbackKind, CallbackState, CallbackStatus
+
+    the_run = run({"a": ti("failed")}, state="failed")
+    the_run.status.callbacks = [
+        CallbackStatus(
+            task="a",
+            kind=CallbackKind.ON_FAILURE,
+            name="slack",
+            state=CallbackState.SUCCESS,
+            pod="etl-a-onfailure-1-abcdefgh",
+        ),
+        CallbackStatus(
+            kind=CallbackKind.ON_FAILURE,
+            name="page",
+            state=CallbackState.FAILED,
+            pod="etl-dag-onfailure-1-hgfedcba",
+            message="exit code 2",
+        ),
+    ]
+    lines = lines_of(render(run_tree(the_run, wide=True)))
+    at = lines.index("callbacks")
+    assert lines[at + 1].split() == [
+        "✓",
+        "success",
+        "a",
+        "onFailure",
+        "#1",
+        "slack",
+        "pod",
+        "etl-a-onfailure-1-abcdefgh",
+    ]
+    assert lines[at + 2].split()[:6] == ["✗", "failed", "DAG", "onFailure", "#1", "page"]
+    assert lines[at + 2].endswith("exit code 2")

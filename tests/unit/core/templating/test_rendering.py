@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kairflow.api.dag import EnvVar
+from kairflow.api.env import EnvVar
 from kairflow.core.templating import (
     RenderedTask,
     TemplateError,

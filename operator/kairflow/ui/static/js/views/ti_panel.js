@@ -68,9 +68,21 @@ function Details({ cell, found }) {
       <${Row} name="Pod"><span class="mono">${(instance && instance.pod) || ""}</span><//>
     </tbody></table>
     ${found.error && found.error.status !== 404 && html`<p class="error" role="alert">${errorText(found.error)}</p>`}
+    ${found.data && found.data.callbacks && found.data.callbacks.length > 0 && html`<${Callbacks} callbacks=${found.data.callbacks} />`}
     <h3>Rendered command</h3>
     ${found.data ? html`<${Command} command=${found.data.command} />` : html`<p class="loading">Loading…</p>`}
   </div>`;
+}
+
+// The task instance's callbacks (onFailure, onRetry...): each a pod of its own.
+function Callbacks({ callbacks }) {
+  return html`<h3>Callbacks</h3>
+    <table class="kv p-kv p-callbacks"><tbody>${callbacks.map((cb) => html`
+      <${Row} name=${`${cb.kind} · try ${cb.tryNumber}${cb.name ? ` · ${cb.name}` : ""}`}>
+        <${StatePill} state=${cb.state} />
+        ${cb.pod && html` <span class="mono">${cb.pod}</span>`}
+        ${cb.message && html`<div class=${cb.state === "failed" ? "error" : "muted"}>${cb.message}</div>`}
+      <//>`)}</tbody></table>`;
 }
 
 function XCom({ found }) {
