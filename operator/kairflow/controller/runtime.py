@@ -132,6 +132,7 @@ class Runtime:
         dates: tuple[str, str, str],
         metadata: dict[str, Any],
         conf: dict[str, Any] | None = None,
+        extra_spec: dict[str, Any] | None = None,
     ) -> bool:
         """Create a DagRun the DAG owns (`dates`: logical date, interval start and end,
         ISO-8601); False when it was there already. It is counted at once (its watch
@@ -148,6 +149,7 @@ class Runtime:
         }
         if conf is not None:
             spec["conf"] = conf
+        spec.update(extra_spec or {})
         labels = {keys.DAG: label_value(dag_name), keys.RUN_TYPE: run_type.value}
         run: dict[str, Any] = {
             "apiVersion": API_VERSION,

@@ -25,7 +25,7 @@ from kairflow.api.asset import MAX_EVENTS, AssetEvent, AssetEventRef, AssetSched
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus, RunType
-from kairflow.core.asset_conditions import asset_uris, condition_of, holds
+from kairflow.core.asset_conditions import ConditionError, asset_uris, condition_of, describe, holds
 from kairflow.core.naming import HASH_LEN, dagrun_name, stable_hash
 from kairflow.core.times import iso, parse_time
 
@@ -43,6 +43,28 @@ def asset_name(uri: str) -> str:
 
 def task_event_id(dag: str, run_id: str, task: str, map_index: int, try_number: int) -> str:
     return stable_hash("asset-event", dag, run_id, task, map_index, try_number, length=16)
+
+
+def scheduled_assets(spec: DAGSpec | None) -> list[str]:
+    """The URIs a DAG's asset schedule names (none for a DAG not on assets, or one
+    whose expression does not parse: it is reported invalid)."""
+    if spec is None or spec.assets is None:
+        return []
+    try:
+        return asset_uris(condition_of(spec.assets))
+    except ConditionError:
+        return []
+
+
+def schedule_description(spec: DAGSpec | None, timetable: str) -> str:
+    """The schedule in words; Airflow's AssetOrTimeSchedule reads '<time>, or assets'."""
+    if spec is None or spec.assets is None:
+        return timetable
+    try:
+        condition = f"assets: {describe(condition_of(spec.assets))}"
+    except ConditionError:
+        return timetable
+    return condition if spec.schedule is None else f"{timetable}, or {condition}"
 
 
 def outlet_events(
