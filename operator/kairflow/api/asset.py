@@ -21,7 +21,11 @@ from kairflow.api.common import Resource, StatusModel, WireModel
 
 # Airflow refuses URIs with whitespace; `( ) & |` are also refused here because they
 # are the operators of an asset condition's expression.
-ASSET_URI_PATTERN = r"^[^\s()&|]{1,1024}$"
+ASSET_URI_PATTERN = r"^[^\s()&|]+$"
+ASSET_URI_MAX = 1024
+ASSET_URI_ITEMS: dict[str, JsonValue] = {
+    "items": {"type": "string", "pattern": ASSET_URI_PATTERN, "maxLength": ASSET_URI_MAX}
+}
 MAX_EVENTS = 100
 # (kairflow.api.dag imports this module, so its FREE_FORM cannot be imported here.)
 _FREE_FORM: dict[str, JsonValue] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
@@ -56,7 +60,11 @@ class AssetEventRef(StatusModel):
 
 
 class AssetSpec(WireModel):
-    uri: str = Field(pattern=ASSET_URI_PATTERN, description="The asset's URI (Airflow's uri).")
+    uri: str = Field(
+        pattern=ASSET_URI_PATTERN,
+        max_length=ASSET_URI_MAX,
+        description="The asset's URI (Airflow's uri).",
+    )
     description: str | None = Field(default=None, description="What the asset is.")
 
 
@@ -88,14 +96,14 @@ class AssetSchedule(WireModel):
         alias="all",
         min_length=1,
         description="Every one of these assets updated (Airflow's schedule=[a, b]).",
-        json_schema_extra={"items": {"type": "string", "pattern": ASSET_URI_PATTERN}},
+        json_schema_extra=ASSET_URI_ITEMS,
     )
     any_of: list[str] | None = Field(
         default=None,
         alias="any",
         min_length=1,
         description="Any one of these assets updated (Airflow's a | b).",
-        json_schema_extra={"items": {"type": "string", "pattern": ASSET_URI_PATTERN}},
+        json_schema_extra=ASSET_URI_ITEMS,
     )
     expression: str | None = Field(
         default=None,

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, PrivateAttr, model_validator
 
-from kairflow.api.asset import ASSET_URI_PATTERN, AssetEventRef, AssetSchedule
+from kairflow.api.asset import ASSET_URI_ITEMS, AssetEventRef, AssetSchedule
 from kairflow.api.common import Condition, Resource, StatusModel, WireModel
 from kairflow.api.task_groups import resolve_group_ids, task_id
 from kairflow.api.types import Duration, LenientDateTime
@@ -320,7 +320,7 @@ class TaskSpec(TaskSettings):
         default_factory=list,
         description="Assets (URIs) this task updates: each success records an asset event "
         "on them (Airflow's outlets).",
-        json_schema_extra={"items": {"type": "string", "pattern": ASSET_URI_PATTERN}},
+        json_schema_extra=ASSET_URI_ITEMS,
     )
     latest_only: bool = Field(
         default=False,

@@ -14,13 +14,14 @@ import logging
 from collections.abc import Sequence
 
 from kairflow.api.asset import AssetEvent, AssetStatus
-from kairflow.api.common import API_VERSION
 from kairflow.api.dag import DAGStatus
 from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
 from kairflow.core.assets import (
+    ATTEMPTS,
     AssetPlan,
+    asset_manifest,
     asset_name,
     consumed_by,
     plan_asset_run,
@@ -33,16 +34,6 @@ from kairflow.k8s.writes import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 PLURAL = "assets"
-ATTEMPTS = 5
-
-
-def asset_manifest(uri: str) -> Body:
-    return {
-        "apiVersion": API_VERSION,
-        "kind": "Asset",
-        "metadata": {"name": asset_name(uri)},
-        "spec": {"uri": uri},
-    }
 
 
 async def record_events(
@@ -50,6 +41,10 @@ async def record_events(
 ) -> None:
     """Record each (uri, event), creating the Asset on its first event. Raises when a
     write keeps failing, so the sync (and the success it records) is retried."""
+    if not rt.assets_installed:
+        for uri, event in events:
+            log.warning("no Asset CRD: event of %s on %s not recorded", event.source_task_id, uri)
+        return
     for uri, event in events:
         await _record(rt, namespace, uri, event)
 

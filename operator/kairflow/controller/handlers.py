@@ -192,16 +192,19 @@ async def list_pools(writer: ClusterApi, namespaces: tuple[str, ...]) -> list[di
         return []
 
 
-async def list_assets(writer: ClusterApi, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Every Asset; none when the Asset CRD is not installed (`helm upgrade` does not
-    add a chart's new CRDs): DAGs on assets then get no asset runs until it is."""
+async def list_assets(
+    writer: ClusterApi, namespaces: tuple[str, ...]
+) -> list[dict[str, Any]] | None:
+    """Every Asset; None when the Asset CRD is not installed (`helm upgrade` does not
+    add a chart's new CRDs): tasks' outlets are then not recorded (a warning each) and
+    DAGs on assets get no asset runs, until the CRD is applied and the operator restarted."""
     try:
         return await writer.list_all("assets", namespaces)
     except ApiException as exc:
         if exc.status != 404:
             raise
-        log.warning("no Asset CRD (kubectl apply -f crds/): asset schedules wait for it")
-        return []
+        log.warning("no Asset CRD (kubectl apply -f crds/): asset events are not recorded")
+        return None
 
 
 async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...]) -> None:
@@ -213,7 +216,9 @@ async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...
     # and are dropped as echoes: so every object loaded here is enqueued here.
     cache, writer = runtime.cache, runtime.writer
     # Assets first: a DAG's first sync must see the events it has not consumed.
-    for body in await list_assets(writer, namespaces):
+    assets = await list_assets(writer, namespaces)
+    runtime.assets_installed = assets is not None
+    for body in assets or []:
         if not await _ignored(memo, body):
             cache.put_asset(body)
     for body in await writer.list_all("dags", namespaces):

@@ -51,6 +51,8 @@ class Runtime:
     backfill_queue: Queue | None = None
     pool_queue: Queue | None = None
     events: EventSink | None = None
+    assets_installed: bool = True
+    """False when the Asset CRD was missing at startup: outlets are not recorded."""
 
     def __post_init__(self) -> None:
         self.cache.dag_defaults = self.settings.dag_defaults

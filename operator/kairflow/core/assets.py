@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kairflow.api.asset import MAX_EVENTS, AssetEvent, AssetEventRef, AssetSchedule, AssetStatus
-from kairflow.api.common import TaskInstanceState
+from kairflow.api.common import API_VERSION, TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus, RunType
 from kairflow.core.asset_conditions import ConditionError, asset_uris, condition_of, describe, holds
 from kairflow.core.naming import HASH_LEN, dagrun_name, stable_hash
 from kairflow.core.times import iso, parse_time
 
+ATTEMPTS = 5
+"""Writes of one event before giving up (each conflict means another writer got in)."""
 _NOT_NAME_CHAR = re.compile(r"[^a-z0-9]+")
 _SLUG_MAX = 40
 
@@ -39,6 +41,16 @@ def asset_name(uri: str) -> str:
     slug = _NOT_NAME_CHAR.sub("-", uri.lower()).strip("-")[:_SLUG_MAX].strip("-")
     digest = stable_hash("asset", uri)
     return f"{slug}-{digest}" if slug else digest
+
+
+def asset_manifest(uri: str) -> dict[str, object]:
+    """The Asset a first event creates (the operator's or `kairflow assets emit`'s)."""
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "Asset",
+        "metadata": {"name": asset_name(uri)},
+        "spec": {"uri": uri},
+    }
 
 
 def task_event_id(dag: str, run_id: str, task: str, map_index: int, try_number: int) -> str:
@@ -181,6 +193,14 @@ def plan_asset_run(
     }
     updated = {uri for uri, new in waiting.items() if new}
     bookmark = {uri: ref for uri, ref in consumed.items() if uri in uris}
+    # A run's consumption the bookmark misses (its write was lost) moves it on.
+    for uri in uris:
+        known = consumed_by_runs.get(uri, set()) | (
+            {bookmark[uri].id} if uri in bookmark else set()
+        )
+        listed = [e for e in events.get(uri, ()) if e.id in known]
+        if listed:
+            bookmark[uri] = _ref(listed[-1])
     if not paused and not holds(condition, updated):
         return AssetPlan(None, bookmark, {uri: len(new) for uri, new in waiting.items()})
     taken = {uri: new for uri, new in waiting.items() if new}

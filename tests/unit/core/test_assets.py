@@ -247,6 +247,7 @@ def test_a_crash_before_the_bookmark_makes_no_second_run() -> None:
     assert runs == {"s3://a": {"a1"}, "s3://c": {"c1"}}
     plan = plan_asset_run("consumer", AC, events, {}, runs, CREATED, paused=False)
     assert plan.create is None
+    assert {uri: ref.id for uri, ref in plan.consumed.items()} == {"s3://a": "a1", "s3://c": "c1"}
 
 
 def test_a_paused_dag_passes_over_new_events() -> None:
