@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from kubernetes.client.exceptions import ApiException
@@ -37,8 +37,11 @@ PLURAL = "assets"
 
 def _read(cluster: Cluster, name: str) -> dict[str, Any] | None:
     try:
-        found: dict[str, Any] = cluster.custom.get_namespaced_custom_object(
-            GROUP, VERSION, cluster.namespace, PLURAL, name
+        found = cast(
+            dict[str, Any],
+            cluster.custom.get_namespaced_custom_object(
+                GROUP, VERSION, cluster.namespace, PLURAL, name
+            ),
         )
     except ApiException as exc:
         if exc.status == 404:
@@ -51,8 +54,11 @@ def _replace_status(cluster: Cluster, body: dict[str, Any]) -> dict[str, Any] | 
     """The written Asset; None when it changed (409) or went (404) since it was read."""
     name = body["metadata"]["name"]
     try:
-        written: dict[str, Any] = cluster.custom.replace_namespaced_custom_object_status(
-            GROUP, VERSION, cluster.namespace, PLURAL, name, body
+        written = cast(
+            dict[str, Any],
+            cluster.custom.replace_namespaced_custom_object_status(
+                GROUP, VERSION, cluster.namespace, PLURAL, name, body
+            ),
         )
     except ApiException as exc:
         if exc.status in (404, 409):
