@@ -26,6 +26,7 @@ from kairflow.cli.errors import EXIT_FAILED, UserError
 from kairflow.cli.options import Context, Kubeconfig, Namespace
 from kairflow.cli.run_conf import parse_conf
 from kairflow.cli.views.tree import run_tree
+from kairflow.core.assets import outlet_events
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag, RequestedDates
 from kairflow.core.pools import local_pools
@@ -172,10 +173,23 @@ def dags_test(
             status = local.execute()
     finally:
         local.cleanup()
+    # What the operator would record (nothing is written: no cluster is involved).
+    emitted = outlet_events(name, run.run_id, dag.spec, DagRunStatus(), status, local.now())
     if text:
         console.print(_summary(status, run))
+        for uri, asset_event in emitted:
+            where = asset_event.source_task_id
+            if asset_event.source_map_index not in (None, -1):
+                where = f"{where}[{asset_event.source_map_index}]"
+            console.print(f"would emit an asset event on {uri} ({where})")
         console.print(f"[bold]run {status.state}[/]: {status.message or ''}")
     else:
-        sys.stdout.write(json.dumps(json_result(status)) + "\n")
+        result = json_result(status)
+        if emitted:
+            result["asset_events"] = [
+                {"uri": uri, "task": e.source_task_id, "map_index": e.source_map_index}
+                for uri, e in emitted
+            ]
+        sys.stdout.write(json.dumps(result) + "\n")
     if status.state is None or status.state.value != "success":
         raise typer.Exit(EXIT_FAILED)
