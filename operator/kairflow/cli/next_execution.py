@@ -24,8 +24,8 @@ from kairflow.api.types import parse_datetime
 from kairflow.cli.dag_source import dag_source
 from kairflow.cli.errors import UserError
 from kairflow.cli.options import Context, Kubeconfig, NamespaceLong
-from kairflow.core.run_info import DagRunInfo
 from kairflow.core.assets import schedule_description
+from kairflow.core.run_info import DagRunInfo
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
 from kairflow.core.times import to_utc
 from kairflow.core.timetable import restriction_for, timetable_for, upcoming_runs
