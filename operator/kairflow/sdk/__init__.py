@@ -4,6 +4,16 @@
 same manifests a YAML author writes. See docs/sdk.md for what maps to what.
 """
 
+from kairflow.sdk.assets import (
+    Asset,
+    AssetAll,
+    AssetAny,
+    AssetOrTimeSchedule,
+    Dataset,
+    DatasetAll,
+    DatasetAny,
+    DatasetOrTimeSchedule,
+)
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.dag import DAG, dag
 from kairflow.sdk.decorators import setup, task, teardown
@@ -37,6 +47,10 @@ from kairflow.sdk.xcom_arg import XComArg
 __all__ = [
     "DAG",
     "AirflowSkipException",
+    "Asset",
+    "AssetAll",
+    "AssetAny",
+    "AssetOrTimeSchedule",
     "BaseOperator",
     "BaseSensorOperator",
     "BashOperator",
@@ -44,6 +58,10 @@ __all__ = [
     "BranchPythonOperator",
     "ContainerOperator",
     "CronTriggerTimetable",
+    "Dataset",
+    "DatasetAll",
+    "DatasetAny",
+    "DatasetOrTimeSchedule",
     "DateTimeSensor",
     "DummyOperator",
     "EmptyOperator",
