@@ -5,15 +5,17 @@ operator killed around the run's creation makes exactly one run."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kairflow.core.assets import asset_name
+from kairflow.core.assets import asset_manifest, asset_name
 from tests.integration.helpers import dag, dag_status, manual_run, printed_row, runs, wait_run_state
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
@@ -109,6 +111,32 @@ def test_a_producer_and_an_external_event_trigger_one_consumer_run(
         check=True,
     ).stdout
     assert "producer.write" in listed and "external" in listed
+
+    # kubectl, as docs/assets.md shows: a JSON patch appending to the status' events.
+    kube.create(ns, "assets", {**asset_manifest(X), "metadata": {"name": asset_name(X)}})
+    kubectl_event(kube, ns, X, "/status", {"events": [{"id": "k1", "timestamp": now()}]})
+    time.sleep(1)
+    assert len(asset_runs(kube, ns)) == 1, "x alone does not satisfy (a | x) & b"
+    kubectl_event(kube, ns, B, "/status/events/-", {"id": "k2", "timestamp": now()})
+    wait_for(lambda: len(asset_runs(kube, ns)) == 2, what="the run of the kubectl events")
+    newest = max(asset_runs(kube, ns), key=lambda r: r["spec"]["logicalDate"])
+    triggering = newest["spec"]["triggeringAssetEvents"]
+    assert {uri: [e["id"] for e in events] for uri, events in triggering.items()} == {
+        X: ["k1"],
+        B: ["k2"],
+    }
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def kubectl_event(kube: Kube, ns: str, uri: str, path: str, value: Any) -> None:
+    patch = json.dumps([{"op": "add", "path": path, "value": value}])
+    name = asset_name(uri)
+    kube.kubectl(
+        "patch", "asset", name, "-n", ns, "--subresource=status", "--type=json", "-p", patch
+    )
 
 
 def test_the_operator_killed_around_an_asset_run_makes_exactly_one(
