@@ -32,7 +32,7 @@ OUTCOMES = FIXTURES / "outcomes.json"
 
 NOT_CONVERTED = "not converted"
 
-_ON_DATASETS = "scheduled on datasets: not converted (assets are a later issue)"
+_ON_ALIAS = "scheduled on a DatasetAlias (resolved by Airflow at run time): not converted"
 _EVENTS = "the task reads/writes dataset events (outlet_events / inlet_events / Metadata)"
 _CUSTOM = "a custom BaseOperator subclass: its execute() cannot run on Kairflow"
 _NO_EQUIVALENT = "uses an operator Kairflow has no equivalent for"
@@ -55,20 +55,10 @@ EXPECTED_DIFFERENCES: dict[str, str] = {
     "read_dataset_event": _EVENTS,
     **dict.fromkeys(
         [
-            "dataset_s3_bucket_consumer",
             "dataset_alias_example_alias_consumer",
-            "dataset_s3_bucket_consumer_with_no_taskflow",
             "dataset_alias_example_alias_consumer_with_no_taskflow",
-            "dataset_consumes_1",
-            "dataset_consumes_1_and_2",
-            "dataset_consumes_1_never_scheduled",
-            "dataset_consumes_unknown_never_scheduled",
-            "consume_1_and_2_with_dataset_expressions",
-            "consume_1_or_2_with_dataset_expressions",
-            "consume_1_or_both_2_and_3_with_dataset_expressions",
-            "conditional_dataset_and_time_based_timetable",
         ],
-        _ON_DATASETS,
+        _ON_ALIAS,
     ),
 }
 """dag_id -> why Kairflow cannot reach Airflow's outcome for it. Written before

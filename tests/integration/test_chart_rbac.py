@@ -1,5 +1,6 @@
 """The Helm chart's ClusterRole is enough: an operator running with only a
-ServiceAccount token bound to it schedules and runs a DAG (real RBAC on the apiserver)."""
+ServiceAccount token bound to it schedules and runs a DAG and records its task's asset
+event (real RBAC on the apiserver)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 import yaml
 from kubernetes import client
 
+from kairflow.core.assets import asset_name
 from kairflow.localcluster.chart import helm_binary
 from kairflow.localcluster.cluster import write_kubeconfig
 from tests.integration.helpers import dag, manual_run, wait_run_state
@@ -63,7 +65,10 @@ def test_the_operator_runs_with_the_charts_rbac_only(kube: Kube, tmp_path: Path)
                 "dags",
                 dag(
                     "chain",
-                    [{"name": "a", "bash": "true"}, {"name": "b", "bash": "true"}],
+                    [
+                        {"name": "a", "bash": "true"},
+                        {"name": "b", "bash": "true", "outlets": ["s3://rbac/out"]},
+                    ],
                     ["a >> b"],
                 ),
             )
@@ -75,6 +80,9 @@ def test_the_operator_runs_with_the_charts_rbac_only(kube: Kube, tmp_path: Path)
                 kubelet.run("b")
                 status = wait_run_state(kube, ns, "chain-1", "success")
                 assert status["progress"] == "2/2"
+                # b's asset event: the Asset created and its status written.
+                asset = kube.get(ns, "assets", asset_name("s3://rbac/out"))
+                assert [e["sourceTaskId"] for e in asset["status"]["events"]] == ["b"]
                 assert "Forbidden" not in operator.log() and "403" not in operator.log()
         finally:
             rbac.delete_cluster_role_binding(f"kairflow-{ns}")

@@ -51,6 +51,8 @@ def test_chart_renders_an_operator_with_least_privilege() -> None:
     assert verbs["pods"] == {"get", "list", "watch", "create", "delete"}
     assert verbs["pools"] == {"get", "list", "watch"}, "Pools are the users' to edit"
     assert verbs["pools/status"] == {"get", "update", "patch"}
+    assert verbs["assets"] == {"get", "list", "watch", "create"}, "never deletes an Asset"
+    assert verbs["assets/status"] == {"get", "update", "patch"}
     assert "secrets" not in verbs
 
 

@@ -2,7 +2,8 @@
 
 Unlike a Kairflow SDK file, an Airflow file was written for Airflow: an argument
 Kairflow does not know is dropped with a warning (Airflow accepted it), and a DAG
-scheduled on datasets is refused by itself while the file's other DAGs convert.
+scheduled on a DatasetAlias is refused by itself while the file's other DAGs convert
+(a DAG on datasets converts to one on assets).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from kairflow.airflow_import.names import Dataset, DatasetOrTimeSchedule
+from kairflow.airflow_import.names import DatasetAlias
 from kairflow.airflow_import.operators import (
     BashTask,
     BranchPythonOperator,
@@ -18,6 +19,7 @@ from kairflow.airflow_import.operators import (
     PythonSensor,
     ShortCircuitOperator,
 )
+from kairflow.sdk.assets import AssetOrTimeSchedule
 from kairflow.sdk.callbacks import DAG_CALLBACKS
 from kairflow.sdk.dag import _DROPPED_DAG_ARGS, _IGNORED_DAG_ARGS, dag_decorator
 from kairflow.sdk.dag import DAG as _SdkDAG
@@ -30,10 +32,14 @@ _DAG_ARGUMENTS = frozenset(inspect.signature(_SdkDAG.__init__).parameters) | (
 _SCHEDULES = ("schedule", "schedule_interval", "timetable")
 
 
-def _on_datasets(value: Any) -> bool:
-    if isinstance(value, Dataset | DatasetOrTimeSchedule):
+def _on_aliases(value: Any) -> bool:
+    """A schedule naming a DatasetAlias (Airflow resolves those at run time)."""
+    if isinstance(value, DatasetAlias):
         return True
-    return isinstance(value, list | tuple) and any(isinstance(v, Dataset) for v in value)
+    if isinstance(value, AssetOrTimeSchedule):
+        return _on_aliases(value.assets)
+    parts = getattr(value, "parts", value)
+    return isinstance(parts, list | tuple) and any(_on_aliases(v) for v in parts)
 
 
 class DAG(_SdkDAG):
@@ -47,10 +53,10 @@ class DAG(_SdkDAG):
         self.refusal: str | None = None
         schedules = dict(zip(("description", "schedule"), args, strict=False)) | kwargs
         for key in _SCHEDULES:
-            if _on_datasets(schedules.get(key)):
+            if _on_aliases(schedules.get(key)):
                 self.refusal = (
-                    f"DAG {dag_id!r} is scheduled on datasets: dataset-triggered DAGs are "
-                    "not converted yet (assets are a later Kairflow issue)"
+                    f"DAG {dag_id!r} is scheduled on a DatasetAlias: aliases are resolved "
+                    "by Airflow at run time, which Kairflow does not do"
                 )
                 if key == "schedule" and len(args) > 1:
                     args = (args[0], None, *args[2:])

@@ -14,6 +14,9 @@ from typing import Any
 from kairflow.sdk import (
     AirflowSkipException,
     CronTriggerTimetable,
+    Dataset,
+    DatasetAll,
+    DatasetAny,
     Param,
     PokeReturnValue,
     SlackWebhookNotifier,
@@ -43,9 +46,14 @@ def _names() -> dict[str, dict[str, Any]]:
         "get_current_context": names.get_current_context,
         "is_venv_installed": names.is_venv_installed,
     }
-    datasets = {"Dataset": names.Dataset, "DatasetAlias": names.DatasetAlias}
+    datasets = {
+        "Dataset": Dataset,
+        "DatasetAlias": names.DatasetAlias,
+        "DatasetAll": DatasetAll,
+        "DatasetAny": DatasetAny,
+    }
     return {
-        "airflow": {"DAG": dags.DAG, "Dataset": names.Dataset, "__version__": "2.10.5"},
+        "airflow": {"DAG": dags.DAG, "Dataset": Dataset, "__version__": "2.10.5"},
         "airflow.models": models,
         "airflow.models.dag": {"DAG": dags.DAG},
         "airflow.models.baseoperator": {

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kairflow.api.dag import TriggerRule as ApiTriggerRule
+from kairflow.sdk.assets import AssetOrTimeSchedule
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.dependencies import DependencyMixin
 from kairflow.sdk.shipping.names import SHIPPED_SOURCE, Unshippable, shipped_class
@@ -144,33 +145,18 @@ class Label(DependencyMixin):
         return [self]
 
 
-class Dataset:
-    """Airflow's Dataset: DAGs scheduled on datasets are not converted (assets are a
-    later Kairflow issue); a task's `outlets` / `inlets` are dropped with a warning."""
-
-    def __init__(self, uri: str, extra: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        self.uri = uri
-        self.extra = extra or {}
-
-    def __and__(self, other: Any) -> Dataset:
-        return self
-
-    __or__ = __and__
-
-    def __repr__(self) -> str:
-        return f"Dataset({self.uri!r})"
-
-
-class DatasetAlias(Dataset):
-    """Airflow's DatasetAlias (see Dataset)."""
+class DatasetAlias:
+    """Airflow's DatasetAlias: resolved to datasets by Airflow at run time, which
+    Kairflow does not do. A DAG scheduled on one is not converted; an alias among a
+    task's outlets is dropped with a warning."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(name)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"DatasetAlias({self.name!r})"
 
 
-class DatasetOrTimeSchedule:
-    """A schedule on datasets or a timetable: refused like dataset schedules."""
-
-    def __init__(self, *, timetable: Any = None, datasets: Any = None) -> None:
-        self.timetable = timetable
-        self.datasets = datasets
+def DatasetOrTimeSchedule(*, timetable: Any = None, datasets: Any = None) -> AssetOrTimeSchedule:
+    """Airflow 2.10's DatasetOrTimeSchedule(timetable=..., datasets=...)."""
+    return AssetOrTimeSchedule(timetable=timetable, assets=datasets)

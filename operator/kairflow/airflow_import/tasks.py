@@ -21,7 +21,7 @@ from kairflow.sdk.shipping.values import upstream_of
 if TYPE_CHECKING:
     from kairflow.sdk.dag import DAG
 
-_ALWAYS = frozenset({"task_id", "dag", "task_group"})
+_ALWAYS = frozenset({"task_id", "dag", "task_group", "outlets"})
 # Airflow arguments that only change how Airflow runs the task, never its outcome here.
 _SILENT = frozenset({"deferrable", "poll_interval", "start_from_trigger", "end_from_trigger"})
 

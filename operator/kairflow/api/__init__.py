@@ -1,9 +1,10 @@
-"""The public resource contract: pydantic models of DAG, DagRun, Backfill and Pool.
+"""The public resource contract: pydantic models of DAG, DagRun, Backfill, Pool and Asset.
 
 These models are the single source of truth for the CRD schemas in `crds/`
 (see `kairflow.api.crd`). Field names are camelCase on the wire, snake_case in Python.
 """
 
+from kairflow.api.asset import Asset, AssetEvent, AssetSchedule, AssetSpec, AssetStatus
 from kairflow.api.backfill import Backfill, BackfillSpec, BackfillStatus, Reprocess
 from kairflow.api.common import GROUP, VERSION, Condition, DagRunState, TaskInstanceState
 from kairflow.api.dag import (
@@ -27,6 +28,11 @@ __all__ = [
     "DAG",
     "GROUP",
     "VERSION",
+    "Asset",
+    "AssetEvent",
+    "AssetSchedule",
+    "AssetSpec",
+    "AssetStatus",
     "Backfill",
     "BackfillSpec",
     "BackfillStatus",

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from kairflow.api.asset import Asset, AssetSpec, AssetStatus
 from kairflow.api.backfill import Backfill, BackfillSpec, BackfillStatus
 from kairflow.api.common import GROUP, VERSION, WireModel
 from kairflow.api.dag import CRD_DEFAULT_KEY, DAG, DAGSpec, DAGStatus
@@ -134,6 +135,22 @@ RESOURCES: list[CRDInfo] = [
             PrinterColumn("Queued", ".status.queued", "integer", "Waiting for a slot."),
             PrinterColumn("Open", ".status.openSlots", "integer"),
             PrinterColumn("Occupied", ".status.occupiedSlots", "integer", priority=1),
+            PrinterColumn("Description", ".spec.description", priority=1),
+            _AGE,
+        ],
+    ),
+    CRDInfo(
+        kind=Asset.KIND,
+        plural=Asset.PLURAL,
+        singular="asset",
+        short_names=["as"],
+        description="An Airflow asset (dataset): a URI and its recent asset events.",
+        spec=AssetSpec,
+        status=AssetStatus,
+        columns=[
+            PrinterColumn("URI", ".spec.uri"),
+            PrinterColumn("Last Event", ".status.lastEventTime", "date"),
+            PrinterColumn("Events", ".status.eventCount", "integer", "Events recorded in all."),
             PrinterColumn("Description", ".spec.description", priority=1),
             _AGE,
         ],

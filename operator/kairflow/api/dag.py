@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, PrivateAttr, model_validator
 
+from kairflow.api.asset import ASSET_URI_ITEMS, AssetEventRef, AssetSchedule
 from kairflow.api.callbacks import CallbackSpec
 from kairflow.api.common import Condition, Resource, StatusModel, WireModel
 from kairflow.api.deadlines import DeadlineSpec
@@ -318,6 +319,12 @@ class TaskSpec(TaskSettings):
     on_failure_fail_dagrun: bool = Field(
         default=False, description="With teardown: a failure of this teardown fails the run."
     )
+    outlets: list[str] = Field(
+        default_factory=list,
+        description="Assets (URIs) this task updates: each success records an asset event "
+        "on them (Airflow's outlets).",
+        json_schema_extra=ASSET_URI_ITEMS,
+    )
     latest_only: bool = Field(
         default=False,
         description="Airflow's LatestOnlyOperator (runs no pod): skips its direct downstream "
@@ -348,6 +355,11 @@ class DAGSpec(WireModel):
         description="Cron (5 fields), @once, @continuous, @hourly, @daily, @weekly, "
         "@monthly, @quarterly, @yearly/@annually, or a duration like '30m'. "
         "Omitted: manual runs only.",
+    )
+    assets: AssetSchedule | None = Field(
+        default=None,
+        description="Also run when these assets are updated (Airflow's asset schedule; "
+        "with a `schedule` too, either one makes a run: AssetOrTimeSchedule).",
     )
     timezone: str = Field(default="UTC", description="IANA time zone of the schedule.")
     timetable: TimetableKind = Field(
@@ -474,6 +486,15 @@ class DAGStatus(StatusModel):
         default=None,
         description="Data interval of the newest scheduled run created (the scheduler's "
         "bookmark, kept when old runs are deleted).",
+    )
+    consumed_asset_events: dict[str, AssetEventRef] = Field(
+        default_factory=dict,
+        description="Per asset URI of the asset schedule: the last event an asset run consumed.",
+    )
+    queued_asset_events: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per asset URI of the asset schedule: events not consumed yet (0: the "
+        "DAG waits on it).",
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from kairflow.api.asset import AssetEvent
 from kairflow.api.callbacks import CallbackStatus
 from kairflow.api.common import (
     Condition,
@@ -29,6 +30,7 @@ class RunType(StrEnum):
     SCHEDULED = "scheduled"
     MANUAL = "manual"
     BACKFILL = "backfill"
+    ASSET_TRIGGERED = "asset_triggered"
 
 
 class ClearRequest(WireModel):
@@ -61,7 +63,7 @@ class DagRunSpec(WireModel):
     dag_name: str = Field(description="The DAG (metadata.name) to run.")
     run_type: RunType = Field(
         default=RunType.MANUAL,
-        description="scheduled, manual or backfill.",
+        description="scheduled, manual, backfill or asset_triggered.",
         json_schema_extra={CRD_DEFAULT_KEY: RunType.MANUAL.value},
     )
     logical_date: LenientDateTime | None = Field(
@@ -73,6 +75,11 @@ class DagRunSpec(WireModel):
         default_factory=dict,
         description="Run configuration; overrides the DAG's params in templates.",
         json_schema_extra=FREE_FORM,
+    )
+    triggering_asset_events: dict[str, list[AssetEvent]] | None = Field(
+        default=None,
+        description="asset_triggered runs: the asset events it consumed, per URI (its "
+        "templates' triggering_asset_events).",
     )
     clear: ClearRequest | None = Field(default=None, description="A clear request.")
     mark: MarkRequest | None = Field(default=None, description="A mark-state request.")

@@ -45,6 +45,22 @@ def ready_problem(dag: dict[str, Any]) -> str:
     return ""
 
 
+def schedule_cell(spec: dict[str, Any]) -> str:
+    """The schedule as Airflow's DAG list shows it: the cron, "Asset" for a DAG on
+    assets, or both (an asset-or-time schedule)."""
+    schedule = spec.get("schedule")
+    if spec.get("assets"):
+        return f"{schedule} or assets" if schedule else "assets"
+    return str(schedule or "None")
+
+
+def waits_on(status: dict[str, Any]) -> str:
+    """A DAG on assets: which assets have events queued and which it waits on."""
+    queued = status.get("queuedAssetEvents") or {}
+    parts = [f"{uri} ({n} queued)" if n else f"{uri} (waiting)" for uri, n in queued.items()]
+    return ", ".join(parts)
+
+
 def dag_row(dag: dict[str, Any], wide: bool = False) -> list[str | Text]:
     spec, status = dag.get("spec") or {}, dag.get("status") or {}
     last = status.get("lastRun") or {}
@@ -58,7 +74,7 @@ def dag_row(dag: dict[str, Any], wide: bool = False) -> list[str | Text]:
         )
     row: list[str | Text] = [
         dag["metadata"]["name"],
-        str(spec.get("schedule") or "None"),
+        schedule_cell(spec),
         "yes" if spec.get("paused") else "no",
         last_run,
         "" if spec.get("paused") else short_time(next_run.get("logicalDate")),
@@ -113,9 +129,12 @@ def _settings(spec: dict[str, Any], status: dict[str, Any]) -> Table:
     settings.add_column(style="bold")
     settings.add_column()
     described = status.get("scheduleDescription")
-    schedule = str(spec.get("schedule") or "None (manual runs only)")
+    schedule = str(
+        spec.get("schedule") or ("None" if spec.get("assets") else "None (manual runs only)")
+    )
     rows: list[tuple[str, str]] = [
         ("schedule", f"{schedule}" + (f"  ({described})" if described else "")),
+        ("assets", waits_on(status)),
         ("timezone", str(spec.get("timezone") or "UTC")),
         ("start date", str(spec.get("startDate") or "")),
         ("end date", str(spec.get("endDate") or "")),

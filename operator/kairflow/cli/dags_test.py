@@ -18,6 +18,7 @@ import typer
 from rich.console import Console, RenderableType
 from rich.live import Live
 
+from kairflow.api.asset import AssetEvent
 from kairflow.api.common import ObjectMeta
 from kairflow.api.dagrun import DagRun, DagRunSpec, DagRunStatus, RunType
 from kairflow.api.types import parse_datetime
@@ -27,6 +28,7 @@ from kairflow.cli.options import Context, Kubeconfig, Namespace
 from kairflow.cli.run_conf import parse_conf
 from kairflow.cli.views.tree import run_tree
 from kairflow.core import labels
+from kairflow.core.assets import outlet_events
 from kairflow.core.naming import dagrun_name
 from kairflow.core.observations import ObservedDag, RequestedDates
 from kairflow.core.pools import local_pools
@@ -92,6 +94,32 @@ def _title(pod: LocalPod) -> str:
     if kind is None:
         return pod.key
     return f"{annotations.get(labels.CALLBACK_FOR) or 'DAG'} {kind} callback"
+
+
+def _report(
+    console: Console | None,
+    status: DagRunStatus,
+    run: RunContext,
+    emitted: list[tuple[str, AssetEvent]],
+) -> None:
+    """The run's end, with the asset events its outlets would record (the operator
+    records them; `dags test` writes nothing to a cluster). `console`: text output."""
+    if console is not None:
+        console.print(_summary(status, run))
+        for uri, event in emitted:
+            where = event.source_task_id
+            if event.source_map_index not in (None, -1):
+                where = f"{where}[{event.source_map_index}]"
+            console.print(f"would emit an asset event on {uri} ({where})")
+        console.print(f"[bold]run {status.state}[/]: {status.message or ''}")
+        return
+    result = json_result(status)
+    if emitted:
+        result["asset_events"] = [
+            {"uri": uri, "task": e.source_task_id, "map_index": e.source_map_index}
+            for uri, e in emitted
+        ]
+    sys.stdout.write(json.dumps(result) + "\n")
 
 
 def dags_test(
@@ -197,10 +225,11 @@ def dags_test(
             status = local.execute()
     finally:
         local.cleanup()
-    if text:
-        console.print(_summary(status, run))
-        console.print(f"[bold]run {status.state}[/]: {status.message or ''}")
-    else:
-        sys.stdout.write(json.dumps(json_result(status)) + "\n")
+    _report(
+        console if text else None,
+        status,
+        run,
+        outlet_events(name, run.run_id, dag.spec, DagRunStatus(), status, local.now()),
+    )
     if status.state is None or status.state.value != "success":
         raise typer.Exit(EXIT_FAILED)

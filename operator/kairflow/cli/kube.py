@@ -31,7 +31,14 @@ from kairflow.cli.errors import (
 )
 
 KINDS = {"dags": "DAG", "dagruns": "DagRun", "backfills": "Backfill"}
-_SINGULAR = {"dags": "dag", "dagruns": "dagrun", "backfills": "backfill", "pods": "pod"}
+_SINGULAR = {
+    "dags": "dag",
+    "dagruns": "dagrun",
+    "backfills": "backfill",
+    "pods": "pod",
+    "pools": "pool",
+    "assets": "asset",
+}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from kairflow import __version__
+from kairflow.cli.assets import assets_app
 from kairflow.cli.backfill import backfill_app
 from kairflow.cli.crds import crds
 from kairflow.cli.dags import dags_app
@@ -42,6 +43,7 @@ app.add_typer(runs_app)
 app.add_typer(tasks_app)
 app.add_typer(backfill_app)
 app.add_typer(pools_app)
+app.add_typer(assets_app)
 app.add_typer(dev_app)
 
 

@@ -24,6 +24,7 @@ from kairflow.api.types import parse_datetime
 from kairflow.cli.dag_source import dag_source
 from kairflow.cli.errors import UserError
 from kairflow.cli.options import Context, Kubeconfig, NamespaceLong
+from kairflow.core.assets import schedule_description
 from kairflow.core.run_info import DagRunInfo
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
 from kairflow.core.times import to_utc
@@ -103,9 +104,16 @@ def next_execution(
     console = Console()
     if not console.is_terminal:
         console.width = max(console.width, 140)
-    title = f"{dag.metadata.name or source}: {timetable.description}"
+    title = (
+        f"{dag.metadata.name or source}: {schedule_description(dag.spec, timetable.description)}"
+    )
     if not runs:
-        console.print(f"{title}\nno automated runs", highlight=False)
+        timed = (
+            "no runs on a timetable: it runs when its assets are updated"
+            if dag.spec.assets
+            else "no automated runs"
+        )
+        console.print(f"{title}\n{timed}", highlight=False)
         return
 
     def shown(moment: datetime) -> str:

@@ -24,7 +24,13 @@ from kairflow.cli.views.model import moment
 FORMATS = ("table", "json", "yaml", "name")
 LIST_FORMATS = ("table", "wide", "json", "yaml", "name")
 """List commands also print `-o wide`: more columns, as kubectl's."""
-_KIND_NAMES = {"DAG": "dag", "DagRun": "dagrun", "Backfill": "backfill", "Pool": "pool"}
+_KIND_NAMES = {
+    "DAG": "dag",
+    "DagRun": "dagrun",
+    "Backfill": "backfill",
+    "Pool": "pool",
+    "Asset": "asset",
+}
 
 
 def check_format(output: str, allowed: Sequence[str] = FORMATS) -> str:

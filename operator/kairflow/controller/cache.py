@@ -14,7 +14,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pydantic import ValidationError
+
+from kairflow.api.asset import AssetEvent, AssetStatus
 from kairflow.api.common import DagRunState
+from kairflow.core.assets import asset_name, scheduled_assets
 from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import ObservedDag, ObservedRun
 from kairflow.core.pools import PoolTable
@@ -58,6 +62,7 @@ class Cache:
     runs: dict[Key, Body] = field(default_factory=dict)
     backfills: dict[Key, Body] = field(default_factory=dict)
     pools: dict[Key, Body] = field(default_factory=dict)
+    assets: dict[Key, Body] = field(default_factory=dict)
     dag_views: dict[Key, ObservedDag] = field(default_factory=dict)
     run_views: dict[Key, ObservedRun] = field(default_factory=dict)
     runs_by_dag: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -204,6 +209,37 @@ class Cache:
 
     def pools_in(self, namespace: str) -> list[Key]:
         return sorted(key for key in self.pools if key[0] == namespace)
+
+    # Assets ---------------------------------------------------------------------
+    def put_asset(self, body: Body) -> bool:
+        key = key_of(body)
+        if not _newer(self.assets.get(key), body):
+            return False
+        self.assets[key] = body
+        return True
+
+    def asset_events(self, namespace: str, uri: str) -> list[AssetEvent]:
+        """The recorded events of the asset with this URI (its object is named from the
+        URI: `core.assets.asset_name`), oldest first; none when it has no object."""
+        body = self.assets.get((namespace, asset_name(uri)))
+        if body is None or (body.get("spec") or {}).get("uri") != uri:
+            return []
+        try:
+            return AssetStatus.model_validate(body.get("status") or {}).events
+        except ValidationError:
+            return []  # hand-edited into a shape the CRD should have refused
+
+    def consumers_of(self, namespace: str, uri: str) -> list[Key]:
+        """The DAGs of the namespace scheduled on this asset."""
+        return sorted(
+            key
+            for key, view in self.dag_views.items()
+            if key[0] == namespace and uri in scheduled_assets(view.spec)
+        )
+
+    def runs_bodies_of(self, dag: Key) -> list[Body]:
+        names = sorted(self.runs_by_dag.get(dag, ()))
+        return [body for name in names if (body := self.runs.get((dag[0], name))) is not None]
 
     # Pods -----------------------------------------------------------------------
     def put_pod(self, run: Key, body: Body) -> None:

@@ -12,8 +12,10 @@ from datetime import datetime
 
 from kairflow.api.dag import DAGStatus, NextRun, RunSummary
 from kairflow.api.dagrun import RunType
+from kairflow.controller.asset_sync import apply_consumer, plan_consumer
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
+from kairflow.core.assets import schedule_description
 from kairflow.core.conditions import condition, set_condition
 from kairflow.core.dag_defaults import pause_at_creation
 from kairflow.core.dag_scheduling import plan_schedule
@@ -54,8 +56,8 @@ async def sync_dag(rt: Runtime, key: Key) -> datetime | None:
         status.conditions,
         "Ready",
         True,
-        "Scheduled" if dag.spec and dag.spec.schedule else "Manual",
-        f"valid; schedule: {schedule.description}",
+        "Scheduled" if dag.spec and (dag.spec.schedule or dag.spec.assets) else "Manual",
+        f"valid; schedule: {schedule_description(dag.spec, schedule.description)}",
         dag.generation,
         now,
     )
@@ -63,13 +65,16 @@ async def sync_dag(rt: Runtime, key: Key) -> datetime | None:
         rt.event(body, "Normal", "DagReady", "the DAG is valid again")
     for info in schedule.create:
         await _create_run(rt, body, dag, info)
+    assets = plan_consumer(rt, key, body, dag, status)
+    if assets is not None:
+        await apply_consumer(rt, body, assets, status)
     if schedule.last_automated is not None:
         status.last_automated_run = NextRun(
             data_interval_start=iso(schedule.last_automated.start),
             data_interval_end=iso(schedule.last_automated.end),
         )
     status.next_run = _next(schedule.next_run)
-    status.schedule_description = schedule.description
+    status.schedule_description = schedule_description(dag.spec, schedule.description)
     status.active_runs = schedule.active_runs
     newest = newest_run(rt.cache.runs_of(key))
     status.last_run = (

@@ -20,11 +20,13 @@ from kairflow.api import DagRun, DAGSpec
 from kairflow.api.common import DagRunState
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.problems import validation_problems
+from kairflow.controller.asset_sync import record_events
 from kairflow.controller.cache import Body, Key, key_of
 from kairflow.controller.planning import NOTHING, PlanInputs, claimed_plan, off_loop
 from kairflow.controller.run_pods import create_pods, delete_pods, deletes_of, fill_pod_gaps
 from kairflow.controller.runtime import Runtime
 from kairflow.core import labels
+from kairflow.core.assets import outlet_events
 from kairflow.core.conditions import set_run_condition
 from kairflow.core.interventions import apply_requests
 from kairflow.core.naming import label_value
@@ -131,6 +133,10 @@ def _inputs(
         data_interval_end=instant(status.data_interval_end),
         spec=spec,
         conf=run.spec.conf,
+        triggering_asset_events={
+            uri: [event.to_wire() for event in events]
+            for uri, events in (run.spec.triggering_asset_events or {}).items()
+        },
     )
     # Its own snapshot's zone: a run reads its siblings' dates as it read its own.
     zone = load_timezone(spec.timezone)
@@ -177,6 +183,11 @@ async def _plan_and_apply(
             events += [a for a in result.actions if isinstance(a, RecordEvent)]
             deletes += deletes_of(result)
             rt.enqueue_run(key)
+        # Before the success that causes them is written: never lost (see asset_sync).
+        outlets = outlet_events(
+            view.dag_name, inputs.context.run_id, spec, status, result.status, inputs.now
+        )
+        await record_events(rt, key[0], outlets)
         written = await _write_status(rt, body, result.status, view, claimed)
     except BaseException:
         rt.rollback(key, claimed, body)

@@ -25,6 +25,7 @@ from kairflow.controller.cache import key_of, run_owner
 from kairflow.controller.dag_sync import sync_dag
 from kairflow.controller.dagrun_sync import sync_dagrun
 from kairflow.controller.informers import (
+    asset_event,
     backfill_event,
     dag_event,
     pod_event,
@@ -196,6 +197,21 @@ async def list_pools(writer: ClusterApi, namespaces: tuple[str, ...]) -> list[di
         return []
 
 
+async def list_assets(
+    writer: ClusterApi, namespaces: tuple[str, ...]
+) -> list[dict[str, Any]] | None:
+    """Every Asset; None when the Asset CRD is not installed (`helm upgrade` does not
+    add a chart's new CRDs): tasks' outlets are then not recorded (a warning each) and
+    DAGs on assets get no asset runs, until the CRD is applied and the operator restarted."""
+    try:
+        return await writer.list_all("assets", namespaces)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        log.warning("no Asset CRD (kubectl apply -f crds/): asset events are not recorded")
+        return None
+
+
 async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...]) -> None:
     """Fill the cache with a LIST of everything before any sync runs. The watch
     streams deliver objects one at a time: a sync started from the first DagRun event
@@ -204,6 +220,12 @@ async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...
     # The watch's first events for these objects then carry the same resourceVersion
     # and are dropped as echoes: so every object loaded here is enqueued here.
     cache, writer = runtime.cache, runtime.writer
+    # Assets first: a DAG's first sync must see the events it has not consumed.
+    assets = await list_assets(writer, namespaces)
+    runtime.assets_installed = assets is not None
+    for body in assets or []:
+        if not await _ignored(memo, body):
+            cache.put_asset(body)
     for body in await writer.list_all("dags", namespaces):
         if not await _ignored(memo, body):
             cache.put_dag(body)
@@ -260,6 +282,11 @@ async def on_pool(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
         pool_event(memo.runtime, event["type"], event["object"])
 
 
+async def on_asset(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    if not await _ignored(memo, event["object"]):
+        asset_event(memo.runtime, event["type"], event["object"])
+
+
 async def on_pod(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     if not await _ignored(memo, event["object"]):
         pod_event(memo.runtime, event["type"], event["object"])
@@ -274,6 +301,7 @@ def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
     kopf.on.event(GROUP, VERSION, "dagruns", registry=registry)(on_run)
     kopf.on.event(GROUP, VERSION, "backfills", registry=registry)(on_backfill)
     kopf.on.event(GROUP, VERSION, "pools", registry=registry)(on_pool)
+    kopf.on.event(GROUP, VERSION, "assets", registry=registry)(on_asset)
     task_pods = {labels.DAG_RUN: kopf.PRESENT}
     kopf.on.event("", "v1", "pods", labels=task_pods, registry=registry)(on_pod)
     if not settings.namespaces:

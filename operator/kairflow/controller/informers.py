@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kairflow.controller.asset_sync import wake_consumers
 from kairflow.controller.cache import key_of, pool_slots, run_owner
 from kairflow.controller.runtime import Runtime
 from kairflow.core.wakeups import after_dag_change
@@ -82,3 +83,17 @@ def pool_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
     if kind == DELETED or before is None or pool_slots(before) != pool_slots(body):
         for waiting in sorted(rt.cache.waiting_for_slots):
             rt.enqueue_run(waiting)
+
+
+def asset_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
+    """A new asset event (by the CLI, kubectl or another operator) wakes the DAGs
+    scheduled on that asset; the operator's own events wake them when written."""
+    key = key_of(body)
+    if kind == DELETED:
+        rt.cache.assets.pop(key, None)
+        return
+    if not rt.cache.put_asset(dict(body)):
+        return
+    uri = (body.get("spec") or {}).get("uri")
+    if isinstance(uri, str):
+        wake_consumers(rt, key[0], uri)

@@ -51,6 +51,8 @@ class Runtime:
     backfill_queue: Queue | None = None
     pool_queue: Queue | None = None
     events: EventSink | None = None
+    assets_installed: bool = True
+    """False when the Asset CRD was missing at startup: outlets are not recorded."""
 
     def __post_init__(self) -> None:
         self.cache.dag_defaults = self.settings.dag_defaults
@@ -132,6 +134,7 @@ class Runtime:
         dates: tuple[str, str, str],
         metadata: dict[str, Any],
         conf: dict[str, Any] | None = None,
+        extra_spec: dict[str, Any] | None = None,
     ) -> bool:
         """Create a DagRun the DAG owns (`dates`: logical date, interval start and end,
         ISO-8601); False when it was there already. It is counted at once (its watch
@@ -148,6 +151,7 @@ class Runtime:
         }
         if conf is not None:
             spec["conf"] = conf
+        spec.update(extra_spec or {})
         labels = {keys.DAG: label_value(dag_name), keys.RUN_TYPE: run_type.value}
         run: dict[str, Any] = {
             "apiVersion": API_VERSION,

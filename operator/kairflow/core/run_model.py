@@ -8,7 +8,7 @@ planner returns a `Plan`: actions to apply, the new status, and when to wake up.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -37,6 +37,9 @@ class RunContext:
     conf: Mapping[str, Any] = field(default_factory=dict)
     may_start: bool = True
     """False while the run must stay queued (maxActiveRuns reached, DAG paused)."""
+    triggering_asset_events: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    """An asset_triggered run's events per URI (wire form): its templates'
+    triggering_asset_events."""
     external_trigger: bool | None = None
     """Airflow's DagRun.external_trigger (what latestOnly reads): None means "a manual
     run", as for runs triggered by a user; `dags test` runs are not (as Airflow's)."""

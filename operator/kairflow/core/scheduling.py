@@ -305,4 +305,5 @@ def template_context(state: RunPass, key: str) -> TemplateContext:
         expand_item=item,
         timezone=run.spec.timezone,
         mapped_tasks=state.mapped_tasks,
+        triggering_asset_events=run.triggering_asset_events,
     )

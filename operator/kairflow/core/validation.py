@@ -8,6 +8,7 @@ time zone, template syntax, settings that contradict each other.
 from __future__ import annotations
 
 from kairflow.api.dag import DAGSpec, TaskSpec
+from kairflow.core.asset_conditions import condition_problems
 from kairflow.core.callback_validation import callback_problems
 from kairflow.core.graph import build_graph, graph_problems
 from kairflow.core.params import params_problems
@@ -69,6 +70,9 @@ def validate_dag(spec: DAGSpec) -> list[str]:
         *structure,
         *task_problems(spec),
         *teardowns,
-        *params_problems(spec.params, scheduled=spec.schedule is not None),
+        *condition_problems(spec.assets),
+        *params_problems(
+            spec.params, scheduled=spec.schedule is not None or spec.assets is not None
+        ),
         *callback_problems(spec),
     ]

@@ -4,6 +4,16 @@
 same manifests a YAML author writes. See docs/sdk.md for what maps to what.
 """
 
+from kairflow.sdk.assets import (
+    Asset,
+    AssetAll,
+    AssetAny,
+    AssetOrTimeSchedule,
+    Dataset,
+    DatasetAll,
+    DatasetAny,
+    DatasetOrTimeSchedule,
+)
 from kairflow.sdk.baseoperator import BaseOperator
 from kairflow.sdk.callbacks import Callback, SlackWebhookNotifier, WebhookNotifier
 from kairflow.sdk.dag import DAG, dag
@@ -39,6 +49,10 @@ from kairflow.sdk.xcom_arg import XComArg
 __all__ = [
     "DAG",
     "AirflowSkipException",
+    "Asset",
+    "AssetAll",
+    "AssetAny",
+    "AssetOrTimeSchedule",
     "BaseOperator",
     "BaseSensorOperator",
     "BashOperator",
@@ -47,6 +61,10 @@ __all__ = [
     "Callback",
     "ContainerOperator",
     "CronTriggerTimetable",
+    "Dataset",
+    "DatasetAll",
+    "DatasetAny",
+    "DatasetOrTimeSchedule",
     "DateTimeSensor",
     "DeadlineAlert",
     "DeadlineReference",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from kairflow.api.dag import TASK_NAME_PATTERN
 from kairflow.sdk import current, setup_teardown
+from kairflow.sdk.assets import outlet_uris
 from kairflow.sdk.dependencies import DependencyMixin, resolve
 from kairflow.sdk.errors import SdkError, user_location
 from kairflow.sdk.partial import OperatorPartial
@@ -93,6 +94,9 @@ class BaseOperator(DependencyMixin):
         what = f"task {self.task_id!r}"
         # The task's own settings; its groups' default_args are the groups' `defaults`
         # in the manifest, applied by the engine (a task's own setting wins).
+        self.outlets, others = outlet_uris(kwargs.pop("outlets", None))
+        for other in others:
+            self.dag.warn(f"{what}: outlet {other!r} is not an asset, ignored", self.location)
         self.settings, _ = split_settings(kwargs, self.location, self.dag.warnings, what)
         self.upstream: dict[str, BaseOperator] = {}
         self.downstream: dict[str, BaseOperator] = {}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from kairflow.core.params import written_default
 from kairflow.sdk import current
+from kairflow.sdk.assets import AssetOrTimeSchedule, asset_schedule, is_asset_schedule
 from kairflow.sdk.baseoperator import operator_arguments
 from kairflow.sdk.callbacks import DAG_CALLBACKS, convert
 from kairflow.sdk.deadlines import deadline_specs
@@ -117,6 +118,12 @@ class DAG:
     def _set_schedule(self, schedule: Any, schedule_interval: Any, timetable: Any) -> None:
         value = schedule if schedule is not _UNSET else schedule_interval
         value = timetable if timetable is not None else value
+        if isinstance(value, AssetOrTimeSchedule):
+            self.spec["assets"] = asset_schedule(value.assets)
+            value = value.timetable
+        elif is_asset_schedule(value):
+            self.spec.update(assets=asset_schedule(value), schedule=None)
+            return
         if isinstance(value, CronTriggerTimetable):
             self.spec.update(
                 schedule=value.cron,

@@ -32,6 +32,8 @@ def task_spec(task: BaseOperator) -> TaskSpec:
         **task.setup_teardown_fields(),
         "depends_on": sorted(task.upstream),
     }
+    if task.outlets:
+        fields["outlets"] = task.outlets
     if task.expand is not None:
         fields["expand"] = task.expand
     try:

@@ -60,7 +60,7 @@ DROPPED: frozenset[str] = frozenset(
         "executor_config", "on_skipped_callback",
         "pre_execute", "post_execute", "run_as_user", "resources", "max_active_tis_per_dag",
         "max_active_tis_per_dagrun", "task_concurrency", "inlets",
-        "outlets", "start_date", "end_date", "params", "owner_links", "map_index_template",
+        "start_date", "end_date", "params", "owner_links", "map_index_template",
         "wait_for_past_depends_before_skipping",
         "task_display_name", "output_encoding", "cwd",
         "multiple_outputs", "show_return_value_in_logs", "logger_name", "allow_nested_operators",

@@ -101,5 +101,5 @@ def schedule(value: Any) -> str | None:
         return "@daily" if text == "@midnight" else text
     raise SdkError(
         f"schedule {value!r} is not supported: use None, a cron expression, a preset "
-        "like '@daily' or a timedelta (timetables and datasets are not supported)"
+        "like '@daily', a timedelta, CronTriggerTimetable or assets (Asset, [a, b], a | b)"
     )

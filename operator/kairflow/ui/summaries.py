@@ -92,6 +92,8 @@ def dag_summary(body: Mapping[str, Any]) -> dict[str, Any]:
         "nextRun": status.get("nextRun"),
         "lastRun": status.get("lastRun"),
         "activeRuns": status.get("activeRuns"),
+        # A DAG on assets: per URI, events not consumed yet (0: it waits on that asset).
+        "queuedAssetEvents": status.get("queuedAssetEvents") or {},
     }
 
 

@@ -43,13 +43,35 @@ def uses_a_hook():
 uses_a_hook()
 """
 
-DATASETS = """
+PRODUCER_CONSUMER = """
 from airflow.datasets import Dataset
 from airflow.models.dag import DAG
 from airflow.operators.empty import EmptyOperator
 with DAG("producer", schedule=None):
     EmptyOperator(task_id="p", outlets=[Dataset("s3://x")])
 with DAG("consumer", schedule=[Dataset("s3://x")]):
+    EmptyOperator(task_id="c")
+"""
+
+DATASETS = """
+from datetime import datetime
+from airflow.datasets import Dataset, DatasetAlias
+from airflow.models.dag import DAG
+from airflow.operators.empty import EmptyOperator
+from airflow.timetables.datasets import DatasetOrTimeSchedule
+from airflow.timetables.trigger import CronTriggerTimetable
+a, b, c = Dataset("s3://a"), Dataset("s3://b"), Dataset("s3://c")
+with DAG("producer", schedule=None):
+    EmptyOperator(task_id="p", outlets=[a, DatasetAlias("later")])
+with DAG("on-list", schedule=[a, b]):
+    EmptyOperator(task_id="c")
+with DAG("on-expression", schedule=(a | b) & c):
+    EmptyOperator(task_id="c")
+with DAG("on-time-or-assets", start_date=datetime(2024, 1, 1), schedule=DatasetOrTimeSchedule(
+    timetable=CronTriggerTimetable("0 1 * * 3", timezone="UTC"), datasets=a | b
+)):
+    EmptyOperator(task_id="c")
+with DAG("on-alias", schedule=[DatasetAlias("later")]):
     EmptyOperator(task_id="c")
 """
 
@@ -171,13 +193,21 @@ def test_mapping_over_several_arguments_and_lists_of_dicts_converts(tmp_path: Pa
     }
 
 
-def test_a_dag_scheduled_on_datasets_is_refused_alone(tmp_path: Path) -> None:
+def test_dags_on_datasets_convert_to_asset_schedules(tmp_path: Path) -> None:
     report = import_file(write(tmp_path, "datasets.py", DATASETS))
-    assert [d.dag_id for d in report.converted] == ["producer"]
+    specs = {d.dag_id: d.manifest["spec"] for d in report.converted}
+    assert specs["producer"]["tasks"][0]["outlets"] == ["s3://a"]
+    assert specs["on-list"]["assets"] == {"all": ["s3://a", "s3://b"]}
+    assert specs["on-expression"]["assets"] == {"expression": "(s3://a | s3://b) & s3://c"}
+    assert specs["on-time-or-assets"]["assets"] == {"expression": "s3://a | s3://b"}
+    assert (specs["on-time-or-assets"]["schedule"], specs["on-time-or-assets"]["timetable"]) == (
+        "0 1 * * 3",
+        "trigger",
+    )
     (refused,) = report.refused
-    assert (refused.dag_id, refused.where.line) == ("consumer", 6)
-    assert "scheduled on datasets" in refused.reason
-    assert any("outlets is not supported" in w.message for w in report.warnings)
+    assert (refused.dag_id, refused.where.line) == ("on-alias", 18)
+    assert "DatasetAlias" in refused.reason
+    assert any("outlet DatasetAlias('later') is not an asset" in w.message for w in report.warnings)
 
 
 def test_raising_airflow_skip_exception_skips_the_task(tmp_path: Path) -> None:
@@ -226,9 +256,7 @@ def test_strict_fails_with_one_error_line_after_the_report(tmp_path: Path) -> No
 def test_strict_passes_when_everything_converts_and_output_dir_gets_one_file_per_dag(
     tmp_path: Path,
 ) -> None:
-    source = write(
-        tmp_path, "two.py", DATASETS.replace('schedule=[Dataset("s3://x")]', "schedule=None")
-    )
+    source = write(tmp_path, "two.py", PRODUCER_CONSUMER)
     out = tmp_path / "out"
     result = kairflow("dags", "import-airflow", "--strict", str(source), "-o", str(out))
     assert result.exit_code == 0, result.stderr

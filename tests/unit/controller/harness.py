@@ -29,6 +29,7 @@ FEEDS: dict[str, Callable[[Runtime, str | None, Body], None]] = {
     "backfills": informers.backfill_event,
     "pods": informers.pod_event,
     "pools": informers.pool_event,
+    "assets": informers.asset_event,
 }
 
 

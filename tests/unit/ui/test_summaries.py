@@ -67,6 +67,13 @@ from kairflow.ui.summaries import dag_summary, run_summary
             },
             id="the trigger form gets each param's default and schema as the server reads them",
         ),
+        pytest.param(
+            {"assets": {"all": ["s3://a", "s3://b"]}},
+            {"queuedAssetEvents": {"s3://a": 1, "s3://b": 0}},
+            "queuedAssetEvents",
+            {"s3://a": 1, "s3://b": 0},
+            id="a DAG on assets shows which have events queued and which it waits on",
+        ),
     ],
 )
 def test_dag_summary(

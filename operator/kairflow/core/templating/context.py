@@ -14,8 +14,8 @@ from typing import Any
 
 from kairflow.core.templating.errors import Refused
 from kairflow.core.templating.macros import MACROS
-from kairflow.core.templating.names import NamedList, Namespace, wrap
-from kairflow.core.times import as_utc
+from kairflow.core.templating.names import NamedDict, NamedList, Namespace, wrap
+from kairflow.core.times import as_utc, parse_time
 
 __all__ = ["TemplateContext", "build_context"]
 
@@ -53,6 +53,8 @@ class TemplateContext:
     """The DAG's time zone name."""
     task_state: str | None = None
     """`ti.state`: set for callbacks (the state they fire on), None while a try starts."""
+    triggering_asset_events: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    """An asset run's events per URI, in their wire form (`kairflow.api.asset.AssetEvent`)."""
 
 
 class _TaskInstance(Namespace):
@@ -221,6 +223,38 @@ def build_context(ctx: TemplateContext) -> dict[str, Any]:
         "map_index": map_index,
         "test_mode": False,
     }
+    # Airflow 3's name and Airflow 2's (datasets), the same mapping.
+    context["triggering_asset_events"] = _asset_events(ctx.triggering_asset_events)
+    context["triggering_dataset_events"] = context["triggering_asset_events"]
     if ctx.map_index is not None:
         context["item"] = wrap(ctx.expand_item, "item")
     return context
+
+
+def _asset_events(
+    events: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> Mapping[str, Any]:
+    """uri -> list of events with Airflow's AssetEvent attributes (`extra`,
+    `timestamp`, `source_dag_id`, `source_task_id`, `source_run_id`, `source_map_index`)."""
+    name = "triggering_asset_events"
+    out: dict[str, Any] = {}
+    for uri, listed in events.items():
+        where = f"{name}[{uri!r}]"
+        out[uri] = NamedList(
+            where,
+            (
+                Namespace(
+                    f"{where}[{i}]",
+                    uri=uri,
+                    id=event.get("id"),
+                    extra=wrap(event.get("extra") or {}, f"{where}[{i}].extra"),
+                    timestamp=parse_time(event.get("timestamp")),
+                    source_dag_id=event.get("sourceDagId"),
+                    source_task_id=event.get("sourceTaskId"),
+                    source_run_id=event.get("sourceRunId"),
+                    source_map_index=event.get("sourceMapIndex", -1),
+                )
+                for i, event in enumerate(listed)
+            ),
+        )
+    return NamedDict(name, out.items())

@@ -20,6 +20,9 @@ export function Details({ ns, dag, detail, live }) {
     <table class="kv"><tbody>
       ${SETTINGS.map(([key, title]) => html`<tr><th>${title}</th><td>${String(info[key] ?? "")}</td></tr>`)}
       <tr><th>Schedule in words</th><td>${info.scheduleWords}</td></tr>
+      ${Object.keys(info.queuedAssetEvents || {}).length > 0 && html`<tr><th>Assets</th><td>
+        ${Object.entries(info.queuedAssetEvents).map(([uri, n]) => html`<div>${uri}: ${n
+          ? `${n} event${n > 1 ? "s" : ""} queued` : "waiting"}</div>`)}</td></tr>`}
       <tr><th>Paused</th><td>${info.paused ? "yes" : "no"}</td></tr>
       <tr><th>Ready</th><td>${info.ready ? `${info.ready.status}${info.ready.message ? `: ${info.ready.message}` : ""}` : "not yet observed"}</td></tr>
     </tbody></table>
