@@ -32,6 +32,7 @@ from kairflow.controller.informers import (
     pool_event,
     run_event,
 )
+from kairflow.controller.kopf_state import forget_object_state
 from kairflow.controller.pool_sync import sync_pool
 from kairflow.controller.runtime import Runtime
 from kairflow.controller.settings import OperatorSettings
@@ -95,6 +96,7 @@ def in_cluster_server(info: kopf.ConnectionInfo, env: Mapping[str, str]) -> kopf
 async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     ours: OperatorSettings = memo.settings
     settings.posting.enabled = False  # our own Events say what happened
+    forget_object_state(settings)  # event handlers only: no essences, no progress
     # Peering only where replicas share the work: a lone operator needs no keep-alives
     # (and kopf's keep-alive task can hang its shutdown when the apiserver goes away).
     settings.peering.standalone = not (ours.peering or ours.standby)
