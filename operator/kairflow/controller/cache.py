@@ -43,6 +43,17 @@ def key_of(body: Mapping[str, Any]) -> Key:
     return str(meta.get("namespace")), str(meta["name"])
 
 
+def _lean(body: Body) -> Body:
+    """The body without `metadata.managedFields`: the API server's field ownership,
+    which the operator never reads, is as long as the status it tracks (a big run's
+    lists every task instance's every field). A write of the lean body leaves the
+    object's managedFields as they are."""
+    meta = body.get("metadata")
+    if not isinstance(meta, dict) or "managedFields" not in meta:
+        return body
+    return {**body, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+
+
 def _same_dag(before: Body, after: Body) -> bool:
     """Whether `after` differs from `before` in its status only (what `observe_dag`
     reads is the spec and the metadata's name, namespace and generation)."""
@@ -78,6 +89,7 @@ class Cache:
     # DAGs -----------------------------------------------------------------------
     def put_dag(self, body: Body) -> bool:
         """Store `body` unless an equal or newer version is there; True when stored."""
+        body = _lean(body)
         key = key_of(body)
         if not _newer(self.dags.get(key), body):
             return False
@@ -101,6 +113,7 @@ class Cache:
     def put_run(self, body: Body) -> bool:
         """Store `body` unless an equal or newer version is there, or the run was
         deleted (a write's response can come after the run's DELETED event)."""
+        body = _lean(body)
         if not _newer(self.runs.get(key_of(body)), body) or self._deleted(body):
             return False
         self._store(body)
@@ -180,6 +193,7 @@ class Cache:
 
     # Backfills ------------------------------------------------------------------
     def put_backfill(self, body: Body) -> bool:
+        body = _lean(body)
         key = key_of(body)
         if not _newer(self.backfills.get(key), body):
             return False
@@ -195,6 +209,7 @@ class Cache:
 
     # Pools ----------------------------------------------------------------------
     def put_pool(self, body: Body) -> bool:
+        body = _lean(body)
         key = key_of(body)
         if not _newer(self.pools.get(key), body):
             return False
@@ -212,6 +227,7 @@ class Cache:
 
     # Assets ---------------------------------------------------------------------
     def put_asset(self, body: Body) -> bool:
+        body = _lean(body)
         key = key_of(body)
         if not _newer(self.assets.get(key), body):
             return False
@@ -243,7 +259,10 @@ class Cache:
 
     # Pods -----------------------------------------------------------------------
     def put_pod(self, run: Key, body: Body) -> None:
-        self.pods_by_run[run][body["metadata"]["name"]] = body
+        # What `observe_pod` and the run's sync read: metadata and status. A pod's spec
+        # (its rendered command, env, volumes) is most of its size, times every pod.
+        slim = {"metadata": _lean(body)["metadata"], "status": body.get("status") or {}}
+        self.pods_by_run[run][body["metadata"]["name"]] = slim
 
     def forget_pod(self, run: Key, name: str) -> None:
         pods = self.pods_by_run.get(run)

@@ -1,4 +1,5 @@
-"""The cache reads (validates) a DAG once per version of its spec, not per status write."""
+"""What the operator's cache keeps: a DAG read once per version of its spec, bodies without
+managedFields, pods as their metadata and status only."""
 
 from __future__ import annotations
 
@@ -59,3 +60,45 @@ def test_a_dag_deleted_and_created_again_is_read_again(reads: list[str]) -> None
     again["metadata"]["uid"] = "u2"
     cache.put_dag(again)
     assert reads == ["1", "2"]
+
+
+MANAGED = [{"manager": "kubectl", "fieldsV1": {"f:spec": {"f:tasks": {}}}}]
+
+
+def test_cached_objects_keep_no_managed_fields() -> None:
+    cache, body = Cache(), dag()
+    body["metadata"]["managedFields"] = MANAGED
+    body["metadata"]["resourceVersion"] = "1"
+    cache.put_dag(body)
+    run = {
+        "metadata": {
+            "name": "r1",
+            "namespace": NS,
+            "resourceVersion": "2",
+            "managedFields": MANAGED,
+        },
+        "spec": {"dagName": "etl"},
+    }
+    cache.put_run(run)
+    assert "managedFields" not in cache.dags[(NS, "etl")]["metadata"]
+    assert "managedFields" not in cache.runs[(NS, "r1")]["metadata"]
+    assert body["metadata"]["managedFields"] == MANAGED  # the caller's copy is untouched
+
+
+def test_a_cached_pod_is_its_metadata_and_status() -> None:
+    cache = Cache()
+    pod = {
+        "metadata": {
+            "name": "r1-a-1",
+            "labels": {"kairflow.io/task": "a"},
+            "managedFields": MANAGED,
+        },
+        "spec": {"containers": [{"name": "base", "command": ["bash", "-c", "x" * 10_000]}]},
+        "status": {"phase": "Running"},
+    }
+    cache.put_pod((NS, "r1"), pod)
+    (kept,) = cache.pods_of((NS, "r1"))
+    assert kept == {
+        "metadata": {"name": "r1-a-1", "labels": {"kairflow.io/task": "a"}},
+        "status": {"phase": "Running"},
+    }
