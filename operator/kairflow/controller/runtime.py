@@ -13,6 +13,7 @@ from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Cache, Key
 from kairflow.controller.metrics import Metrics
 from kairflow.controller.settings import OperatorSettings
+from kairflow.controller.xcom_cache import XComCache
 from kairflow.core import labels as keys
 from kairflow.core.naming import label_value
 from kairflow.core.observations import ObservedRun
@@ -51,6 +52,7 @@ class Runtime:
     backfill_queue: Queue | None = None
     pool_queue: Queue | None = None
     events: EventSink | None = None
+    xcoms: XComCache = field(default_factory=XComCache)
 
     def __post_init__(self) -> None:
         self.cache.dag_defaults = self.settings.dag_defaults

@@ -24,6 +24,7 @@ from kairflow.core.naming import label_value, pod_name
 from kairflow.core.pod_merge import merge_pod
 from kairflow.core.templating import RenderedTask
 from kairflow.core.times import iso
+from kairflow.core.xcom_spill import python_command
 
 __all__ = [
     "BASE_CONTAINER",
@@ -48,7 +49,9 @@ def _process(task: TaskSpec, rendered: RenderedTask) -> tuple[list[str], list[st
     if task.python is not None:
         if rendered.python is None:
             raise ValueError(f"task {task.name!r}: python task rendered without python")
-        return ["python", "-c", rendered.python], rendered.args
+        if task.do_xcom_push is False:
+            return ["python", "-c", rendered.python], rendered.args
+        return python_command(rendered.python), rendered.args
     if task.command is not None:
         if rendered.command is None:
             raise ValueError(f"task {task.name!r}: command task rendered without command")
@@ -99,7 +102,8 @@ def build_pod(
     its rendered templates. Kind: bash -> `bash -c <bash>` (wrapped, unless
     doXcomPush is false or it is a sensor, so its last stdout line becomes the XCom:
     see core.bash_xcom), python ->
-    `python -c <python>`, command -> the image's `command`; rendered `args` become
+    `python -c <python>` (wrapped, so an XCom over 4 KiB leaves through the log: see
+    core.xcom_spill), command -> the image's `command`; rendered `args` become
     the container's args in every kind. An empty task raises ValueError.
 
     Image: `task.image`, else the podTemplate's `base` container image, else

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, cast
 
 from kubernetes_asyncio import client
@@ -57,6 +57,25 @@ def owner_reference(owner: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _read_raw(call: Awaitable[Any], kind: str) -> dict[str, Any] | None:
+    """An object read with _preload_content=False, or None when it does not exist."""
+    try:
+        response = await call
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    # _preload_content=False returns the raw response (plain JSON, like watch events)
+    # and does not raise for an error status: check it here.
+    raw = cast(Any, response)
+    body: dict[str, Any] = await raw.json()
+    if raw.status == 404:
+        return None
+    if raw.status >= 400 or body.get("kind") != kind:
+        raise ApiException(status=raw.status, reason=str(body.get("message", body)))
+    return body
+
+
 class Writer:
     def __init__(self, api: ApiClient) -> None:
         self.api = api
@@ -85,21 +104,42 @@ class Writer:
 
     async def get_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The pod as JSON, or None when it does not exist."""
+        return await _read_raw(
+            self.core.read_namespaced_pod(name, namespace, _preload_content=False), "Pod"
+        )
+
+    async def read_pod_log(
+        self, namespace: str, name: str, container: str, tail_lines: int, limit_bytes: int
+    ) -> str | None:
         try:
-            response = await self.core.read_namespaced_pod(name, namespace, _preload_content=False)
+            text = await self.core.read_namespaced_pod_log(
+                name,
+                namespace,
+                container=container,
+                tail_lines=tail_lines,
+                limit_bytes=limit_bytes,
+            )
         except ApiException as exc:
             if exc.status == 404:
                 return None
             raise
-        # _preload_content=False returns the raw response (plain JSON, like watch events)
-        # and does not raise for an error status: check it here.
-        raw = cast(Any, response)
-        body: dict[str, Any] = await raw.json()
-        if raw.status == 404:
-            return None
-        if raw.status >= 400 or body.get("kind") != "Pod":
-            raise ApiException(status=raw.status, reason=str(body.get("message", body)))
-        return body
+        return str(text)
+
+    async def create_config_map(self, namespace: str, body: dict[str, Any]) -> bool:
+        try:
+            await self.core.create_namespaced_config_map(namespace, cast(Any, body))
+        except ApiException as exc:
+            if exc.status == 409:
+                return False
+            if _rejected_for_good(exc):
+                raise Rejected(_api_message(exc)) from None
+            raise
+        return True
+
+    async def get_config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The ConfigMap as plain JSON (binaryData stays base64), or None."""
+        call = self.core.read_namespaced_config_map(name, namespace, _preload_content=False)
+        return await _read_raw(call, "ConfigMap")
 
     async def list_all(self, plural: str, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
         """Every object of a kind, in the given namespaces (all when empty)."""

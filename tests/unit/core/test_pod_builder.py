@@ -12,6 +12,7 @@ from kairflow.api.dag import EnvVar, TaskSpec
 from kairflow.core.bash_xcom import WRAPPER
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.templating import RenderedTask
+from kairflow.core.xcom_spill import PYTHON_WRAPPER
 
 RUN = "sample-dag-scheduled-20210101t000000"
 RUN_ID = "scheduled__2021-01-01T00:00:00+00:00"
@@ -152,9 +153,9 @@ def test_a_bash_task_gets_the_whole_expected_pod() -> None:
         pytest.param(
             task(python="print('{{ ds }}')"),
             RenderedTask(python="print('2021-01-01')"),
-            ["python", "-c", "print('2021-01-01')"],
+            ["python", "-c", PYTHON_WRAPPER, "print('2021-01-01')"],
             None,
-            id="python runs the rendered code with python -c",
+            id="python runs the rendered code with python -c, wrapped",
         ),
         pytest.param(
             task(image="alpine", command=["sh", "-c", "echo $0"], args=["{{ ds }}"]),
