@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -33,12 +33,11 @@ from kairflow.core.naming import label_value
 from kairflow.core.pod_builder import BASE_CONTAINER
 from kairflow.core.run_model import ObservedPod, PodPhase
 from kairflow.core.xcom import Spilled, XComError, config_map_name, parse_xcom, preview, size_text
-from kairflow.core.xcom_frame import inflate, load_json, log_limit, unframe
+from kairflow.core.xcom_frame import STORED_KEY, load_json, log_limit, stored_value, unframe
 from kairflow.k8s.writes import Rejected, owner_reference
 
 log = logging.getLogger(__name__)
 
-DATA_KEY = "value.json.gz"
 SHA256 = labels.PREFIX + "xcom-sha256"
 SIZE = labels.PREFIX + "xcom-size"
 _ACTIVE = (TaskInstanceState.QUEUED, TaskInstanceState.RUNNING)
@@ -120,10 +119,10 @@ async def _check(
     if (found["metadata"].get("annotations") or {}).get(SHA256) != spilled.sha256:
         return f"ConfigMap {name} exists and holds another value than this try's XCom"
     try:
-        value, raw = await asyncio.to_thread(_decode_stored, found, spilled.size, spilled.sha256)
+        value = await asyncio.to_thread(_decode_stored, found, spilled.size, spilled.sha256)
     except XComError as exc:
         return str(exc)
-    ref = _ref(name, spilled, raw)
+    ref = _ref(name, spilled, json.dumps(value).encode())
     rt.xcoms.keep_value((namespace, name, spilled.sha256), spilled.size, value)
     rt.xcoms.keep_stored(namespace, pod, ref)
     return ref
@@ -134,15 +133,11 @@ def _decode_log(tail: str, spilled: Spilled) -> tuple[bytes, Any, bytes]:
     return packed, load_json(raw), raw
 
 
-def _decode_stored(body: Mapping[str, Any], size: int, sha256: str) -> tuple[Any, bytes]:
+def _decode_stored(body: Mapping[str, Any], size: int, sha256: str) -> Any:
     try:
-        packed = base64.b64decode((body.get("binaryData") or {})[DATA_KEY])
-    except (KeyError, ValueError):
-        raise XComError(f"ConfigMap {body['metadata']['name']} holds no XCom") from None
-    raw = inflate(packed, size)
-    if len(raw) != size or hashlib.sha256(raw).hexdigest() != sha256:
-        raise XComError(f"ConfigMap {body['metadata']['name']} does not match its checksum")
-    return load_json(raw), raw
+        return stored_value(body.get("binaryData"), size, sha256)
+    except XComError as exc:
+        raise XComError(f"ConfigMap {body['metadata']['name']}: {exc}") from None
 
 
 def _ref(name: str, spilled: Spilled, raw: bytes) -> XComRef:
@@ -173,7 +168,7 @@ def _config_map(
             },
         },
         "immutable": True,
-        "binaryData": {DATA_KEY: base64.b64encode(packed).decode()},
+        "binaryData": {STORED_KEY: base64.b64encode(packed).decode()},
     }
 
 
@@ -210,7 +205,7 @@ async def stored_values(
             log.warning("XCom ConfigMap %s/%s is gone", namespace, ref.config_map)
             continue
         try:
-            value, _ = await asyncio.to_thread(_decode_stored, body, ref.size, ref.sha256)
+            value = await asyncio.to_thread(_decode_stored, body, ref.size, ref.sha256)
         except XComError as exc:
             log.warning("XCom ConfigMap %s/%s: %s", namespace, ref.config_map, exc)
             continue

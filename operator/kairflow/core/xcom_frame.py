@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import json
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 from kairflow.core.xcom import POINTER_KEY, Spilled, XComError, size_text
@@ -89,3 +90,19 @@ def inflate(packed: bytes, size: int) -> bytes:
         return zlib.decompressobj(wbits=31).decompress(packed, size + 1)
     except zlib.error as exc:
         raise XComError(f"the stored XCom is damaged: {exc}") from None
+
+
+STORED_KEY = "value.json.gz"
+"""The key of a big XCom's ConfigMap (binaryData): the gzip of its JSON."""
+
+
+def stored_value(binary_data: Mapping[str, str] | None, size: int, sha256: str) -> Any:
+    """The value a ConfigMap's binaryData holds, checked against its reference."""
+    try:
+        packed = base64.b64decode((binary_data or {})[STORED_KEY], validate=True)
+    except (KeyError, binascii.Error):
+        raise XComError("the ConfigMap holds no XCom") from None
+    raw = inflate(packed, size)
+    if len(raw) != size or hashlib.sha256(raw).hexdigest() != sha256:
+        raise XComError("the ConfigMap's XCom does not match its checksum")
+    return load_json(raw)
