@@ -16,7 +16,7 @@ open keeps the task running.
 
 from __future__ import annotations
 
-from kairflow.core.xcom import MAX_STORED_XCOM_BYTES
+from kairflow.core.xcom import MAX_STORED_XCOM_BYTES, MAX_XCOM_BYTES
 from kairflow.core.xcom_spill import BASH_SPILL, PYTHON_WRAPPER
 
 WRAPPER = f"""\
@@ -47,7 +47,7 @@ if (( ${{#line}} + 2 > {MAX_STORED_XCOM_BYTES} )); then
 {MAX_STORED_XCOM_BYTES}-byte XCom limit: not pushed (print less, or set doXcomPush: false)" >&2
 else
   printf '"%s"' "$line" > "$KAIRFLOW_XCOM_FILE"
-  kf_spill
+  (( ${{#line}} + 2 > {MAX_XCOM_BYTES} )) && kf_spill
 fi
 exit 0
 """
