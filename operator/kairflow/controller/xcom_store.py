@@ -119,18 +119,18 @@ async def _check(
     if (found["metadata"].get("annotations") or {}).get(SHA256) != spilled.sha256:
         return f"ConfigMap {name} exists and holds another value than this try's XCom"
     try:
-        value = await asyncio.to_thread(_decode_stored, found, spilled.size, spilled.sha256)
+        value, ref = await asyncio.to_thread(_decode_found, found, spilled)
     except XComError as exc:
         return str(exc)
-    ref = _ref(name, spilled, json.dumps(value).encode())
     rt.xcoms.keep_value((namespace, name, spilled.sha256), spilled.size, value)
     rt.xcoms.keep_stored(namespace, pod, ref)
     return ref
 
 
-def _decode_log(tail: str, spilled: Spilled) -> tuple[bytes, Any, bytes]:
+def _decode_log(tail: str, spilled: Spilled) -> tuple[str, Any, bytes]:
+    """(base64 of the gzip, value, JSON): CPU work on up to 1 MiB, off the event loop."""
     packed, raw = unframe(tail, spilled)
-    return packed, load_json(raw), raw
+    return base64.b64encode(packed).decode(), load_json(raw), raw
 
 
 def _decode_stored(body: Mapping[str, Any], size: int, sha256: str) -> Any:
@@ -140,13 +140,18 @@ def _decode_stored(body: Mapping[str, Any], size: int, sha256: str) -> Any:
         raise XComError(f"ConfigMap {body['metadata']['name']}: {exc}") from None
 
 
+def _decode_found(body: Mapping[str, Any], spilled: Spilled) -> tuple[Any, XComRef]:
+    value = _decode_stored(body, spilled.size, spilled.sha256)
+    return value, _ref(str(body["metadata"]["name"]), spilled, json.dumps(value).encode())
+
+
 def _ref(name: str, spilled: Spilled, raw: bytes) -> XComRef:
     head = raw[:120].decode(errors="ignore")
     return XComRef(config_map=name, size=spilled.size, sha256=spilled.sha256, preview=preview(head))
 
 
 def _config_map(
-    run: Mapping[str, Any], namespace: str, name: str, key: str, spilled: Spilled, packed: bytes
+    run: Mapping[str, Any], namespace: str, name: str, key: str, spilled: Spilled, packed: str
 ) -> dict[str, Any]:
     meta = run["metadata"]
     return {
@@ -168,7 +173,7 @@ def _config_map(
             },
         },
         "immutable": True,
-        "binaryData": {STORED_KEY: base64.b64encode(packed).decode()},
+        "binaryData": {STORED_KEY: packed},
     }
 
 
