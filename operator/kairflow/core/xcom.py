@@ -89,6 +89,8 @@ def _pointer(value: Any) -> Any:
         raise XComError(f"XCom pointer without a size: {json.dumps(value)[:120]}")
     if size > MAX_STORED_XCOM_BYTES:
         raise XComError(too_big(size))
+    if isinstance(fields.get("error"), str):
+        raise XComError(f"XCom is {size_text(size)}; {fields['error']}")
     sha256, lines = fields.get("sha256"), fields.get("lines")
     if not isinstance(sha256, str) or not isinstance(lines, int) or lines < 1:
         raise XComError(f"XCom pointer is incomplete: {json.dumps(value)[:120]}")

@@ -30,8 +30,8 @@ kf_spill() {{
     return 0
   fi
   if ! command -v sha256sum gzip base64 > /dev/null; then
-    echo "kairflow: the XCom is over {MAX_XCOM_BYTES} bytes; the image needs sha256sum, gzip \
-and base64 to push it" >&2
+    printf '{{"{POINTER_KEY}": {{"size": %d, "error": "%s"}}}}' "$size" \
+"the task's image has no sha256sum, gzip or base64 to push it with" > "$f"
     return 0
   fi
   sum=$(sha256sum < "$f") sum=${{sum%% *}}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,23 @@ def test_the_python_wrapper_keeps_what_python_c_gives_the_script(tmp_path: Path)
 
 def test_views_show_a_python_task_as_written() -> None:
     assert as_written(python_command("print(1)")) == ["python", "-c", "print(1)"]
+
+
+def test_a_bash_image_without_the_tools_says_so(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "tee", "tail", "wc"):  # no sha256sum, gzip, base64
+        found = shutil.which(tool)
+        assert found is not None
+        (bin_dir / tool).symlink_to(found)
+    xcom_file = tmp_path / "termination-log"
+    done = subprocess.run(
+        bash_command("printf '\"%5000s\"' x > $KAIRFLOW_XCOM_FILE", push_last_line=True),
+        env={"PATH": str(bin_dir), "KAIRFLOW_XCOM_FILE": str(xcom_file)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    with pytest.raises(XComError, match=r"XCom is 4.9 KiB; the task's image has no sha256sum"):
+        parse_xcom(xcom_file.read_text())
