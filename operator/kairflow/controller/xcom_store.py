@@ -107,15 +107,25 @@ async def _store(
         found = await rt.writer.get_config_map(namespace, name)
         if found is None:
             raise RuntimeError(f"ConfigMap {namespace}/{name} exists and is gone: try again")
-    return await _check(rt, found, namespace, pod, spilled)
+    return await _check(rt, run, found, namespace, pod, spilled)
 
 
 async def _check(
-    rt: Runtime, found: Mapping[str, Any], namespace: str, pod: str, spilled: Spilled
+    rt: Runtime,
+    run: Mapping[str, Any],
+    found: Mapping[str, Any],
+    namespace: str,
+    pod: str,
+    spilled: Spilled,
 ) -> XComRef | str:
     """A ConfigMap found under the try's name: ours if it holds the same value (a
     restart between its creation and the status write)."""
     name = str(found["metadata"]["name"])
+    owners = {o.get("uid") for o in found["metadata"].get("ownerReferences") or []}
+    if owners and run["metadata"].get("uid") not in owners:
+        # A deleted run of the same name left it: the garbage collector takes it soon,
+        # and the sync is retried (with backoff) until then.
+        raise RuntimeError(f"ConfigMap {namespace}/{name} belongs to an earlier run of this name")
     if (found["metadata"].get("annotations") or {}).get(SHA256) != spilled.sha256:
         return f"ConfigMap {name} exists and holds another value than this try's XCom"
     try:

@@ -138,3 +138,23 @@ def test_a_new_operator_reads_recorded_values_back_from_their_configmaps(
     harness.cluster.calls.clear()
     harness.sync_run("r1")
     assert calls(harness, "get", "configmaps") == 1
+
+
+def test_a_configmap_left_by_an_earlier_run_of_the_name_is_waited_out(
+    harness: ControllerHarness,
+) -> None:
+    earlier = {
+        "metadata": {
+            "name": "r1-a-1-xcom",
+            "ownerReferences": [{"kind": "DagRun", "name": "r1", "uid": "an-earlier-r1"}],
+            "annotations": {"kairflow.io/xcom-sha256": "0"},
+        }
+    }
+    harness.run(harness.cluster.create(NS, "configmaps", earlier))
+    a_pushes(harness)
+    with pytest.raises(RuntimeError, match="belongs to an earlier run of this name"):
+        harness.sync_run("r1")  # retried with backoff, nothing recorded
+    assert instance(harness, "a")["state"] in ("queued", "running")
+    harness.run(harness.cluster.delete(NS, "configmaps", "r1-a-1-xcom"))  # the GC's turn
+    harness.settle()
+    assert instance(harness, "a")["xcomRef"]["configMap"] == "r1-a-1-xcom"
