@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli import kairflow
 from tests.integration.helpers import dag, manual_run, run_status
 from tests.integration.kube import Kube, wait_for
 from tests.integration.localnode_fixture import LocalNodes, agent_settings
@@ -100,6 +101,12 @@ def test_a_big_list_reaches_a_template_and_a_mapping_outside_the_run(
     assert '"n0998-' + "x" * 34 + '", "n0999-' not in body
     assert max(len(json.dumps(ti)) for ti in tis.values()) < 1024
     assert len(body) < 1024 * len(tis)
+    # The CLI shows a big XCom as any other.
+    shown = kairflow(
+        "tasks", "xcom", "big-1", "names", "-n", ns, "--kubeconfig", str(kube.kubeconfig)
+    )
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout) == [f"n{i:04d}-" + "x" * 34 for i in range(MAPPED)]
     # Deleting the run deletes its values (the garbage collector follows the owner).
     kube.custom.delete_namespaced_custom_object("kairflow.io", "v1alpha1", ns, "dagruns", "big-1")
     wait_for(
