@@ -5,17 +5,24 @@ over 1 MiB fails its task with its size and the limit."""
 
 from __future__ import annotations
 
+import base64
+import gzip
+import hashlib
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kairflow.controller.xcom_store import _config_map
+from kairflow.core.naming import pod_name
+from kairflow.core.xcom import Spilled, config_map_name
 from tests.cli import kairflow
 from tests.integration.helpers import dag, manual_run, run_status
 from tests.integration.kube import Kube, wait_for
-from tests.integration.localnode_fixture import LocalNodes, agent_settings
+from tests.integration.localnode_fixture import LocalNodes, agent_settings, read
 
 pytestmark = pytest.mark.integration
 
@@ -130,3 +137,34 @@ def test_an_xcom_over_1_mib_fails_its_task_with_its_size(
     status = finished(kube, ns, "huge-1", "failed", timeout=60)
     message = status["taskInstances"]["make"]["message"]
     assert message == "XCom is 2.3 MiB; the limit is 1 MiB (see docs/xcom.md)"
+
+
+def test_a_value_stored_before_an_operator_restart_is_recorded_not_stored_again(
+    kube: Kube, operator: None, nodes: LocalNodes, tmp_path: Path
+) -> None:
+    """An operator that created the ConfigMap and died before writing the status: the
+    ConfigMap is there when the pod ends. The (next) operator finds it, checks it
+    against the pod's pointer and records it, without writing another."""
+    ns, marker = nodes.namespace, tmp_path / "go"
+    value = [f"row-{i:05d}" for i in range(1000)]
+    raw = json.dumps(value).encode()
+    waits = (
+        "import json, os, time\n"
+        f"while not os.path.exists({str(marker)!r}):\n"
+        "    time.sleep(0.05)\n"
+        f"open(os.environ['KAIRFLOW_XCOM_FILE'], 'w').write(json.dumps({value!r}))\n"
+    )
+    kube.create(ns, "dags", dag("again", [{"name": "make", "python": waits}]))
+    kube.create(ns, "dagruns", manual_run("again-1", "again"))
+    pod = pod_name("again-1", "make", 1)
+    wait_for(lambda: read(kube, ns, pod), timeout=30, what=f"pod {pod}")
+    run = kube.get(ns, "dagruns", "again-1")
+    spilled = Spilled(size=len(raw), sha256=hashlib.sha256(raw).hexdigest(), lines=2)
+    packed = base64.b64encode(gzip.compress(raw, mtime=0)).decode()
+    body = _config_map(run, ns, config_map_name(pod), "make", spilled, packed)
+    before = kube.core.create_namespaced_config_map(ns, body).metadata.resource_version
+    marker.touch()
+    status = finished(kube, ns, "again-1", "success", timeout=60)
+    assert status["taskInstances"]["make"]["xcomRef"]["configMap"] == config_map_name(pod)
+    after = kube.core.read_namespaced_config_map(config_map_name(pod), ns)
+    assert after.metadata.resource_version == before
