@@ -24,6 +24,7 @@ from kairflow.core.naming import label_value, pod_name
 from kairflow.core.pod_merge import merge_pod
 from kairflow.core.templating import RenderedTask
 from kairflow.core.times import iso
+from kairflow.core.xcom import size_text
 from kairflow.core.xcom_spill import python_command
 
 __all__ = [
@@ -57,6 +58,25 @@ def _process(task: TaskSpec, rendered: RenderedTask) -> tuple[list[str], list[st
             raise ValueError(f"task {task.name!r}: command task rendered without command")
         return list(rendered.command), rendered.args
     raise ValueError(f"task {task.name!r} is an empty task: it runs no pod")
+
+
+MAX_ARGUMENT_BYTES = 128 * 1024 - 1
+"""Linux's limit on one argument of a process (MAX_ARG_STRLEN, with its NUL)."""
+
+
+def _check_argument_sizes(task: TaskSpec, argv: list[str]) -> None:
+    """A process cannot start with an argument over 128 KiB (execve fails with "Argument
+    list too long"): say so before asking for a pod, naming what grew (usually a big
+    XCom rendered into the script)."""
+    for argument in argv:
+        size = len(argument.encode())
+        if size > MAX_ARGUMENT_BYTES:
+            kind = "bash" if task.bash is not None else "python" if task.python else "command"
+            raise ValueError(
+                f"the rendered {kind} is {size_text(size)}; one argument of a process is at "
+                "most 128 KiB (Linux): render or pass less of a big XCom into it "
+                "(see docs/xcom.md)"
+            )
 
 
 def _env_var(var: EnvVar) -> dict[str, Any]:
@@ -135,6 +155,7 @@ def build_pod(
       comes from the template untouched.
     """
     command, args = _process(task, rendered)
+    _check_argument_sizes(task, [*command, *(args or [])])
     name = pod_name(dagrun_name, task.name, try_number, map_index, poke)
     logical_iso = iso(logical_date)
     template_meta = _template_part(task.pod_template, "metadata")

@@ -204,6 +204,40 @@ def test_tasks_without_a_process_are_refused(
         pod(spec, rendered)
 
 
+BIG_LITERAL = "rows = " + repr(["x" * 100] * 1500)  # ~153 KiB: a big XCom rendered in
+
+
+@pytest.mark.parametrize(
+    ("spec", "rendered", "message"),
+    [
+        pytest.param(
+            task(python="{{ ti.xcom_pull('big') }}"),
+            RenderedTask(python=BIG_LITERAL),
+            r"the rendered python is 1\d\d\.\d KiB; one argument of a process is at most 128 KiB",
+            id="a python script with a big XCom rendered in cannot start",
+        ),
+        pytest.param(
+            task(bash="echo", args=["{{ ti.xcom_pull('big') }}"]),
+            RenderedTask(bash="echo", args=[BIG_LITERAL]),
+            "the rendered bash is .* KiB",
+            id="nor can a bash task with a big rendered argument",
+        ),
+    ],
+)  # fmt: skip
+def test_an_argument_over_128_kib_is_refused_before_a_pod(
+    spec: TaskSpec, rendered: RenderedTask, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        pod(spec, rendered)
+
+
+def test_an_argument_just_under_128_kib_makes_a_pod() -> None:
+    script = "#" + "x" * (128 * 1024 - 2)
+    assert base_container(pod(task(python="x"), RenderedTask(python=script)))["command"][-1] == (
+        script
+    )
+
+
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
