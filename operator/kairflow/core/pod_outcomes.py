@@ -33,6 +33,8 @@ CANNOT_RUN = frozenset({"StartError", "ContainerCannotRun"})
 # How long a pod we asked for may be missing from the observed set before we
 # believe it was deleted (the watch cache can lag the create a little).
 OBSERVE_GRACE = timedelta(seconds=10)
+STORE_AGAIN = timedelta(seconds=1)
+"""How soon to look again at a pod whose big XCom the controller has not stored yet."""
 
 
 def _next_pod_name(state: RunPass, key: str) -> str | None:
@@ -154,6 +156,9 @@ def _succeeded(state: RunPass, key: str, pod: ObservedPod) -> None:
             # A big XCom: in the pod's log until the controller stores it; the try
             # succeeds once it is stored (the pod stays until this status is written).
             if pod.stored_xcom is None:
+                # Seen before the controller knew the pod was this try's (adopted in
+                # this pass): it stores the value in the next pass, due shortly.
+                state.wake(state.now + STORE_AGAIN)
                 return
             if isinstance(pod.stored_xcom, str):
                 raise XComError(pod.stored_xcom)

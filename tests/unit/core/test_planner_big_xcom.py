@@ -4,6 +4,7 @@ reference, and every reader (templates, mapping, branches) follows it to the val
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -117,7 +118,8 @@ def test_the_try_waits_until_its_big_xcom_is_stored() -> None:
     pod = next(iter(sim.pods.values()))
     pod.outcome = Outcome(xcom=pending.xcom, stored=None)  # the pod ended; not stored yet
     sim.now = sim.now.replace(minute=1)
-    sim.step()
+    waiting = sim.step()
+    assert waiting.wake_at == sim.now + timedelta(seconds=1)  # look again shortly
     assert not sim.status.task_instances["make"].state.finished
     assert [o.phase for o in sim.observed()] == [PodPhase.SUCCEEDED]
     assert len(sim.pods) == 1  # no second try either
