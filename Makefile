@@ -45,6 +45,7 @@ bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed test
 	$(BIN)/python bench/handoff_latency.py
 	$(BIN)/python bench/handoff_latency.py --real-processes
 	$(BIN)/python bench/handoff_latency.py --real-node
+	$(BIN)/python bench/xcom_cost.py
 	$(BIN)/python bench/ui_speed.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/schedule_burst.py

@@ -103,6 +103,16 @@ ALL_OK = "success"
             id="setup and teardown around the work",
         ),
         pytest.param(
+            "big_xcom.yaml",
+            {
+                "extract": ALL_OK,
+                "report": ALL_OK,
+                "regions": ALL_OK,
+                **{f"load[{i}]": ALL_OK for i in range(300)},
+            },
+            id="big XComs: a template sums 3,000 rows, a task maps over 300 regions",
+        ),
+        pytest.param(
             "latest_only.yaml",
             {"load": ALL_OK, "latest_only": ALL_OK, "send_report": "skipped"},
             id="latest only skips the report of a past interval (as Airflow's dags test)",
@@ -315,6 +325,37 @@ def test_xcom_flows_downstream_and_conf_overrides_params(tmp_path: Path) -> None
     result = dags_test(path, "-o", "json", "--conf", '{"greeting": "hi"}')
     assert result.exit_code == 0, result.stderr
     assert out.read_text().strip() == "hi 42"
+
+
+def test_a_big_xcom_flows_downstream_and_one_over_1_mib_fails_with_its_size(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out.txt"
+    path = write_dag(
+        tmp_path,
+        f"""
+        tasks:
+        - name: push
+          python: |
+            import json, os
+            rows = [{{"id": i, "name": "row-%05d" % i}} for i in range(3000)]
+            json.dump(rows, open(os.environ["KAIRFLOW_XCOM_FILE"], "w"))
+        - name: use
+          bash: |
+            rows='{{{{ ti.xcom_pull("push") | length }}}}'
+            echo "$rows {{{{ ti.xcom_pull('push')[-1].name }}}}" > {out}
+        - name: huge
+          python: |
+            import os
+            open(os.environ["KAIRFLOW_XCOM_FILE"], "w").write('"' + "x" * 2411722 + '"')
+        flow: ["push >> use"]
+        """,
+    )
+    result = dags_test(path, "-o", "json")
+    assert states(result) == {"push": "success", "use": "success", "huge": "failed"}
+    assert out.read_text().strip() == "3000 row-02999"
+    shown = " ".join(dags_test(path).stderr.split())  # the text output, unwrapped
+    assert "XCom is 2.3 MiB; the limit is 1 MiB (see docs/xcom.md)" in shown
 
 
 def test_invalid_xcom_fails_the_task(tmp_path: Path) -> None:

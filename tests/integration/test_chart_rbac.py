@@ -33,6 +33,21 @@ def rendered(namespace: str) -> list[dict[str, object]]:
     return [d for d in yaml.safe_load_all(out) if d]
 
 
+def may(kube: Kube, user: str, ns: str, verb: str, resource: str, sub: str = "") -> bool:
+    """Whether RBAC lets `user` do `verb` on `resource` (a SubjectAccessReview)."""
+    groups = ["system:serviceaccounts", f"system:serviceaccounts:{ns}", "system:authenticated"]
+    attributes = client.V1ResourceAttributes(
+        namespace=ns, verb=verb, resource=resource, subresource=sub or None
+    )
+    review = client.V1SubjectAccessReview(
+        spec=client.V1SubjectAccessReviewSpec(
+            user=user, groups=groups, resource_attributes=attributes
+        )
+    )
+    answer = client.AuthorizationV1Api(kube.api).create_subject_access_review(review)
+    return bool(answer.status.allowed)
+
+
 def test_the_operator_runs_with_the_charts_rbac_only(kube: Kube, tmp_path: Path) -> None:
     rbac = client.RbacAuthorizationV1Api(kube.api)
     with own_namespace(kube, "rbac") as ns:
@@ -84,6 +99,14 @@ def test_the_operator_runs_with_the_charts_rbac_only(kube: Kube, tmp_path: Path)
                 asset = kube.get(ns, "assets", asset_name("s3://rbac/out"))
                 assert [e["sourceTaskId"] for e in asset["status"]["events"]] == ["b"]
                 assert "Forbidden" not in operator.log() and "403" not in operator.log()
+            # Big XComs: the log's tail and a ConfigMap per value; never exec, never
+            # a change to a ConfigMap once written.
+            user = f"system:serviceaccount:{ns}:{account}"
+            assert may(kube, user, ns, "get", "pods", "log")
+            assert may(kube, user, ns, "create", "configmaps")
+            assert may(kube, user, ns, "get", "configmaps")
+            assert not may(kube, user, ns, "update", "configmaps")
+            assert not may(kube, user, ns, "create", "pods", "exec")
         finally:
             rbac.delete_cluster_role_binding(f"kairflow-{ns}")
             rbac.delete_cluster_role(f"kairflow-{ns}")

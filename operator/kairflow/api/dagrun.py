@@ -85,6 +85,15 @@ class DagRunSpec(WireModel):
     mark: MarkRequest | None = Field(default=None, description="A mark-state request.")
 
 
+class XComRef(StatusModel):
+    """Where a big XCom is kept: a ConfigMap owned by the run (deleted with it)."""
+
+    config_map: str = Field(description="The ConfigMap holding the value (key value.json.gz).")
+    size: int = Field(description="The value's size in bytes, as JSON.")
+    sha256: str = Field(description="SHA-256 of the value's JSON.")
+    preview: str | None = Field(default=None, description="The JSON's first characters.")
+
+
 class TaskInstanceStatus(StatusModel):
     """What happened to one task instance (defaults left out to keep status small)."""
 
@@ -103,6 +112,10 @@ class TaskInstanceStatus(StatusModel):
         default=None,
         description="The task's XCom (return value), small JSON.",
         json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
+    )
+    xcom_ref: XComRef | None = Field(
+        default=None,
+        description="A task's XCom over 4 KiB: kept in a ConfigMap, not in the run.",
     )
     next_try_at: str | None = Field(
         default=None, description="When a retry or the next sensor poke is due."

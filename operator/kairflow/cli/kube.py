@@ -236,7 +236,19 @@ class Cluster:
                 EXIT_UNREACHABLE,
             ) from None
 
-    # Pods and logs.
+    # Pods, logs and ConfigMaps.
+
+    def binary_data(self, config_map: str) -> dict[str, str] | None:
+        """A ConfigMap's binaryData (base64 values), e.g. a big XCom's."""
+        found = self._call(
+            f'configmap "{config_map}"',
+            self.namespace,
+            self.core.read_namespaced_config_map,
+            config_map,
+            self.namespace,
+        )
+        data: dict[str, str] | None = found.binary_data
+        return data
 
     def pod_log(self, pod: str, *, follow: bool = False) -> Iterator[str]:
         """A pod's log, line by line (`kubectl logs [-f]`)."""

@@ -75,6 +75,20 @@ def _instance(
     return key, ti
 
 
+def instance_of(
+    run: str,
+    status: DagRunStatus,
+    graph: DagGraph | None,
+    instance: str,
+    map_index: int | None = None,
+) -> tuple[str, TaskInstanceStatus]:
+    """The key and status of `instance` (TASK or TASK[I], or TASK with `map_index`)."""
+    name, index = parse_instance(instance)
+    if index is not None and map_index is not None and index != map_index:
+        raise UserError(f"{instance} and --map-index {map_index} name different instances")
+    return _instance(run, status, graph, name, index if index is not None else map_index)
+
+
 def log_of(
     run: str,
     status: DagRunStatus,
@@ -85,10 +99,7 @@ def log_of(
 ) -> LogOf:
     """The pod of the asked try (default: the latest) of `instance` (TASK or TASK[I])
     of run `run`; a UserError that says why when there is none."""
-    name, index = parse_instance(instance)
-    if index is not None and map_index is not None and index != map_index:
-        raise UserError(f"{instance} and --map-index {map_index} name different instances")
-    key, ti = _instance(run, status, graph, name, index if index is not None else map_index)
+    key, ti = instance_of(run, status, graph, instance, map_index)
     tries = ti.try_number
     if tries == 0:
         why = f": {ti.message}" if ti.message else ""

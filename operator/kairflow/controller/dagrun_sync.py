@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -25,6 +25,7 @@ from kairflow.controller.cache import Body, Key, key_of
 from kairflow.controller.planning import NOTHING, PlanInputs, claimed_plan, off_loop
 from kairflow.controller.run_pods import create_pods, delete_pods, deletes_of, fill_pod_gaps
 from kairflow.controller.runtime import Runtime
+from kairflow.controller.xcom_store import observe_spills, stored_values
 from kairflow.core import labels
 from kairflow.core.assets import outlet_events
 from kairflow.core.conditions import set_run_condition
@@ -33,7 +34,7 @@ from kairflow.core.naming import label_value
 from kairflow.core.observations import ObservedRun
 from kairflow.core.pod_cleanup import CleanupPolicy, pods_to_clean_up
 from kairflow.core.run_history import previous_run, previous_success
-from kairflow.core.run_model import Plan, PlannerSettings, RecordEvent, RunContext
+from kairflow.core.run_model import ObservedPod, Plan, PlannerSettings, RecordEvent, RunContext
 from kairflow.core.run_start import RunRefused, start_run
 from kairflow.core.schedule_validation import load_timezone
 from kairflow.core.times import instant
@@ -115,9 +116,16 @@ async def _refuse(
 
 
 def _inputs(
-    rt: Runtime, body: Body, view: ObservedRun, run: DagRun, status: DagRunStatus, spec: DAGSpec
+    rt: Runtime,
+    body: Body,
+    view: ObservedRun,
+    run: DagRun,
+    status: DagRunStatus,
+    spec: DAGSpec,
+    observed: tuple[list[ObservedPod], dict[str, Any]],
 ) -> PlanInputs:
-    """`spec`: the run's DAG snapshot (`status.dag_spec`), validated once per sync."""
+    """`spec`: the run's DAG snapshot (`status.dag_spec`), validated once per sync;
+    `observed`: its pods and big XComs (`xcom_store`)."""
     assert status.run_id and status.logical_date and status.dag_spec
     assert status.data_interval_start and status.data_interval_end
     siblings = rt.cache.runs_of((view.namespace, view.dag_name))
@@ -145,7 +153,8 @@ def _inputs(
         context=context,
         spec=spec,
         facts=rt.cache.snapshots.facts(context.uid, status.dag_generation, status.dag_spec),
-        pods=[observe_pod(p) for p in rt.cache.pods_of(view.key)],
+        pods=observed[0],
+        stored_xcoms=observed[1],
         now=rt.clock(),
         previous=previous_run(view, context.logical_date, siblings, zone, catchup=catchup),
         previous_success=previous_success(view, context.logical_date, siblings, zone),
@@ -162,7 +171,10 @@ async def _plan_and_apply(
     spec = DAGSpec.model_validate(status.dag_spec)
     doomed = apply_requests(status, spec, run.spec.clear, run.spec.mark, rt.clock())
     await fill_pod_gaps(rt, key, status)
-    inputs = _inputs(rt, body, view, run, status, spec)
+    pods = [observe_pod(p) for p in rt.cache.pods_of(view.key)]
+    pods = await observe_spills(rt, body, status, pods)
+    stored = await stored_values(rt, view.namespace, status, pods)
+    inputs = _inputs(rt, body, view, run, status, spec, (pods, stored))
     claim = await claimed_plan(rt, body, view, inputs, status)
     if claim is None:
         return None  # deleted while it was planned

@@ -11,9 +11,10 @@ taken, and the run is synced again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from kairflow.api import DAGSpec
 from kairflow.api.dagrun import DagRunStatus
@@ -50,6 +51,8 @@ class PlanInputs:
     previous: PreviousRun | None
     previous_success: PreviousSuccess | None
     settings: PlannerSettings
+    stored_xcoms: Mapping[str, Any]
+    """The run's big XComs (ConfigMap name -> value), see `xcom_store`."""
 
     def plan(
         self,
@@ -68,6 +71,7 @@ class PlanInputs:
             settings=self.settings,
             previous_success=self.previous_success,
             rejected=rejected,
+            stored_xcoms=self.stored_xcoms,
         )
 
 

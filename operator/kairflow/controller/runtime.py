@@ -13,6 +13,7 @@ from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Cache, Key
 from kairflow.controller.metrics import Metrics
 from kairflow.controller.settings import OperatorSettings
+from kairflow.controller.xcom_cache import XComCache
 from kairflow.core import labels as keys
 from kairflow.core.naming import label_value
 from kairflow.core.observations import ObservedRun
@@ -53,6 +54,7 @@ class Runtime:
     events: EventSink | None = None
     assets_installed: bool = True
     """False when the Asset CRD was missing at startup: outlets are not recorded."""
+    xcoms: XComCache = field(default_factory=XComCache)
 
     def __post_init__(self) -> None:
         self.cache.dag_defaults = self.settings.dag_defaults

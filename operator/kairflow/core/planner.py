@@ -24,6 +24,7 @@ from kairflow.core.graph import build_graph
 from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.naming import ti_key
 from kairflow.core.priority import priority_weights
+from kairflow.core.run_index import MISSING
 from kairflow.core.run_model import (
     Capacity,
     ObservedPod,
@@ -53,9 +54,11 @@ def plan(
     settings: PlannerSettings | None = None,
     previous_success: PreviousSuccess | None = None,
     rejected: Mapping[str, str] | None = None,
+    stored_xcoms: Mapping[str, Any] | None = None,
 ) -> Plan:
     """One pass over the run. `rejected` maps pods the API refused for good (when the
-    last pass asked for them) to the API's message: their tries fail."""
+    last pass asked for them) to the API's message: their tries fail. `stored_xcoms`:
+    the values of the run's big XComs (ConfigMap name -> value)."""
     graph = build_graph(run.spec)
     tasks = {name: effective_task(run.spec, task) for name, task in graph.tasks.items()}
     policies = {name: TaskPolicy.of(task) for name, task in tasks.items()}
@@ -74,6 +77,7 @@ def plan(
         capacity=capacity or Capacity(),
         settings=settings or PlannerSettings(),
         rejected=rejected or {},
+        stored_xcoms=stored_xcoms or {},
     )
     _sync(state)
     deadlines.check(state)
@@ -172,7 +176,7 @@ def _apply_effects(state: RunPass) -> bool:
             for key in instances:
                 ti = state.status.task_instances[key]
                 if ti.state == TI.SUCCESS:
-                    changed |= _skip_after(state, name, key, ti.xcom)
+                    changed |= _skip_after(state, name, key, state.xcom_of(key))
         if task.expand is not None and sources(task.expand):
             changed |= _expand(state, name, expansions)
     # Placeholders are replaced after the walk, in one rebuild of the status rather than
@@ -185,6 +189,8 @@ def _apply_effects(state: RunPass) -> bool:
 
 
 def _skip_after(state: RunPass, name: str, key: str, xcom: Any) -> bool:
+    if xcom is MISSING:
+        return False  # a big XCom not read yet: decided once it is
     task = state.tasks[name]
     direct = state.graph.downstream[name]
     if task.branch or task.latest_only:

@@ -25,6 +25,8 @@ from kairflow.core.naming import label_value, pod_name
 from kairflow.core.pod_merge import merge_pod
 from kairflow.core.templating import RenderedTask
 from kairflow.core.times import iso
+from kairflow.core.xcom import size_text
+from kairflow.core.xcom_spill import python_command
 
 __all__ = [
     "BASE_CONTAINER",
@@ -51,12 +53,33 @@ def task_process(task: TaskSpec, rendered: RenderedTask) -> tuple[list[str], lis
     if task.python is not None:
         if rendered.python is None:
             raise ValueError(f"task {task.name!r}: python task rendered without python")
-        return ["python", "-c", rendered.python], rendered.args
+        if task.do_xcom_push is False:
+            return ["python", "-c", rendered.python], rendered.args
+        return python_command(rendered.python), rendered.args
     if task.command is not None:
         if rendered.command is None:
             raise ValueError(f"task {task.name!r}: command task rendered without command")
         return list(rendered.command), rendered.args
     raise ValueError(f"task {task.name!r} is an empty task: it runs no pod")
+
+
+MAX_ARGUMENT_BYTES = 128 * 1024 - 1
+"""Linux's limit on one argument of a process (MAX_ARG_STRLEN, with its NUL)."""
+
+
+def _check_argument_sizes(task: TaskSpec, argv: list[str]) -> None:
+    """A process cannot start with an argument over 128 KiB (execve fails with "Argument
+    list too long"): say so before asking for a pod, naming what grew (usually a big
+    XCom rendered into the script)."""
+    for argument in argv:
+        size = len(argument.encode())
+        if size > MAX_ARGUMENT_BYTES:
+            kind = "bash" if task.bash is not None else "python" if task.python else "command"
+            raise ValueError(
+                f"the rendered {kind} is {size_text(size)}; one argument of a process is at "
+                "most 128 KiB (Linux): render or pass less of a big XCom into it "
+                "(see docs/xcom.md)"
+            )
 
 
 def _env_var(var: EnvVar) -> dict[str, Any]:
@@ -102,7 +125,8 @@ def build_pod(
     its rendered templates. Kind: bash -> `bash -c <bash>` (wrapped, unless
     doXcomPush is false or it is a sensor, so its last stdout line becomes the XCom:
     see core.bash_xcom), python ->
-    `python -c <python>`, command -> the image's `command`; rendered `args` become
+    `python -c <python>` (wrapped, so an XCom over 4 KiB leaves through the log: see
+    core.xcom_spill), command -> the image's `command`; rendered `args` become
     the container's args in every kind. An empty task raises ValueError.
 
     Image: `task.image`, else the podTemplate's `base` container image, else
@@ -134,6 +158,7 @@ def build_pod(
       comes from the template untouched.
     """
     command, args = task_process(task, rendered)
+    _check_argument_sizes(task, [*command, *(args or [])])
     name = pod_name(dagrun_name, task.name, try_number, map_index, poke)
     logical_iso = iso(logical_date)
 

@@ -20,7 +20,7 @@ from kairflow.core.run_model import DeletePod, ObservedPod, PodPhase
 from kairflow.core.run_state import RunPass
 from kairflow.core.sensors import NOT_YET, next_poke_interval, timed_out
 from kairflow.core.times import iso, parse_time
-from kairflow.core.xcom import XComError, parse_xcom
+from kairflow.core.xcom import Spilled, XComError, parse_xcom
 
 TI = TaskInstanceState
 # Waiting reasons that mean the container will never start as asked: the try fails
@@ -34,6 +34,8 @@ CANNOT_RUN = frozenset({"StartError", "ContainerCannotRun"})
 # How long a pod we asked for may be missing from the observed set before we
 # believe it was deleted (the watch cache can lag the create a little).
 OBSERVE_GRACE = timedelta(seconds=10)
+STORE_AGAIN = timedelta(seconds=1)
+"""How soon to look again at a pod whose big XCom the controller has not stored yet."""
 
 
 def _next_pod_name(state: RunPass, key: str) -> str | None:
@@ -151,7 +153,20 @@ def _succeeded(state: RunPass, key: str, pod: ObservedPod) -> None:
     # doXcomPush: false records no XCom, whatever the task wrote (Airflow's do_xcom_push).
     pushes = state.tasks[state.task_of(key)].do_xcom_push is not False
     try:
-        ti.xcom = parse_xcom(pod.termination_message) if pushes else None
+        value = parse_xcom(pod.termination_message) if pushes else None
+        if isinstance(value, Spilled):
+            # A big XCom: in the pod's log until the controller stores it; the try
+            # succeeds once it is stored (the pod stays until this status is written).
+            if pod.stored_xcom is None:
+                # Seen before the controller knew the pod was this try's (adopted in
+                # this pass): it stores the value in the next pass, due shortly.
+                state.wake(state.now + STORE_AGAIN)
+                return
+            if isinstance(pod.stored_xcom, str):
+                raise XComError(pod.stored_xcom)
+            ti.xcom, ti.xcom_ref = None, pod.stored_xcom
+        else:
+            ti.xcom, ti.xcom_ref = value, None
     except XComError as exc:
         fail_try(state, key, 0, str(exc), pod.finished_at, ended_at(pod, state.now))
         return

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 TI = TaskInstanceState
 _ABSENT = object()
+MISSING = _ABSENT
+"""A big XCom whose ConfigMap the controller could not read: as if not pushed."""
 
 
 class InstanceIndex:
@@ -76,13 +78,17 @@ class PassXComs(Mapping[str, Any]):
         keys = state.instances(name)
         if len(keys) == 1 and tis[keys[0]].map_index is None:
             ti = tis[keys[0]]
-            return ti.xcom if ti.state == TI.SUCCESS else _ABSENT
+            return state.xcom_of(keys[0]) if ti.state == TI.SUCCESS else _ABSENT
         if not keys:
             return _ABSENT
         kept = self._lists.get(name)
         if kept is not None and kept[0] == state.state_changes and kept[1] is keys:
             return kept[2]
-        value = [tis[k].xcom for k in keys] if all(tis[k].state.finished for k in keys) else _ABSENT
+        value: Any = _ABSENT
+        if all(tis[k].state.finished for k in keys):
+            value = [state.xcom_of(k) for k in keys]
+            if any(item is MISSING for item in value):
+                value = _ABSENT
         self._lists[name] = (state.state_changes, keys, value)
         return value
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import DAGSpec
-from kairflow.api.dagrun import DagRunStatus
+from kairflow.api.dagrun import DagRunStatus, XComRef
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,9 @@ class ObservedPod:
     finished_at: datetime | None = None
     deleting: bool = False
     """Being deleted (deletionTimestamp set): the pod cleanup leaves it alone."""
+    stored_xcom: XComRef | str | None = None
+    """When its termination message points at an XCom in its log (`core.xcom`): where
+    the controller stored it, or why it could not (None: not stored yet)."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.types import format_duration
 from kairflow.core import setup_teardown
 from kairflow.core.graph import DagGraph
-from kairflow.core.run_index import InstanceIndex, MappedXComs, PassXComs
+from kairflow.core.run_index import MISSING, InstanceIndex, MappedXComs, PassXComs
 from kairflow.core.run_model import (
     Action,
     Capacity,
@@ -54,6 +54,9 @@ class RunPass:
     settings: PlannerSettings
     rejected: Mapping[str, str] = field(default_factory=dict)
     """Pod name -> why the API refused it for good."""
+    stored_xcoms: Mapping[str, Any] = field(default_factory=dict)
+    """ConfigMap name -> the big XCom it holds (the task instances' `xcomRef`s), as the
+    controller read them."""
     actions: list[Action] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
@@ -109,6 +112,15 @@ class RunPass:
 
     def wake(self, moment: datetime) -> None:
         self.wake_times.append(moment)
+
+    def xcom_of(self, key: str) -> Any:
+        """A task instance's XCom, followed to its ConfigMap when it is big; MISSING
+        when that value is not among the `stored_xcoms` (the controller could not
+        read it)."""
+        ti = self.status.task_instances[key]
+        if ti.xcom_ref is None:
+            return ti.xcom
+        return self.stored_xcoms.get(ti.xcom_ref.config_map, MISSING)
 
     def xcoms(self) -> Mapping[str, Any]:
         """Task name -> its XCom; a mapped task's is the list of its instances' XComs.

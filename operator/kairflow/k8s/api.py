@@ -36,6 +36,17 @@ class ClusterApi(Protocol):
 
     async def list_task_pods(self, namespaces: tuple[str, ...]) -> list[Body]: ...
 
+    async def read_pod_log(
+        self, namespace: str, name: str, container: str, tail_lines: int, limit_bytes: int
+    ) -> str | None:
+        """The last `tail_lines` lines of a container's log (at most `limit_bytes`);
+        None when the pod is gone."""
+
+    async def create_config_map(self, namespace: str, body: Body) -> bool:
+        """False when it already existed; `Rejected` when the API refuses it for good."""
+
+    async def get_config_map(self, namespace: str, name: str) -> Body | None: ...
+
 
 class EventSink(Protocol):
     def post(self, obj: Body, kind: str, reason: str, message: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client import ApiClient, ApiException
@@ -15,6 +15,7 @@ from kairflow.core import labels
 from kairflow.k8s.rate_limit import UNLIMITED, ApiLimiter
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Conflict(Exception):
@@ -65,6 +66,25 @@ def _error(status: int, body: Any) -> ApiException:
     return exc
 
 
+async def _read_raw(call: Awaitable[Any], kind: str) -> dict[str, Any] | None:
+    """An object read with _preload_content=False, or None when it does not exist."""
+    try:
+        response = await call
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    # _preload_content=False returns the raw response (plain JSON, like watch events)
+    # and does not raise for an error status: check it here.
+    raw = cast(Any, response)
+    body: dict[str, Any] = await raw.json()
+    if raw.status == 404:
+        return None
+    if raw.status >= 400 or body.get("kind") != kind:
+        raise ApiException(status=raw.status, reason=str(body.get("message", body)))
+    return body
+
+
 class Writer:
     def __init__(self, api: ApiClient, limit: ApiLimiter | None = None) -> None:
         self.api = api
@@ -72,7 +92,7 @@ class Writer:
         self.custom = client.CustomObjectsApi(api)
         self.limit = limit or ApiLimiter(parallel=UNLIMITED)
 
-    async def _limited(self, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _limited(self, call: Callable[[], Awaitable[T]]) -> T:
         async with self.limit.slot():
             return await call()
 
@@ -82,7 +102,7 @@ class Writer:
         try:
             # The raw response: the created pod is not read into client models (a
             # millisecond of CPU each, on the event loop, times a fan-out).
-            raw = await self._limited(
+            raw: Any = await self._limited(
                 lambda: self.core.create_namespaced_pod(
                     namespace, cast(Any, manifest), _preload_content=False
                 )
@@ -107,23 +127,52 @@ class Writer:
 
     async def get_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The pod as JSON, or None when it does not exist."""
+        return await self._limited(
+            lambda: _read_raw(
+                self.core.read_namespaced_pod(name, namespace, _preload_content=False), "Pod"
+            )
+        )
+
+    async def read_pod_log(
+        self, namespace: str, name: str, container: str, tail_lines: int, limit_bytes: int
+    ) -> str | None:
         try:
-            response = await self._limited(
-                lambda: self.core.read_namespaced_pod(name, namespace, _preload_content=False)
+            text = await self._limited(
+                lambda: self.core.read_namespaced_pod_log(
+                    name,
+                    namespace,
+                    container=container,
+                    tail_lines=tail_lines,
+                    limit_bytes=limit_bytes,
+                )
             )
         except ApiException as exc:
             if exc.status == 404:
                 return None
             raise
-        # _preload_content=False returns the raw response (plain JSON, like watch events)
-        # and does not raise for an error status: check it here.
-        raw = cast(Any, response)
-        body: dict[str, Any] = await raw.json()
-        if raw.status == 404:
-            return None
-        if raw.status >= 400 or body.get("kind") != "Pod":
-            raise ApiException(status=raw.status, reason=str(body.get("message", body)))
-        return body
+        return str(text)
+
+    async def create_config_map(self, namespace: str, body: dict[str, Any]) -> bool:
+        try:
+            await self._limited(
+                lambda: self.core.create_namespaced_config_map(namespace, cast(Any, body))
+            )
+        except ApiException as exc:
+            if exc.status == 409:
+                return False
+            if _rejected_for_good(exc):
+                raise Rejected(_api_message(exc)) from None
+            raise
+        return True
+
+    async def get_config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The ConfigMap as plain JSON (binaryData stays base64), or None."""
+        return await self._limited(
+            lambda: _read_raw(
+                self.core.read_namespaced_config_map(name, namespace, _preload_content=False),
+                "ConfigMap",
+            )
+        )
 
     async def list_all(self, plural: str, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
         """Every object of a kind, in the given namespaces (all when empty)."""

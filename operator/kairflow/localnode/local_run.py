@@ -10,12 +10,12 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kairflow.api.dagrun import DagRunStatus
+from kairflow.api.dagrun import DagRunStatus, XComRef
 from kairflow.core import callbacks
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
@@ -27,6 +27,8 @@ from kairflow.core.run_model import (
     RecordEvent,
     RunContext,
 )
+from kairflow.core.xcom import Spilled, XComError, config_map_name, parse_xcom, preview
+from kairflow.core.xcom_frame import load_json, log_limit, unframe
 from kairflow.localnode.process import (
     LocalProcess,
     UnsupportedContainer,
@@ -106,6 +108,9 @@ class LocalRun:
     on_event: Callable[[RecordEvent], None] = lambda event: None
     on_pod_done: Callable[[LocalPod], None] = lambda pod: None
     pods: dict[str, LocalPod] = field(default_factory=dict)
+    stored_xcoms: dict[str, Any] = field(default_factory=dict)
+    """Big XComs read from the pods' logs, as the operator keeps them in ConfigMaps."""
+    _stored: dict[str, XComRef | str] = field(default_factory=dict)
     _offset: timedelta = timedelta(0)
     _seen_done: set[str] = field(default_factory=set)
 
@@ -116,10 +121,17 @@ class LocalRun:
         status = DagRunStatus()
         try:
             while True:
-                observed = [p.observed() for p in self.pods.values()]
+                observed = [self._with_xcom(p, p.observed()) for p in self.pods.values()]
                 # What the planner saw finished; anything finishing later wakes the loop.
                 self._seen_done = {o.name for o in observed if o.finished_at is not None}
-                result = plan(self.run, status, observed, self.now(), capacity=self.capacity)
+                result = plan(
+                    self.run,
+                    status,
+                    observed,
+                    self.now(),
+                    capacity=self.capacity,
+                    stored_xcoms=self.stored_xcoms,
+                )
                 status = result.status
                 for action in result.actions:
                     self._apply(action)
@@ -134,6 +146,39 @@ class LocalRun:
             for pod in self.pods.values():
                 if pod.process is not None:
                     pod.process.kill(grace=2)
+
+    def _with_xcom(self, pod: LocalPod, observed: ObservedPod) -> ObservedPod:
+        """A big XCom is read from the end of the pod's log, as the operator does
+        (`controller.xcom_store`), with the same checks and limit."""
+        if observed.phase != PodPhase.SUCCEEDED or pod.process is None:
+            return observed
+        if pod.name not in self._stored:
+            try:
+                spilled = parse_xcom(observed.termination_message)
+            except XComError:
+                return observed
+            if not isinstance(spilled, Spilled):
+                return observed
+            self._stored[pod.name] = self._read_spilled(pod.process.log_path, pod.name, spilled)
+        return replace(observed, stored_xcom=self._stored[pod.name])
+
+    def _read_spilled(self, log: Path, name: str, spilled: Spilled) -> XComRef | str:
+        with log.open("rb") as handle:
+            handle.seek(max(0, log.stat().st_size - log_limit(spilled)))
+            tail = handle.read().decode(errors="replace")
+        try:
+            _, raw = unframe(tail, spilled)
+            value = load_json(raw)
+        except XComError as exc:
+            return str(exc)
+        ref = XComRef(
+            config_map=config_map_name(name),
+            size=spilled.size,
+            sha256=spilled.sha256,
+            preview=preview(raw[:120].decode(errors="ignore")),
+        )
+        self.stored_xcoms[ref.config_map] = value
+        return ref
 
     def _apply(self, action: CreatePod | DeletePod | RecordEvent) -> None:
         if isinstance(action, RecordEvent):

@@ -188,6 +188,10 @@ class UserApi:
         """The pod (a kubernetes_asyncio V1Pod)."""
         return await self._call(self.core.read_namespaced_pod, pod, namespace)
 
+    async def read_config_map(self, namespace: str, name: str) -> Any:
+        """The ConfigMap (a kubernetes_asyncio V1ConfigMap; binary_data stays base64)."""
+        return await self._call(self.core.read_namespaced_config_map, name, namespace)
+
     async def pod_log(
         self, namespace: str, pod: str, *, follow: bool, container: str | None = None
     ) -> AsyncGenerator[bytes, None]:

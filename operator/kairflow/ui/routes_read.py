@@ -8,11 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
-from kairflow.api.dagrun import TaskInstanceStatus
+from kairflow.api.dagrun import TaskInstanceStatus, XComRef
 from kairflow.cli.task_logs import pod_of
 from kairflow.core import labels
 from kairflow.core.bash_xcom import as_written
 from kairflow.core.naming import label_value
+from kairflow.core.xcom import XComError
+from kairflow.core.xcom_frame import stored_value
 from kairflow.ui.auth import AUTH_KEY, SESSION, Session, csrf_token
 from kairflow.ui.definition import definition, spec_diff, without_managed_fields, yaml_text
 from kairflow.ui.kube import ApiError, UserApi
@@ -158,9 +160,28 @@ async def get_instance(request: web.Request) -> web.Response:
     callbacks = [
         c for c in (body.get("status") or {}).get("callbacks") or [] if c.get("task") == key
     ]
-    return json(
-        {"key": key, "instance": raw, "pods": pods, "command": command, "callbacks": callbacks}
-    )
+    found: dict[str, Any] = {
+        "key": key,
+        "instance": raw,
+        "pods": pods,
+        "command": command,
+        "callbacks": callbacks,
+    }
+    if ti.xcom_ref is not None:
+        found.update(await _stored_xcom(api, ns, ti.xcom_ref))
+    return json(found)
+
+
+async def _stored_xcom(api: UserApi, ns: str, ref: XComRef) -> dict[str, Any]:
+    """A big XCom, read from its ConfigMap as the user (`xcom`, or why not: `xcomError`)."""
+    try:
+        stored = await api.read_config_map(ns, ref.config_map)
+        value = await asyncio.to_thread(stored_value, stored.binary_data, ref.size, ref.sha256)
+    except ApiError as exc:
+        return {"xcomError": f"cannot read ConfigMap {ref.config_map}: {exc}"}
+    except XComError as exc:
+        return {"xcomError": f"ConfigMap {ref.config_map}: {exc}"}
+    return {"xcom": value}
 
 
 async def instance_log(request: web.Request) -> web.StreamResponse:

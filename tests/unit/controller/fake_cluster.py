@@ -42,6 +42,8 @@ class FakeCluster:
     """(plural, event type, body) in the order the changes happened."""
     reject_pods: dict[str, str] = field(default_factory=dict)
     """Pod name -> the message the API refuses it with (for good)."""
+    logs: dict[str, str] = field(default_factory=dict)
+    """Pod name -> its container's log."""
     _versions: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
     _uids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -175,6 +177,21 @@ class FakeCluster:
 
     async def list_task_pods(self, namespaces: tuple[str, ...]) -> list[Body]:
         return await self.list_all("pods", namespaces)
+
+    async def read_pod_log(
+        self, namespace: str, name: str, container: str, tail_lines: int, limit_bytes: int
+    ) -> str | None:
+        self._record("log", "pods", namespace, name)
+        if ("pods", namespace, name) not in self.objects:
+            return None
+        lines = self.logs.get(name, "").splitlines(keepends=True)
+        return "".join(lines[-tail_lines:])[-limit_bytes:]
+
+    async def create_config_map(self, namespace: str, body: Body) -> bool:
+        return await self.create(namespace, "configmaps", body)
+
+    async def get_config_map(self, namespace: str, name: str) -> Body | None:
+        return await self.get(namespace, "configmaps", name)
 
 
 def _merge(target: Body, patch: Body) -> None:

@@ -3,13 +3,15 @@ injected clock: a fake kubelet, no I/O, no sleeps."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kairflow.api.dag import DAGSpec
-from kairflow.api.dagrun import DagRunStatus
+from kairflow.api.dagrun import DagRunStatus, XComRef
 from kairflow.core import callbacks
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
@@ -24,6 +26,7 @@ from kairflow.core.run_model import (
     RecordEvent,
     RunContext,
 )
+from kairflow.core.xcom_frame import frame
 
 T0 = datetime(2024, 1, 2, tzinfo=UTC)
 
@@ -38,9 +41,22 @@ class Outcome:
     reason: str | None = None
     message: str | None = None
     phase: PodPhase | None = None  # force e.g. PENDING forever
+    stored: XComRef | str | None = None
+    """A big XCom as the controller stored it (or why it could not): see big_xcom."""
+    big_value: Any = None
 
 
 OK = Outcome()
+
+
+def big_xcom(value: Any, store_error: str | None = None, seconds: float = 1.0) -> Outcome:
+    """A task that pushes a big XCom: its pointer in the termination message, and the
+    value in a ConfigMap as the controller would store it (or `store_error`)."""
+    raw = json.dumps(value).encode()
+    pointer, _ = frame(raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    ref = XComRef(config_map=f"xcom-{digest[:12]}", size=len(raw), sha256=digest)
+    return Outcome(xcom=pointer, stored=store_error or ref, big_value=value, seconds=seconds)
 
 
 def fail(code: int = 1) -> Outcome:
@@ -142,9 +158,18 @@ class Simulation:
                         created_at=pod.created,
                         started_at=pod.created,
                         finished_at=done_at,
+                        stored_xcom=o.stored,
                     )
                 )
         return out
+
+    def stored_xcoms(self) -> dict[str, Any]:
+        """What the controller reads back: every big XCom stored so far."""
+        return {
+            p.outcome.stored.config_map: p.outcome.big_value
+            for p in self.pods.values()
+            if isinstance(p.outcome.stored, XComRef)
+        }
 
     def step(self) -> Plan:
         result = plan(
@@ -155,6 +180,7 @@ class Simulation:
             previous=self.previous,
             capacity=self.capacity,
             settings=self.settings,
+            stored_xcoms=self.stored_xcoms(),
         )
         self.plans.append(result)
         for action in result.actions:

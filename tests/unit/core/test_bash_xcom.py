@@ -80,10 +80,10 @@ def test_an_xcom_the_script_wrote_itself_wins(tmp_path: Path) -> None:
     assert json.loads(run(tmp_path, script)[3] or "") == {"rows": 3}
 
 
-def test_a_last_line_too_big_for_the_termination_message_is_not_pushed(tmp_path: Path) -> None:
-    code, _, stderr, written = run(tmp_path, "head -c 5000 /dev/zero | tr '\\0' a")
+def test_a_last_line_over_the_limit_is_not_pushed(tmp_path: Path) -> None:
+    code, _, stderr, written = run(tmp_path, "head -c 1048575 /dev/zero | tr '\\0' a")
     assert code == 0 and written is None
-    assert "5002 bytes as JSON, over the 4096-byte XCom limit: not pushed" in stderr
+    assert "1048577 bytes as JSON, over the 1048576-byte XCom limit: not pushed" in stderr
 
 
 def test_without_push_the_script_runs_alone() -> None:

@@ -13,6 +13,7 @@ from kairflow.api.env import EnvVar
 from kairflow.core.bash_xcom import WRAPPER
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.templating import RenderedTask
+from kairflow.core.xcom_spill import PYTHON_WRAPPER
 
 RUN = "sample-dag-scheduled-20210101t000000"
 RUN_ID = "scheduled__2021-01-01T00:00:00+00:00"
@@ -153,9 +154,9 @@ def test_a_bash_task_gets_the_whole_expected_pod() -> None:
         pytest.param(
             task(python="print('{{ ds }}')"),
             RenderedTask(python="print('2021-01-01')"),
-            ["python", "-c", "print('2021-01-01')"],
+            ["python", "-c", PYTHON_WRAPPER, "print('2021-01-01')"],
             None,
-            id="python runs the rendered code with python -c",
+            id="python runs the rendered code with python -c, wrapped",
         ),
         pytest.param(
             task(image="alpine", command=["sh", "-c", "echo $0"], args=["{{ ds }}"]),
@@ -202,6 +203,40 @@ def test_tasks_without_a_process_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         pod(spec, rendered)
+
+
+BIG_LITERAL = "rows = " + repr(["x" * 100] * 1500)  # ~153 KiB: a big XCom rendered in
+
+
+@pytest.mark.parametrize(
+    ("spec", "rendered", "message"),
+    [
+        pytest.param(
+            task(python="{{ ti.xcom_pull('big') }}"),
+            RenderedTask(python=BIG_LITERAL),
+            r"the rendered python is 1\d\d\.\d KiB; one argument of a process is at most 128 KiB",
+            id="a python script with a big XCom rendered in cannot start",
+        ),
+        pytest.param(
+            task(bash="echo", args=["{{ ti.xcom_pull('big') }}"]),
+            RenderedTask(bash="echo", args=[BIG_LITERAL]),
+            "the rendered bash is .* KiB",
+            id="nor can a bash task with a big rendered argument",
+        ),
+    ],
+)  # fmt: skip
+def test_an_argument_over_128_kib_is_refused_before_a_pod(
+    spec: TaskSpec, rendered: RenderedTask, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        pod(spec, rendered)
+
+
+def test_an_argument_just_under_128_kib_makes_a_pod() -> None:
+    script = "#" + "x" * (128 * 1024 - 2)
+    assert base_container(pod(task(python="x"), RenderedTask(python=script)))["command"][-1] == (
+        script
+    )
 
 
 @pytest.mark.parametrize(

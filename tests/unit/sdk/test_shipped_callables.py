@@ -175,7 +175,7 @@ def test_a_shipped_callable_runs_and_pushes_its_xcom(
 
 
 def too_big() -> str:
-    return "x" * 5000
+    return "x" * (1024 * 1024)
 
 
 def not_json() -> object:
@@ -190,7 +190,9 @@ def calls_xcom_push(ti: Any) -> None:
     ("callable_", "message"),
     [
         pytest.param(
-            too_big, "an XCom is at most 4096 bytes", id="an XCom over 4 KiB fails clearly"
+            too_big,
+            "an XCom is at most 1048576 bytes (1 MiB)",
+            id="an XCom over 1 MiB fails clearly",
         ),
         pytest.param(not_json, "it is not JSON", id="a value that is not JSON fails clearly"),
         pytest.param(

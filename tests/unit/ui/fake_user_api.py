@@ -9,6 +9,7 @@ import asyncio
 import copy
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from kairflow.ui.kube import KINDS, ApiError
@@ -85,6 +86,8 @@ class FakeUserApi:
     """pod name → what successive reads return (the last one from then on)."""
     logs: dict[str, list[bytes | ApiError]] = field(default_factory=dict)
     """pod name → its log's chunks; an ApiError breaks the stream there."""
+    config_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    """ConfigMap name → its binaryData (big XComs)."""
     closed: bool = False
 
     def add(self, kind: str, *bodies: dict[str, Any]) -> None:
@@ -193,6 +196,13 @@ class FakeUserApi:
         if not reads:
             raise ApiError(404, f'pods "{pod}" not found', "NotFound")
         return reads.pop(0) if len(reads) > 1 else reads[0]
+
+    async def read_config_map(self, namespace: str, name: str) -> Any:
+        self._check("get", "configmaps", name)
+        found = self.config_maps.get(name)
+        if found is None:
+            raise ApiError(404, f'configmaps "{name}" not found', "NotFound")
+        return SimpleNamespace(binary_data=found)
 
     async def pod_log(
         self, namespace: str, pod: str, *, follow: bool, container: str | None = None

@@ -3,11 +3,16 @@ its DAG, a task instance's log by try, namespaces for a user who may not list th
 
 from __future__ import annotations
 
+import base64
+import gzip
+import hashlib
+import json
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from kairflow.core.naming import pod_name
+from kairflow.core.xcom_frame import STORED_KEY
 from kairflow.ui.auth import KubeconfigAuth
 from kairflow.ui.kube import ApiError
 from tests.unit.ui.fake_user_api import FakeUserApi
@@ -150,5 +155,41 @@ def test_a_task_instance_comes_with_its_own_callbacks() -> None:
         response = await client.get("/api/ns/default/dagruns/etl-1/tis/extract")
         found = await response.json()
         assert [c["pod"] for c in found["callbacks"]] == ["c1"]
+
+
+BIG = [{"id": i} for i in range(1000)]
+
+
+def big_ref() -> tuple[dict[str, Any], dict[str, str]]:
+    raw = json.dumps(BIG).encode()
+    ref = {"configMap": "etl-1-extract-1-xcom", "size": len(raw)}
+    ref["sha256"] = hashlib.sha256(raw).hexdigest()
+    return ref, {STORED_KEY: base64.b64encode(gzip.compress(raw)).decode()}
+
+
+def test_a_big_xcom_is_read_from_its_configmap_for_the_xcom_pane() -> None:
+    async def scenario(
+        client: TestClient[Any, Any], auth: KubeconfigAuth, api: FakeUserApi
+    ) -> None:
+        ref, data = big_ref()
+        api.add("dagruns", run(SPEC, extract={"state": "success", "tryNumber": 1, "xcomRef": ref}))
+        api.config_maps["etl-1-extract-1-xcom"] = data
+        await signed_in(client, auth)
+        found = await (await client.get("/api/ns/default/dagruns/etl-1/tis/extract")).json()
+        assert found["xcom"] == BIG and found["instance"]["xcomRef"] == ref
+
+    with_ui(scenario)
+
+
+def test_a_big_xcom_the_user_cannot_read_says_why() -> None:
+    async def scenario(
+        client: TestClient[Any, Any], auth: KubeconfigAuth, api: FakeUserApi
+    ) -> None:
+        ref, _ = big_ref()
+        api.add("dagruns", run(SPEC, extract={"state": "success", "tryNumber": 1, "xcomRef": ref}))
+        await signed_in(client, auth)
+        found = await (await client.get("/api/ns/default/dagruns/etl-1/tis/extract")).json()
+        assert "xcom" not in found
+        assert found["xcomError"].startswith("cannot read ConfigMap etl-1-extract-1-xcom")
 
     with_ui(scenario)

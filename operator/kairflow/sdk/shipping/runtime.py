@@ -17,7 +17,7 @@ import subprocess as _kf_subprocess
 import sys as _kf_sys
 from typing import Any
 
-_KF_MAX_XCOM_BYTES = 4096
+_KF_MAX_XCOM_BYTES = 1024 * 1024  # bigger than 4 KiB leaves through the log (core.xcom_spill)
 _KF_NOT_YET = 100  # a sensor's "not yet" exit code
 _KF_SKIPPED = 98  # the task skipped itself (see kairflow.sdk.skipping)
 
@@ -174,14 +174,14 @@ def _kf_run_bash(command: str) -> int:
     if code == 0 and path and not written:
         text = last.decode(errors="replace").rstrip()
         if len(_kf_json.dumps(text).encode()) > _KF_MAX_XCOM_BYTES:
-            print("kairflow: the last line of stdout is over 4 KiB as JSON: not pushed")
+            print("kairflow: the last line of stdout is over 1 MiB as JSON: not pushed")
         else:
             _kf_push(text)
     return code
 
 
 def _kf_push(value: Any) -> None:
-    """The return value becomes the XCom: JSON, at most 4 KiB (None pushes nothing)."""
+    """The return value becomes the XCom: JSON, at most 1 MiB (None pushes nothing)."""
     if value is None:
         return
     try:
@@ -192,7 +192,7 @@ def _kf_push(value: Any) -> None:
     if size > _KF_MAX_XCOM_BYTES:
         _kf_sys.exit(
             f"kairflow: the return value is {size} bytes as JSON; an XCom is at most "
-            f"{_KF_MAX_XCOM_BYTES} bytes (4 KiB)"
+            f"{_KF_MAX_XCOM_BYTES} bytes (1 MiB)"
         )
     path = _kf_os.environ.get("KAIRFLOW_XCOM_FILE")
     if not path:

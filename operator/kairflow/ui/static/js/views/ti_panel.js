@@ -88,11 +88,18 @@ function Callbacks({ callbacks }) {
 function XCom({ found }) {
   const instance = found.data && found.data.instance;
   if (!found.data) return html`<p class="loading">Loading…</p>`;
-  if (!instance || instance.xcom === undefined || instance.xcom === null) {
+  // A big XCom lives in a ConfigMap (instance.xcomRef); the server reads it for us.
+  const ref = instance && instance.xcomRef;
+  const value = ref ? found.data.xcom : instance && instance.xcom;
+  if (ref && found.data.xcomError) {
+    return html`<p class="error" role="alert">${found.data.xcomError}</p>`;
+  }
+  if (value === undefined || value === null) {
     return html`<p class="muted">No XCom (the task returned nothing, or has not finished).</p>`;
   }
-  return html`<div><div class="p-kicker">return_value</div>
-    <pre class="code p-json">${JSON.stringify(instance.xcom, null, 2)}</pre></div>`;
+  const where = ref ? ` · ${ref.size} bytes, kept in ConfigMap ${ref.configMap}` : "";
+  return html`<div><div class="p-kicker">return_value${where}</div>
+    <pre class="code p-json">${JSON.stringify(value, null, 2)}</pre></div>`;
 }
 
 export function TiPanel({ ns, dag, run, taskKey, pane, go }) {
