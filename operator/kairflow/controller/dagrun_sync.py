@@ -87,6 +87,7 @@ async def _start(rt: Runtime, body: Body, run: DagRun, view: ObservedRun) -> Non
         run.spec.conf,
         view.created_at,
         rt.clock(),
+        run.spec.run_id,
     )
     status = run.status.model_copy(deep=True)
     if isinstance(started, RunRefused):

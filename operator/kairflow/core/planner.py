@@ -18,7 +18,8 @@ from typing import Any
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.api.types import format_duration
-from kairflow.core import pod_outcomes
+from kairflow.core import deferral, pod_outcomes
+from kairflow.core.deferred import Surroundings
 from kairflow.core.graph import build_graph
 from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.naming import ti_key
@@ -52,9 +53,11 @@ def plan(
     settings: PlannerSettings | None = None,
     previous_success: PreviousSuccess | None = None,
     rejected: Mapping[str, str] | None = None,
+    surroundings: Surroundings | None = None,
 ) -> Plan:
     """One pass over the run. `rejected` maps pods the API refused for good (when the
-    last pass asked for them) to the API's message: their tries fail."""
+    last pass asked for them) to the API's message: their tries fail. `surroundings`:
+    what deferred task instances observe outside the run (see `deferred`)."""
     graph = build_graph(run.spec)
     tasks = {name: effective_task(run.spec, task) for name, task in graph.tasks.items()}
     policies = {name: TaskPolicy.of(task) for name, task in tasks.items()}
@@ -73,6 +76,7 @@ def plan(
         capacity=capacity or Capacity(),
         settings=settings or PlannerSettings(),
         rejected=rejected or {},
+        surroundings=surroundings or Surroundings(),
     )
     _sync(state)
     pod_outcomes.delete_strays(state)
@@ -100,6 +104,7 @@ def _sync(state: RunPass) -> None:
         # effects (branches, mapping) enable more; a DAG needs at most one per task.
         changed = _apply_effects(state)
         changed |= make_ready(state)
+        changed |= deferral.advance(state)
         if not changed:
             break
     launch_ready(state)

@@ -13,6 +13,7 @@ from kairflow.api.dag import TaskSpec
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.types import format_duration
 from kairflow.core import setup_teardown
+from kairflow.core.deferred import Surroundings
 from kairflow.core.graph import DagGraph
 from kairflow.core.run_index import InstanceIndex, MappedXComs, PassXComs
 from kairflow.core.run_model import (
@@ -32,7 +33,9 @@ from kairflow.core.task_settings import TaskPolicy
 from kairflow.core.times import iso, parse_time
 
 TI = TaskInstanceState
-_WAITING = frozenset({TI.QUEUED, TI.RUNNING, TI.SCHEDULED, TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE})
+_WAITING = frozenset(
+    {TI.QUEUED, TI.RUNNING, TI.SCHEDULED, TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE, TI.DEFERRED}
+)
 
 
 @dataclass
@@ -51,6 +54,10 @@ class RunPass:
     settings: PlannerSettings
     rejected: Mapping[str, str] = field(default_factory=dict)
     """Pod name -> why the API refused it for good."""
+    surroundings: Surroundings = field(default_factory=Surroundings)
+    """What deferred task instances observe outside the run."""
+    advanced: set[str] = field(default_factory=set)
+    """Deferred task instances already decided in this pass."""
     actions: list[Action] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
     state_changes: int = field(default=0, init=False)

@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from kairflow.api.dagrun import DagRunStatus
+from kairflow.core.deferred import Surroundings
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
+    Action,
     Capacity,
+    CreateDagRun,
     CreatePod,
     DeletePod,
     ObservedPod,
@@ -95,6 +98,8 @@ class LocalRun:
     on_status: Callable[[DagRunStatus], None] = lambda status: None
     on_event: Callable[[RecordEvent], None] = lambda event: None
     on_pod_done: Callable[[LocalPod], None] = lambda pod: None
+    surroundings: Callable[[DagRunStatus], Surroundings] = lambda status: Surroundings()
+    """What deferred tasks see (answers to approvals); no other DAG runs here."""
     pods: dict[str, LocalPod] = field(default_factory=dict)
     _offset: timedelta = timedelta(0)
     _seen_done: set[str] = field(default_factory=set)
@@ -109,7 +114,14 @@ class LocalRun:
                 observed = [p.observed() for p in self.pods.values()]
                 # What the planner saw finished; anything finishing later wakes the loop.
                 self._seen_done = {o.name for o in observed if o.finished_at is not None}
-                result = plan(self.run, status, observed, self.now(), capacity=self.capacity)
+                result = plan(
+                    self.run,
+                    status,
+                    observed,
+                    self.now(),
+                    capacity=self.capacity,
+                    surroundings=self.surroundings(status),
+                )
                 status = result.status
                 for action in result.actions:
                     self._apply(action)
@@ -124,7 +136,9 @@ class LocalRun:
                 if pod.process is not None:
                     pod.process.kill(grace=2)
 
-    def _apply(self, action: CreatePod | DeletePod | RecordEvent) -> None:
+    def _apply(self, action: Action) -> None:
+        if isinstance(action, CreateDagRun):
+            return  # never asked: `dags test` shows no other DAG, so a trigger fails first
         if isinstance(action, RecordEvent):
             self.on_event(action)
         elif isinstance(action, DeletePod):
