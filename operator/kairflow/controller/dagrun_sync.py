@@ -21,6 +21,7 @@ from kairflow.api.common import DagRunState
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.problems import validation_problems
 from kairflow.controller.cache import Body, Key, key_of
+from kairflow.controller.deferred_runs import create_triggered_runs, surroundings
 from kairflow.controller.planning import NOTHING, PlanInputs, claimed_plan, off_loop
 from kairflow.controller.run_pods import create_pods, delete_pods, deletes_of, fill_pod_gaps
 from kairflow.controller.runtime import Runtime
@@ -147,6 +148,7 @@ def _inputs(
         settings=PlannerSettings(
             rt.settings.default_image, rt.settings.startup_timeout, rt.settings.render_budget
         ),
+        surroundings=surroundings(rt, view.namespace, run, spec),
     )
 
 
@@ -165,6 +167,7 @@ async def _plan_and_apply(
     events = [a for a in result.actions if isinstance(a, RecordEvent)]
     deletes = deletes_of(result) + doomed
     try:
+        await create_triggered_runs(rt, key, result)
         rejected = await create_pods(rt, key[0], result)
         if rejected:
             # The API refused pods for good: the core fails (or retries) those tries

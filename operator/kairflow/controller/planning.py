@@ -20,6 +20,7 @@ from kairflow.api.dagrun import DagRunStatus
 from kairflow.controller.cache import Body
 from kairflow.controller.runtime import Runtime
 from kairflow.core.capacity import claim_still_valid, free_capacity
+from kairflow.core.deferred import Surroundings
 from kairflow.core.observations import ObservedRun, SnapshotFacts
 from kairflow.core.planner import plan
 from kairflow.core.run_admission import may_start
@@ -50,6 +51,7 @@ class PlanInputs:
     previous: PreviousRun | None
     previous_success: PreviousSuccess | None
     settings: PlannerSettings
+    surroundings: Surroundings
 
     def plan(
         self,
@@ -68,6 +70,7 @@ class PlanInputs:
             settings=self.settings,
             previous_success=self.previous_success,
             rejected=rejected,
+            surroundings=self.surroundings,
         )
 
 
