@@ -47,7 +47,8 @@ def test_an_answer_is_for_the_try_that_waits() -> None:
             id="a task that is no approval",
         ),
         pytest.param(
-            run(ok={"state": "success"}), "ok", "ok of run r1 is success, not waiting for an answer",
+            run(ok={"state": "success"}), "ok",
+            "ok of run r1 is success, not waiting for an answer",
             id="an approval answered already",
         ),
         pytest.param(
