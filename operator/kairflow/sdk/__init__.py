@@ -12,6 +12,11 @@ from kairflow.sdk.errors import Location, SdkError, SdkWarning
 from kairflow.sdk.loader import Loaded, load, load_file
 from kairflow.sdk.manifest import to_manifest
 from kairflow.sdk.operators.bash import BashOperator
+from kairflow.sdk.operators.cross_dag import (
+    ApprovalOperator,
+    ExternalTaskSensor,
+    TriggerDagRunOperator,
+)
 from kairflow.sdk.operators.empty import DummyOperator, EmptyOperator
 from kairflow.sdk.operators.kubernetes import ContainerOperator, KubernetesPodOperator
 from kairflow.sdk.operators.latest_only import LatestOnlyOperator
@@ -37,6 +42,7 @@ from kairflow.sdk.xcom_arg import XComArg
 __all__ = [
     "DAG",
     "AirflowSkipException",
+    "ApprovalOperator",
     "BaseOperator",
     "BaseSensorOperator",
     "BashOperator",
@@ -47,6 +53,7 @@ __all__ = [
     "DateTimeSensor",
     "DummyOperator",
     "EmptyOperator",
+    "ExternalTaskSensor",
     "KubernetesPodOperator",
     "LatestOnlyOperator",
     "Loaded",
@@ -60,6 +67,7 @@ __all__ = [
     "ShortCircuitOperator",
     "TaskGroup",
     "TimeDeltaSensor",
+    "TriggerDagRunOperator",
     "UnconvertibleTask",
     "XComArg",
     "chain",
