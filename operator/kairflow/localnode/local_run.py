@@ -114,13 +114,14 @@ class LocalRun:
                 observed = [p.observed() for p in self.pods.values()]
                 # What the planner saw finished; anything finishing later wakes the loop.
                 self._seen_done = {o.name for o in observed if o.finished_at is not None}
+                seen = self.surroundings(status)
                 result = plan(
                     self.run,
                     status,
                     observed,
                     self.now(),
                     capacity=self.capacity,
-                    surroundings=self.surroundings(status),
+                    surroundings=seen,
                 )
                 status = result.status
                 for action in result.actions:
@@ -129,6 +130,8 @@ class LocalRun:
                 self.on_status(status)
                 if status.state is not None and status.state.finished:
                     return status
+                if self.surroundings(status) != seen:
+                    continue  # an answer came for a task this pass deferred: look again
                 if not self._wait(result.wake_at):
                     return status  # nothing running and nothing scheduled: stuck
         finally:
