@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
-from kairflow.api.common import DagRunState, TaskInstanceState, WireModel
+from kairflow.api.common import DagRunState, WireModel
 from kairflow.api.types import Duration
 
 DAG_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
@@ -89,6 +89,3 @@ class ExternalTaskSpec(WireModel):
         if self.task is not None:
             return [self.task]
         return list(self.tasks) if self.tasks is not None else None
-
-    def default_allowed(self) -> list[str]:
-        return [TaskInstanceState.SUCCESS.value]
