@@ -459,3 +459,52 @@ def test_a_missed_deadline_runs_its_callback_locally(tmp_path: Path) -> None:
     assert [(c["kind"], c["name"], c["state"]) for c in outcome["callbacks"]] == [
         ("deadline", "quick", "success")
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(
+            ["--approve"], {"build": "success", "approve_release": "success", "release": "success"},
+            id="--approve approves every approval task",
+        ),
+        pytest.param(
+            ["--reject"], {"build": "success", "approve_release": "skipped", "release": "skipped"},
+            id="--reject rejects them (this one skips on a rejection)",
+        ),
+        pytest.param(
+            ["--no-retry-delay"],
+            {"build": "success", "approve_release": "skipped", "release": "skipped"},
+            id="with no answer the timeout's default outcome applies",
+        ),
+    ],
+)  # fmt: skip
+def test_approval_tasks_are_answered_by_flags(args: list[str], expected: dict[str, str]) -> None:
+    result = dags_test(ROOT / "dags" / "approval.yaml", *args, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert states(result) == expected
+
+
+def test_an_approval_nobody_can_answer_stops_the_run_saying_how(tmp_path: Path) -> None:
+    path = write_dag(tmp_path, "tasks: [{name: ok, approval: {subject: 'go?'}}]")
+    result = dags_test(path)
+    assert result.exit_code == 1
+    assert "ok waits for an answer: pass --approve or --reject" in result.stderr
+
+
+def test_cross_dag_tasks_see_no_other_dag(tmp_path: Path) -> None:
+    """dags test runs one DAG: a trigger fails saying there is no DAG to trigger, a
+    sensor waits for its timeout (skipped with the virtual clock, here softFail)."""
+    trigger = dags_test(ROOT / "dags" / "trigger_controller.yaml", "-o", "json")
+    assert trigger.exit_code == 1
+    assert states(trigger) == {"trigger": "failed", "announce": "upstream_failed"}
+    text = dags_test(ROOT / "dags" / "trigger_controller.yaml")
+    assert "dags test runs one DAG" in text.stderr
+    assert "cannot trigger DAG 'report-build': not found in namespace local" in " ".join(
+        text.stderr.split()
+    )
+    sensor = dags_test(
+        ROOT / "dags" / "external_task_sensor.yaml", "--no-retry-delay", "-o", "json"
+    )
+    assert sensor.exit_code == 0, sensor.stderr
+    assert states(sensor) == {"wait_for_tutorial": "skipped", "report": "skipped"}

@@ -95,6 +95,18 @@ def _names() -> dict[str, dict[str, Any]]:
             "DateTimeSensor": operators.DateTimeSensor,
             "DateTimeSensorAsync": operators.DateTimeSensorAsync,
         },
+        "airflow.operators.trigger_dagrun": {
+            "TriggerDagRunOperator": operators.TriggerDagRunOperator
+        },
+        "airflow.sensors.external_task": {
+            "ExternalTaskSensor": operators.ExternalTaskSensor,
+            "ExternalTaskSensorAsync": operators.ExternalTaskSensorAsync,
+            "ExternalTaskMarker": operators.ExternalTaskMarker,
+        },
+        # Airflow 3.1's HITL module, for files written for it.
+        "airflow.providers.standard.operators.hitl": {
+            "ApprovalOperator": operators.ApprovalOperator
+        },
         "airflow.utils.dates": {"days_ago": names.days_ago},
         "airflow.utils.task_group": {"TaskGroup": TaskGroup},
         "airflow.utils.trigger_rule": {"TriggerRule": names.TriggerRule},

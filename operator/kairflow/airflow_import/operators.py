@@ -8,6 +8,10 @@ from typing import Any
 
 from kairflow.airflow_import.tasks import Converting, PartialOperator, unconvertible
 from kairflow.sdk.operators.bash import BashOperator as _Bash
+from kairflow.sdk.operators.cross_dag import ApprovalOperator as _Approval
+from kairflow.sdk.operators.cross_dag import ExternalTaskMarker as _Marker
+from kairflow.sdk.operators.cross_dag import ExternalTaskSensor as _ExternalSensor
+from kairflow.sdk.operators.cross_dag import TriggerDagRunOperator as _Trigger
 from kairflow.sdk.operators.empty import EmptyOperator as _Empty
 from kairflow.sdk.operators.latest_only import LatestOnlyOperator as _LatestOnly
 from kairflow.sdk.operators.python import BashTask as _BashTask
@@ -71,6 +75,25 @@ class DateTimeSensor(_DateTimeSensor, metaclass=Converting):
 
 
 DateTimeSensorAsync = DateTimeSensor
+
+
+class TriggerDagRunOperator(_Trigger, metaclass=Converting):
+    __doc__ = _Trigger.__doc__
+
+
+class ExternalTaskSensor(_ExternalSensor, metaclass=Converting):
+    __doc__ = _ExternalSensor.__doc__
+
+
+ExternalTaskSensorAsync = ExternalTaskSensor  # it never pokes: the operator watches
+
+
+class ExternalTaskMarker(_Marker, metaclass=Converting):
+    __doc__ = _Marker.__doc__
+
+
+class ApprovalOperator(_Approval, metaclass=Converting):
+    __doc__ = _Approval.__doc__
 
 
 class _CustomOperatorType(type):

@@ -53,6 +53,9 @@ class TaskInstanceState(StrEnum):
     UPSTREAM_FAILED = "upstream_failed"
     UP_FOR_RETRY = "up_for_retry"
     UP_FOR_RESCHEDULE = "up_for_reschedule"
+    DEFERRED = "deferred"
+    """Waiting on something the operator watches (another DAG's run, a user's
+    approval): no pod runs and no slot is held, as Airflow's deferred tasks."""
     REMOVED = "removed"
     RESTARTING = "restarting"
 

@@ -15,9 +15,11 @@ from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field, JsonValue, PrivateAttr, model_validator
 
+from kairflow.api.approval import ApprovalSpec
 from kairflow.api.asset import ASSET_URI_ITEMS, AssetEventRef, AssetSchedule
 from kairflow.api.callbacks import CallbackSpec
 from kairflow.api.common import Condition, Resource, StatusModel, WireModel
+from kairflow.api.cross_dag import ExternalTaskSpec, TriggerDagRunSpec
 from kairflow.api.deadlines import DeadlineSpec
 from kairflow.api.env import FREE_FORM, EnvVar
 from kairflow.api.task_groups import resolve_group_ids, task_id
@@ -27,12 +29,11 @@ TASK_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
 # Airflow's group_id: no dots (they join a nested group's id to its parent's).
 GROUP_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$"
 POOL_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
-# A task has at most one of bash / python / command; the apiserver enforces it too.
 CRD_DEFAULT_KEY = "x-kairflow-crd-default"  # see kairflow.api.crd
+# A task has at most one kind; the apiserver enforces it too.
+TASK_KINDS = ("bash", "python", "command", "triggerDagRun", "externalTask", "approval")
 _TWO_KINDS: list[JsonValue] = [
-    {"required": ["bash", "python"]},
-    {"required": ["bash", "command"]},
-    {"required": ["python", "command"]},
+    {"required": [a, b]} for i, a in enumerate(TASK_KINDS) for b in TASK_KINDS[i + 1 :]
 ]
 
 
@@ -331,19 +332,53 @@ class TaskSpec(TaskSettings):
         "tasks unless the run is the latest scheduled one (now is within the interval after "
         "the run's data interval). Manual runs are never skipped.",
     )
+    trigger_dag_run: TriggerDagRunSpec | None = Field(
+        default=None,
+        description="Trigger a run of another DAG (TriggerDagRunOperator); no pod.",
+    )
+    external_task: ExternalTaskSpec | None = Field(
+        default=None,
+        description="Wait for another DAG's task or run (ExternalTaskSensor); no pod.",
+    )
+    approval: ApprovalSpec | None = Field(
+        default=None, description="Wait for a user's approval (HITL ApprovalOperator); no pod."
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> TaskSpec:
-        kinds = [k for k in ("bash", "python", "command") if getattr(self, k) is not None]
+        kinds = [k for k in TASK_KINDS if getattr(self, _SNAKE[k]) is not None]
         if len(kinds) > 1:
             raise ValueError(f"task {self.name!r}: set only one of {' / '.join(kinds)}")
         return self
 
     @property
+    def deferred_kind(self) -> str | None:
+        """The kind of a task the operator decides itself (no pod), or None."""
+        for kind in ("triggerDagRun", "externalTask", "approval"):
+            if getattr(self, _SNAKE[kind]) is not None:
+                return kind
+        return None
+
+    @property
     def is_empty(self) -> bool:
         """No command at all: an EmptyOperator (or a latestOnly task), finished
         without a pod."""
-        return self.bash is None and self.python is None and self.command is None
+        return (
+            self.bash is None
+            and self.python is None
+            and self.command is None
+            and self.deferred_kind is None
+        )
+
+
+_SNAKE = {
+    "bash": "bash",
+    "python": "python",
+    "command": "command",
+    "triggerDagRun": "trigger_dag_run",
+    "externalTask": "external_task",
+    "approval": "approval",
+}
 
 
 class DAGSpec(WireModel):

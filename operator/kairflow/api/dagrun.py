@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from kairflow.api.approval import ApprovalDecision, ApprovalOutcome
 from kairflow.api.asset import AssetEvent
 from kairflow.api.callbacks import CallbackStatus
 from kairflow.api.common import (
@@ -81,8 +82,26 @@ class DagRunSpec(WireModel):
         description="asset_triggered runs: the asset events it consumed, per URI (its "
         "templates' triggering_asset_events).",
     )
+    run_id: str | None = Field(
+        default=None,
+        description="Airflow's run id (default <runType>__<logical date>); set by a "
+        "triggering task's runId.",
+    )
     clear: ClearRequest | None = Field(default=None, description="A clear request.")
     mark: MarkRequest | None = Field(default=None, description="A mark-state request.")
+    approvals: dict[str, ApprovalDecision] = Field(
+        default_factory=dict,
+        description="Answers to approval tasks, by task instance (name or name[i]).",
+    )
+
+
+class ApprovalRecord(StatusModel):
+    """The decision an approval task instance took, and who took it."""
+
+    outcome: ApprovalOutcome
+    by: str | None = Field(default=None, description="Who decided (as reported), or 'timeout'.")
+    at: str | None = Field(default=None, description="When the operator applied it.")
+    comment: str | None = None
 
 
 class XComRef(StatusModel):
@@ -123,6 +142,12 @@ class TaskInstanceStatus(StatusModel):
     first_poke_at: str | None = Field(default=None, description="Sensor: first poke start.")
     pokes: int | None = Field(default=None, description="Sensor: pokes started in this try.")
     ready_at: str | None = Field(default=None, description="When its dependencies were met.")
+    triggered_run: str | None = Field(
+        default=None, description="triggerDagRun: the DagRun it created (its name)."
+    )
+    approval: ApprovalRecord | None = Field(
+        default=None, description="approval: the decision taken."
+    )
 
 
 class DagRunStatus(StatusModel):

@@ -23,6 +23,7 @@ from kairflow.api.common import ObjectMeta
 from kairflow.api.dagrun import DagRun, DagRunSpec, DagRunStatus, RunType
 from kairflow.api.types import parse_datetime
 from kairflow.cli.dag_source import dag_source
+from kairflow.cli.dags_test_answers import local_answers, note_other_dags, unanswered
 from kairflow.cli.errors import EXIT_FAILED, UserError
 from kairflow.cli.options import Context, Kubeconfig, Namespace
 from kairflow.cli.run_conf import parse_conf
@@ -112,6 +113,12 @@ def _report(
                 where = f"{where}[{event.source_map_index}]"
             console.print(f"would emit an asset event on {uri} ({where})")
         console.print(f"[bold]run {status.state}[/]: {status.message or ''}")
+        waiting = unanswered(status)
+        if waiting:
+            console.print(
+                f"[yellow]{', '.join(waiting)} waits for an answer[/]: "
+                "pass --approve or --reject (or run it in a terminal to be asked)"
+            )
         return
     result = json_result(status)
     if emitted:
@@ -141,6 +148,10 @@ def dags_test(
         bool,
         typer.Option("--no-retry-delay", help="Skip idle waits (retry delays, poke intervals)."),
     ] = False,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Approve every approval task.")
+    ] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject every approval task.")] = False,
     namespace: Namespace = None,
     context: Context = None,
     kubeconfig: Kubeconfig = None,
@@ -192,6 +203,8 @@ def dags_test(
             f"{interval.start.isoformat()} → {interval.end.isoformat()}"
         )
         console.print("[dim]note: images are ignored; each task runs as a local process[/]")
+        note_other_dags(dag.spec, console)
+    answers = local_answers(dag.spec, approve, reject, console if text else None)
 
     def pod_done(pod: LocalPod) -> None:
         if not text:
@@ -215,9 +228,10 @@ def dags_test(
         capacity=Capacity(pools=local_pools(dag.spec, found.pools)) if found.pools else Capacity(),
         on_event=event,
         on_pod_done=pod_done,
+        surroundings=answers,
     )
     try:
-        if text and console.is_terminal:
+        if text and console.is_terminal and not answers.will_ask:
             with Live(_summary(DagRunStatus(), run), console=console, transient=True) as live:
                 local.on_status = lambda status: live.update(_summary(status, run))
                 status = local.execute()

@@ -52,17 +52,29 @@ class Target:
     all_namespaces: bool = False
 
 
-def config_namespace(kubeconfig: str | None, context: str | None) -> str:
-    """The namespace of the kubeconfig's (current or named) context, or `default`."""
+def _context_entry(kubeconfig: str | None, context: str | None) -> dict[str, Any]:
+    """The kubeconfig's (current or named) context's `context` entry ({} if none)."""
     try:
         contexts, current = config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
     except (ConfigException, OSError, TypeError):
-        return "default"
+        return {}
     chosen = current
     if context is not None:
         chosen = next((c for c in contexts if c.get("name") == context), None) or current
-    namespace = ((chosen or {}).get("context") or {}).get("namespace")
+    return dict((chosen or {}).get("context") or {})
+
+
+def config_namespace(kubeconfig: str | None, context: str | None) -> str:
+    """The namespace of the kubeconfig's (current or named) context, or `default`."""
+    namespace = _context_entry(kubeconfig, context).get("namespace")
     return str(namespace) if namespace else "default"
+
+
+def config_user(kubeconfig: str | None, context: str | None) -> str | None:
+    """The user entry of the kubeconfig's (current or named) context, by name, as
+    kubectl shows it: a local name, not what the apiserver authenticates."""
+    user = _context_entry(kubeconfig, context).get("user")
+    return str(user) if user else None
 
 
 def api_error(exc: ApiException, what: str, namespace: str | None) -> UserError:

@@ -1,4 +1,4 @@
-"""`kairflow tasks ...`: Clear, mark, read the logs and XComs of task instances."""
+"""`kairflow tasks ...`: Clear, mark, approve, read the logs and XComs of task instances."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import typer
 
 tasks_app = typer.Typer(
     name="tasks",
-    help="Clear, mark, read the logs and XComs of task instances.",
+    help="Clear, mark, approve, read the logs and XComs of task instances.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -23,3 +23,7 @@ tasks_app.command("logs")(tasks_logs)
 from kairflow.cli.tasks_xcom import tasks_xcom  # noqa: E402
 
 tasks_app.command("xcom")(tasks_xcom)
+from kairflow.cli.tasks_approve import tasks_approve, tasks_reject  # noqa: E402
+
+tasks_app.command("approve")(tasks_approve)
+tasks_app.command("reject")(tasks_reject)

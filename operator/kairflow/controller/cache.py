@@ -80,6 +80,8 @@ class Cache:
     pods_by_run: dict[Key, dict[str, Body]] = field(default_factory=lambda: defaultdict(dict))
     waiting_for_slots: set[Key] = field(default_factory=set)
     """Running runs with ready task instances that found no free slot."""
+    watchers: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """(namespace, DAG) -> runs whose deferred task instances watch that DAG's runs."""
     snapshots: SnapshotMemo = field(default_factory=SnapshotMemo)
     dag_defaults: DagDefaults = field(default_factory=DagDefaults)
     """The operator's defaults for what a DAG does not say (its settings')."""
@@ -150,7 +152,6 @@ class Cache:
         key = key_of(body)
         view = observe_run(body, self.snapshots)
         self.runs[key] = body
-        self.run_views[key] = view
         self.gone.pop(key, None)
         if view.dag_name:
             self.runs_by_dag[(key[0], view.dag_name)].add(key[1])
@@ -158,7 +159,20 @@ class Cache:
             self.waiting_for_slots.add(key)
         else:
             self.waiting_for_slots.discard(key)
+        before = self.run_views.get(key)
+        self._watch(key, before.watches if before is not None else frozenset(), view.watches)
+        self.run_views[key] = view
         return view
+
+    def _watch(self, key: Key, before: frozenset[str], after: frozenset[str]) -> None:
+        for dag in before - after:
+            self.watchers.get((key[0], dag), set()).discard(key[1])
+        for dag in after - before:
+            self.watchers[(key[0], dag)].add(key[1])
+
+    def watchers_of(self, dag: Key) -> set[str]:
+        """Runs (by name) whose deferred task instances watch `dag`'s runs."""
+        return set(self.watchers.get(dag, ()))
 
     def _deleted(self, body: Body) -> bool:
         uid = (body.get("metadata") or {}).get("uid")
@@ -176,6 +190,7 @@ class Cache:
         view = self.run_views.pop(key, None)
         if view is not None:
             self.runs_by_dag.get((key[0], view.dag_name), set()).discard(key[1])
+            self._watch(key, view.watches, frozenset())
         return view
 
     def run(self, key: Key) -> ObservedRun | None:

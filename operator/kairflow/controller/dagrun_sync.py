@@ -22,6 +22,7 @@ from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.problems import validation_problems
 from kairflow.controller.asset_sync import record_events
 from kairflow.controller.cache import Body, Key, key_of
+from kairflow.controller.deferred_runs import create_triggered_runs, surroundings
 from kairflow.controller.planning import NOTHING, PlanInputs, claimed_plan, off_loop
 from kairflow.controller.run_pods import create_pods, delete_pods, deletes_of, fill_pod_gaps
 from kairflow.controller.runtime import Runtime
@@ -90,6 +91,7 @@ async def _start(rt: Runtime, body: Body, run: DagRun, view: ObservedRun) -> Non
         run.spec.conf,
         view.created_at,
         rt.clock(),
+        run.spec.run_id,
     )
     status = run.status.model_copy(deep=True)
     if isinstance(started, RunRefused):
@@ -161,6 +163,7 @@ def _inputs(
         settings=PlannerSettings(
             rt.settings.default_image, rt.settings.startup_timeout, rt.settings.render_budget
         ),
+        surroundings=surroundings(rt, view.namespace, run, spec),
     )
 
 
@@ -182,6 +185,7 @@ async def _plan_and_apply(
     events = [a for a in result.actions if isinstance(a, RecordEvent)]
     deletes = deletes_of(result) + doomed
     try:
+        await create_triggered_runs(rt, key, result)
         rejected = await create_pods(rt, key[0], result)
         if rejected:
             # The API refused pods for good: the core fails (or retries) those tries

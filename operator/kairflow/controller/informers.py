@@ -34,6 +34,9 @@ def dag_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
             rt.enqueue_run((key[0], name))
         for backfill in rt.cache.backfills_of(key):
             rt.enqueue_backfill(backfill)
+        # A sensor waiting for this DAG to exist looks again.
+        for name in sorted(rt.cache.watchers_of(key)):
+            rt.enqueue_run((key[0], name))
 
 
 def run_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:

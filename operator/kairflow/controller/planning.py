@@ -21,6 +21,7 @@ from kairflow.api.dagrun import DagRunStatus
 from kairflow.controller.cache import Body
 from kairflow.controller.runtime import Runtime
 from kairflow.core.capacity import claim_still_valid, free_capacity
+from kairflow.core.deferred import Surroundings
 from kairflow.core.observations import ObservedRun, SnapshotFacts
 from kairflow.core.planner import plan
 from kairflow.core.run_admission import may_start
@@ -53,6 +54,7 @@ class PlanInputs:
     settings: PlannerSettings
     stored_xcoms: Mapping[str, Any]
     """The run's big XComs (ConfigMap name -> value), see `xcom_store`."""
+    surroundings: Surroundings
 
     def plan(
         self,
@@ -72,6 +74,7 @@ class PlanInputs:
             previous_success=self.previous_success,
             rejected=rejected,
             stored_xcoms=self.stored_xcoms,
+            surroundings=self.surroundings,
         )
 
 

@@ -127,6 +127,9 @@ class Runtime:
         if wake.slots_freed:
             for waiting in sorted(self.cache.waiting_for_slots - {(run.namespace, run.name)}):
                 self.enqueue_run(waiting)
+        # Deferred task instances (triggerDagRun, externalTask) watching this DAG's runs.
+        for name in sorted(self.cache.watchers_of(dag_key) - {run.name}):
+            self.enqueue_run((run.namespace, name))
 
     async def create_run(
         self,

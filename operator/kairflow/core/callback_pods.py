@@ -24,7 +24,8 @@ from kairflow.core.naming import label_value
 from kairflow.core.pod_builder import container_pod, task_process
 from kairflow.core.run_model import Transition
 from kairflow.core.run_state import RunPass
-from kairflow.core.scheduling import template_context, whole_seconds
+from kairflow.core.scheduling import whole_seconds
+from kairflow.core.task_context import template_context
 from kairflow.core.templating import (
     RenderedTask,
     TemplateError,

@@ -19,6 +19,9 @@ POKE = "kairflow.io/poke"
 BACKFILL = "kairflow.io/backfill"
 """On backfill runs: the label (for selectors) and the annotation (the full name)."""
 
+TRIGGERED_BY = "kairflow.io/triggered-by"
+"""On a DagRun a triggerDagRun task created: `<run>/<task instance>/<try>` (annotation)."""
+
 IGNORE = "kairflow.io/ignore"
 """On a namespace: "true" when an operator of its own serves it (see controller.handlers)."""
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from kairflow.api.common import DagRunState, TaskInstanceState
-from kairflow.api.dag import DAGSpec
+from kairflow.api.dag import DAGSpec, TaskSpec
 from kairflow.api.dagrun import RunType
 from kairflow.core.run_info import DataInterval
 from kairflow.core.schedule_validation import ScheduleError, load_timezone
@@ -102,6 +102,13 @@ class ObservedRun:
     """The id of the clear request in its spec (handled or not)."""
     clear_pending: bool = False
     """A clear request its sync has not handled yet (it is about to run again)."""
+    run_id: str | None = None
+    """Airflow's run id, once its first sync fixed it."""
+    triggered_by: str | None = None
+    """`<run>/<task instance>/<try>` of the triggerDagRun task that created it."""
+    watches: frozenset[str] = frozenset()
+    """DAGs (same namespace) whose runs its deferred task instances watch: a change
+    of one of their runs must wake this run."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -140,6 +147,9 @@ class SnapshotFacts:
     slots: Mapping[str, SlotUse]
     """Task name -> the pool slots one of its instances holds."""
     waits_on_past: bool
+    watched: Mapping[str, str] = field(default_factory=dict)
+    """Task name -> the DAG its instances watch while deferred (triggerDagRun,
+    externalTask)."""
 
 
 def snapshot_facts(spec: DAGSpec) -> SnapshotFacts:
@@ -148,4 +158,14 @@ def snapshot_facts(spec: DAGSpec) -> SnapshotFacts:
     return SnapshotFacts(
         slots={name: SlotUse(p.pool, p.pool_slots) for name, p in policies.items()},
         waits_on_past=any(p.depends_on_past for p in policies.values()),
+        watched={t.name: dag for t in spec.tasks if (dag := watched_dag(t)) is not None},
     )
+
+
+def watched_dag(task: TaskSpec) -> str | None:
+    """The DAG a deferred task instance of `task` looks at, if any."""
+    if task.trigger_dag_run is not None:
+        return task.trigger_dag_run.dag
+    if task.external_task is not None:
+        return task.external_task.dag
+    return None

@@ -19,7 +19,8 @@ from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.api.types import format_duration
-from kairflow.core import callbacks, deadlines, pod_outcomes
+from kairflow.core import callbacks, deadlines, deferral, pod_outcomes
+from kairflow.core.deferred import Surroundings
 from kairflow.core.graph import build_graph
 from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.naming import ti_key
@@ -55,10 +56,12 @@ def plan(
     previous_success: PreviousSuccess | None = None,
     rejected: Mapping[str, str] | None = None,
     stored_xcoms: Mapping[str, Any] | None = None,
+    surroundings: Surroundings | None = None,
 ) -> Plan:
     """One pass over the run. `rejected` maps pods the API refused for good (when the
     last pass asked for them) to the API's message: their tries fail. `stored_xcoms`:
-    the values of the run's big XComs (ConfigMap name -> value)."""
+    the values of the run's big XComs (ConfigMap name -> value). `surroundings`: what
+    deferred task instances observe outside the run (see `deferred`)."""
     graph = build_graph(run.spec)
     tasks = {name: effective_task(run.spec, task) for name, task in graph.tasks.items()}
     policies = {name: TaskPolicy.of(task) for name, task in tasks.items()}
@@ -78,6 +81,7 @@ def plan(
         settings=settings or PlannerSettings(),
         rejected=rejected or {},
         stored_xcoms=stored_xcoms or {},
+        surroundings=surroundings or Surroundings(),
     )
     _sync(state)
     deadlines.check(state)
@@ -108,6 +112,7 @@ def _sync(state: RunPass) -> None:
         # effects (branches, mapping) enable more; a DAG needs at most one per task.
         changed = _apply_effects(state)
         changed |= make_ready(state)
+        changed |= deferral.advance(state)
         if not changed:
             break
     launch_ready(state)

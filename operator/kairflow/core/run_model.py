@@ -158,7 +158,22 @@ class RecordEvent:
     message: str
 
 
-Action = CreatePod | DeletePod | RecordEvent
+@dataclass(frozen=True)
+class CreateDagRun:
+    """A run of another DAG of the namespace, asked for by a triggerDagRun task
+    instance (`key`). Its name is deterministic: one that exists is "done"."""
+
+    key: str
+    dag_name: str
+    name: str
+    conf: Mapping[str, Any]
+    triggered_by: str
+    """The annotation that says which task instance and try created it."""
+    run_id: str | None = None
+    logical_date: str | None = None
+
+
+Action = CreatePod | DeletePod | RecordEvent | CreateDagRun
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,9 @@ def start_run(
     conf: Mapping[str, Any],
     created_at: datetime | None,
     now: datetime,
+    requested_run_id: str | None = None,
 ) -> RunStart | RunRefused:
+    """`requested_run_id`: the run id its spec asks for (a triggering task's runId)."""
     if dag is None:
         return RunRefused(
             "DagNotFound", f"DAG {dag_name!r} not found in namespace {namespace}", final=False
@@ -87,7 +89,7 @@ def start_run(
     return RunStart(
         spec=spec,
         dag_generation=dag.generation,
-        run_id=run_id(run_type.value, logical),
+        run_id=requested_run_id or run_id(run_type.value, logical),
         logical_date=logical,
         data_interval=interval,
     )

@@ -14,6 +14,7 @@ from kairflow.api.dag import TaskSpec
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.types import format_duration
 from kairflow.core import setup_teardown
+from kairflow.core.deferred import Surroundings
 from kairflow.core.graph import DagGraph
 from kairflow.core.run_index import MISSING, InstanceIndex, MappedXComs, PassXComs
 from kairflow.core.run_model import (
@@ -35,7 +36,9 @@ from kairflow.core.times import iso, parse_time
 
 TI = TaskInstanceState
 _NOTED = {TI.SUCCESS: CallbackKind.ON_SUCCESS, TI.FAILED: CallbackKind.ON_FAILURE}
-_WAITING = frozenset({TI.QUEUED, TI.RUNNING, TI.SCHEDULED, TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE})
+_WAITING = frozenset(
+    {TI.QUEUED, TI.RUNNING, TI.SCHEDULED, TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE, TI.DEFERRED}
+)
 
 
 @dataclass
@@ -57,6 +60,10 @@ class RunPass:
     stored_xcoms: Mapping[str, Any] = field(default_factory=dict)
     """ConfigMap name -> the big XCom it holds (the task instances' `xcomRef`s), as the
     controller read them."""
+    surroundings: Surroundings = field(default_factory=Surroundings)
+    """What deferred task instances observe outside the run."""
+    advanced: set[str] = field(default_factory=set)
+    """Deferred task instances already decided in this pass."""
     actions: list[Action] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)

@@ -8,24 +8,19 @@ maxActiveTasks and pool slots.
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.core import latest_only
-from kairflow.core.mapping import MappingError, map_items, sources
-from kairflow.core.params import param_defaults
+from kairflow.core.deferral import defer
+from kairflow.core.mapping import MappingError, sources
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.run_info import DataInterval
 from kairflow.core.run_state import RunPass
-from kairflow.core.templating import (
-    RenderedTask,
-    TemplateContext,
-    TemplateError,
-    build_context,
-    render_task,
-)
+from kairflow.core.task_context import template_context
+from kairflow.core.templating import RenderedTask, TemplateError, build_context, render_task
 from kairflow.core.times import iso, parse_time
 from kairflow.core.trigger_rules import UpstreamCounts, Verdict, describe_wait, evaluate
 
@@ -48,7 +43,10 @@ def make_ready(state: RunPass) -> bool:
             if ti.state in (TI.UP_FOR_RETRY, TI.UP_FOR_RESCHEDULE):
                 due = parse_time(ti.next_try_at)
                 if due is None or due <= state.now:
-                    ti.state = TI.SCHEDULED
+                    if task.deferred_kind is not None and ti.state == TI.UP_FOR_RETRY:
+                        defer(state, key)
+                    else:
+                        ti.state = TI.SCHEDULED
                     changed = True
                 else:
                     state.wake(due)
@@ -73,6 +71,9 @@ def make_ready(state: RunPass) -> bool:
                 changed = True
             elif (blocked := _past_blocks(state, name)) is not None:
                 ti.message = blocked
+            elif task.deferred_kind is not None:
+                defer(state, key)  # no pod, no slot: the operator decides it
+                changed = True
             elif task.is_empty:
                 ti.start_date = iso(state.now)
                 if task.latest_only:
@@ -272,38 +273,3 @@ def whole_seconds(delta: timedelta | None) -> int | None:
     if delta is None:
         return None
     return max(1, int(delta.total_seconds() + 0.999))
-
-
-def template_context(state: RunPass, key: str) -> TemplateContext:
-    """The template context of task instance `key` in this pass."""
-    name = state.task_of(key)
-    task = state.tasks[name]
-    ti = state.status.task_instances[key]
-    xcoms = state.xcoms()
-    item = None
-    if task.expand is not None and ti.map_index is not None:
-        items = map_items(task, xcoms) or []
-        item = items[ti.map_index] if ti.map_index < len(items) else None
-    success = state.previous_success
-    run = state.run
-    return TemplateContext(
-        dag_name=run.dag_name,
-        run_id=run.run_id,
-        run_type=run.run_type,
-        logical_date=run.logical_date.astimezone(UTC),
-        data_interval_start=run.data_interval_start.astimezone(UTC),
-        data_interval_end=run.data_interval_end.astimezone(UTC),
-        params=param_defaults(run.spec.params),
-        conf=dict(run.conf),
-        task_name=name,
-        map_index=ti.map_index,
-        try_number=ti.try_number,
-        xcoms=xcoms,
-        prev_data_interval_start_success=success.data_interval_start if success else None,
-        prev_data_interval_end_success=success.data_interval_end if success else None,
-        prev_start_date_success=success.start_date if success else None,
-        expand_item=item,
-        timezone=run.spec.timezone,
-        mapped_tasks=state.mapped_tasks,
-        triggering_asset_events=run.triggering_asset_events,
-    )

@@ -43,8 +43,48 @@ def task_problems(spec: DAGSpec) -> list[str]:
                 f"{where}: a branch or short-circuit task decides by its XCom: "
                 "doXcomPush cannot be false"
             )
+        problems.extend(_deferred_problems(task))
         problems.extend(check_template_syntax(task))
         problems.extend(_skip_code_problems(effective_task(spec, task)))
+    return problems
+
+
+def _deferred_problems(task: TaskSpec) -> list[str]:
+    """What a task the operator decides (no pod) cannot also be."""
+    kind = task.deferred_kind
+    if kind is None:
+        return []
+    article = "an" if kind[0] in "aeiou" else "a"
+    where = f"task {task.name!r}: {article} {kind} task"
+    problems = []
+    others = [
+        word
+        for word, present in (
+            ("branch", task.branch),
+            ("shortCircuit", task.short_circuit),
+            ("latestOnly", task.latest_only),
+            ("expand", task.expand is not None),
+            ("args", task.args is not None),
+        )
+        if present
+    ]
+    if others:
+        problems.append(f"{where} runs no pod: it cannot have {', '.join(others)}")
+    if task.sensor is not None and kind != "externalTask":
+        problems.append(f"{where} is no sensor: sensor settings apply to externalTask only")
+    external = task.external_task
+    if external is not None:
+        given = [
+            word
+            for word, value in (
+                ("task", external.task),
+                ("tasks", external.tasks),
+                ("taskGroup", external.task_group),
+            )
+            if value is not None
+        ]
+        if len(given) > 1:
+            problems.append(f"{where} watches one of task, tasks or taskGroup, not {given}")
     return problems
 
 

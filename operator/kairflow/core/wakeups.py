@@ -10,7 +10,9 @@ matter to others, and only these:
   run up to the next scheduled or backfill one) when its task states change, if that
   run waits on its past (dependsOnPast / waitForDownstream look at the previous run);
 - every run waiting for a free slot (parallelism, maxActiveTasks, pools) when one of
-  its task instances gives a slot back.
+  its task instances gives a slot back;
+- every run whose deferred task instances watch its DAG (triggerDagRun, externalTask:
+  `ObservedRun.watches`), on any change (the controller keeps that index).
 
 Waking more would be correct too, only slower: each wake is a sync.
 """

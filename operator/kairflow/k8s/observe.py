@@ -176,12 +176,20 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
     holding: dict[str, SlotUse] = {}
     waiting: dict[str, SlotUse] = {}
     waits_on_past = False
+    watches: set[str] = set()
     snapshot = status.get("dagSpec")
     if snapshot and not (state is not None and state.finished):
         facts = (memo or SnapshotMemo(size=0)).facts(
             meta.get("uid"), status.get("dagGeneration"), snapshot
         )
         waits_on_past = facts.waits_on_past
+        if state == DagRunState.RUNNING:
+            watches = {
+                dag
+                for key, ti in instances.items()
+                if ti.get("state") == TaskInstanceState.DEFERRED.value
+                and (dag := facts.watched.get(key.split("[", 1)[0])) is not None
+            }
         if state == DagRunState.RUNNING:
             holding = {
                 key: facts.slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
@@ -221,4 +229,7 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
         backfill=_backfill_of(meta),
         clear_id=clear.get("id"),
         clear_pending=bool(clear) and clear.get("id") != status.get("handledClear"),
+        run_id=status.get("runId"),
+        triggered_by=(meta.get("annotations") or {}).get(labels.TRIGGERED_BY),
+        watches=frozenset(watches),
     )

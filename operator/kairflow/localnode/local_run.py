@@ -17,9 +17,12 @@ from typing import Any
 
 from kairflow.api.dagrun import DagRunStatus, XComRef
 from kairflow.core import callbacks
+from kairflow.core.deferred import Surroundings
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
+    Action,
     Capacity,
+    CreateDagRun,
     CreatePod,
     DeletePod,
     ObservedPod,
@@ -107,6 +110,8 @@ class LocalRun:
     on_status: Callable[[DagRunStatus], None] = lambda status: None
     on_event: Callable[[RecordEvent], None] = lambda event: None
     on_pod_done: Callable[[LocalPod], None] = lambda pod: None
+    surroundings: Callable[[DagRunStatus], Surroundings] = lambda status: Surroundings()
+    """What deferred tasks see (answers to approvals); no other DAG runs here."""
     pods: dict[str, LocalPod] = field(default_factory=dict)
     stored_xcoms: dict[str, Any] = field(default_factory=dict)
     """Big XComs read from the pods' logs, as the operator keeps them in ConfigMaps."""
@@ -124,6 +129,7 @@ class LocalRun:
                 observed = [self._with_xcom(p, p.observed()) for p in self.pods.values()]
                 # What the planner saw finished; anything finishing later wakes the loop.
                 self._seen_done = {o.name for o in observed if o.finished_at is not None}
+                seen = self.surroundings(status)
                 result = plan(
                     self.run,
                     status,
@@ -131,6 +137,7 @@ class LocalRun:
                     self.now(),
                     capacity=self.capacity,
                     stored_xcoms=self.stored_xcoms,
+                    surroundings=seen,
                 )
                 status = result.status
                 for action in result.actions:
@@ -140,6 +147,8 @@ class LocalRun:
                 finished = status.state is not None and status.state.finished
                 if finished and not callbacks.pending(status):
                     return status  # a run's callbacks run to their end too
+                if not finished and self.surroundings(status) != seen:
+                    continue  # an answer came for a task this pass deferred: look again
                 if not self._wait(result.wake_at):
                     return status  # nothing running and nothing scheduled: stuck
         finally:
@@ -180,7 +189,9 @@ class LocalRun:
         self.stored_xcoms[ref.config_map] = value
         return ref
 
-    def _apply(self, action: CreatePod | DeletePod | RecordEvent) -> None:
+    def _apply(self, action: Action) -> None:
+        if isinstance(action, CreateDagRun):
+            return  # never asked: `dags test` shows no other DAG, so a trigger fails first
         if isinstance(action, RecordEvent):
             self.on_event(action)
         elif isinstance(action, DeletePod):

@@ -24,6 +24,11 @@ from kairflow.sdk.errors import Location, SdkError, SdkWarning
 from kairflow.sdk.loader import Loaded, load, load_file
 from kairflow.sdk.manifest import to_manifest
 from kairflow.sdk.operators.bash import BashOperator
+from kairflow.sdk.operators.cross_dag import (
+    ApprovalOperator,
+    ExternalTaskSensor,
+    TriggerDagRunOperator,
+)
 from kairflow.sdk.operators.empty import DummyOperator, EmptyOperator
 from kairflow.sdk.operators.kubernetes import ContainerOperator, KubernetesPodOperator
 from kairflow.sdk.operators.latest_only import LatestOnlyOperator
@@ -49,6 +54,7 @@ from kairflow.sdk.xcom_arg import XComArg
 __all__ = [
     "DAG",
     "AirflowSkipException",
+    "ApprovalOperator",
     "Asset",
     "AssetAll",
     "AssetAny",
@@ -70,6 +76,7 @@ __all__ = [
     "DeadlineReference",
     "DummyOperator",
     "EmptyOperator",
+    "ExternalTaskSensor",
     "KubernetesPodOperator",
     "LatestOnlyOperator",
     "Loaded",
@@ -84,6 +91,7 @@ __all__ = [
     "SlackWebhookNotifier",
     "TaskGroup",
     "TimeDeltaSensor",
+    "TriggerDagRunOperator",
     "UnconvertibleTask",
     "WebhookNotifier",
     "XComArg",

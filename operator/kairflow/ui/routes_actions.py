@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from kairflow.requests.trigger import ConfRefused, check_conf, logical_date, manual_run
-from kairflow.ui import routes_backfills, routes_interventions
+from kairflow.ui import routes_approval, routes_backfills, routes_interventions
 from kairflow.ui.bodies import flag, json_dict, json_object, text
 from kairflow.ui.kube import ApiError
 from kairflow.ui.routes_read import api_of, json
@@ -57,4 +57,5 @@ def add(app: web.Application) -> None:
     r.add_post("/api/ns/{ns}/dags/{name}/runs", trigger)
     r.add_delete("/api/ns/{ns}/dagruns/{name}", delete_run)
     routes_interventions.add(app)
+    routes_approval.add(app)
     routes_backfills.add(app)

@@ -13,9 +13,11 @@ from typing import Any
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus, XComRef
 from kairflow.core import callbacks
+from kairflow.core.deferred import Surroundings
 from kairflow.core.planner import plan
 from kairflow.core.run_model import (
     Capacity,
+    CreateDagRun,
     CreatePod,
     DeletePod,
     ObservedPod,
@@ -114,6 +116,8 @@ class Simulation:
     events: list[RecordEvent] = field(default_factory=list)
     plans: list[Plan] = field(default_factory=list)
     started: list[tuple[datetime, str]] = field(default_factory=list)
+    surroundings: Surroundings = field(default_factory=Surroundings)
+    created_runs: list[CreateDagRun] = field(default_factory=list)
     _tries: dict[str, int] = field(default_factory=dict)
 
     def outcome_for(self, pod: Pod) -> Outcome:
@@ -181,6 +185,7 @@ class Simulation:
             capacity=self.capacity,
             settings=self.settings,
             stored_xcoms=self.stored_xcoms(),
+            surroundings=self.surroundings,
         )
         self.plans.append(result)
         for action in result.actions:
@@ -193,6 +198,8 @@ class Simulation:
             elif isinstance(action, DeletePod):
                 self.deleted.append(action.name)
                 self.pods.pop(action.name, None)
+            elif isinstance(action, CreateDagRun):
+                self.created_runs.append(action)
             else:
                 self.events.append(action)
         self.status = result.status

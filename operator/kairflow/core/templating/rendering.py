@@ -116,7 +116,30 @@ def _templated_fields(task: TaskSpec) -> list[tuple[str, str]]:
     fields.extend(
         (f"env[{var.name}]", var.value) for var in task.env or [] if var.value is not None
     )
+    trigger = task.trigger_dag_run
+    if trigger is not None:
+        fields.extend(_strings("triggerDagRun.conf", trigger.conf))
+        fields.extend(
+            (f"triggerDagRun.{where}", value)
+            for where, value in (("runId", trigger.run_id), ("logicalDate", trigger.logical_date))
+            if value is not None
+        )
+    if task.approval is not None:
+        fields.append(("approval.subject", task.approval.subject))
+        if task.approval.body is not None:
+            fields.append(("approval.body", task.approval.body))
     return fields
+
+
+def _strings(where: str, value: Any) -> list[tuple[str, str]]:
+    """The strings of a templated JSON value, each with its place."""
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, dict):
+        return [f for k, v in value.items() for f in _strings(f"{where}.{k}", v)]
+    if isinstance(value, list):
+        return [f for i, v in enumerate(value) for f in _strings(f"{where}[{i}]", v)]
+    return []
 
 
 def render_task(

@@ -28,7 +28,7 @@ RUNS = {
     "a pending run": run(pending=True),
     "a run without a DAG snapshot": run({"a": ti("success", "08:00:00", "08:01:00")}),
     "a run with an unknown state": run(
-        {"a": ti("deferred", "08:00:00")}, snapshot=spec("a"), state="paused"
+        {"a": ti("awaiting", "08:00:00")}, snapshot=spec("a"), state="paused"
     ),
     "a run whose tasks have no times": run({"a": ti("none", try_number=0)}, snapshot=spec("a")),
     "a run with very long task names": run(

@@ -109,7 +109,7 @@ def test_long_names_are_cut_and_lines_fit_the_width(width: int) -> None:
             id="a run whose tasks have not started",
         ),
         pytest.param(
-            run({"a": ti("deferred", "08:00:00")}), "█", id="an unknown state still has a bar"
+            run({"a": ti("awaiting", "08:00:00")}), "█", id="an unknown state still has a bar"
         ),
         pytest.param(
             run({"a": ti("success", "not a time")}),

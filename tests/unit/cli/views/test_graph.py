@@ -56,7 +56,7 @@ def test_a_wide_fan_in_names_a_few_upstream_tasks_and_counts_the_rest() -> None:
         pytest.param(run(pending=True), "no tasks known yet", id="a pending run"),
         pytest.param(run({"a": ti()}), "dependencies unknown", id="a run without a snapshot"),
         pytest.param(
-            run({"a": ti("deferred")}, snapshot=spec("a")), "? deferred", id="an unknown state"
+            run({"a": ti("awaiting")}, snapshot=spec("a")), "? awaiting", id="an unknown state"
         ),
     ],
 )

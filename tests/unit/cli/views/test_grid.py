@@ -82,7 +82,7 @@ def test_tasks_of_older_snapshots_still_appear_and_are_blank_elsewhere() -> None
     [
         pytest.param(run(pending=True), "·", "", id="a pending run is a column of blanks"),
         pytest.param(
-            daily(1, {"extract": ti("deferred")}, snapshot=None, state="paused"),
+            daily(1, {"extract": ti("awaiting")}, snapshot=None, state="paused"),
             "?",
             "?",
             id="unknown run and task states are question marks",

@@ -14,7 +14,7 @@ def test_every_task_instance_state_has_its_own_one_cell_symbol() -> None:
     symbols = [ti_look(state).symbol for state in TaskInstanceState]
     assert all(cell_len(s) == 1 for s in symbols)
     assert len(set(symbols)) == len(symbols)
-    assert ti_look("deferred").symbol not in symbols
+    assert ti_look("awaiting").symbol not in symbols
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ def test_every_task_instance_state_has_its_own_one_cell_symbol() -> None:
         pytest.param("up_for_retry", "↻", "yellow", id="up for retry is yellow"),
         pytest.param(None, "·", "dim", id="no status is a dim dot"),
         pytest.param(
-            "deferred", "?", "bold", id="a state this CLI does not know is a question mark"
+            "awaiting", "?", "bold", id="a state this CLI does not know is a question mark"
         ),
     ],
 )
@@ -55,7 +55,7 @@ def test_run_state_text(state: str | None, text: str) -> None:
         pytest.param(["success", "failed", "running"], "failed", id="one failure marks the task"),
         pytest.param(["success", "running"], "running", id="work in flight beats success"),
         pytest.param(["success", "skipped"], "success", id="success beats skipped"),
-        pytest.param(["success", "deferred"], "deferred", id="an unknown state shows over success"),
+        pytest.param(["success", "awaiting"], "awaiting", id="an unknown state shows over success"),
         pytest.param([], "none", id="a task not expanded yet has no status"),
     ],
 )

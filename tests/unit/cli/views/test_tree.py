@@ -109,7 +109,7 @@ def test_a_join_appears_once_under_its_first_upstream_and_names_the_others() -> 
             id="up for retry",
         ),
         pytest.param(
-            ti("deferred", try_number=1), "? deferred         1", id="a state from a newer operator"
+            ti("awaiting", try_number=1), "? awaiting         1", id="a state from a newer operator"
         ),
     ],
 )

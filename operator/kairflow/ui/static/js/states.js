@@ -1,7 +1,7 @@
 // Airflow's state colours and words, for cells, dots, nodes and bars.
 export const STATES = [
   "success", "failed", "running", "queued", "scheduled", "up_for_retry",
-  "up_for_reschedule", "upstream_failed", "skipped", "removed", "restarting", "none",
+  "up_for_reschedule", "deferred", "upstream_failed", "skipped", "removed", "restarting", "none",
 ];
 
 export const LABELS = {
@@ -23,8 +23,8 @@ export const FINISHED = new Set(["success", "failed", "skipped", "upstream_faile
 
 // A mapped task's row shows the most telling state among its instances, as Airflow's.
 const PRIORITY = [
-  "failed", "upstream_failed", "up_for_retry", "up_for_reschedule", "running", "restarting",
-  "queued", "scheduled", "none", "success", "skipped", "removed",
+  "failed", "upstream_failed", "up_for_retry", "up_for_reschedule", "deferred", "running",
+  "restarting", "queued", "scheduled", "none", "success", "skipped", "removed",
 ];
 
 export function summaryState(states) {

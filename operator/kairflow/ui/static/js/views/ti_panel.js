@@ -1,7 +1,7 @@
 // A task instance beside the grid: its state, tries, times, exit code and message
 // (live from the page's stream), the rendered command and XCom (read when it opens or
 // changes), its actions, and the log of the selected try.
-import { html, useEffect, useState, getJson, nsPath, enc, between, duration, fullTime, errorText } from "../lib.js";
+import { html, useEffect, useState, getJson, send, nsPath, enc, between, duration, fullTime, errorText } from "../lib.js";
 import { openDialog } from "../dialogs.js";
 import { STATE, TRY, START, END, QUEUED } from "./grid_model.js";
 import { Row, StatePill } from "./run_panel.js";
@@ -52,11 +52,12 @@ function Times({ cell, instance }) {
     ${instance && instance.nextTryAt && html`<${Row} name="Next try at">${fullTime(instance.nextTryAt)}<//>`}`;
 }
 
-function Details({ cell, found }) {
+function Details({ ns, run, taskKey, cell, found }) {
   const instance = found.data && found.data.instance;
   const tries = instance && instance.maxTries ? `${cell[TRY]} of ${instance.maxTries}` : String(cell[TRY]);
   return html`<div class="p-details">
     ${instance && instance.message && html`<p class=${`p-message${cell[STATE] === "failed" ? " error" : ""}`}>${instance.message}</p>`}
+    ${waitsForApproval(cell, instance) && html`<${Approval} ns=${ns} run=${run} taskKey=${taskKey} />`}
     <table class="kv p-kv"><tbody>
       <${Row} name="State"><${StatePill} state=${cell[STATE]} /><//>
       <${Row} name="Try">${tries}<//>
@@ -66,6 +67,8 @@ function Details({ cell, found }) {
       <${Row} name="Exit code">${instance && instance.exitCode !== undefined && instance.exitCode !== null ? String(instance.exitCode) : ""}<//>
       ${instance && instance.pokes && html`<${Row} name="Sensor pokes">${String(instance.pokes)}<//>`}
       <${Row} name="Pod"><span class="mono">${(instance && instance.pod) || ""}</span><//>
+      ${instance && instance.triggeredRun && html`<${Row} name="Triggered run"><span class="mono">${instance.triggeredRun}</span><//>`}
+      ${instance && instance.approval && html`<${Row} name="Decision">${instance.approval.outcome} by ${instance.approval.by || "?"} at ${fullTime(instance.approval.at)}${instance.approval.comment ? `: ${instance.approval.comment}` : ""}<//>`}
     </tbody></table>
     ${found.error && found.error.status !== 404 && html`<p class="error" role="alert">${errorText(found.error)}</p>`}
     ${found.data && found.data.callbacks && found.data.callbacks.length > 0 && html`<${Callbacks} callbacks=${found.data.callbacks} />`}
@@ -83,6 +86,28 @@ function Callbacks({ callbacks }) {
         ${cb.pod && html` <span class="mono">${cb.pod}</span>`}
         ${cb.message && html`<div class=${cb.state === "failed" ? "error" : "muted"}>${cb.message}</div>`}
       <//>`)}</tbody></table>`;
+}
+
+// An approval task waiting for an answer: Approve / Reject write the run's
+// spec.approvals, as `kairflow tasks approve|reject` does (RBAC decides who may).
+export function waitsForApproval(cell, instance) {
+  return cell[STATE] === "deferred" && !!instance && (instance.message || "").startsWith("awaiting approval");
+}
+
+function Approval({ ns, run, taskKey }) {
+  const [sent, setSent] = useState({ busy: false, error: null, done: null });
+  const answer = (verb) => {
+    setSent({ busy: true, error: null, done: null });
+    send("POST", `${instancePath(ns, run, taskKey)}/${verb}`, {})
+      .then(() => setSent({ busy: false, error: null, done: verb }))
+      .catch((error) => setSent({ busy: false, error, done: null }));
+  };
+  return html`<div class="p-approval">
+    <button disabled=${sent.busy || sent.done} onClick=${() => answer("approve")}>Approve</button>
+    <button disabled=${sent.busy || sent.done} onClick=${() => answer("reject")}>Reject</button>
+    ${sent.done && html`<span class="muted">${sent.done === "approve" ? "approved" : "rejected"}: the operator applies it</span>`}
+    ${sent.error && html`<p class="error" role="alert">${errorText(sent.error)}</p>`}
+  </div>`;
 }
 
 function XCom({ found }) {
@@ -124,7 +149,7 @@ export function TiPanel({ ns, dag, run, taskKey, pane, go }) {
     ${cell && html`<nav class="p-tabs" role="tablist">${PANES.map(([id, title]) => html`
       <button role="tab" aria-selected=${id === current} class=${id === current ? "active" : ""}
         onClick=${() => go({ pane: id === "details" ? null : id })}>${title}</button>`)}</nav>`}
-    ${cell && current === "details" && html`<${Details} cell=${cell} found=${found} />`}
+    ${cell && current === "details" && html`<${Details} ns=${ns} run=${run.name} taskKey=${taskKey} cell=${cell} found=${found} />`}
     ${cell && current === "xcom" && html`<${XCom} found=${found} />`}
     ${cell && current === "log" && html`<${LogView} key=${`${run.name}/${taskKey}`}
       path=${instancePath(ns, run.name, taskKey)} state=${cell[STATE]} tryNumber=${cell[TRY]} />`}
