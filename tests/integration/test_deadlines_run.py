@@ -47,7 +47,14 @@ def test_a_run_past_its_deadline_fires_the_alert_once_and_goes_on(
     kubelet.start(slow.metadata.name)
 
     [pod] = wait_for(lambda: deadline_pods(kube, ns), timeout=30, what="the deadline's pod")
-    status = run_status(kube, ns, "late-1")
+
+    def missed_in_status() -> dict[str, Any] | None:
+        # The callback's pod is created before the status that records it is written.
+        found = run_status(kube, ns, "late-1")
+        kinds = {c["type"] for c in found.get("conditions") or []}
+        return found if "DeadlineMissed" in kinds else None
+
+    status = wait_for(missed_in_status, what="the DeadlineMissed condition")
     assert status["state"] == "running"
     queued = parse_time(status["queuedAt"])
     assert queued is not None
