@@ -113,3 +113,12 @@ DagName = Annotated[
 RunName = Annotated[
     str, typer.Argument(metavar="RUN", help="DagRun name.", autocompletion=complete_runs)
 ]
+TaskInstanceName = Annotated[
+    str, typer.Argument(metavar="TASK", help="The task; TASK[I] for a mapped instance.")
+]
+MapIndex = Annotated[
+    int | None,
+    typer.Option(
+        "--map-index", metavar="I", help="The mapped instance's index.", show_default=False
+    ),
+]

@@ -11,14 +11,13 @@ import typer
 
 from kairflow.api.approval import ApprovalOutcome
 from kairflow.cli.kube import config_user
-from kairflow.cli.options import Context, Kubeconfig, Namespace, connect
+from kairflow.cli.options import Context, Kubeconfig, Namespace, RunName, connect
 from kairflow.cli.output import console
 from kairflow.requests.approval import answer_for, approval_patch
 
 Comment = Annotated[
     str | None, typer.Option("--comment", "-m", help="Why (shown in the task's status).")
 ]
-Run = Annotated[str, typer.Argument(metavar="RUN", help="The DAG run.")]
 Task = Annotated[str, typer.Argument(metavar="TASK", help="The approval task (task[i] if mapped).")]
 
 
@@ -40,7 +39,7 @@ def _answer(
 
 
 def tasks_approve(
-    run: Run,
+    run: RunName,
     task: Task,
     comment: Comment = None,
     namespace: Namespace = None,
@@ -52,7 +51,7 @@ def tasks_approve(
 
 
 def tasks_reject(
-    run: Run,
+    run: RunName,
     task: Task,
     comment: Comment = None,
     namespace: Namespace = None,

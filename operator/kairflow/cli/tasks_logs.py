@@ -8,28 +8,29 @@ from typing import Annotated
 
 import typer
 
-from kairflow.cli.options import Context, Kubeconfig, Namespace, connect
+from kairflow.cli.options import (
+    Context,
+    Kubeconfig,
+    MapIndex,
+    Namespace,
+    RunName,
+    TaskInstanceName,
+    connect,
+)
 from kairflow.cli.task_logs import log_of, read_log
 from kairflow.requests.task_selection import RunTasks
 
 
 def tasks_logs(
-    run: Annotated[str, typer.Argument(metavar="RUN", help="The DAG run.")],
-    instance: Annotated[
-        str, typer.Argument(metavar="TASK", help="The task; TASK[I] for a mapped instance.")
-    ],
+    run: RunName,
+    instance: TaskInstanceName,
     try_number: Annotated[
         int | None,
         typer.Option(
             "--try", metavar="N", help="Which try (default: the latest).", show_default=False
         ),
     ] = None,
-    map_index: Annotated[
-        int | None,
-        typer.Option(
-            "--map-index", metavar="I", help="The mapped instance's index.", show_default=False
-        ),
-    ] = None,
+    map_index: MapIndex = None,
     follow: Annotated[
         bool, typer.Option("-f", "--follow", help="Keep printing while the try runs.")
     ] = False,

@@ -4,26 +4,26 @@ status or, for a value over 4 KiB, from its ConfigMap."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import typer
 
-from kairflow.cli.options import Context, Kubeconfig, Namespace, connect
+from kairflow.cli.options import (
+    Context,
+    Kubeconfig,
+    MapIndex,
+    Namespace,
+    RunName,
+    TaskInstanceName,
+    connect,
+)
 from kairflow.cli.task_xcom import xcom_of
 from kairflow.requests.task_selection import RunTasks
 
 
 def tasks_xcom(
-    run: Annotated[str, typer.Argument(metavar="RUN", help="The DAG run.")],
-    instance: Annotated[
-        str, typer.Argument(metavar="TASK", help="The task; TASK[I] for a mapped instance.")
-    ],
-    map_index: Annotated[
-        int | None,
-        typer.Option(
-            "--map-index", metavar="I", help="The mapped instance's index.", show_default=False
-        ),
-    ] = None,
+    run: RunName,
+    instance: TaskInstanceName,
+    map_index: MapIndex = None,
     namespace: Namespace = None,
     context: Context = None,
     kubeconfig: Kubeconfig = None,
