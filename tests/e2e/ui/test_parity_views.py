@@ -1,0 +1,196 @@
+"""Issue 14's views in a real browser, against the stack that really runs the DAGs: a
+user approves or rejects an approval task from its task instance panel, sees the
+callbacks of a failed task there, and reads a big XCom kept in a ConfigMap. Each
+checks what the page shows and what Kubernetes holds (the DagRun's spec and status)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, expect
+
+from tests.e2e.stack import apply, example, logs, trigger
+from tests.e2e.ui.harness import Ui
+from tests.integration.kube import Kube, wait_for
+
+pytestmark = pytest.mark.e2e
+RUNS = 90_000  # ms: pods are local processes, but the machine is shared
+
+
+def panel_row(ui: Ui, name: str | re.Pattern[str]) -> Locator:
+    """A row of the task instance panel's tables, by its heading."""
+    th = ui.page.locator("th", has_text=name)
+    return ui.page.locator(".ti-panel table.kv tr", has=th)
+
+
+def status_of(kube: Kube, ns: str, run: str) -> dict[str, Any]:
+    return kube.get(ns, "dagruns", run).get("status") or {}
+
+
+def finished(kube: Kube, ns: str, run: str) -> dict[str, Any]:
+    return wait_for(
+        lambda: (s := status_of(kube, ns, run)).get("state") in ("success", "failed") and s,
+        timeout=RUNS / 1000,
+        interval=0.3,
+        what=f"run {run} finished",
+    )
+
+
+def open_instance(ui: Ui, dag: str, run: str, task: str, pane: str = "") -> Locator:
+    """The grid with `task` of `run` open in its panel (as a shared link opens it)."""
+    ui.open_dag(dag, f"grid?run={run}&task={task}" + (f"&pane={pane}" if pane else ""))
+    panel = ui.page.get_by_role("region", name="Task instance")
+    expect(panel.locator(".p-key")).to_have_text(task)
+    return panel
+
+
+# -- approval tasks ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("on_reject", "button", "outcome", "states", "run_state"),
+    [
+        pytest.param(
+            "skip",
+            "Approve",
+            "approve",
+            {"build": "success", "approve_release": "success", "release": "success"},
+            "success",
+            id="approving-releases-the-build",
+        ),
+        pytest.param(
+            "skip",
+            "Reject",
+            "reject",
+            {"build": "success", "approve_release": "skipped", "release": "skipped"},
+            "success",
+            id="rejecting-with-on-reject-skip-skips-the-release",
+        ),
+        pytest.param(
+            "fail",
+            "Reject",
+            "reject",
+            {"build": "success", "approve_release": "failed", "release": "upstream_failed"},
+            "failed",
+            id="rejecting-with-on-reject-fail-fails-the-run",
+        ),
+    ],
+)
+def test_a_user_answers_an_approval_from_the_task_instance_panel(
+    ui: Ui,
+    kube: Kube,
+    stack: str,
+    on_reject: str,
+    button: str,
+    outcome: str,
+    states: dict[str, str],
+    run_state: str,
+) -> None:
+    dag = example("approval.yaml")
+    approval = next(t for t in dag["spec"]["tasks"] if t["name"] == "approve_release")
+    approval["approval"]["onReject"] = on_reject
+    apply(kube, stack, dag)
+    trigger(kube, stack, "release", "release-1")
+    panel = open_instance(ui, "release", "release-1", "approve_release")
+
+    # It waits, holding no pod: deferred, with the templated subject as its message.
+    expect(panel.locator(".p-title .pill")).to_have_text("deferred", timeout=RUNS)
+    waiting = status_of(kube, stack, "release-1")
+    ds, run_id = waiting["logicalDate"][:10], waiting["runId"]
+    expect(panel.locator(".p-message")).to_have_text(
+        f"awaiting approval: Release the build of {ds}? (asked: release-managers)"
+        f" — Built by run {run_id}; see the build task's log."
+    )
+    expect(panel_row(ui, "Pod").locator("td")).to_have_text("")
+    assert status_of(kube, stack, "release-1")["state"] == "running"
+
+    panel.get_by_role("button", name=button, exact=True).click()
+    # The answer is a field of the run's spec, as `kairflow tasks approve` writes it.
+    # (The page's "approved: the operator applies it" may be gone already: the
+    # buttons go as soon as the operator has applied the answer.)
+    answer = wait_for(
+        lambda: (kube.get(stack, "dagruns", "release-1")["spec"].get("approvals") or {}).get(
+            "approve_release"
+        ),
+        what="the answer in the run's spec",
+    )
+    assert (answer["outcome"], answer["by"], answer["tryNumber"]) == (outcome, "ui", 1)
+    said = "approved" if outcome == "approve" else "rejected"
+
+    # The operator applies it: the panel shows the decision, the run goes on to its end.
+    expect(panel.locator(".p-title .pill")).to_have_text(states["approve_release"], timeout=RUNS)
+    expect(panel_row(ui, "Decision").locator("td")).to_have_text(
+        re.compile(rf"^{outcome} by ui at \S")
+    )
+    expect(panel.get_by_role("button", name=button, exact=True)).to_have_count(0)
+    status = finished(kube, stack, "release-1")
+    assert status["state"] == run_state
+    assert {k: ti["state"] for k, ti in status["taskInstances"].items()} == states
+    decided = status["taskInstances"]["approve_release"]
+    assert (decided["approval"]["outcome"], decided["approval"]["by"]) == (outcome, "ui")
+    assert decided["message"].startswith(f"{said} by ui")
+    bar = ui.page.locator('.g-bar-col[data-run="release-1"] .g-bar')
+    expect(bar).to_have_class(re.compile(rf"\bst-{run_state}\b"), timeout=RUNS)
+
+
+# -- callbacks ----------------------------------------------------------------------
+
+
+def test_the_panel_of_a_failed_task_lists_its_failure_callbacks_as_they_run(
+    ui: Ui, kube: Kube, stack: str, tmp_path: Path
+) -> None:
+    # The task fails when the test says so: the panel is open before, as a user
+    # watching the run has it.
+    gate = tmp_path / "fail-now"
+    load = {
+        "name": "load",
+        "bash": f"for i in $(seq 1200); do [ -e {gate} ] && break; sleep 0.1; done; exit 3",
+        "onFailure": [
+            {"name": "page", "bash": 'echo "{{ ti.task_id }} failed: {{ exception }}"'},
+            {"name": "broken-pager", "bash": "echo no pager today; exit 4"},
+        ],
+    }
+    dag = {
+        "apiVersion": "kairflow.io/v1alpha1",
+        "kind": "DAG",
+        "metadata": {"name": "nightly"},
+        "spec": {"tasks": [load], "flow": []},
+    }
+    apply(kube, stack, dag)
+    trigger(kube, stack, "nightly", "nightly-1")
+    panel = open_instance(ui, "nightly", "nightly-1", "load")
+    expect(panel.locator(".p-title .pill")).to_have_text("running", timeout=RUNS)
+    expect(panel.get_by_role("heading", name="Callbacks")).to_have_count(0)
+
+    gate.touch()
+    expect(panel.locator(".p-title .pill")).to_have_text("failed", timeout=RUNS)
+    page_row = panel_row(ui, "onFailure · try 1 · page")
+    broken_row = panel_row(ui, "onFailure · try 1 · broken-pager")
+    expect(panel.get_by_role("heading", name="Callbacks")).to_be_visible()
+    # Each callback's state as it ends, in the open panel (no reload).
+    expect(page_row.locator(".pill")).to_have_text("success", timeout=RUNS)
+    expect(broken_row.locator(".pill")).to_have_text("failed", timeout=RUNS)
+    expect(broken_row.locator(".error")).to_have_text("exit code 4")
+
+    # The run failed for its task, not for the callback; the status has both.
+    status = finished(kube, stack, "nightly-1")
+    assert (status["state"], status["taskInstances"]["load"]["state"]) == ("failed", "failed")
+    called = wait_for(
+        lambda: (
+            (cbs := {c["name"]: c for c in status_of(kube, stack, "nightly-1")["callbacks"]})[
+                "page"
+            ].get("state")
+            in ("success", "failed")
+            and cbs
+        ),
+        what="the callbacks' states in the run's status",
+    )
+    assert {n: (c["kind"], c["state"]) for n, c in called.items()} == {
+        "page": ("onFailure", "success"),
+        "broken-pager": ("onFailure", "failed"),
+    }
+    expect(page_row.locator(".mono")).to_have_text(called["page"]["pod"])
+    assert logs(kube, stack, called["page"]["pod"]).strip() == "load failed: exit code 3"
