@@ -5,6 +5,7 @@ checks what the page shows and what Kubernetes holds (the DagRun's spec and stat
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, expect
 
-from tests.e2e.stack import apply, example, logs, trigger
+from tests.e2e.stack import apply, example, get_json, logs, trigger
 from tests.e2e.ui.harness import Ui
 from tests.integration.kube import Kube, wait_for
 
@@ -194,3 +195,34 @@ def test_the_panel_of_a_failed_task_lists_its_failure_callbacks_as_they_run(
     }
     expect(page_row.locator(".mono")).to_have_text(called["page"]["pod"])
     assert logs(kube, stack, called["page"]["pod"]).strip() == "load failed: exit code 3"
+
+
+# -- big XComs ----------------------------------------------------------------------
+
+# What the example's `regions` task returns: 4,200 bytes of JSON, over the 4 KiB limit.
+REGIONS = [f"region-{i:03d}" for i in range(300)]
+
+
+def test_the_xcom_pane_shows_a_big_xcom_read_from_its_configmap(
+    ui: Ui, kube: Kube, stack: str
+) -> None:
+    dag = example("big_xcom.yaml")
+    dag["spec"]["tasks"] = [t for t in dag["spec"]["tasks"] if t["name"] in ("regions", "load")]
+    dag["spec"]["flow"] = ["regions >> load"]
+    apply(kube, stack, dag)
+    trigger(kube, stack, "big-xcom", "big-1")
+    status = finished(kube, stack, "big-1")
+    assert status["state"] == "success", status
+    ref = status["taskInstances"]["regions"]["xcomRef"]
+    assert "xcom" not in status["taskInstances"]["regions"]  # only the reference is kept
+    stored = get_json(kube, stack, "configmap", ref["configMap"])
+    assert [o["name"] for o in stored["metadata"]["ownerReferences"]] == ["big-1"]
+
+    panel = open_instance(ui, "big-xcom", "big-1", "regions", pane="xcom")
+    assert ref["size"] == len(json.dumps(REGIONS))
+    expect(panel.locator(".p-kicker", has_text="return_value")).to_have_text(
+        f"return_value · {ref['size']} bytes, kept in ConfigMap {ref['configMap']}"
+    )
+    expect(panel.locator(".p-json")).to_have_text(json.dumps(REGIONS, indent=2))
+    # The mapped task read it as any XCom: one instance per region.
+    assert sum(1 for k in status["taskInstances"] if k.startswith("load[")) == len(REGIONS)
