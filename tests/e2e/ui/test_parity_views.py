@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from playwright.sync_api import Locator, expect
 
 from tests.e2e.stack import apply, example, get_json, logs, trigger
-from tests.e2e.ui.harness import Ui
+from tests.e2e.ui.harness import KAIRFLOW, Ui
 from tests.integration.kube import Kube, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -226,3 +227,48 @@ def test_the_xcom_pane_shows_a_big_xcom_read_from_its_configmap(
     expect(panel.locator(".p-json")).to_have_text(json.dumps(REGIONS, indent=2))
     # The mapped task read it as any XCom: one instance per region.
     assert sum(1 for k in status["taskInstances"] if k.startswith("load[")) == len(REGIONS)
+
+
+# -- assets -------------------------------------------------------------------------
+
+
+def emit(kube: Kube, ns: str, uri: str) -> None:
+    """`kairflow assets emit URI`: an outside producer's update, as a user records it."""
+    done = subprocess.run(
+        [str(KAIRFLOW), "assets", "emit", uri, "-n", ns, "--kubeconfig", str(kube.kubeconfig)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_details_of_a_dag_on_assets_show_what_it_waits_for_live(
+    ui: Ui, kube: Kube, stack: str
+) -> None:
+    dag = example("asset_consumer.yaml")
+    dag["spec"].pop("schedule")  # on assets only: no run of the timetable in the way
+    dag["spec"]["paused"] = False  # a paused DAG passes over the events
+    apply(kube, stack, dag)
+    page = ui.open_dag("asset-consumer", "details")
+    assets = page.locator(".details table.kv tr", has=page.locator("th", has_text="Assets"))
+    uris = ["s3://warehouse/orders", "s3://warehouse/refunds", "s3://warehouse/customers"]
+    expect(assets.locator("td div")).to_have_text(sorted(f"{u}: waiting" for u in uris))
+
+    # One branch of `(orders | refunds) & customers` holds: the page counts the event.
+    emit(kube, stack, "s3://warehouse/orders")
+    expect(assets).to_contain_text("s3://warehouse/orders: 1 event queued")
+    expect(assets).to_contain_text("s3://warehouse/customers: waiting")
+    assert get_json(kube, stack, "dagruns")["items"] == []
+
+    # Both hold: one run consumes the events, and the DAG waits again on every asset.
+    emit(kube, stack, "s3://warehouse/customers")
+    expect(assets.locator("td div")).to_have_text(
+        sorted(f"{u}: waiting" for u in uris), timeout=RUNS
+    )
+    runs = get_json(kube, stack, "dagruns")["items"]
+    assert [r["spec"].get("runType") for r in runs] == ["asset_triggered"]
+    assert sorted(runs[0]["spec"]["triggeringAssetEvents"]) == [
+        "s3://warehouse/customers",
+        "s3://warehouse/orders",
+    ]
