@@ -1,7 +1,8 @@
 """Issue 14's views in a real browser, against the stack that really runs the DAGs: a
 user approves or rejects an approval task from its task instance panel, sees the
-callbacks of a failed task there, and reads a big XCom kept in a ConfigMap. Each
-checks what the page shows and what Kubernetes holds (the DagRun's spec and status)."""
+callbacks of a failed task there, reads a big XCom kept in a ConfigMap, and sees
+what a DAG on assets waits for. Each checks what the page shows and what Kubernetes
+holds (the DagRun's spec and status, the ConfigMap, the asset run)."""
 
 from __future__ import annotations
 
