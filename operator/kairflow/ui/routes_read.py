@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from kairflow.api.callbacks import CallbackStatus
 from kairflow.api.dagrun import TaskInstanceStatus, XComRef
 from kairflow.cli.task_logs import pod_of
 from kairflow.core import labels
@@ -157,8 +158,12 @@ async def get_instance(request: web.Request) -> web.Response:
             command = as_written([*(container.command or []), *(container.args or [])])
         except Exception:
             command = None
+    # Read through the model: the operator leaves defaults out of the status (a
+    # queued callback has no `state`, a first try no `tryNumber`); the page needs them.
     callbacks = [
-        c for c in (body.get("status") or {}).get("callbacks") or [] if c.get("task") == key
+        CallbackStatus.model_validate(c).model_dump(by_alias=True, mode="json", exclude_none=True)
+        for c in (body.get("status") or {}).get("callbacks") or []
+        if c.get("task") == key
     ]
     found: dict[str, Any] = {
         "key": key,

@@ -156,6 +156,34 @@ def test_a_task_instance_comes_with_its_own_callbacks() -> None:
         found = await response.json()
         assert [c["pod"] for c in found["callbacks"]] == ["c1"]
 
+    with_ui(scenario)
+
+
+def test_a_callback_the_operator_wrote_without_its_defaults_comes_with_them() -> None:
+    # The operator leaves defaults out of the status: a queued callback of the first
+    # try has no `state` and no `tryNumber` (the panel showed "no status", "try undefined").
+    async def scenario(client: TestClient[Any, Any], auth: KubeconfigAuth, api: Any) -> None:
+        body = run(SPEC, extract={"state": "failed", "tryNumber": 1, "pod": "p1"})
+        body["status"]["callbacks"] = [
+            {"task": "extract", "kind": "onFailure", "name": "page", "pod": "c1"}
+        ]
+        api.add("dagruns", body)
+        await signed_in(client, auth)
+        found = await (await client.get("/api/ns/default/dagruns/etl-1/tis/extract")).json()
+        assert found["callbacks"] == [
+            {
+                "task": "extract",
+                "kind": "onFailure",
+                "tryNumber": 1,
+                "index": 0,
+                "name": "page",
+                "state": "queued",
+                "pod": "c1",
+            }
+        ]
+
+    with_ui(scenario)
+
 
 BIG = [{"id": i} for i in range(1000)]
 

@@ -13,10 +13,19 @@ export function instancePath(ns, run, key) {
   return `${nsPath(ns)}/dagruns/${enc(run)}/tis/${enc(key)}`;
 }
 
+const CALLBACK_POLL_MS = 2000;
+
+// A callback still to finish: it runs after its task's state changed, so the stream's
+// cell (the stamp below) no longer changes when it ends.
+export function callbacksPending(data) {
+  return !!data && (data.callbacks || []).some((cb) => cb.state === "queued" || cb.state === "running");
+}
+
 // Details the stream does not carry, read again whenever the instance's state or try
-// changes.
+// changes, and every few seconds while one of its callbacks is still to finish.
 function useInstance(ns, run, key, cell) {
   const [found, setFound] = useState({ data: null, error: null });
+  const [reads, setReads] = useState(0);
   const stamp = cell ? `${cell[STATE]}/${cell[TRY]}/${cell[END] || ""}` : "";
   useEffect(() => {
     let live = true;
@@ -24,7 +33,13 @@ function useInstance(ns, run, key, cell) {
       .then((data) => { if (live) setFound({ data, error: null }); })
       .catch((error) => { if (live) setFound({ data: null, error }); });
     return () => { live = false; };
-  }, [ns, run, key, stamp]);
+  }, [ns, run, key, stamp, reads]);
+  const pending = callbacksPending(found.data);
+  useEffect(() => {
+    if (!pending) return undefined;
+    const timer = setTimeout(() => setReads((n) => n + 1), CALLBACK_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [pending, found]);
   return found;
 }
 
