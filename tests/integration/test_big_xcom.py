@@ -27,17 +27,19 @@ from tests.integration.localnode_fixture import LocalNodes, agent_settings, read
 pytestmark = pytest.mark.integration
 
 NODE = f"xcomnode-{uuid.uuid4().hex[:6]}"
-MAPPED = 1000
+MAPPED = 200
+PAD = 200
 MAKE_ITEMS = (
     "import json, os\n"
     "items = [{'id': i, 'name': 'item-%05d' % i, 'pad': 'x' * 40} for i in range(3000)]\n"
     "open(os.environ['KAIRFLOW_XCOM_FILE'], 'w').write(json.dumps(items))\n"
 )
 # A TaskFlow-style return value, pushed by the bash wrapper: the last line of stdout.
-# 1,000 names of 40 characters: 41 KiB of JSON, over the termination message's 4 KiB.
+# 200 names of 206 characters: 41 KiB of JSON, over the termination message's 4 KiB (few
+# instances: each is a real process on a 2-core machine).
 MAKE_NAMES = (
     "import json, os\n"
-    f"names = ['n%04d-' % i + 'x' * 34 for i in range({MAPPED})]\n"
+    f"names = ['n%04d-' % i + 'x' * {PAD} for i in range({MAPPED})]\n"
     "open(os.environ['KAIRFLOW_XCOM_FILE'], 'w').write(json.dumps(names))\n"
 )
 
@@ -95,17 +97,17 @@ def test_a_big_list_reaches_a_template_and_a_mapping_outside_the_run(
     assert names["xcomRef"]["configMap"] == names["pod"] + "-xcom"
     greets = sorted(k for k in tis if k.startswith("greet["))
     assert len(greets) == MAPPED and all(tis[k]["state"] == "success" for k in greets)
-    assert tis["greet[999]"]["xcom"] == "hello n0999-" + "x" * 34
+    assert tis[f"greet[{MAPPED - 1}]"]["xcom"] == f"hello n{MAPPED - 1:04d}-" + "x" * PAD
     # The values are in ConfigMaps owned by the run, deleted with it.
     run_uid = kube.get(ns, "dagruns", "big-1")["metadata"]["uid"]
     stored = kube.core.read_namespaced_config_map(make["xcomRef"]["configMap"], ns)
     assert [(o.kind, o.uid) for o in stored.metadata.owner_references] == [("DagRun", run_uid)]
     assert stored.immutable is True
     # The DagRun object holds references only: no task instance's entry passes 1 KiB,
-    # and no value is in it (its size is the 1,000 mapped instances' own state).
+    # and no value is in it (its size is the mapped instances' own state).
     body = json.dumps(kube.get(ns, "dagruns", "big-1"))
     assert "item-02999" not in body
-    assert '"n0998-' + "x" * 34 + '", "n0999-' not in body
+    assert f'"n{MAPPED - 2:04d}-' + "x" * PAD + f'", "n{MAPPED - 1:04d}-' not in body
     assert max(len(json.dumps(ti)) for ti in tis.values()) < 1024
     assert len(body) < 1024 * len(tis)
     # The CLI shows a big XCom as any other.
@@ -113,7 +115,7 @@ def test_a_big_list_reaches_a_template_and_a_mapping_outside_the_run(
         "tasks", "xcom", "big-1", "names", "-n", ns, "--kubeconfig", str(kube.kubeconfig)
     )
     assert shown.exit_code == 0, shown.stderr
-    assert json.loads(shown.stdout) == [f"n{i:04d}-" + "x" * 34 for i in range(MAPPED)]
+    assert json.loads(shown.stdout) == [f"n{i:04d}-" + "x" * PAD for i in range(MAPPED)]
     # Deleting the run deletes its values (the garbage collector follows the owner).
     kube.custom.delete_namespaced_custom_object("kairflow.io", "v1alpha1", ns, "dagruns", "big-1")
     wait_for(
