@@ -63,6 +63,16 @@ def _same_dag(before: Body, after: Body) -> bool:
     )
 
 
+def _put_newer(table: dict[Key, Body], body: Body) -> bool:
+    """Store `body` (lean) in `table` unless an equal or newer version is there."""
+    body = _lean(body)
+    key = key_of(body)
+    if not _newer(table.get(key), body):
+        return False
+    table[key] = body
+    return True
+
+
 def _newer(current: Body | None, body: Body) -> bool:
     return current is None or _version(body) > _version(current)
 
@@ -208,12 +218,7 @@ class Cache:
 
     # Backfills ------------------------------------------------------------------
     def put_backfill(self, body: Body) -> bool:
-        body = _lean(body)
-        key = key_of(body)
-        if not _newer(self.backfills.get(key), body):
-            return False
-        self.backfills[key] = body
-        return True
+        return _put_newer(self.backfills, body)
 
     def backfills_of(self, dag: Key) -> list[Key]:
         return [
@@ -224,12 +229,7 @@ class Cache:
 
     # Pools ----------------------------------------------------------------------
     def put_pool(self, body: Body) -> bool:
-        body = _lean(body)
-        key = key_of(body)
-        if not _newer(self.pools.get(key), body):
-            return False
-        self.pools[key] = body
-        return True
+        return _put_newer(self.pools, body)
 
     def pool_table(self, defaults: Mapping[str, int]) -> PoolTable:
         """The operator's default pools and every Pool object's slots, as of now."""
@@ -242,12 +242,7 @@ class Cache:
 
     # Assets ---------------------------------------------------------------------
     def put_asset(self, body: Body) -> bool:
-        body = _lean(body)
-        key = key_of(body)
-        if not _newer(self.assets.get(key), body):
-            return False
-        self.assets[key] = body
-        return True
+        return _put_newer(self.assets, body)
 
     def asset_events(self, namespace: str, uri: str) -> list[AssetEvent]:
         """The recorded events of the asset with this URI (its object is named from the
