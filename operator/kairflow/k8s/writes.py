@@ -96,17 +96,13 @@ class Writer:
         async with self.limit.slot():
             return await call()
 
-    async def create_pod(self, namespace: str, manifest: dict[str, Any]) -> bool:
+    async def _create(self, call: Callable[[], Awaitable[Any]]) -> bool:
         """True when created now, False when it already existed; `Rejected` when the
-        API refuses it for good (other errors are transient: the sync is retried)."""
+        API refuses it for good (other errors are transient: the sync is retried).
+        `call` asks for the raw response: the created object is not read into client
+        models (a millisecond of CPU each, on the event loop, times a fan-out)."""
         try:
-            # The raw response: the created pod is not read into client models (a
-            # millisecond of CPU each, on the event loop, times a fan-out).
-            raw: Any = await self._limited(
-                lambda: self.core.create_namespaced_pod(
-                    namespace, cast(Any, manifest), _preload_content=False
-                )
-            )
+            raw: Any = await self._limited(call)
             if raw.status >= 400:
                 raise _error(raw.status, await raw.json())
             raw.release()
@@ -117,6 +113,13 @@ class Writer:
                 raise Rejected(_api_message(exc)) from None
             raise
         return True
+
+    async def create_pod(self, namespace: str, manifest: dict[str, Any]) -> bool:
+        return await self._create(
+            lambda: self.core.create_namespaced_pod(
+                namespace, cast(Any, manifest), _preload_content=False
+            )
+        )
 
     async def delete_pod(self, namespace: str, name: str) -> None:
         try:
@@ -153,17 +156,11 @@ class Writer:
         return str(text)
 
     async def create_config_map(self, namespace: str, body: dict[str, Any]) -> bool:
-        try:
-            await self._limited(
-                lambda: self.core.create_namespaced_config_map(namespace, cast(Any, body))
+        return await self._create(
+            lambda: self.core.create_namespaced_config_map(
+                namespace, cast(Any, body), _preload_content=False
             )
-        except ApiException as exc:
-            if exc.status == 409:
-                return False
-            if _rejected_for_good(exc):
-                raise Rejected(_api_message(exc)) from None
-            raise
-        return True
+        )
 
     async def get_config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The ConfigMap as plain JSON (binaryData stays base64), or None."""
