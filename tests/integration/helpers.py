@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kairflow.core.dag_versions import read_config_map
 from tests.integration.kube import Kube, wait_for
 
 
@@ -29,6 +30,16 @@ def manual_run(name: str, dag_name: str, **spec: Any) -> dict[str, Any]:
 
 def run_status(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
     return kube.get(namespace, "dagruns", name).get("status") or {}
+
+
+def run_dag_spec(kube: Kube, namespace: str, status: dict[str, Any]) -> dict[str, Any]:
+    """The DAG spec a run runs, read from the DAG version its status names."""
+    found = kube.core.read_namespaced_config_map(status["dagVersion"], namespace)
+    body = {
+        "metadata": {"name": found.metadata.name, "annotations": found.metadata.annotations},
+        "binaryData": found.binary_data,
+    }
+    return read_config_map(body)
 
 
 def wait_run_state(

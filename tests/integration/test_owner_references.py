@@ -1,5 +1,5 @@
-"""Deleting a DAG deletes its runs and their pods (owner references + the
-controller-manager's garbage collector)."""
+"""Deleting a DAG deletes its runs, their pods and its DAG versions (owner references
++ the controller-manager's garbage collector)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ def test_deleting_a_dag_cascades_to_runs_and_pods(kube: Kube, kubelet: FakeKubel
         lambda: runs(kube, ns, "doomed")[0]["metadata"].get("ownerReferences"),
         what="the manual run owned by its DAG",
     )
+    version = runs(kube, ns, "doomed")[0]["status"]["dagVersion"]
+    assert kube.kubectl("get", "configmap", version, "-n", ns).returncode == 0
     kube.kubectl("delete", "dag", "doomed", "-n", ns, "--wait=false")
     wait_for(lambda: not runs(kube, ns, "doomed"), timeout=60, what="runs garbage-collected")
+    wait_for(
+        lambda: kube.kubectl("get", "configmap", version, "-n", ns, check=False).returncode != 0,
+        timeout=60,
+        what="its DAG version garbage-collected",
+    )
     wait_for(lambda: not kubelet.pods("t"), timeout=60, what="pods garbage-collected")

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.integration.helpers import dag, dag_status, manual_run, wait_run_state
+from tests.integration.helpers import dag, dag_status, manual_run, run_dag_spec, wait_run_state
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
 
@@ -51,7 +51,7 @@ def test_a_grouped_dag_runs_and_a_clear_of_the_group_reruns_it_and_what_follows(
         "transform.checks.rows": 1,
         "load": 2,
     }
-    assert status["dagSpec"]["groups"][1] == {
+    assert run_dag_spec(kube, ns, status)["groups"][1] == {
         "name": "checks",
         "group": "transform",
         "defaults": {"retries": 0},

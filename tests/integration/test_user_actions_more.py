@@ -15,6 +15,7 @@ from tests.integration.helpers import (
     dag,
     events_for,
     manual_run,
+    run_dag_spec,
     run_status,
     wait_dag_synced,
     wait_run_state,
@@ -354,7 +355,7 @@ def test_a_run_keeps_the_dag_definition_it_started_with(kube: Kube, kubelet: Fak
     old_tasks = [{"name": "a", "bash": "echo a"}, {"name": "b", "bash": "echo old"}]
     kube.create(ns, "dags", dag("evolve", old_tasks, ["a >> b"]))
     kube.create(ns, "dagruns", manual_run("evolve-1", "evolve"))
-    wait_for(lambda: run_status(kube, ns, "evolve-1").get("dagSpec"), what="the DAG snapshot")
+    wait_for(lambda: run_status(kube, ns, "evolve-1").get("dagVersion"), what="its DAG version")
 
     new_tasks = [*old_tasks[:1], {"name": "b", "bash": "echo new"}, {"name": "c", "bash": "true"}]
     kube.custom.patch_namespaced_custom_object(
@@ -374,8 +375,8 @@ def test_a_run_keeps_the_dag_definition_it_started_with(kube: Kube, kubelet: Fak
     status = wait_run_state(kube, ns, "evolve-1", "success")
     assert set(tis(status)) == {"a", "b"}
     assert status["progress"] == "2/2"
-    assert status["dagSpec"]["tasks"] == old_tasks
-    assert status["dagSpec"]["flow"] == ["a >> b"]
+    assert run_dag_spec(kube, ns, status)["tasks"] == old_tasks
+    assert run_dag_spec(kube, ns, status)["flow"] == ["a >> b"]
     assert status["dagGeneration"] == 1
     assert run_pods(kubelet, "evolve-1", "c") == []
 
@@ -387,7 +388,7 @@ def test_a_run_keeps_the_dag_definition_it_started_with(kube: Kube, kubelet: Fak
     run_task(kubelet, "evolve-2", "c")
     status = wait_run_state(kube, ns, "evolve-2", "success")
     assert set(tis(status)) == {"a", "b", "c"}
-    assert status["dagSpec"]["tasks"] == new_tasks
+    assert run_dag_spec(kube, ns, status)["tasks"] == new_tasks
     assert status["dagGeneration"] == 2
 
 

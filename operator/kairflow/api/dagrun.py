@@ -1,7 +1,8 @@
 """The DagRun resource: one run of a DAG for one logical date.
 
-Its status carries a snapshot of the DAG spec it runs (taken when the run starts),
-so editing a DAG never changes a run in flight and every run shows what it ran.
+Its status names the DAG version it runs (fixed when the run starts; see
+`core.dag_versions`), so editing a DAG never changes a run in flight and every run
+shows what it ran.
 """
 
 from __future__ import annotations
@@ -169,12 +170,18 @@ class DagRunStatus(StatusModel):
     callbacks: list[CallbackStatus] = Field(
         default_factory=list, description="Callbacks that became due, and how they went."
     )
+    dag_version: str | None = Field(
+        default=None,
+        description="The DAG version this run runs (fixed when it started): an immutable "
+        "ConfigMap of this name, owned by the DAG, holds the spec.",
+    )
     dag_spec: dict[str, Any] | None = Field(
         default=None,
-        description="The DAG spec this run runs (snapshot taken when it started).",
+        description="The DAG spec, inline: runs of `kairflow dags test`, and runs started "
+        "before DAG versions (dagVersion).",
         json_schema_extra=FREE_FORM,
     )
-    dag_generation: int | None = Field(default=None, description="DAG generation snapshotted.")
+    dag_generation: int | None = Field(default=None, description="DAG generation it started on.")
     handled_clear: str | None = Field(default=None, description="Last clear request id done.")
     handled_mark: str | None = Field(default=None, description="Last mark request id done.")
 

@@ -29,6 +29,7 @@ from kairflow.cli.errors import (
     UserError,
     one_line,
 )
+from kairflow.requests.dag_versions import VersionSpecs, config_map_body
 
 KINDS = {"dags": "DAG", "dagruns": "DagRun", "backfills": "Backfill"}
 _SINGULAR = {
@@ -111,6 +112,7 @@ class Cluster:
                 EXIT_UNREACHABLE,
             ) from None
         self.namespace = target.namespace or config_namespace(target.kubeconfig, target.context)
+        self._versions = VersionSpecs()
 
     @cached_property
     def custom(self) -> client.CustomObjectsApi:
@@ -137,7 +139,9 @@ class Cluster:
 
     # Custom resources (plural: dags, dagruns, backfills).
 
-    def get(self, plural: str, name: str) -> dict[str, Any]:
+    def get(self, plural: str, name: str, *, with_spec: bool = True) -> dict[str, Any]:
+        """The object; a DagRun with its DAG version's spec as `status.dagSpec` unless
+        `with_spec` is False (the object as stored)."""
         what = f'{_SINGULAR[plural]} "{name}"'
         found: dict[str, Any] = self._call(
             what,
@@ -149,7 +153,22 @@ class Cluster:
             plural,
             name,
         )
-        return found
+        return self.with_specs([found])[0] if plural == "dagruns" and with_spec else found
+
+    def with_specs(self, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Runs with their DAG version's spec (`requests.dag_versions`)."""
+        for key in self._versions.missing(runs):
+            self._versions.add(key, self._version_body(*key))
+        return [self._versions.given(run) for run in runs]
+
+    def _version_body(self, namespace: str, name: str) -> dict[str, Any] | None:
+        try:
+            found = self.core.read_namespaced_config_map(name, namespace)
+        except ApiException as exc:
+            if exc.status in (403, 404):  # shown as a run whose DAG is unknown
+                return None
+            raise api_error(exc, f'configmap "{name}"', namespace) from None
+        return config_map_body(found)
 
     def list(self, plural: str, label_selector: str | None = None) -> list[dict[str, Any]]:
         """Objects of one kind in the namespace, or in all with `-A`."""
@@ -178,7 +197,7 @@ class Cluster:
                 **kw,
             )
         items: list[dict[str, Any]] = listed.get("items") or []
-        return items
+        return self.with_specs(items) if plural == "dagruns" else items
 
     def create(self, plural: str, body: dict[str, Any]) -> dict[str, Any]:
         name = body.get("metadata", {}).get("name") or body.get("metadata", {}).get(
@@ -239,7 +258,8 @@ class Cluster:
             for event in stream:
                 if event["type"] == "DELETED":
                     raise UserError(f'{_SINGULAR[plural]} "{name}" was deleted', EXIT_NOT_FOUND)
-                yield event["object"]
+                found = event["object"]
+                yield self.with_specs([found])[0] if plural == "dagruns" else found
         except ApiException as exc:
             raise api_error(exc, f'{_SINGULAR[plural]} "{name}"', self.namespace) from None
         except HTTPError as exc:

@@ -164,9 +164,10 @@ def runs_get(
     """Show a run and its task instances as a tree in DAG order."""
     check_format(output)
     cluster = connect(namespace, context, kubeconfig)
-    obj = cluster.get("dagruns", run)
-    if print_objects([obj], output, single=True):
+    stored = cluster.get("dagruns", run, with_spec=False)
+    if print_objects([stored], output, single=True):
         return
+    (obj,) = cluster.with_specs([stored])
     out = console()
     out.print(Text(f"dagrun {run}", style="bold"))
     out.print(run_details(obj))

@@ -111,7 +111,10 @@ class Cache:
         if view is None or not same_dag:
             # Reading a DAG validates it whole (its graph, templates, params' schemas):
             # done once per version of its spec and metadata, not on each status write.
-            self.dag_views[key] = observe_dag(body, self.dag_defaults)
+            view = self.dag_views[key] = observe_dag(body, self.dag_defaults)
+            if view.version is not None and view.spec is not None:
+                # What a run of its current version runs: no read of its ConfigMap.
+                self.snapshots.remember((key[0], view.version), view.spec)
         return True
 
     def forget_dag(self, key: Key) -> None:
@@ -157,6 +160,13 @@ class Cache:
             return False
         self._store(original)
         return True
+
+    def observe_again(self, key: Key) -> None:
+        """Observe a stored run anew: its DAG version has just been loaded (its slots
+        and watches are known from now on)."""
+        body = self.runs.get(key)
+        if body is not None:
+            self._store(body)
 
     def _store(self, body: Body) -> ObservedRun:
         key = key_of(body)

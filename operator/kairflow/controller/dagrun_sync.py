@@ -22,6 +22,7 @@ from kairflow.api.dagrun import DagRunStatus
 from kairflow.api.problems import validation_problems
 from kairflow.controller.asset_sync import record_events
 from kairflow.controller.cache import Body, Key, key_of
+from kairflow.controller.dag_versions import run_spec, store_version
 from kairflow.controller.deferred_runs import create_triggered_runs, surroundings
 from kairflow.controller.planning import NOTHING, PlanInputs, claimed_plan, off_loop
 from kairflow.controller.run_pods import create_pods, delete_pods, deletes_of, fill_pod_gaps
@@ -32,7 +33,7 @@ from kairflow.core.assets import outlet_events
 from kairflow.core.conditions import set_run_condition
 from kairflow.core.interventions import apply_requests
 from kairflow.core.naming import label_value
-from kairflow.core.observations import ObservedRun
+from kairflow.core.observations import ObservedRun, snapshot_facts
 from kairflow.core.pod_cleanup import CleanupPolicy, pods_to_clean_up
 from kairflow.core.run_history import previous_run, previous_success
 from kairflow.core.run_model import ObservedPod, Plan, PlannerSettings, RecordEvent, RunContext
@@ -40,7 +41,7 @@ from kairflow.core.run_start import RunRefused, start_run
 from kairflow.core.schedule_validation import load_timezone
 from kairflow.core.times import instant
 from kairflow.k8s.observe import observe_pod
-from kairflow.k8s.writes import Conflict, NotFound, owner_reference
+from kairflow.k8s.writes import Conflict, NotFound, Rejected, owner_reference
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +62,24 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
         message = "cannot run: " + "; ".join(validation_problems(exc))
         await _refuse(rt, body, view, _status_of(body), "InvalidRun", message, final=True)
         return None
-    if run.status.dag_spec is None:
+    if run.status.dag_spec is None and run.status.dag_version is None:
         if run.status.state != DagRunState.FAILED:  # a run refused for good stays so
             await _start(rt, body, run, view)
         return None
-    result = await _plan_and_apply(rt, key, body, run, view)
+    spec = await run_spec(rt, key, run.status)
+    if isinstance(spec, str):
+        if not (run.status.state and run.status.state.finished):
+            await _refuse(
+                rt,
+                body,
+                view,
+                run.status.model_copy(deep=True),
+                "DagVersionLost",
+                f"cannot go on: {spec}",
+                final=True,
+            )
+        return None
+    result = await _plan_and_apply(rt, key, body, run, view, spec)
     return result.wake_at if result is not None else None
 
 
@@ -97,7 +111,13 @@ async def _start(rt: Runtime, body: Body, run: DagRun, view: ObservedRun) -> Non
     if isinstance(started, RunRefused):
         await _refuse(rt, body, view, status, started.reason, started.message, started.final)
         return
-    started.record(status)
+    try:
+        version = await store_version(rt, view.namespace, view.dag_name, started.spec)
+    except Rejected as exc:
+        message = f"cannot store its DAG version: {exc}"
+        await _refuse(rt, body, view, status, "DagVersionRejected", message, final=False)
+        return
+    started.record(status, version)
     if await _write_status(rt, body, status, view) is not None:
         rt.enqueue_run(key_of(body))  # the first pass proper
 
@@ -126,9 +146,9 @@ def _inputs(
     spec: DAGSpec,
     observed: tuple[list[ObservedPod], dict[str, Any]],
 ) -> PlanInputs:
-    """`spec`: the run's DAG snapshot (`status.dag_spec`), validated once per sync;
+    """`spec`: the DAG spec the run runs (its version's, `dag_versions.run_spec`);
     `observed`: its pods and big XComs (`xcom_store`)."""
-    assert status.run_id and status.logical_date and status.dag_spec
+    assert status.run_id and status.logical_date
     assert status.data_interval_start and status.data_interval_end
     siblings = rt.cache.runs_of((view.namespace, view.dag_name))
     context = RunContext(
@@ -154,7 +174,8 @@ def _inputs(
     return PlanInputs(
         context=context,
         spec=spec,
-        facts=rt.cache.snapshots.facts(context.uid, status.dag_generation, status.dag_spec),
+        facts=rt.cache.snapshots.facts(view.namespace, context.uid, body.get("status") or {})
+        or snapshot_facts(spec),
         pods=observed[0],
         stored_xcoms=observed[1],
         now=rt.clock(),
@@ -168,10 +189,9 @@ def _inputs(
 
 
 async def _plan_and_apply(
-    rt: Runtime, key: Key, body: Body, run: DagRun, view: ObservedRun
+    rt: Runtime, key: Key, body: Body, run: DagRun, view: ObservedRun, spec: DAGSpec
 ) -> Plan | None:
     status = run.status.model_copy(deep=True)
-    spec = DAGSpec.model_validate(status.dag_spec)
     doomed = apply_requests(status, spec, run.spec.clear, run.spec.mark, rt.clock())
     await fill_pod_gaps(rt, key, status)
     pods = [observe_pod(p) for p in rt.cache.pods_of(view.key)]

@@ -33,6 +33,8 @@ LOGICAL_DATE = "kairflow.io/logical-date"
 TRY_NUMBER = "kairflow.io/try-number"
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
+COMPONENT = "app.kubernetes.io/component"
+"""On objects the operator keeps for itself, e.g. `dag-version` ConfigMaps."""
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 CALLBACK = "kairflow.io/callback"
 """On callback pods: the label (kind, e.g. onFailure) and the annotation."""

@@ -40,6 +40,9 @@ class ObservedDag:
     written: a run's snapshot and the DAG's diff to it show what the author wrote)."""
     max_active_runs: int = DEFAULT_MAX_ACTIVE_RUNS
     """Read even from an invalid manifest: runs already started keep their limits."""
+    version: str | None = None
+    """Its spec's DAG version (`dag_versions.version_name`) when valid: what a run
+    started now runs."""
 
     @property
     def valid(self) -> bool:

@@ -1,4 +1,4 @@
-"""What a run becomes on its first sync: the DAG it runs (a snapshot), its run id,
+"""What a run becomes on its first sync: the DAG it runs (a version), its run id,
 logical date and data interval — or why it cannot run.
 
 Like Airflow's `trigger_dag`: a manual run's logical date defaults to when it was
@@ -32,10 +32,11 @@ class RunStart:
     logical_date: datetime
     data_interval: DataInterval
 
-    def record(self, status: DagRunStatus) -> None:
-        """Write the run's identity and its DAG snapshot into its status."""
+    def record(self, status: DagRunStatus, version: str) -> None:
+        """Write the run's identity and its DAG version (the name of the stored spec:
+        `dag_versions`) into its status."""
         status.message = None  # no longer "DAG ... not found"
-        status.dag_spec = self.spec.to_wire()
+        status.dag_version = version
         status.dag_generation = self.dag_generation
         status.run_id = self.run_id
         status.logical_date = iso(self.logical_date)

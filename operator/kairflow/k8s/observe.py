@@ -19,6 +19,7 @@ from kairflow.api.problems import validation_problems
 from kairflow.api.types import parse_datetime
 from kairflow.core import labels
 from kairflow.core.dag_defaults import DagDefaults
+from kairflow.core.dag_versions import spec_json, version_name
 from kairflow.core.observations import (
     DEFAULT_MAX_ACTIVE_RUNS,
     ObservedDag,
@@ -36,6 +37,8 @@ from kairflow.core.times import parse_time
 from kairflow.core.validation import validate_dag
 
 Body = Mapping[str, Any]
+VersionKey = tuple[str, str]
+"""A DAG version: (namespace, ConfigMap name)."""
 _ACTIVE = (TaskInstanceState.QUEUED.value, TaskInstanceState.RUNNING.value)
 
 
@@ -103,6 +106,9 @@ def observe_dag(body: Body, defaults: DagDefaults = BUILT_IN) -> ObservedDag:
         paused_upon_creation=_flag(raw.get("isPausedUponCreation")),
         catchup_by_default=defaults.catchup,
         max_active_runs=limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_ACTIVE_RUNS,
+        version=version_name(str(meta.get("name")), spec_json(spec))
+        if spec is not None and not problems
+        else None,
     )
 
 
@@ -111,24 +117,66 @@ def _flag(value: Any) -> bool | None:
 
 
 class SnapshotMemo:
-    """`snapshot_facts` per run: a run's DAG snapshot never changes once taken, and
-    resolving a big one costs milliseconds, so each run's is resolved once."""
+    """The DAG specs runs run, by DAG version (each parsed once and shared by every
+    run of that version), and what the accounting of runs needs from them (slots,
+    dependsOnPast, watched DAGs), resolved once per version.
 
-    def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._facts: OrderedDict[tuple[str, Any], SnapshotFacts] = OrderedDict()
+    Runs of a DAG's current version need no I/O: the DAG's own validated spec is
+    remembered under its version's name. Older versions are loaded by their runs'
+    syncs (`controller.dag_versions`). Bounded: a big DAG's parsed spec is large."""
 
-    def facts(self, uid: str | None, generation: Any, snapshot: Mapping[str, Any]) -> SnapshotFacts:
-        key = (uid or "", generation)
-        found = self._facts.get(key) if uid else None
+    def __init__(self, size: int = 4096, specs: int = 128) -> None:
+        self._size, self._spec_size = size, specs
+        self._facts: OrderedDict[tuple[Any, ...], SnapshotFacts] = OrderedDict()
+        self._specs: OrderedDict[VersionKey, DAGSpec] = OrderedDict()
+        self._stored: set[tuple[str, str, str | None]] = set()
+
+    def remember(self, version: VersionKey, spec: DAGSpec) -> None:
+        """`version`: (namespace, name): names are per DAG, not per namespace."""
+        self._specs[version] = spec
+        self._specs.move_to_end(version)
+        if len(self._specs) > self._spec_size:
+            self._specs.popitem(last=False)
+
+    def spec(self, version: VersionKey) -> DAGSpec | None:
+        found = self._specs.get(version)
+        if found is not None:
+            self._specs.move_to_end(version)
+        return found
+
+    def stored(self, version: VersionKey, dag_uid: str | None) -> bool:
+        """Whether this process has seen the version's ConfigMap exist, owned by the
+        DAG of this uid (a DAG deleted and made again has its versions made again)."""
+        return (*version, dag_uid) in self._stored
+
+    def mark_stored(self, version: VersionKey, dag_uid: str | None) -> None:
+        self._stored.add((*version, dag_uid))
+
+    def facts(
+        self, namespace: str, uid: str | None, status: Mapping[str, Any]
+    ) -> SnapshotFacts | None:
+        """The facts of the DAG spec a run's status names (its version, or an inline
+        snapshot); None while its version is not loaded."""
+        version = (namespace, str(status["dagVersion"])) if status.get("dagVersion") else None
+        key: tuple[Any, ...] = (
+            ("version", *version) if version else ("run", uid or "", status.get("dagGeneration"))
+        )
+        keep = bool(version or uid)
+        found = self._facts.get(key) if keep else None
         if found is not None:
             self._facts.move_to_end(key)
             return found
-        try:
-            found = snapshot_facts(DAGSpec.model_validate(snapshot))
-        except ValidationError:
-            found = SnapshotFacts(slots={}, waits_on_past=False)
-        if uid:
+        if version:
+            spec = self.spec(version)
+            if spec is None:
+                return None
+            found = snapshot_facts(spec)
+        else:
+            try:
+                found = snapshot_facts(DAGSpec.model_validate(status.get("dagSpec") or {}))
+            except ValidationError:
+                found = SnapshotFacts(slots={}, waits_on_past=False)
+        if keep:
             self._facts[key] = found
             if len(self._facts) > self._size:
                 self._facts.popitem(last=False)
@@ -177,11 +225,17 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
     waiting: dict[str, SlotUse] = {}
     waits_on_past = False
     watches: set[str] = set()
-    snapshot = status.get("dagSpec")
-    if snapshot and not (state is not None and state.finished):
-        facts = (memo or SnapshotMemo(size=0)).facts(
-            meta.get("uid"), status.get("dagGeneration"), snapshot
-        )
+    started = status.get("dagVersion") or status.get("dagSpec")
+    # A version not loaded yet (an old one, after a restart) counts its active task
+    # instances in the default pool, one slot each, until the run's own sync (the
+    # first after a restart) loads it and observes the run again.
+    facts = (
+        (memo or SnapshotMemo(size=0)).facts(str(meta.get("namespace")), meta.get("uid"), status)
+        if started and not (state is not None and state.finished)
+        else None
+    )
+    slots = facts.slots if facts is not None else {}
+    if facts is not None:
         waits_on_past = facts.waits_on_past
         if state == DagRunState.RUNNING:
             watches = {
@@ -190,17 +244,17 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
                 if ti.get("state") == TaskInstanceState.DEFERRED.value
                 and (dag := facts.watched.get(key.split("[", 1)[0])) is not None
             }
-        if state == DagRunState.RUNNING:
-            holding = {
-                key: facts.slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
-                for key, ti in instances.items()
-                if ti.get("state") in _ACTIVE
-            }
-            waiting = {
-                key: facts.slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
-                for key, ti in instances.items()
-                if ti.get("state") == TaskInstanceState.SCHEDULED.value
-            }
+    if started and state == DagRunState.RUNNING:
+        holding = {
+            key: slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
+            for key, ti in instances.items()
+            if ti.get("state") in _ACTIVE
+        }
+        waiting = {
+            key: slots.get(key.split("[", 1)[0], SlotUse(DEFAULT_POOL, 1))
+            for key, ti in instances.items()
+            if ti.get("state") == TaskInstanceState.SCHEDULED.value
+        }
     start, end = (
         parse_time(status.get("dataIntervalStart")),
         parse_time(status.get("dataIntervalEnd")),

@@ -17,6 +17,7 @@ from kairflow.api.approval import ApprovalOutcome
 from kairflow.requests.approval import answer_for, approval_patch
 from kairflow.ui.bodies import json_object, text
 from kairflow.ui.routes_read import api_of, json
+from kairflow.ui.run_specs import run_with_spec
 
 BY = "ui"
 
@@ -26,7 +27,7 @@ def _handler(outcome: ApprovalOutcome) -> Callable[[web.Request], Any]:
         ns, name, key = (request.match_info[k] for k in ("ns", "name", "key"))
         comment = text(await json_object(request), "comment")
         api = api_of(request)
-        run = await api.get("dagruns", ns, name)
+        run = await run_with_spec(api, ns, name)
         answer = answer_for(run, key, outcome, comment, BY)
         await api.patch("dagruns", ns, name, approval_patch(key, answer))
         return json({"run": name, "key": key, **answer.model_dump(by_alias=True, mode="json")})

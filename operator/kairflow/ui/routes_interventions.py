@@ -33,6 +33,7 @@ from kairflow.requests.task_selection import (
 from kairflow.ui.bodies import flag, json_object, names, required_text
 from kairflow.ui.kube import ApiError
 from kairflow.ui.routes_read import api_of, json
+from kairflow.ui.run_specs import run_with_spec
 
 NAMES_SHOWN = 20
 """Task names an unmatched-pattern error lists (a big DAG has thousands)."""
@@ -102,7 +103,7 @@ def _handler(
         ns, name = request.match_info["ns"], request.match_info["name"]
         asked = build(await json_object(request), datetime.now(UTC))
         api = api_of(request)
-        run = await api.get("dagruns", ns, name)
+        run = await run_with_spec(api, ns, name)
         picked = await asyncio.to_thread(pick, run, asked)
         if write:
             if picked.nothing:

@@ -20,6 +20,7 @@ from kairflow.ui.auth import AUTH_KEY, SESSION, Session, csrf_token
 from kairflow.ui.definition import definition, spec_diff, without_managed_fields, yaml_text
 from kairflow.ui.kube import ApiError, UserApi
 from kairflow.ui.logs import log_target, serve_log
+from kairflow.ui.run_specs import run_with_spec
 from kairflow.ui.stream import Subscription, serve
 from kairflow.ui.structure import structure
 from kairflow.ui.summaries import dag_summary
@@ -104,7 +105,7 @@ async def get_yaml(request: web.Request) -> web.Response:
 
 async def get_run(request: web.Request) -> web.Response:
     ns, name = request.match_info["ns"], request.match_info["name"]
-    body = await api_of(request).get("dagruns", ns, name)
+    body = await run_with_spec(api_of(request), ns, name)
     status = body.get("status") or {}
     snapshot = status.get("dagSpec")
     return json(
@@ -121,7 +122,7 @@ async def run_diff(request: web.Request) -> web.Response:
     """The DAG spec the run ran (its snapshot) against the DAG's current spec."""
     ns, name = request.match_info["ns"], request.match_info["name"]
     api = api_of(request)
-    run = await api.get("dagruns", ns, name)
+    run = await run_with_spec(api, ns, name)
     ran = (run.get("status") or {}).get("dagSpec")
     dag_name = str((run.get("spec") or {}).get("dagName") or "")
     try:

@@ -5,6 +5,7 @@ events are delivered when the test says so. No threads of our own, no sleeps."""
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -77,6 +78,19 @@ class ControllerHarness:
 
     def close(self) -> None:
         self._loop.close()
+
+    def restarted(self, **settings: Any) -> ControllerHarness:
+        """A new operator over this cluster, its cache filled with the objects as they
+        are now (the startup LIST), every one of them enqueued."""
+        fresh = ControllerHarness(self.clock(), **settings)
+        fresh.cluster = fresh.runtime.writer = self.cluster
+        fresh._delivered = len(self.cluster.watch)
+        for (plural, _, _), body in sorted(self.cluster.objects.items()):
+            if plural in FEEDS and (
+                plural != "pods" or labels.DAG_RUN in body["metadata"].get("labels", {})
+            ):
+                FEEDS[plural](fresh.runtime, "ADDED", copy.deepcopy(body))
+        return fresh
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         return self._loop.run_until_complete(work)

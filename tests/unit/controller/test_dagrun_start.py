@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.controller.harness import ControllerHarness, utc
+from kairflow.core.dag_versions import read_config_map
+from tests.unit.controller.harness import NS, ControllerHarness, utc
 from tests.unit.controller.manifests import dag, run
 
 NOW = "2026-03-04T12:30:00Z"
@@ -74,7 +75,9 @@ def test_a_run_takes_its_identity_on_its_first_sync(
     assert harness.sync_run("r1") is None
     status = harness.status("dagruns", "r1")
     assert {k: status[k] for k in expected} == expected
-    assert status["dagSpec"]["tasks"][0]["name"] == "extract"
+    assert "dagSpec" not in status  # the spec is in its version, stored once
+    version = harness.cluster.objects[("configmaps", NS, status["dagVersion"])]
+    assert read_config_map(version)["tasks"][0]["name"] == "extract"
     assert harness.queued()["dagruns"] == [("team", "r1")]  # its first pass comes next
 
 
@@ -142,7 +145,7 @@ def test_a_run_that_cannot_start_says_why_in_one_line(
     assert status["message"] == message
     assert status.get("state") == ("failed" if final else None)
     assert harness.events.posted == [("r1", "Warning", reason, message)]
-    assert "dagSpec" not in status
+    assert "dagSpec" not in status and "dagVersion" not in status
 
 
 def test_a_waiting_run_starts_when_its_dag_comes(harness: ControllerHarness) -> None:

@@ -1,6 +1,6 @@
 """DAG and DagRun objects read into the core's observations: every problem of a DAG
 in one line each, a run's dates as asked and as resolved, its states, the slots it
-holds and whether it waits on its past (its snapshot resolved once per run)."""
+holds and whether it waits on its past (its DAG version's facts resolved once)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,28 @@ import pytest
 
 from kairflow.api.common import DagRunState
 from kairflow.api.common import TaskInstanceState as TI
+from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import RunType
 from kairflow.core import labels
 from kairflow.core.dag_defaults import DagDefaults
-from kairflow.core.observations import ObservedDag, ObservedRun, RequestedDates, SlotUse
+from kairflow.core.dag_versions import spec_json, version_name
+from kairflow.core.observations import (
+    ObservedDag,
+    ObservedRun,
+    RequestedDates,
+    SlotUse,
+    SnapshotFacts,
+)
 from kairflow.core.timetable import restriction_for
 from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
 from tests.unit.core.observed import DAG, NS, at, interval, spec, wall
 
 Body = dict[str, Any]
 TASKS = [{"name": "extract", "bash": "true"}]
+
+
+def version_of(dag_spec: DAGSpec) -> str:
+    return version_name(DAG, spec_json(dag_spec))
 
 
 def dag_body(**fields: Any) -> Body:
@@ -39,8 +51,8 @@ def dag_body(**fields: Any) -> Body:
     [
         pytest.param(
             dag_body(),
-            ObservedDag(NS, DAG, spec(), generation=3),
-            id="a valid DAG has no problems and the defaults",
+            ObservedDag(NS, DAG, spec(), generation=3, version=version_of(spec())),
+            id="a valid DAG has no problems and the defaults, and names its version",
         ),
         pytest.param(
             dag_body(paused=True, maxActiveRuns=2),
@@ -51,6 +63,7 @@ def dag_body(**fields: Any) -> Body:
                 generation=3,
                 paused=True,
                 max_active_runs=2,
+                version=version_of(spec(paused=True, max_active_runs=2)),
             ),
             id="a paused DAG with its own maxActiveRuns",
         ),
@@ -410,28 +423,83 @@ WAITS = {"tasks": [{"name": "a", "bash": "x", "dependsOnPast": True}]}
 FREE = {"tasks": [{"name": "a", "bash": "x"}]}
 
 
-def test_a_runs_snapshot_is_resolved_once_per_uid_and_generation() -> None:
+def test_a_runs_inline_snapshot_is_resolved_once_per_uid_and_generation() -> None:
     memo = SnapshotMemo()
-    first = memo.facts("u1", 1, WAITS)
-    assert memo.facts("u1", 1, FREE) is first
-    assert memo.facts("u1", 2, FREE).waits_on_past is False
-    assert memo.facts("u2", 1, FREE).waits_on_past is False
+    first = memo.facts(NS, "u1", inline(1, WAITS))
+    assert memo.facts(NS, "u1", inline(1, FREE)) is first
+    assert facts_of(memo, "u1", inline(2, FREE)).waits_on_past is False
+    assert facts_of(memo, "u2", inline(1, FREE)).waits_on_past is False
 
 
 def test_a_run_without_uid_is_never_remembered() -> None:
     memo = SnapshotMemo()
-    assert memo.facts(None, 1, WAITS).waits_on_past is True
-    assert memo.facts(None, 1, FREE).waits_on_past is False
+    assert facts_of(memo, None, inline(1, WAITS)).waits_on_past is True
+    assert facts_of(memo, None, inline(1, FREE)).waits_on_past is False
 
 
 def test_the_least_recently_used_snapshot_is_forgotten_first() -> None:
     memo = SnapshotMemo(size=2)
-    memo.facts("u1", 1, WAITS)
-    memo.facts("u2", 1, WAITS)
-    memo.facts("u1", 1, FREE)  # u1 used again: u2 is now the oldest
-    memo.facts("u3", 1, WAITS)
-    assert memo.facts("u1", 1, FREE).waits_on_past is True
-    assert memo.facts("u2", 1, FREE).waits_on_past is False
+    memo.facts(NS, "u1", inline(1, WAITS))
+    memo.facts(NS, "u2", inline(1, WAITS))
+    memo.facts(NS, "u1", inline(1, FREE))  # u1 used again: u2 is now the oldest
+    memo.facts(NS, "u3", inline(1, WAITS))
+    assert facts_of(memo, "u1", inline(1, FREE)).waits_on_past is True
+    assert facts_of(memo, "u2", inline(1, FREE)).waits_on_past is False
+
+
+def test_runs_of_one_version_share_its_facts_and_an_unloaded_version_has_none() -> None:
+    memo = SnapshotMemo()
+    assert memo.facts(NS, "u1", {"dagVersion": "etl-dagv-a"}) is None
+    memo.remember((NS, "etl-dagv-a"), DAGSpec.model_validate(WAITS))
+    first = facts_of(memo, "u1", {"dagVersion": "etl-dagv-a"})
+    assert first.waits_on_past is True
+    assert memo.facts(NS, "u2", {"dagVersion": "etl-dagv-a"}) is first
+
+
+def test_the_least_recently_used_spec_is_forgotten_first() -> None:
+    memo = SnapshotMemo(specs=2)
+    for name in ("a", "b"):
+        memo.remember((NS, name), DAGSpec.model_validate(FREE))
+    assert memo.spec((NS, "a")) is not None  # a used again: b is now the oldest
+    memo.remember((NS, "c"), DAGSpec.model_validate(FREE))
+    assert [memo.spec((NS, n)) is not None for n in ("a", "b", "c")] == [True, False, True]
+
+
+def test_versions_of_the_same_name_in_two_namespaces_are_two_versions() -> None:
+    memo = SnapshotMemo()
+    memo.remember(("team-a", "etl-dagv-a"), DAGSpec.model_validate(WAITS))
+    memo.mark_stored(("team-a", "etl-dagv-a"), "uid-a")
+    assert memo.spec(("team-b", "etl-dagv-a")) is None
+    assert not memo.stored(("team-b", "etl-dagv-a"), "uid-a")
+    assert not memo.stored(("team-a", "etl-dagv-a"), "uid-of-a-dag-made-again")
+
+
+def test_a_run_of_an_unloaded_version_holds_default_slots_until_it_is_loaded() -> None:
+    body = run_body(
+        status={"state": "running", "dagVersion": "etl-dagv-a", "taskInstances": INSTANCES}
+    )
+    memo = SnapshotMemo()
+    before = observe_run(body, memo)
+    assert set(before.holding.values()) == {SlotUse("default_pool", 1)}
+    assert before.waits_on_past is False
+    memo.remember((NS, "etl-dagv-a"), DAGSpec.model_validate(SNAPSHOT))
+    after = observe_run(body, memo)
+    assert tuple(after.holding.values()) == (
+        SlotUse("db", 2),
+        SlotUse("shared", 1),
+        SlotUse("default_pool", 1),
+    )
+    assert after.waits_on_past is True
+
+
+def inline(generation: int, snapshot: Body) -> Body:
+    return {"dagSpec": snapshot, "dagGeneration": generation}
+
+
+def facts_of(memo: SnapshotMemo, uid: str | None, status: Body) -> SnapshotFacts:
+    found = memo.facts(NS, uid, status)
+    assert found is not None
+    return found
 
 
 def test_observe_run_uses_the_memo() -> None:

@@ -87,7 +87,8 @@ class FakeUserApi:
     logs: dict[str, list[bytes | ApiError]] = field(default_factory=dict)
     """pod name → its log's chunks; an ApiError breaks the stream there."""
     config_maps: dict[str, dict[str, str]] = field(default_factory=dict)
-    """ConfigMap name → its binaryData (big XComs)."""
+    """ConfigMap name → its binaryData (big XComs, DAG versions)."""
+    config_map_annotations: dict[str, dict[str, str]] = field(default_factory=dict)
     closed: bool = False
 
     def add(self, kind: str, *bodies: dict[str, Any]) -> None:
@@ -202,7 +203,10 @@ class FakeUserApi:
         found = self.config_maps.get(name)
         if found is None:
             raise ApiError(404, f'configmaps "{name}" not found', "NotFound")
-        return SimpleNamespace(binary_data=found)
+        annotations = self.config_map_annotations.get(name)
+        return SimpleNamespace(
+            binary_data=found, metadata=SimpleNamespace(name=name, annotations=annotations)
+        )
 
     async def pod_log(
         self, namespace: str, pod: str, *, follow: bool, container: str | None = None

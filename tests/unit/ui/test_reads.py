@@ -11,11 +11,13 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from kairflow.api.dag import DAGSpec
+from kairflow.core.dag_versions import config_map, dag_version
 from kairflow.core.naming import pod_name
 from kairflow.core.xcom_frame import STORED_KEY
 from kairflow.ui.auth import KubeconfigAuth
 from kairflow.ui.kube import ApiError
-from tests.unit.ui.fake_user_api import FakeUserApi
+from tests.unit.ui.fake_user_api import FakeUserApi, refusing
 from tests.unit.ui.ui_client import signed_in, with_ui
 
 SPEC = {
@@ -219,5 +221,47 @@ def test_a_big_xcom_the_user_cannot_read_says_why() -> None:
         found = await (await client.get("/api/ns/default/dagruns/etl-1/tis/extract")).json()
         assert "xcom" not in found
         assert found["xcomError"].startswith("cannot read ConfigMap etl-1-extract-1-xcom")
+
+    with_ui(scenario)
+
+
+def versioned_run(api: FakeUserApi) -> None:
+    """A run that names its DAG version (as the operator writes it), stored by `api`."""
+    version = config_map(dag_version("etl", DAGSpec.model_validate(SPEC)), "default", "etl", None)
+    name = version["metadata"]["name"]
+    api.config_maps[name] = version["binaryData"]
+    api.config_map_annotations[name] = version["metadata"]["annotations"]
+    body = run(SPEC, extract={"state": "success", "tryNumber": 1})
+    body["status"] = {"dagVersion": name, "taskInstances": body["status"]["taskInstances"]}
+    api.add("dagruns", body)
+
+
+def test_a_run_shows_the_shape_and_diff_of_the_dag_version_it_names() -> None:
+    async def scenario(
+        client: TestClient[Any, Any], auth: KubeconfigAuth, api: FakeUserApi
+    ) -> None:
+        versioned_run(api)
+        api.add("dags", {"metadata": {"name": "etl"}, "spec": {**SPEC, "schedule": "@hourly"}})
+        await signed_in(client, auth)
+        found = await (await client.get("/api/ns/default/dagruns/etl-1")).json()
+        assert [t["name"] for t in found["structure"]["tasks"]] == ["extract", "load"]
+        assert "dagSpec" not in found["status"]
+        diff = await (await client.get("/api/ns/default/dagruns/etl-1/diff")).json()
+        assert "-schedule: '@daily'" in diff["diff"] and "+schedule: '@hourly'" in diff["diff"]
+
+    with_ui(scenario)
+
+
+def test_a_user_who_may_not_read_the_dag_version_still_sees_the_run() -> None:
+    async def scenario(
+        client: TestClient[Any, Any], auth: KubeconfigAuth, api: FakeUserApi
+    ) -> None:
+        versioned_run(api)
+        api.refuse = refusing(["get configmaps"])
+        await signed_in(client, auth)
+        response = await client.get("/api/ns/default/dagruns/etl-1")
+        found = await response.json()
+        assert response.status == 200 and found["structure"] is None
+        assert found["status"]["taskInstances"]["extract"]["state"] == "success"
 
     with_ui(scenario)

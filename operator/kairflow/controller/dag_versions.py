@@ -1,0 +1,79 @@
+"""Storing a run's DAG version when it starts, and loading it when a run needs it.
+
+The decisions (the name, the ConfigMap, its checks) are `core.dag_versions`'; this
+module does the I/O: one create per new version (the name is the lock: "already
+there" is success when the DAG owns it), and one read per old version after a
+restart (a run of its DAG's current version reads its DAG's own spec from the cache).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from kairflow.api import DAGSpec
+from kairflow.api.dagrun import DagRunStatus
+from kairflow.api.problems import validation_problems
+from kairflow.controller.cache import Key
+from kairflow.controller.runtime import Runtime
+from kairflow.core.dag_versions import VersionError, config_map, dag_version, read_config_map
+from kairflow.k8s.writes import owner_reference
+
+
+def _owned_by(body: Mapping[str, Any], uid: str | None) -> bool:
+    owners = {o.get("uid") for o in (body.get("metadata") or {}).get("ownerReferences") or []}
+    return not owners or uid in owners
+
+
+async def store_version(rt: Runtime, namespace: str, dag_name: str, spec: DAGSpec) -> str:
+    """The name of `spec`'s version, its ConfigMap created unless this process has
+    seen it exist for this DAG. Raises `Rejected` when the API refuses it for good."""
+    version = await asyncio.to_thread(dag_version, dag_name, spec)
+    key = (namespace, version.name)
+    memo = rt.cache.snapshots
+    dag = rt.cache.dags.get((namespace, dag_name))
+    uid = dag["metadata"].get("uid") if dag is not None else None
+    if not memo.stored(key, uid):
+        owner = owner_reference(dag) if dag is not None and uid else None
+        manifest = await asyncio.to_thread(config_map, version, namespace, dag_name, owner)
+        if not await rt.writer.create_config_map(namespace, manifest):
+            found = await rt.writer.get_config_map(namespace, version.name)
+            if found is None or not _owned_by(found, uid):
+                # A DAG of this name deleted and made again: the garbage collector is
+                # taking its versions. The sync is retried (with backoff) until then.
+                raise RuntimeError(
+                    f"ConfigMap {namespace}/{version.name} belongs to a deleted DAG {dag_name}"
+                )
+        memo.mark_stored(key, uid)
+    memo.remember(key, spec)
+    return version.name
+
+
+async def run_spec(rt: Runtime, key: Key, status: DagRunStatus) -> DAGSpec | str:
+    """The DAG spec a started run runs, or why it cannot be had (a one-line problem:
+    its version's ConfigMap was deleted or damaged)."""
+    if status.dag_version is None:
+        # Inline: a run started before DAG versions. Validated here each sync, as then.
+        return DAGSpec.model_validate(status.dag_spec)
+    memo = rt.cache.snapshots
+    version = (key[0], status.dag_version)
+    found = memo.spec(version)
+    if found is not None:
+        return found
+    body = await rt.writer.get_config_map(*version)
+    if body is None:
+        return f"its DAG version {status.dag_version} (a ConfigMap) is gone"
+    try:
+        wire = await asyncio.to_thread(read_config_map, body)
+        spec = await asyncio.to_thread(DAGSpec.model_validate, wire)
+    except VersionError as exc:
+        return str(exc)
+    except ValidationError as exc:
+        problems = "; ".join(validation_problems(exc))
+        return f"its DAG version {status.dag_version} does not validate: {problems}"
+    memo.remember(version, spec)
+    rt.cache.observe_again(key)  # its slots and watches are known now
+    return spec
