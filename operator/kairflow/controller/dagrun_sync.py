@@ -182,7 +182,10 @@ def _inputs(
         previous=previous_run(view, context.logical_date, siblings, zone, catchup=catchup),
         previous_success=previous_success(view, context.logical_date, siblings, zone),
         settings=PlannerSettings(
-            rt.settings.default_image, rt.settings.startup_timeout, rt.settings.render_budget
+            rt.settings.default_image,
+            rt.settings.startup_timeout,
+            rt.settings.render_budget,
+            rt.settings.max_run_status_kib * 1024,
         ),
         surroundings=surroundings(rt, view.namespace, run, spec),
     )

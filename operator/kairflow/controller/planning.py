@@ -20,6 +20,7 @@ from kairflow.api import DAGSpec
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.controller.cache import Body
 from kairflow.controller.runtime import Runtime
+from kairflow.core import status_size
 from kairflow.core.capacity import claim_still_valid, free_capacity
 from kairflow.core.deferred import Surroundings
 from kairflow.core.observations import ObservedRun, SnapshotFacts
@@ -34,9 +35,10 @@ from kairflow.core.run_model import (
     PreviousSuccess,
     RunContext,
 )
+from kairflow.core.status_size import bounded
 
 ATTEMPTS = 4
-NOTHING = Capacity(slots=0)
+NOTHING = status_size.NOTHING
 """What a pass may start when it must start nothing (it may still end tries)."""
 
 
@@ -63,19 +65,23 @@ class PlanInputs:
         admitted: bool,
         rejected: dict[str, str] | None = None,
     ) -> Plan:
-        return plan(
-            replace(self.context, may_start=admitted),
-            status,
-            self.pods,
-            self.now,
-            previous=self.previous,
-            capacity=capacity,
-            settings=self.settings,
-            previous_success=self.previous_success,
-            rejected=rejected,
-            stored_xcoms=self.stored_xcoms,
-            surroundings=self.surroundings,
-        )
+        def make(capacity: Capacity) -> Plan:
+            return plan(
+                replace(self.context, may_start=admitted),
+                status,
+                self.pods,
+                self.now,
+                previous=self.previous,
+                capacity=capacity,
+                settings=self.settings,
+                previous_success=self.previous_success,
+                rejected=rejected,
+                stored_xcoms=self.stored_xcoms,
+                surroundings=self.surroundings,
+            )
+
+        limit = self.settings.max_status_bytes
+        return make(capacity) if limit is None else bounded(make, capacity, limit, self.now)
 
 
 def capacity_for(rt: Runtime, view: ObservedRun, spec: DAGSpec) -> Capacity:

@@ -62,6 +62,9 @@ class OperatorSettings:
     0 (the default): no limit beyond KAIRFLOW_API_PARALLELISM."""
     api_burst: int = field(default=0, metadata=_env("KAIRFLOW_API_BURST"))
     """Requests allowed at once above KAIRFLOW_API_QPS (0: as many as the QPS)."""
+    max_run_status_kib: int = field(default=768, metadata=_env("KAIRFLOW_MAX_RUN_STATUS_KIB"))
+    """A run whose status would pass this starts no task instance (condition TooLarge):
+    a status that cannot be written must never leave pods unrecorded."""
     peering: str = field(default="", metadata=_env("KAIRFLOW_PEERING"))
     """kopf peering name: replicas with the same name elect one active operator. Empty
     (the default): no peering, for a single replica; `--standby` implies "kairflow"."""

@@ -90,6 +90,9 @@ class PlannerSettings:
     render_budget: timedelta | None = timedelta(seconds=2)
     """CPU time a task instance's templates may use when it starts; past it the task
     instance fails with a template error (None: no bound)."""
+    max_status_bytes: int | None = None
+    """A pass whose status would be bigger starts nothing (`status_size`); None: no
+    bound (`dags test`, where nothing is written to etcd)."""
 
 
 class PodPhase(StrEnum):

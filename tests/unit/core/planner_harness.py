@@ -28,6 +28,7 @@ from kairflow.core.run_model import (
     RecordEvent,
     RunContext,
 )
+from kairflow.core.status_size import bounded
 from kairflow.core.xcom_frame import frame
 
 T0 = datetime(2024, 1, 2, tzinfo=UTC)
@@ -176,16 +177,22 @@ class Simulation:
         }
 
     def step(self) -> Plan:
-        result = plan(
-            self.run,
-            self.status,
-            self.observed(),
-            self.now,
-            previous=self.previous,
-            capacity=self.capacity,
-            settings=self.settings,
-            stored_xcoms=self.stored_xcoms(),
-            surroundings=self.surroundings,
+        def make(capacity: Capacity) -> Plan:
+            return plan(
+                self.run,
+                self.status,
+                self.observed(),
+                self.now,
+                previous=self.previous,
+                capacity=capacity,
+                settings=self.settings,
+                stored_xcoms=self.stored_xcoms(),
+                surroundings=self.surroundings,
+            )
+
+        limit = self.settings.max_status_bytes  # as the controller sizes each pass
+        result = (
+            make(self.capacity) if limit is None else bounded(make, self.capacity, limit, self.now)
         )
         self.plans.append(result)
         for action in result.actions:

@@ -1,0 +1,70 @@
+"""A run's status never grows past what can be written: over the limit, nothing new
+starts, and the run says why.
+
+A DagRun's status lists its task instances; the API server refuses an object past
+etcd's request limit (1.5 MiB by default), and the managedFields it keeps for the
+status grow with it. A status that cannot be written is the one failure a run must
+never have silently: pods started by a pass whose status is lost run unrecorded.
+So each pass is sized before it is applied; a pass that would pass the limit is made
+again starting nothing (it still records tries that ended, and ready task instances
+as `scheduled`, a few dozen bytes each: the limit is half of etcd's for that), and
+the run gets a `TooLarge` condition and one Warning Event. It clears once the status
+fits again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from kairflow.api.common import ConditionStatus
+from kairflow.api.dagrun import DagRunStatus
+from kairflow.core.conditions import condition, set_condition
+from kairflow.core.run_model import Capacity, Plan, RecordEvent
+
+TOO_LARGE = "TooLarge"
+DEFAULT_LIMIT = 768 * 1024
+"""Bytes of a status's JSON: half of etcd's default request limit, leaving room for the
+run's spec, metadata and managedFields."""
+NOTHING = Capacity(slots=0)
+
+
+def status_bytes(status: DagRunStatus) -> int:
+    """The size of the status as written (compact JSON)."""
+    return len(json.dumps(status.to_wire(), separators=(",", ":"), default=str).encode())
+
+
+def _kib(size: int) -> str:
+    return f"{size / 1024:,.0f} KiB"
+
+
+def bounded(
+    make: Callable[[Capacity], Plan], capacity: Capacity, limit: int, now: datetime
+) -> Plan:
+    """`make(capacity)`, or `make(NOTHING)` when its status would pass `limit` bytes
+    (then with the TooLarge condition and an Event the first time)."""
+    result = make(capacity)
+    size = status_bytes(result.status)
+    if size <= limit:
+        if (found := condition(result.status.conditions, TOO_LARGE)) is not None and (
+            found.status == ConditionStatus.TRUE
+        ):
+            message = f"the status is {_kib(size)}, within the limit of {_kib(limit)}"
+            set_condition(result.status.conditions, TOO_LARGE, False, "Fits", message, None, now)
+        return result
+    if capacity != NOTHING:
+        result = make(NOTHING)
+        size = status_bytes(result.status)
+    message = (
+        f"the status would be {_kib(size)}, over the limit of {_kib(limit)} "
+        "(KAIRFLOW_MAX_RUN_STATUS_KIB): no task instance starts while it does not fit"
+    )
+    status = result.status
+    before = condition(status.conditions, TOO_LARGE)
+    newly = before is None or before.status != ConditionStatus.TRUE
+    set_condition(status.conditions, TOO_LARGE, True, "StatusOverLimit", message, None, now)
+    if not newly:
+        return result
+    event = RecordEvent("Warning", "RunTooLarge", message)
+    return Plan(status=status, actions=(*result.actions, event), wake_at=result.wake_at)
