@@ -21,8 +21,8 @@ from kairflow.core.sharding import (
     next_change,
     observe,
     owner_at,
-    renewed_by_me,
     rendezvous_owner,
+    renewed_by_me,
 )
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
@@ -171,7 +171,8 @@ def test_removing_a_member_moves_only_its_dags() -> None:
 @pytest.mark.parametrize(
     ("members", "now", "expected"),
     [
-        pytest.param([member("a", 0, 0)], 0, 10, id="a newcomer next fences itself unless it renews"),
+        pytest.param([member("a", 0, 0)], 0, 10,
+                     id="a newcomer fences itself next unless it renews"),
         pytest.param([member("a", 0, 14)], 14, 15, id="a newcomer's next change is its joining"),
         pytest.param([member("a", 0, 19)], 19, 20, id="then the end of its margin"),
         pytest.param([member("a", 0, 30), member("b", 0, 25)], 30, 35,
