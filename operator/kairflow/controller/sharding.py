@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from kubernetes_asyncio.client import ApiClient
@@ -35,6 +36,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str]
+
+
+RELEASE_TIMEOUT = 5.0
+_BASE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def elapsed_clock() -> datetime:
+    """Time for judging Leases: the boot clock, which neither NTP steps nor a wall
+    clock set by hand move, and which counts a suspended machine's sleep (a replica
+    frozen past its deadline wakes up fenced). Only differences of it mean anything."""
+    clock = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
+    return _BASE + timedelta(seconds=time.clock_gettime(clock))
 
 
 def pool_shard_key(namespace: str, name: str) -> str:
@@ -85,12 +98,16 @@ class Shard:
         self._task = asyncio.create_task(self._loop(), name="shard-lease")
 
     async def stop(self) -> None:
-        """Stop renewing and delete our Lease: call once the queues have stopped."""
+        """Stop renewing and release our Lease: call once the queues have stopped.
+        An API that does not answer soon leaves the Lease to expire instead."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self.leases.release()
+        try:
+            await asyncio.wait_for(self.leases.release(), RELEASE_TIMEOUT)
+        except Exception as exc:
+            log.warning("shard %s: Lease not released (%r): it expires", self.identity, exc)
 
     async def poll(self) -> None:
         """Renew our Lease (acquiring it anew after we fenced ourselves: the others may
@@ -98,14 +115,14 @@ class Shard:
         started = self.clock()
         try:
             if fenced(self.identity, self.members, self.times, started):
-                await self.leases.acquire(started)
+                await self.leases.acquire()
             else:
-                await self.leases.renew(started)
+                await self.leases.renew()
             records = await self.leases.members()
         except Exception as exc:  # the API is away: we fence ourselves in time
             log.warning("shard %s: cannot renew or read Leases: %r", self.identity, exc)
         else:
-            members = observe(self.members, records, self.clock())
+            members = observe(self.members, records, self.times, self.clock())
             self.members = renewed_by_me(members, self.identity, started)
         self._note_changes()
 
@@ -164,7 +181,7 @@ def start_shard(runtime: Runtime, api: ApiClient) -> Shard:
     shard = Shard(
         leases,
         LeaseTimes(settings.shard_lease_duration),
-        runtime.clock,
+        elapsed_clock,
         keys=lambda: list(cache.dags),
         pools=lambda: list(cache.pools),
         gained=runtime.take_over,

@@ -66,6 +66,8 @@ class LeaseRecord:
     """The Lease's acquireTime as written: a new value is a new incarnation (restart)."""
     renewed: str
     """The Lease's renewTime as written: only whether it changes matters."""
+    released: bool = False
+    """Given up on a clean stop (no holder): the member has stopped acting."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +84,19 @@ class Member:
 
 
 def observe(
-    known: Mapping[str, Member], leases: Iterable[LeaseRecord], now: datetime
+    known: Mapping[str, Member], leases: Iterable[LeaseRecord], times: LeaseTimes, now: datetime
 ) -> dict[str, Member]:
-    """The members after reading `leases` at `now`. A Lease gone from the list is a
-    member that left (it deleted its Lease on a clean stop): it is dropped at once."""
+    """The members after reading `leases` at `now`. A released Lease is a member that
+    stopped cleanly: gone at once. A Lease that vanished without being released
+    (deleted by hand, or with its pod) is a member that may still be acting: it stays
+    until it would have expired, plus the margin."""
     members: dict[str, Member] = {}
+    listed: set[str] = set()
     for lease in leases:
+        listed.add(lease.identity)
         before = known.get(lease.identity)
+        if lease.released:
+            continue
         if before is None or before.acquired != lease.acquired:
             members[lease.identity] = Member(
                 lease.identity, lease.acquired, lease.renewed, now, now
@@ -97,6 +105,9 @@ def observe(
             members[lease.identity] = replace(before, renewed=lease.renewed, renewal_seen_at=now)
         else:
             members[lease.identity] = before
+    for identity, before in known.items():
+        if identity not in listed and now < before.renewal_seen_at + times.duration + times.margin:
+            members[identity] = before
     return members
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from kubernetes_asyncio import client
@@ -42,6 +43,7 @@ def lease_manifest(
         "name": lease_name(group, identity),
         "namespace": namespace,
         "labels": {labels.SHARD_GROUP: group, "app.kubernetes.io/part-of": "kairflow"},
+        "annotations": {labels.SHARD_IDENTITY: identity},
     }
     if pod_uid:
         metadata["ownerReferences"] = [
@@ -58,12 +60,16 @@ def lease_manifest(
 
 
 def lease_record(body: dict[str, Any]) -> LeaseRecord | None:
-    """What `core.sharding` needs of a Lease; None for one without a holder."""
+    """What `core.sharding` needs of a Lease: no holder is a Lease released on a clean
+    stop. None for a Lease that names no replica at all."""
     spec = body.get("spec") or {}
-    identity = spec.get("holderIdentity")
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    holder = spec.get("holderIdentity")
+    identity = annotations.get(labels.SHARD_IDENTITY) or holder
     if not identity:
         return None
-    return LeaseRecord(str(identity), str(spec.get("acquireTime")), str(spec.get("renewTime")))
+    acquired, renewed = str(spec.get("acquireTime")), str(spec.get("renewTime"))
+    return LeaseRecord(str(identity), acquired, renewed, released=not holder)
 
 
 async def _json(response: Any) -> dict[str, Any]:
@@ -77,8 +83,14 @@ async def _json(response: Any) -> dict[str, Any]:
     return body
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 class ShardLeases:
-    """Our Lease and the group's, in `namespace`."""
+    """Our Lease and the group's, in `namespace`. The times written are the wall
+    clock's, for people reading the Lease: replicas judge each other by when they saw
+    a renewTime change, on their own clocks (`core.sharding`)."""
 
     def __init__(
         self,
@@ -88,18 +100,20 @@ class ShardLeases:
         namespace: str,
         duration: timedelta,
         pod_uid: str = "",
+        clock: Callable[[], datetime] = _wall_clock,
     ) -> None:
+        self.clock = clock
         self.coordination = client.CoordinationV1Api(api)
         self.group, self.identity, self.namespace = group, identity, namespace
         self.duration, self.pod_uid = duration, pod_uid
         self.name = lease_name(group, identity)
         self._ours: dict[str, Any] | None = None  # as last written: its resourceVersion
 
-    async def acquire(self, now: datetime) -> None:
+    async def acquire(self) -> None:
         """(Re)write our Lease as a new incarnation, acquired now: the others treat us
         as a newcomer. Overwrites a Lease of ours left by an earlier run."""
         body = lease_manifest(
-            self.group, self.identity, self.namespace, self.duration, now, self.pod_uid
+            self.group, self.identity, self.namespace, self.duration, self.clock(), self.pod_uid
         )
         try:
             self._ours = await _json(
@@ -118,14 +132,15 @@ class ShardLeases:
             body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
             await self._replace(body)
 
-    async def renew(self, now: datetime) -> None:
+    async def renew(self) -> None:
         """Write renewTime = now under our last resourceVersion. A conflict or a
-        missing Lease raises: this renewal does not count (and a missing one is
-        acquired anew at the next, see `Shard`)."""
+        missing Lease raises: this renewal does not count, and the next acquires
+        the Lease anew (a new incarnation: the others may have dropped us)."""
         if self._ours is None:
-            await self.acquire(now)
+            await self.acquire()
             return
-        body = {**self._ours, "spec": {**self._ours["spec"], "renewTime": kube_micro_time(now)}}
+        renewed = kube_micro_time(self.clock())
+        body = {**self._ours, "spec": {**self._ours["spec"], "renewTime": renewed}}
         try:
             await self._replace(body)
         except ApiException as exc:
@@ -153,9 +168,14 @@ class ShardLeases:
         return [record for record in records if record is not None]
 
     async def release(self) -> None:
-        """Delete our Lease (a clean stop): the others take our DAGs at once."""
+        """Give up our Lease on a clean stop, once we act on nothing any more: no
+        holder (as client-go's leader election releases). The others take our DAGs at
+        their next poll, not a Lease duration later. The Lease itself stays (the
+        chart's pods own theirs: it goes with the pod); our next start re-acquires it."""
+        if self._ours is None:
+            return
+        spec = {k: v for k, v in self._ours["spec"].items() if k != "holderIdentity"}
         try:
-            await self.coordination.delete_namespaced_lease(self.name, self.namespace)
+            await self._replace({**self._ours, "spec": {**spec, "leaseDurationSeconds": 1}})
         except ApiException as exc:
-            if exc.status != 404:
-                log.warning("could not delete Lease %s: %s", self.name, exc.reason)
+            log.warning("could not release Lease %s: %s", self.name, exc.reason)

@@ -4,7 +4,7 @@ fake clock: who syncs what, hand-over when one dies, self-fencing. No I/O, no sl
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,29 +22,32 @@ DAGS: list[Key] = [("team", f"dag-{i}") for i in range(12)]
 
 @dataclass
 class FakeLeases:
-    """One replica's view of a shared {identity: (acquired, renewed)} store."""
+    """One replica's view of a shared {identity: Lease} store, on the group's clock."""
 
-    store: dict[str, tuple[str, str]]
+    store: dict[str, LeaseRecord]
     identity: str
+    clock: FakeClock
     reachable: bool = True
     acquired: list[datetime] = field(default_factory=list)
 
-    async def acquire(self, now: datetime) -> None:
+    async def acquire(self) -> None:
         self._check()
+        now = self.clock()
         self.acquired.append(now)
-        self.store[self.identity] = (kube_micro_time(now), kube_micro_time(now))
+        stamp = kube_micro_time(now)
+        self.store[self.identity] = LeaseRecord(self.identity, stamp, stamp)
 
-    async def renew(self, now: datetime) -> None:
+    async def renew(self) -> None:
         self._check()
-        acquired, _ = self.store[self.identity]
-        self.store[self.identity] = (acquired, kube_micro_time(now))
+        lease = self.store[self.identity]
+        self.store[self.identity] = replace(lease, renewed=kube_micro_time(self.clock()))
 
     async def members(self) -> list[LeaseRecord]:
         self._check()
-        return [LeaseRecord(i, a, r) for i, (a, r) in sorted(self.store.items())]
+        return [lease for _, lease in sorted(self.store.items())]
 
     async def release(self) -> None:
-        self.store.pop(self.identity, None)
+        self.store[self.identity] = replace(self.store[self.identity], released=True)
 
     def _check(self) -> None:
         if not self.reachable:
@@ -54,7 +57,7 @@ class FakeLeases:
 class Group:
     def __init__(self, *identities: str) -> None:
         self.clock = FakeClock(T0)
-        self.store: dict[str, tuple[str, str]] = {}
+        self.store: dict[str, LeaseRecord] = {}
         self.gained: dict[str, list[Key]] = {i: [] for i in identities}
         self.shards = {i: self._shard(i) for i in identities}
 
@@ -62,7 +65,7 @@ class Group:
         def gained(dags: list[Key], pools: list[Key]) -> None:
             self.gained[identity] += dags
 
-        leases = FakeLeases(self.store, identity)
+        leases = FakeLeases(self.store, identity, self.clock)
         return Shard(leases, TIMES, self.clock, lambda: DAGS, lambda: [], gained)  # type: ignore[arg-type]
 
     def leases(self, identity: str) -> FakeLeases:
@@ -110,10 +113,21 @@ def test_a_replica_that_stops_cleanly_hands_over_at_the_next_poll() -> None:
     group = Group("a", "b")
     group.run(21, "a", "b")
     b_dags = group.owned("b")
-    asyncio.run(group.leases("b").release())
+    asyncio.run(group.shards["b"].stop())
     group.run(3, "a")
     assert group.owned("a") == set(DAGS)
     assert b_dags
+
+
+def test_a_replica_whose_lease_vanished_unreleased_is_waited_for_as_if_dead() -> None:
+    group = Group("a", "b")
+    group.run(24, "a", "b")
+    b_dags = group.owned("b")
+    del group.store["b"]  # kubectl delete lease: b may still be acting
+    group.run(15, "a")
+    assert group.owned("a") & b_dags == set()
+    group.run(9, "a")
+    assert group.owned("a") == set(DAGS)
 
 
 def test_a_replica_that_cannot_renew_fences_itself_before_the_others_take_over() -> None:

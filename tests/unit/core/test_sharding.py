@@ -77,7 +77,7 @@ A_OVER_B = key_owned_by("a", ["a", "b"])
         pytest.param("a", A_OVER_B, [member("a", 0, 118), member("b", 0, 100)], 118, True,
                      id="a survivor keeps its own DAGs while the other dies"),
         pytest.param("a", B_OVER_A, [member("a", 0, 100)], 100, True,
-                     id="a member that deleted its Lease on a clean stop hands over at once"),
+                     id="a member that released its Lease on a clean stop hands over at once"),
         pytest.param("a", C_OVER_A, [member("a", 0, 114), member("c", 100, 114)], 114, True,
                      id="the old owner keeps a DAG while the newcomer has not joined"),
         pytest.param("a", C_OVER_A, [member("a", 0, 115), member("c", 100, 115)], 115, False,
@@ -111,7 +111,11 @@ KNOWN_A = Member("a", "a1", "r1", at(0), at(10))
         pytest.param([LeaseRecord("a", "a2", "r2")], 50,
                      {"a": Member("a", "a2", "r2", at(50), at(50))},
                      id="a Lease acquired anew is a new member, seen from now"),
-        pytest.param([], 50, {}, id="a deleted Lease is a member gone"),
+        pytest.param([LeaseRecord("a", "a1", "r1", released=True)], 11, {},
+                     id="a released Lease is a member gone at once"),
+        pytest.param([], 29, {"a": KNOWN_A},
+                     id="a Lease deleted unreleased is a member kept until it would expire"),
+        pytest.param([], 30, {}, id="...and dropped once expired plus the margin"),
         pytest.param([LeaseRecord("a", "a1", "r1"), LeaseRecord("b", "b1", "r1")], 50,
                      {"a": KNOWN_A, "b": Member("b", "b1", "r1", at(50), at(50))},
                      id="a Lease never seen before is a member seen from now"),
@@ -120,7 +124,7 @@ KNOWN_A = Member("a", "a1", "r1", at(0), at(10))
 def test_observing_leases(
     leases: list[LeaseRecord], now: float, expected: dict[str, Member]
 ) -> None:
-    assert observe({"a": KNOWN_A}, leases, at(now)) == expected
+    assert observe({"a": KNOWN_A}, leases, TIMES, at(now)) == expected
 
 
 def test_my_renewal_counts_from_when_i_sent_it() -> None:
