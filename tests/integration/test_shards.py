@@ -8,10 +8,12 @@ their own; their Leases live in NS (the first watched namespace)."""
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
 import pytest
+from kubernetes import client
 
 from kairflow.core import labels
 from tests.integration.helpers import dag, events_for, manual_run, sample, wait_run_state
@@ -103,3 +105,36 @@ def test_two_replicas_split_the_dags_and_one_takes_over_when_the_other_dies(
             assert reporters(kube, ns, f"{name}-2") == {IDENTITIES[1]}
         assert owned(second) == 6
         assert "shard shard-2: owns 6 DAGs" in second.log()
+
+
+def test_a_replica_stopped_cleanly_releases_its_lease_and_the_other_takes_over_at_once(
+    kube: Kube, tmp_path: Path
+) -> None:
+    with (
+        own_namespace(kube, "shards-stop") as ns,
+        operators(kube.kubeconfig, ns, tmp_path) as ops,
+        AutoKubelet(FakeKubelet(kube, ns)),
+    ):
+        for name in DAGS:
+            kube.create(ns, "dags", dag(name, [{"name": "a", "bash": "true"}]))
+        # A long Lease (expiry and margin: 40 s): only a released one can be taken over
+        # within the wait below (a poll is 6 s).
+        slow = {**shard_env(IDENTITIES[0]), "KAIRFLOW_SHARD_LEASE_DURATION": "30s"}
+        first = ops.start(env=slow).wait_ready()
+        second = ops.start(env={**slow, "KAIRFLOW_SHARD_IDENTITY": IDENTITIES[1]}).wait_ready()
+        wait_for(
+            lambda: owned(first) > 0 and owned(second) > 0 and owned(first) + owned(second) == 6,
+            timeout=120,
+            what="both replicas owning DAGs",
+        )
+        first.signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        first.proc.wait(timeout=30)  # type: ignore[union-attr]
+        leases = client.CoordinationV1Api(kube.api)
+        lease = leases.read_namespaced_lease(f"kairflow-shard-{IDENTITIES[0]}", ns)
+        assert lease.spec.holder_identity is None, "released: no holder"
+        wait_for(lambda: owned(second) == 6, timeout=20, what="the other owning all six")
+        handover = time.monotonic() - stopped
+        print(f"hand-over after SIGTERM: {handover:.1f}s (Lease duration 30s)")
+        run_all(kube, ns, "1")
+        assert all(reporters(kube, ns, f"{name}-1") == {IDENTITIES[1]} for name in DAGS)
