@@ -82,6 +82,7 @@ def test_shards_run_replicas_that_name_themselves_and_may_write_their_leases() -
     spec: Any = deployments[0]["spec"]
     assert spec["replicas"] == 3
     assert spec["strategy"] == {"type": "RollingUpdate"}
+    assert spec["minReadySeconds"] == 20, "old pods stop once new ones may own DAGs"
     env = {e["name"]: e for e in spec["template"]["spec"]["containers"][0]["env"]}
     assert env["KAIRFLOW_SHARDS"]["value"] == "on"
     assert env["KAIRFLOW_SHARD_IDENTITY"]["valueFrom"] == {
