@@ -156,11 +156,14 @@ class Shard:
         time alone (a member joins or expires, a margin passes)."""
         renew_at = self.clock()
         while True:
-            if self.clock() >= renew_at:
-                renew_at = self.clock() + self.times.renew_every
-                await self.poll()
-            else:
-                self._note_changes()
+            try:
+                if self.clock() >= renew_at:
+                    renew_at = self.clock() + self.times.renew_every
+                    await self.poll()
+                else:
+                    self._note_changes()
+            except Exception:  # a dead loop would leave this replica fenced for good
+                log.exception("shard %s: membership pass failed", self.identity)
             now = self.clock()
             wake_at = min(renew_at, next_change(self.members.values(), self.times, now) or renew_at)
             await asyncio.sleep(max(0.0, (wake_at - now).total_seconds()) + 0.01)
