@@ -75,6 +75,38 @@ def test_standby_adds_a_second_deployment_and_the_peering_objects() -> None:
     assert args[1][-1] == "--standby"
 
 
+def test_shards_run_replicas_that_name_themselves_and_may_write_their_leases() -> None:
+    docs = render("shards.enabled=true", "shards.replicas=3")
+    deployments = [d for d in docs if d["kind"] == "Deployment"]
+    assert len(deployments) == 1
+    spec: Any = deployments[0]["spec"]
+    assert spec["replicas"] == 3
+    assert spec["strategy"] == {"type": "RollingUpdate"}
+    assert spec["minReadySeconds"] == 20, "old pods stop once new ones may own DAGs"
+    env = {e["name"]: e for e in spec["template"]["spec"]["containers"][0]["env"]}
+    assert env["KAIRFLOW_SHARDS"]["value"] == "on"
+    assert env["KAIRFLOW_SHARD_IDENTITY"]["valueFrom"] == {
+        "fieldRef": {"fieldPath": "metadata.name"}
+    }
+    assert env["KAIRFLOW_SHARD_POD_UID"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.uid"}}
+    role: Any = next(d for d in docs if d["kind"] == "Role")
+    assert role["metadata"]["namespace"] == "ops"
+    assert role["rules"] == [
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "verbs": ["get", "list", "create", "update", "delete"],
+        }
+    ]
+    assert "Role" not in [d["kind"] for d in render()], "no Lease rights without shards"
+
+
+def test_shards_and_a_standby_are_refused_together() -> None:
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        render("shards.enabled=true", "standby.enabled=true")
+    assert "exclude each other" in str(failed.value.stderr)
+
+
 def ui_docs(*sets: str) -> dict[str, dict[str, Any]]:
     """The UI's objects by kind, rendered with ui.enabled and `sets`."""
     docs: list[dict[str, Any]] = render("ui.enabled=true", *sets)

@@ -36,6 +36,7 @@ from kairflow.controller.kopf_state import forget_object_state
 from kairflow.controller.pool_sync import sync_pool
 from kairflow.controller.runtime import Runtime
 from kairflow.controller.settings import OperatorSettings
+from kairflow.controller.sharding import start_shard
 from kairflow.controller.workqueue import WorkQueue
 from kairflow.core import labels
 from kairflow.k8s.api import ClusterApi
@@ -99,7 +100,8 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     forget_object_state(settings)  # event handlers only: no essences, no progress
     # Peering only where replicas share the work: a lone operator needs no keep-alives
     # (and kopf's keep-alive task can hang its shutdown when the apiserver goes away).
-    settings.peering.standalone = not (ours.peering or ours.standby)
+    # Shards are all active (each on its own DAGs): no kopf peering among them.
+    settings.peering.standalone = ours.shards or not (ours.peering or ours.standby)
     settings.peering.name = ours.peering_name
     settings.peering.priority = 0 if ours.standby else 100
     settings.peering.lifetime = 15
@@ -116,12 +118,15 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         writer=Writer(api, ApiLimiter(ours.api_parallelism, ours.api_qps, ours.api_burst)),
         metrics=memo.metrics,
     )
-    runtime.events = EventPoster(api, clock=runtime.clock)
+    runtime.events = EventPoster(api, clock=runtime.clock, instance=ours.shard_identity_or_host)
 
     def counted(
         kind: str, sync: Callable[[Runtime, Any], Awaitable[datetime | None]]
     ) -> Callable[[Any], Awaitable[datetime | None]]:
         async def run_sync(key: Any) -> datetime | None:
+            if not runtime.acts_on(kind, key):  # another replica's (docs/sharding.md)
+                runtime.metrics.syncs.labels(kind, "elsewhere").inc()
+                return None
             try:
                 wake_at = await sync(runtime, key)
             except Exception:
@@ -147,6 +152,8 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
     memo.ignored_namespaces = None if ours.namespaces else {}
     await _prefill(runtime, memo, ours.namespaces)
+    if ours.shards:
+        runtime.shard = start_shard(runtime, api)
     for queue in memo.queues:
         queue.start()
         runtime.metrics.watch_queue(queue.name, queue.depth)
@@ -259,6 +266,8 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
         return
     for queue in getattr(memo, "queues", []):
         await queue.stop()
+    if runtime.shard is not None:
+        await runtime.shard.stop()  # after the queues: nothing of ours runs any more
     if runtime.events is not None:
         await runtime.events.drain()
     await memo.api.close()

@@ -41,10 +41,23 @@ class Metrics:
             "kairflow_queue_depth", "Keys waiting for a sync", ["queue"], registry=r
         )
         self.syncs = Counter("kairflow_syncs_total", "Syncs run", ["kind", "result"], registry=r)
+        self.shard_dags = Gauge(
+            "kairflow_shard_dags", "DAGs this replica owns (KAIRFLOW_SHARDS)", registry=r
+        )
+        self.shard_members = Gauge(
+            "kairflow_shard_replicas",
+            "Replicas with a live Lease, as this one sees them",
+            registry=r,
+        )
 
     def watch_queue(self, name: str, depth: Callable[[], int]) -> None:
         """The queue-depth gauge reads the queue when scraped."""
         self.queue_depth.labels(name).set_function(depth)
+
+    def watch_shard(self, owned: Callable[[], int], members: Callable[[], int]) -> None:
+        """The shard gauges read this replica's view when scraped."""
+        self.shard_dags.set_function(lambda: float(owned()))
+        self.shard_members.set_function(lambda: float(members()))
 
     def watch_runs(self, states: Callable[[], dict[str, int]]) -> None:
         """Runs-by-state, computed from the operator's cache when scraped."""

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kairflow.api.common import API_VERSION
 from kairflow.api.dagrun import RunType
@@ -20,6 +20,9 @@ from kairflow.core.observations import ObservedRun
 from kairflow.core.wakeups import after_run_change
 from kairflow.k8s.api import ClusterApi, EventSink
 from kairflow.k8s.writes import Conflict, NotFound, owner_reference
+
+if TYPE_CHECKING:
+    from kairflow.controller.sharding import Shard
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ class Runtime:
     assets_installed: bool = True
     """False when the Asset CRD was missing at startup: outlets are not recorded."""
     xcoms: XComCache = field(default_factory=XComCache)
+    shard: Shard | None = None
+    """This replica's share of the DAGs when replicas shard them; None: all of them."""
 
     def __post_init__(self) -> None:
         self.cache.dag_defaults = self.settings.dag_defaults
@@ -89,6 +94,37 @@ class Runtime:
             state = view.state.value if view.state else "pending"
             counts[state] = counts.get(state, 0) + 1
         return counts
+
+    def acts_on(self, kind: str, key: Key) -> bool:
+        """Whether this replica syncs `key` (of a sync `kind`) now: always, unless
+        replicas shard the DAGs; then only what belongs to a DAG (or Pool) it owns."""
+        if self.shard is None:
+            return True
+        if kind == "pool":
+            return self.shard.owns_pool(key)
+        dag = self._dag_of(kind, key)
+        return dag is not None and self.shard.owns_dag(dag)
+
+    def _dag_of(self, kind: str, key: Key) -> Key | None:
+        if kind == "dag":
+            return key
+        if kind == "dagrun":
+            run = self.cache.run(key)
+            return None if run is None else (key[0], run.dag_name)
+        backfill = self.cache.backfills.get(key)
+        name = ((backfill or {}).get("spec") or {}).get("dagName")
+        return (key[0], name) if isinstance(name, str) else None
+
+    def take_over(self, dags: list[Key], pools: list[Key]) -> None:
+        """Sync what just became ours: the DAGs with their runs and Backfills, Pools."""
+        for dag in dags:
+            self.enqueue_dag(dag)
+            for run in self.cache.runs_of(dag):
+                self.enqueue_run((dag[0], run.name))
+            for backfill in self.cache.backfills_of(dag):
+                self.enqueue_backfill(backfill)
+        for pool in pools:
+            self.enqueue_pool(pool)
 
     def enqueue_run(self, key: Key) -> None:
         if self.run_queue is not None:

@@ -4,6 +4,7 @@ the environment variable named in its metadata (flags win)."""
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import Any
@@ -70,6 +71,23 @@ class OperatorSettings:
     (the default): no peering, for a single replica; `--standby` implies "kairflow"."""
     standby: bool = field(default=False, metadata=_env("KAIRFLOW_STANDBY"))
     """Start with a low priority: wait while another replica is active."""
+    shards: bool = field(default=False, metadata=_env("KAIRFLOW_SHARDS"))
+    """Replicas share the DAGs (docs/sharding.md): each announces itself with a Lease
+    and syncs only the DAGs (and their runs, Backfills, pods) it owns. Off (the
+    default): one replica does everything (active/standby with KAIRFLOW_PEERING)."""
+    shard_identity: str = field(default="", metadata=_env("KAIRFLOW_SHARD_IDENTITY"))
+    """This replica's name among the shards; empty: the host name (a pod's name)."""
+    shard_namespace: str = field(default="", metadata=_env("KAIRFLOW_SHARD_NAMESPACE"))
+    """Where the replicas' Leases live; empty: the first watched namespace, or
+    "default" for an operator of all namespaces (the chart sets its own namespace)."""
+    shard_lease_duration: timedelta = field(
+        default=timedelta(seconds=15), metadata=_env("KAIRFLOW_SHARD_LEASE_DURATION")
+    )
+    """A replica whose Lease is not renewed for this long is gone; its DAGs move to the
+    others a third of this later. Renewals every fifth of it."""
+    shard_pod_uid: str = field(default="", metadata=_env("KAIRFLOW_SHARD_POD_UID"))
+    """The operator pod's uid (the chart's downward API): the Lease is owned by the pod,
+    so Kubernetes deletes it with the pod. Empty: no owner (outside a cluster)."""
     catchup_by_default: bool = field(default=True, metadata=_env("KAIRFLOW_CATCHUP_BY_DEFAULT"))
     """catchup of a DAG that does not say (Airflow's [scheduler] catchup_by_default)."""
     dags_are_paused_at_creation: bool = field(
@@ -81,11 +99,23 @@ class OperatorSettings:
     def __post_init__(self) -> None:
         if self.pod_cleanup not in ("never", "succeeded", "always"):
             raise ValueError(f"pod cleanup {self.pod_cleanup!r}: use never, succeeded or always")
+        if self.shards and self.standby:
+            raise ValueError("shards and standby exclude each other: every shard is active")
+        if self.shard_lease_duration < timedelta(seconds=3):
+            raise ValueError("a shard Lease lasts at least 3s")
 
     @property
     def peering_name(self) -> str:
         """The peering name used when peering is on (`--standby` or KAIRFLOW_PEERING)."""
         return self.peering or DEFAULT_PEERING
+
+    @property
+    def shard_identity_or_host(self) -> str:
+        return self.shard_identity or socket.gethostname()
+
+    @property
+    def shard_lease_namespace(self) -> str:
+        return self.shard_namespace or (self.namespaces[0] if self.namespaces else "default")
 
     @property
     def dag_defaults(self) -> DagDefaults:
@@ -121,11 +151,15 @@ def parse_pools(text: str) -> dict[str, int]:
 
 
 def _boolean(raw: str) -> bool:
-    if raw.lower() in ("1", "true", "yes"):
+    if raw.lower() in ("1", "true", "yes", "on"):
         return True
-    if raw.lower() in ("0", "false", "no"):
+    if raw.lower() in ("0", "false", "no", "off"):
         return False
-    raise ValueError("use true or false")
+    raise ValueError("use true or false, on or off")
+
+
+_TEXT = {"default_image", "pod_cleanup", "peering", "shard_identity", "shard_namespace"}
+_TEXT |= {"shard_pod_uid"}
 
 
 def _parse(name: str, raw: str) -> Any:
@@ -133,7 +167,7 @@ def _parse(name: str, raw: str) -> Any:
         return tuple(n.strip() for n in raw.split(",") if n.strip())
     if name == "pools":
         return parse_pools(raw)
-    if name in ("startup_timeout", "run_ttl", "render_budget"):
+    if name in ("startup_timeout", "run_ttl", "render_budget", "shard_lease_duration"):
         return parse_duration(raw)
     if name == "api_qps":
         try:
@@ -147,7 +181,9 @@ def _parse(name: str, raw: str) -> Any:
         return raw.lower() in ("1", "true", "yes")
     if name in ("catchup_by_default", "dags_are_paused_at_creation"):
         return _boolean(raw)
-    if name in ("default_image", "pod_cleanup", "peering"):
+    if name == "shards":
+        return _boolean(raw)
+    if name in _TEXT:
         return raw
     if not raw.strip().isdigit():
         raise ValueError("use a whole number")

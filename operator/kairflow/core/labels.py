@@ -27,6 +27,11 @@ IGNORE = "kairflow.io/ignore"
 
 LOCALNODE = "kairflow.io/localnode"
 
+SHARD_GROUP = "kairflow.io/shard-group"
+"""On an operator replica's Lease: the group of replicas sharing the DAGs (docs/sharding.md)."""
+SHARD_IDENTITY = "kairflow.io/shard-identity"
+"""On an operator replica's Lease (annotation): the replica, also once it released the Lease."""
+
 # Annotations on task pods (full values of what the labels cut).
 RUN_ID = "kairflow.io/run-id"
 LOGICAL_DATE = "kairflow.io/logical-date"

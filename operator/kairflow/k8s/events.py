@@ -19,8 +19,15 @@ COMPONENT = "kairflow"
 
 
 def event_body(
-    obj: dict[str, Any], kind: str, reason: str, message: str, at: datetime
+    obj: dict[str, Any],
+    kind: str,
+    reason: str,
+    message: str,
+    at: datetime,
+    instance: str | None = None,
 ) -> dict[str, Any]:
+    """An Event by this operator replica (`instance`, default the host name: a pod's
+    name), which `kubectl get events -o wide` shows as its source."""
     meta = obj["metadata"]
     now = kube_time(at)
     return {
@@ -35,9 +42,9 @@ def event_body(
         "reason": reason,
         "message": message[:1024],
         "type": kind,
-        "source": {"component": COMPONENT},
+        "source": {"component": COMPONENT, "host": instance or socket.gethostname()},
         "reportingComponent": COMPONENT,
-        "reportingInstance": socket.gethostname(),
+        "reportingInstance": instance or socket.gethostname(),
         "firstTimestamp": now,
         "lastTimestamp": now,
         "count": 1,
@@ -50,14 +57,18 @@ def _utcnow() -> datetime:
 
 class EventPoster:
     def __init__(
-        self, api: ApiClient, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        api: ApiClient,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        instance: str | None = None,
     ) -> None:
         self.core = client.CoreV1Api(api)
+        self.instance = instance
         self.clock: Callable[[], datetime] = clock if clock is not None else _utcnow
         self._tasks: set[asyncio.Task[None]] = set()
 
     def post(self, obj: dict[str, Any], kind: str, reason: str, message: str) -> None:
-        body = event_body(obj, kind, reason, message, self.clock())
+        body = event_body(obj, kind, reason, message, self.clock(), self.instance)
         task = asyncio.create_task(self._send(body))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

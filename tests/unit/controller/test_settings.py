@@ -58,6 +58,41 @@ def test_every_variable_is_parsed() -> None:
     assert settings.pool_slots()["default_pool"] == 128
 
 
+def test_the_shard_variables_are_parsed() -> None:
+    settings = OperatorSettings.from_env(
+        {
+            "KAIRFLOW_SHARDS": "on",
+            "KAIRFLOW_SHARD_IDENTITY": "kairflow-shard-7d9-x2",
+            "KAIRFLOW_SHARD_NAMESPACE": "ops",
+            "KAIRFLOW_SHARD_LEASE_DURATION": "30s",
+            "KAIRFLOW_SHARD_POD_UID": "0b5e-uid",
+        }
+    )
+    assert settings == OperatorSettings(
+        shards=True,
+        shard_identity="kairflow-shard-7d9-x2",
+        shard_namespace="ops",
+        shard_lease_duration=timedelta(seconds=30),
+        shard_pod_uid="0b5e-uid",
+    )
+    assert (settings.shard_identity_or_host, settings.shard_lease_namespace) == (
+        "kairflow-shard-7d9-x2",
+        "ops",
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "namespace"),
+    [
+        pytest.param({}, "default", id="an operator of all namespaces keeps Leases in default"),
+        pytest.param({"KAIRFLOW_NAMESPACES": "team-a,team-b"}, "team-a",
+                     id="an operator of some namespaces keeps them in the first"),
+    ],
+)  # fmt: skip
+def test_where_shard_leases_live_by_default(env: dict[str, str], namespace: str) -> None:
+    assert OperatorSettings.from_env(env).shard_lease_namespace == namespace
+
+
 def test_flags_win_over_variables_and_empty_variables_are_unset() -> None:
     settings = OperatorSettings.from_env(
         {"KAIRFLOW_PARALLELISM": "4", "KAIRFLOW_RUN_TTL": ""}, parallelism=9, workers=None
@@ -78,6 +113,8 @@ def test_flags_win_over_variables_and_empty_variables_are_unset() -> None:
             "-5",
             "KAIRFLOW_API_QPS='-5': use 0 for no limit, or a positive number",
         ),
+        ("KAIRFLOW_SHARDS", "maybe", "KAIRFLOW_SHARDS='maybe': use true or false, on or off"),
+        ("KAIRFLOW_SHARD_LEASE_DURATION", "1s", "a shard Lease lasts at least 3s"),
         (
             "KAIRFLOW_API_QPS",
             "nan",
@@ -89,6 +126,11 @@ def test_a_bad_value_is_a_clear_error(variable: str, value: str, says: str) -> N
     with pytest.raises(ValueError, match="^" + says.replace("(", r"\(")) as caught:
         OperatorSettings.from_env({variable: value})
     assert "Traceback" not in str(caught.value)
+
+
+def test_shards_and_standby_exclude_each_other() -> None:
+    with pytest.raises(ValueError, match="shards and standby exclude each other"):
+        OperatorSettings.from_env({"KAIRFLOW_SHARDS": "on", "KAIRFLOW_STANDBY": "true"})
 
 
 def test_every_variable_is_documented_and_in_the_chart() -> None:

@@ -31,3 +31,10 @@ def test_an_event_names_its_object_and_carries_the_clocks_time() -> None:
 def test_a_long_message_is_cut_to_what_the_api_accepts() -> None:
     at = datetime(2026, 3, 4, tzinfo=UTC)
     assert len(event_body(RUN, "Normal", "RunStarted", "x" * 5000, at)["message"]) == 1024
+
+
+def test_an_event_says_which_replica_posted_it() -> None:
+    at = datetime(2026, 3, 4, tzinfo=UTC)
+    body = event_body(RUN, "Normal", "RunStarted", "started", at, instance="kairflow-7f9-abc")
+    assert body["reportingInstance"] == "kairflow-7f9-abc"
+    assert body["source"] == {"component": "kairflow", "host": "kairflow-7f9-abc"}
