@@ -15,7 +15,7 @@ from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
 from kairflow.core import labels
 from kairflow.core.backfill import BackfillError
-from kairflow.core.backfill_plan import from_status, make_plan
+from kairflow.core.backfill_plan import PlanTooLarge, from_status, make_plan
 from kairflow.core.backfill_progress import (
     BackfillStep,
     backfill_progress,
@@ -73,8 +73,9 @@ async def sync_backfill(rt: Runtime, key: Key) -> datetime | None:
                 backfill.spec.run_backwards,
             )
         except (BackfillError, ScheduleError) as exc:
-            refuse(status, str(exc), generation, now)
-            rt.event(body, "Warning", "InvalidBackfill", str(exc))
+            reason = "PlanTooLarge" if isinstance(exc, PlanTooLarge) else "InvalidBackfill"
+            refuse(status, str(exc), generation, now, reason)
+            rt.event(body, "Warning", reason, str(exc))
             await rt.write_status(PLURAL, body, status.to_wire())
             return None
         begin(status, plan, counts, generation, now, status.created if legacy else 0)

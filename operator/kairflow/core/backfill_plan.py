@@ -181,12 +181,18 @@ def stretches(dated: Iterable[tuple[DagRunInfo, BackfillAction | None]]) -> list
     return out
 
 
-def check_exceptions(found: list[Stretch], limit: int = MAX_EXCEPTIONS) -> None:
-    """BackfillError when the plan has more stretches than its status may keep."""
+class PlanTooLarge(BackfillError):
+    """A plan with more stretches of dates to clear or keep than a status may hold."""
+
+
+def check_exceptions(found: list[Stretch], limit: int | None = None) -> None:
+    """PlanTooLarge when the plan has more stretches than its status may keep
+    (`limit`, default MAX_EXCEPTIONS)."""
+    limit = MAX_EXCEPTIONS if limit is None else limit
     if len(found) <= limit:
         return
     clears = sum(1 for s in found if s.action is BackfillAction.CLEAR)
-    raise BackfillError(
+    raise PlanTooLarge(
         f"the plan has {len(found)} separate stretches of dates whose runs exist "
         f"({clears} to clear, {len(found) - clears} to keep); a Backfill keeps at most "
         f"{limit}: split the range into several Backfills, or rerun scattered failed "

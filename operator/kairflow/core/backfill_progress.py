@@ -135,10 +135,16 @@ def begin(
     set_condition(status.conditions, "Ready", True, "Planned", message, generation, now)
 
 
-def refuse(status: BackfillStatus, message: str, generation: int | None, now: datetime) -> None:
+def refuse(
+    status: BackfillStatus,
+    message: str,
+    generation: int | None,
+    now: datetime,
+    reason: str = "InvalidBackfill",
+) -> None:
     """A Backfill that cannot be planned fails for good (a new one must be made)."""
     status.state, status.message, status.total = "failed", message, 0
-    set_condition(status.conditions, "Ready", False, "InvalidBackfill", message, generation, now)
+    set_condition(status.conditions, "Ready", False, reason, message, generation, now)
 
 
 def record(status: BackfillStatus, progress: BackfillProgress) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from kairflow.core import backfill_plan
 from tests.unit.controller.harness import NS, ControllerHarness, utc
 from tests.unit.controller.manifests import dag
 
@@ -89,3 +90,39 @@ def test_a_backfill_planned_by_an_older_operator_goes_on_with_what_is_left(
         "etl-backfill-20260302t000000",
         "etl-backfill-20260303t000000",
     ]
+
+
+def test_a_plan_over_the_limit_fails_with_a_condition_and_starts_nothing(
+    harness: ControllerHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stretches of dates a plan writes down are capped (500; 2 here): past the
+    cap the Backfill says so and makes no run, rather than a status it cannot write."""
+    monkeypatch.setattr(backfill_plan, "MAX_EXCEPTIONS", 2)
+    harness.apply("dags", dag(schedule="@daily", startDate="2026-03-01", paused=True))
+    first = {
+        "apiVersion": "kairflow.io/v1alpha1",
+        "kind": "Backfill",
+        "metadata": {"name": "first", "namespace": NS},
+        "spec": {"dagName": "etl", "from": "2026-03-01", "to": "2026-03-03"},
+    }
+    harness.apply("backfills", first)
+    for _ in range(4):  # March 2nd fails, the 1st and 3rd succeed
+        harness.settle()
+        for pod in harness.cluster.names("pods", NS):
+            if not harness.cluster.pod(NS, pod).get("status", {}).get("containerStatuses"):
+                harness.pod_status(pod, "Failed" if "20260302" in pod else "Succeeded", 0)
+    assert harness.status("backfills", "first")["failed"] == 1
+    pods = harness.cluster.names("pods", NS)
+
+    # Kept, cleared, kept: three stretches.
+    again = {**first, "metadata": {"name": "again", "namespace": NS}}
+    again["spec"] = {**first["spec"], "reprocess": "failed"}
+    harness.apply("backfills", again)
+    harness.settle()
+    status = harness.status("backfills", "again")
+    assert (status["state"], status["total"]) == ("failed", 0)
+    ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "PlanTooLarge")
+    assert ready["message"].startswith("the plan has 3 separate stretches of dates whose runs")
+    assert "plan" not in status and "nextLogicalDate" not in status
+    assert harness.cluster.names("pods", NS) == pods  # nothing run again
