@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kairflow.api import DagRunState, DAGSpec, Reprocess
-from kairflow.api.backfill import BackfillStatus
+from kairflow.api.backfill import BackfillPlan, BackfillStatus
 from kairflow.core.backfill import BackfillAction, BackfillError, backfill_range
 from kairflow.core.backfill_plan import (
     MAX_EXCEPTIONS,
@@ -235,7 +235,9 @@ def test_the_plan_lists_the_schedules_dates_in_either_order_from_any_cursor(
     every = airflows_way(span.timetable, span.start, span.end)
     assert len(every) > 10
     for backwards in (False, True):
-        plan, _ = make_plan(spec, at(start), at(end), {}, run_backwards=backwards)
+        made, _ = make_plan(spec, at(start), at(end), {}, run_backwards=backwards)
+        plan = from_status(BackfillPlan.model_validate(to_status(made).to_wire()))
+        assert plan == made  # the status gives the same plan back
         expected = every[::-1] if backwards else every
         assert list(plan.dates()) == expected
         for index in (1, len(expected) // 2, len(expected) - 1):
