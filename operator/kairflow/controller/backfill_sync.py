@@ -56,8 +56,9 @@ async def sync_backfill(rt: Runtime, key: Key) -> datetime | None:
     if status.state != "failed":
         status.message = None  # no longer "DAG ... not found" (the only other one fails)
     runs = rt.cache.runs_of(dag_key)
-    # Planned by an operator that kept the dates as a list in the status: that list
-    # is gone (pruned by the new schema), so plan again what is left.
+    # Planned by an operator that kept the dates as a list in the status: the schema
+    # has no such list any more (the API server drops it at the next write, the
+    # model ignores it), so plan again what is left.
     legacy = status.plan is None and status.state == "running"
     if status.total is None or legacy:
         try:

@@ -72,10 +72,13 @@ def test_a_backfill_planned_by_an_older_operator_goes_on_with_what_is_left(
     finish_pods(harness)
     harness.sync_run(first)
     assert harness.status("dagruns", first)["state"] == "success"
-    # As an older operator left it, its first run made (and finished since): its list
-    # of dates still to start was pruned by the new schema, the counts stayed.
+    # As an older operator left it, its first run made (and finished since): the
+    # counts, and a list of dates still to start that the new schema does not have.
     stored = harness.cluster.objects[("backfills", NS, "old")]
-    legacy = {"state": "running", "total": 3, "created": 1, "progress": "0/3"}
+    pending = [
+        {"logicalDate": f"2026-03-0{day}T00:00:00+00:00", "action": "create"} for day in (2, 3)
+    ]
+    legacy = {"state": "running", "total": 3, "created": 1, "progress": "0/3", "pending": pending}
     harness.apply("backfills", {**stored, "status": legacy})
     for _ in range(6):
         harness.settle()
