@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kairflow.api.backfill import BackfillPlan
+from kairflow.core.backfill_plan import from_status
+from kairflow.core.times import instant
 from tests.integration.helpers import dag, runs
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import FakeKubelet
@@ -26,6 +29,16 @@ def daily(name: str, tasks: list[dict[str, Any]] | None = None, **spec: Any) -> 
 
 def backfill_status(kube: Kube, ns: str, name: str) -> dict[str, Any]:
     return kube.get(ns, "backfills", name).get("status") or {}
+
+
+def pending_dates(status: dict[str, Any]) -> list[str]:
+    """The logical days the Backfill has still to start, in order: the status keeps
+    its plan and a cursor (the next date), not a list of dates."""
+    cursor, plan = status.get("nextLogicalDate"), status.get("plan")
+    if not cursor or not plan:
+        return []
+    items = from_status(BackfillPlan.model_validate(plan)).items(instant(cursor))
+    return [item.logical_date.isoformat()[:10] for item in items]
 
 
 def wait_backfill(kube: Kube, ns: str, name: str, timeout: float = 60) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from tests.integration.backfills import (
     backfill,
     backfill_status,
     daily,
+    pending_dates,
     pods_by_run,
     tries_by_date,
     wait_backfill,
@@ -137,11 +138,8 @@ def test_max_active_runs_creates_runs_progressively(kube: Kube, kubelet: FakeKub
 
         status = wait_for(two_started, what="two runs with a pod each")
         assert (status["state"], status["total"], status["progress"]) == ("running", 5, "0/5")
-        assert [p["logicalDate"][:10] for p in status["pending"]] == [
-            "2024-01-03",
-            "2024-01-04",
-            "2024-01-05",
-        ]
+        assert (status["remaining"], status["nextLogicalDate"]) == (3, "2024-01-03T00:00:00+00:00")
+        assert pending_dates(status) == ["2024-01-03", "2024-01-04", "2024-01-05"]
         assert sorted(states_by_date(kube, ns, "steady")) == ["2024-01-01", "2024-01-02"]
         row = kube.kubectl("get", "backfills", "five", "-n", ns, "--no-headers").stdout.split()
         assert row[:3] == ["five", "steady", "2024-01-01"] and row[4:6] == ["running", "0/5"]

@@ -1,6 +1,6 @@
-"""A Backfill survives operator restarts: its plan lives in its status, so a new
-operator process goes on where the killed one stopped, with one run per logical date
-and each date run once.
+"""A Backfill survives operator restarts: its plan and its cursor live in its status,
+so a new operator process goes on where the killed one stopped, with one run per
+logical date and each date run once.
 
 Each test runs `python -m kairflow.operator --namespace NS` processes (see
 operator_process.py) for a namespace that only they serve, and plays the kubelet.
@@ -19,6 +19,7 @@ from tests.integration.backfills import (
     backfill,
     backfill_status,
     daily,
+    pending_dates,
     pods_by_run,
     tries_by_date,
     wait_backfill,
@@ -35,10 +36,6 @@ def run_name(day: int) -> str:
     from datetime import UTC, datetime
 
     return dagrun_name("resilient", "backfill", datetime(2024, 1, day, tzinfo=UTC))
-
-
-def pending_dates(status: dict[str, Any]) -> list[str]:
-    return [p["logicalDate"][:10] for p in status.get("pending") or []]
 
 
 def wait_created(kube: Kube, ns: str, name: str, created: int) -> dict[str, Any]:
@@ -116,8 +113,8 @@ def test_killed_between_creating_a_run_and_writing_the_status(kube: Kube, tmp_pa
         wait_created(kube, ns, "three", 2)
         ops.started[-1].kill()
         # The moment this stands for: the sync that saw the first run finish created
-        # the second and died before its status write (the one that took the second
-        # date off `pending`).
+        # the second and died before its status write (the one that moved the cursor
+        # past the second date).
         restore_status(kube, ns, "three", before)
 
         ops.start().wait_ready()

@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from kairflow.api.common import Condition, Resource, StatusModel, WireModel
+from kairflow.api.dag import TimetableKind
 from kairflow.api.env import FREE_FORM
-from kairflow.api.types import LenientDateTime
+from kairflow.api.types import Duration, LenientDateTime
 
 
 class Reprocess(StrEnum):
@@ -43,24 +44,52 @@ class BackfillSpec(WireModel):
     )
 
 
-class BackfillEntry(StatusModel):
-    """One logical date still to run: create a run, or clear an existing one."""
+class BackfillPlan(StatusModel):
+    """The dates, fixed at the start: each of the schedule's in the range gets a run."""
 
-    logical_date: str
-    data_interval_start: str
-    data_interval_end: str
-    action: str = Field(description="create or clear")
+    # Its size does not grow with the number of dates (docs/backfill.md): the dates
+    # come again from the schedule as it was when the Backfill started (later edits
+    # of the DAG do not move the plan); only the stretches of dates that get no new
+    # run are written down.
+
+    schedule: str = Field(description="The DAG's schedule when the Backfill started.")
+    timezone: str = Field(default="UTC", description="The DAG's time zone then.")
+    timetable: TimetableKind = Field(default=TimetableKind.DATA_INTERVAL)
+    trigger_interval: Duration | None = None
+    from_date: str = Field(alias="from", description="First logical date, in UTC.")
+    to_date: str = Field(alias="to", description="Last logical date, in UTC.")
+    backwards: bool = Field(default=False, description="Newest first.")
+    clear: list[str] = Field(
+        default_factory=list,
+        description="Dates whose existing run is run again: FIRST/LAST (ISO-8601 intervals, "
+        "every date of the schedule between them, both included) or one DATE.",
+    )
+    skip: list[str] = Field(
+        default_factory=list,
+        description="Dates whose existing run is kept (same forms): no run is made for them.",
+    )
 
 
 class BackfillStatus(StatusModel):
     state: str | None = Field(default=None, description="running, completed or failed.")
     total: int | None = Field(default=None, description="Runs this backfill will make.")
     created: int | None = Field(default=None, description="Runs created or cleared so far.")
+    remaining: int | None = Field(default=None, description="Runs still to create or clear.")
     succeeded: int | None = None
     failed: int | None = None
     progress: str | None = None
-    pending: list[BackfillEntry] = Field(
-        default_factory=list, description="Logical dates still to start, in order."
+    dates: int | None = Field(
+        default=None, description="Logical dates in the range, the skipped ones included."
+    )
+    next_logical_date: str | None = Field(
+        default=None,
+        description="The next logical date to start (create or clear); absent when every "
+        "run has been started.",
+    )
+    plan: BackfillPlan | None = Field(
+        default=None,
+        description="What the Backfill runs, fixed when it started: every date of this "
+        "schedule in the range gets a new run, except those in clear and skip.",
     )
     message: str | None = None
     conditions: list[Condition] = Field(default_factory=list)

@@ -118,6 +118,7 @@ RESOURCES: list[CRDInfo] = [
             PrinterColumn("Reprocess", ".spec.reprocess", priority=1),
             PrinterColumn("State", ".status.state"),
             PrinterColumn("Progress", ".status.progress"),
+            PrinterColumn("Next", ".status.nextLogicalDate", priority=1),
             _AGE,
         ],
     ),

@@ -3,11 +3,12 @@ progress, the dates still to start and the runs they made."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from itertools import islice
 from typing import Annotated, Any
 
 import typer
 
+from kairflow.api.backfill import BackfillPlan
 from kairflow.cli.kube import Cluster
 from kairflow.cli.options import (
     AllNamespaces,
@@ -19,7 +20,9 @@ from kairflow.cli.options import (
 )
 from kairflow.cli.output import age, check_format, console, print_objects, table
 from kairflow.core import labels
+from kairflow.core.backfill_plan import from_status
 from kairflow.core.naming import label_value
+from kairflow.core.times import instant, iso
 from kairflow.requests.backfill import made_by
 
 PENDING_SHOWN = 3
@@ -41,13 +44,19 @@ def progress_words(status: dict[str, Any]) -> str:
     )
 
 
-def pending_words(pending: Sequence[dict[str, Any]], shown: int = PENDING_SHOWN) -> str:
-    """The first few logical dates still to start (with their action), and how many."""
-    if not pending:
+def pending_words(status: dict[str, Any], shown: int = PENDING_SHOWN) -> str:
+    """How many runs are still to start, and the first few logical dates (with their
+    action): the status keeps the plan and a cursor, the dates come from the plan."""
+    remaining = status.get("remaining") or 0
+    cursor, plan = status.get("nextLogicalDate"), status.get("plan")
+    if not remaining or not cursor or not plan:
         return "none"
-    first = ", ".join(f"{p.get('logicalDate')} ({p.get('action')})" for p in pending[:shown])
-    more = len(pending) - shown
-    return f"{len(pending)}: {first}" + (f", and {more} more" if more > 0 else "")
+    dates = from_status(BackfillPlan.model_validate(plan)).items(instant(cursor))
+    first = ", ".join(
+        f"{iso(item.logical_date)} ({item.action.value})" for item in islice(dates, shown)
+    )
+    more = remaining - shown
+    return f"{remaining}: {first}" + (f", and {more} more" if more > 0 else "")
 
 
 def list_backfills(
@@ -131,7 +140,7 @@ def get_backfill(
     ]
     if status.get("message"):
         facts.append(("Message", str(status["message"])))
-    facts.append(("Pending", pending_words(status.get("pending") or [])))
+    facts.append(("Pending", pending_words(status)))
     facts.append(("Age", age(body["metadata"].get("creationTimestamp"))))
     width = max(len(label) for label, _ in facts) + 2
     for label, value in facts:

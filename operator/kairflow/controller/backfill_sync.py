@@ -1,10 +1,12 @@
 """The Backfill controller: plan once with the core, then create (or clear) runs
 progressively, at most maxActiveRuns in flight (`core.backfill_progress`). The plan
-lives in the Backfill's status, so it survives operator restarts; deleting the
-Backfill stops it."""
+lives in the Backfill's status in a bounded form with a cursor
+(`core.backfill_plan`), so it survives operator restarts; deleting the Backfill
+stops it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from kairflow.api import Backfill
@@ -12,7 +14,8 @@ from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Body, Key
 from kairflow.controller.runtime import Runtime
 from kairflow.core import labels
-from kairflow.core.backfill import BackfillError, plan_backfill
+from kairflow.core.backfill import BackfillError
+from kairflow.core.backfill_plan import PlanTooLarge, from_status, make_plan
 from kairflow.core.backfill_progress import (
     BackfillStep,
     backfill_progress,
@@ -25,6 +28,7 @@ from kairflow.core.backfill_progress import (
 from kairflow.core.conditions import set_condition
 from kairflow.core.naming import label_value
 from kairflow.core.schedule_validation import ScheduleError
+from kairflow.core.times import instant, iso
 
 PLURAL = "backfills"
 
@@ -52,27 +56,41 @@ async def sync_backfill(rt: Runtime, key: Key) -> datetime | None:
     if status.state != "failed":
         status.message = None  # no longer "DAG ... not found" (the only other one fails)
     runs = rt.cache.runs_of(dag_key)
-    if status.total is None:
+    # Planned by an operator that kept the dates as a list in the status: the schema
+    # has no such list any more (the API server drops it at the next write, the
+    # model ignores it), so plan again what is left.
+    legacy = status.plan is None and status.state == "running"
+    if status.total is None or legacy:
         try:
-            planned = plan_backfill(
+            # Once per Backfill, and it walks every date of the range (seconds for
+            # 20,000 cron dates): off the event loop.
+            plan, counts = await asyncio.to_thread(
+                make_plan,
                 dag.spec,
                 backfill.spec.from_date,
                 backfill.spec.to_date,
-                existing_states(runs),
+                existing_states(runs, name if legacy else None),
                 backfill.spec.reprocess,
                 backfill.spec.run_backwards,
             )
         except (BackfillError, ScheduleError) as exc:
-            refuse(status, str(exc), generation, now)
-            rt.event(body, "Warning", "InvalidBackfill", str(exc))
+            reason = "PlanTooLarge" if isinstance(exc, PlanTooLarge) else "InvalidBackfill"
+            refuse(status, str(exc), generation, now, reason)
+            rt.event(body, "Warning", reason, str(exc))
             await rt.write_status(PLURAL, body, status.to_wire())
             return None
-        begin(status, planned, generation, now)
+        begin(status, plan, counts, generation, now, status.created if legacy else 0)
+    cursor = status.next_logical_date
+    pending = (
+        from_status(status.plan).items(instant(cursor))
+        if status.plan is not None and cursor is not None
+        else iter(())
+    )
     progress = backfill_progress(
         backfill.spec.dag_name,
         name,
         str(body["metadata"].get("uid", "")),
-        status.pending,
+        pending,
         runs,
         backfill.spec.max_active_runs or dag.spec.max_active_runs,
         status.succeeded or 0,
@@ -111,8 +129,8 @@ async def _start(rt: Runtime, body: Body, backfill: Backfill, step: BackfillStep
         rt.cache.put_run(patched)
         rt.enqueue_run((namespace, step.run_name))
         return
-    entry = step.entry
-    dates = (entry.logical_date, entry.data_interval_start, entry.data_interval_end)
+    item = step.item
+    dates = (iso(item.logical_date), iso(item.data_interval.start), iso(item.data_interval.end))
     dag_body = rt.cache.dags[(namespace, dag)]
     # Also when it was there already (409) unbeknown to the cache: its watch event
     # will sync us again.

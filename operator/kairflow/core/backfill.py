@@ -10,7 +10,7 @@ failed ones, `completed` clears failed and successful ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -40,6 +40,29 @@ class BackfillItem:
     action: BackfillAction
 
 
+def iter_runs(timetable: Timetable, start: datetime, end: datetime) -> Iterator[DagRunInfo]:
+    """The runs with a logical date in [start, end], oldest first, one at a time: a
+    caller that needs the next few does not pay for the whole range (a cron step
+    costs croniter calls; 20,000 of them take seconds)."""
+    restriction = TimeRestriction(earliest=start, latest=end, catchup=True)
+    last: DagRunInfo | None = None
+    while True:
+        info = timetable.next_dagrun_info(
+            last_automated_data_interval=None if last is None else last.data_interval,
+            restriction=restriction,
+            now=start,
+        )
+        if info is None or (last is not None and info.logical_date <= last.logical_date):
+            return
+        yield info
+        if last is None:
+            # Every next run is after this one, so after `start`: without it, a
+            # timetable does not align `start` again at each step (two of a cron
+            # step's five croniter calls).
+            restriction = TimeRestriction(earliest=None, latest=end, catchup=True)
+        last = info
+
+
 def runs_between(
     timetable: Timetable, start: datetime, end: datetime, limit: int | None = None
 ) -> list[DagRunInfo]:
@@ -49,22 +72,15 @@ def runs_between(
     BackfillError past `limit` runs, when given: a caller that must answer quickly (a
     web page's dry run) stops there instead of listing a minutely schedule's decade.
     """
-    restriction = TimeRestriction(earliest=start, latest=end, catchup=True)
     runs: list[DagRunInfo] = []
-    last: DataInterval | None = None
-    while True:
-        info = timetable.next_dagrun_info(
-            last_automated_data_interval=last, restriction=restriction, now=start
-        )
-        if info is None or (runs and info.logical_date <= runs[-1].logical_date):
-            return runs
+    for info in iter_runs(timetable, start, end):
         if limit is not None and len(runs) >= limit:
             raise BackfillError(
                 f"more than {limit} logical dates between {start.isoformat()} and "
                 f"{end.isoformat()}: choose a shorter range"
             )
         runs.append(info)
-        last = info.data_interval
+    return runs
 
 
 def _depends_on_past(spec: DAGSpec) -> list[str]:
@@ -87,22 +103,24 @@ def _action(state: DagRunState | None, reprocess: Reprocess) -> BackfillAction |
     return None
 
 
-def plan_backfill(
-    spec: DAGSpec,
-    start: datetime,
-    end: datetime,
-    existing: Mapping[datetime, DagRunState],
-    reprocess: Reprocess = Reprocess.NONE,
-    run_backwards: bool = False,
-    limit: int | None = None,
-) -> list[BackfillItem]:
-    """The runs a backfill over [start, end] (logical dates, inclusive) creates or
-    clears, in the order it starts them. Naive `start`/`end` are wall times in the
-    DAG's zone; `existing` maps the logical dates of runs already there to their state.
+@dataclass(frozen=True)
+class BackfillRange:
+    """What a Backfill runs over, checked: the DAG's timetable and the range in UTC."""
+
+    timetable: Timetable
+    start: datetime
+    end: datetime
+    backwards: bool
+
+
+def backfill_range(
+    spec: DAGSpec, start: datetime, end: datetime, run_backwards: bool = False
+) -> BackfillRange:
+    """The range of a backfill over [start, end] (logical dates, inclusive); naive
+    `start`/`end` are wall times in the DAG's zone.
 
     BackfillError: invalid schedule, empty range, a DAG without intervals to backfill,
-    or `run_backwards` with a task that depends on its past (Airflow refuses it too),
-    or more than `limit` logical dates in the range (when given).
+    or `run_backwards` with a task that depends on its past (Airflow refuses it too).
     """
     timetable = timetable_for(spec)  # ScheduleError (a ValueError) when invalid
     if isinstance(timetable, ContinuousTimetable):
@@ -120,13 +138,42 @@ def plan_backfill(
                 "cannot backfill backwards: these tasks depend on their past run: "
                 + ", ".join(blocked)
             )
+    return BackfillRange(timetable, start, end, run_backwards)
+
+
+def dates_in(
+    span: BackfillRange,
+    existing: Mapping[datetime, DagRunState],
+    reprocess: Reprocess = Reprocess.NONE,
+    limit: int | None = None,
+) -> list[tuple[DagRunInfo, BackfillAction | None]]:
+    """Every logical date of the range, in the order the backfill starts them, with
+    what it does there (None: the date's run is left as it is). `existing` maps the
+    logical dates of runs already there to their state. BackfillError past `limit`
+    dates (when given)."""
     states = {as_utc(date, "existing logical date"): state for date, state in existing.items()}
-    runs = runs_between(timetable, start, end, limit)  # @once: one run, at `start`
-    if run_backwards:
+    runs = runs_between(span.timetable, span.start, span.end, limit)  # @once: one, at start
+    if span.backwards:
         runs.reverse()
-    items = []
-    for info in runs:
-        action = _action(states.get(info.logical_date), reprocess)
-        if action is not None:
-            items.append(BackfillItem(info.logical_date, info.data_interval, action))
-    return items
+    return [(info, _action(states.get(info.logical_date), reprocess)) for info in runs]
+
+
+def plan_backfill(
+    spec: DAGSpec,
+    start: datetime,
+    end: datetime,
+    existing: Mapping[datetime, DagRunState],
+    reprocess: Reprocess = Reprocess.NONE,
+    run_backwards: bool = False,
+    limit: int | None = None,
+) -> list[BackfillItem]:
+    """The runs a backfill over [start, end] creates or clears, in the order it starts
+    them (`dates_in` without the dates it leaves alone). Naive `start`/`end` are wall
+    times in the DAG's zone. BackfillError as `backfill_range`, or past `limit` dates."""
+    return [
+        BackfillItem(info.logical_date, info.data_interval, action)
+        for info, action in dates_in(
+            backfill_range(spec, start, end, run_backwards), existing, reprocess, limit
+        )
+        if action is not None
+    ]

@@ -50,6 +50,7 @@ __all__ = [
     "next_run",
     "restriction_for",
     "timetable_for",
+    "timetable_from",
     "upcoming_runs",
     "validate_schedule",
 ]
@@ -60,7 +61,19 @@ def timetable_for(spec: DAGSpec) -> Timetable:
     problems = validate_schedule(spec)
     if problems:
         raise ScheduleError(problems)
-    parsed = parse_schedule(spec.schedule)
+    return timetable_from(spec.schedule, spec.timezone, spec.timetable, spec.trigger_interval)
+
+
+def timetable_from(
+    schedule: str | None,
+    timezone: str = "UTC",
+    kind: TimetableKind = TimetableKind.DATA_INTERVAL,
+    trigger_interval: timedelta | None = None,
+) -> Timetable:
+    """The timetable of these schedule fields, as a DAG's (`timetable_for`) once
+    validated: for a copy of them kept elsewhere, like a Backfill's plan.
+    ScheduleError when they do not parse."""
+    parsed = parse_schedule(schedule)
     if parsed.kind is ScheduleKind.ONCE:
         return OnceTimetable()
     if parsed.kind is ScheduleKind.CONTINUOUS:
@@ -68,9 +81,9 @@ def timetable_for(spec: DAGSpec) -> Timetable:
     if parsed.kind is ScheduleKind.DURATION and parsed.delta is not None:
         return DeltaDataIntervalTimetable(parsed.delta)
     if parsed.kind is ScheduleKind.CRON and parsed.cron is not None:
-        cron = CronSchedule(parsed.cron, load_timezone(spec.timezone))
-        if spec.timetable is TimetableKind.TRIGGER:
-            return CronTriggerTimetable(cron, spec.trigger_interval or timedelta(0))
+        cron = CronSchedule(parsed.cron, load_timezone(timezone))
+        if kind is TimetableKind.TRIGGER:
+            return CronTriggerTimetable(cron, trigger_interval or timedelta(0))
         return CronDataIntervalTimetable(cron)
     return NullTimetable()
 

@@ -2,9 +2,11 @@
 it writes, and the dry-run plan (`kairflow backfill create --dry-run`, the web UI's
 backfill dialog).
 
-The plan is the operator's own: `core.backfill.plan_backfill` decides which logical
-dates get a run created or cleared (the same call `controller.backfill_sync` makes,
-from the same inputs); the dates it leaves out are shown as skipped, with the reason.
+The plan is the operator's own: `core.backfill.dates_in` decides which logical
+dates get a run created or cleared (the call `core.backfill_plan.make_plan` makes for
+`controller.backfill_sync`, from the same inputs); the dates it leaves alone are shown
+as skipped, with the reason. A plan the operator would refuse (too many separate
+stretches of existing runs for its status) is refused here too.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from kairflow.api import DagRunState, DAGSpec, Reprocess
 from kairflow.api.common import API_VERSION
 from kairflow.api.types import DATETIME_PATTERN, parse_datetime
 from kairflow.core import labels
-from kairflow.core.backfill import BackfillAction, BackfillError, plan_backfill, runs_between
+from kairflow.core.backfill import BackfillAction, BackfillError, backfill_range, dates_in
+from kairflow.core.backfill_plan import check_exceptions, stretches
 from kairflow.core.backfill_progress import existing_states
 from kairflow.core.naming import backfill_name, is_resource_name, label_value
 from kairflow.core.observations import ObservedDag
 from kairflow.core.params import conf_problems
 from kairflow.core.run_info import DataInterval
-from kairflow.core.schedule_validation import ScheduleError, load_timezone
-from kairflow.core.times import as_utc, to_utc
+from kairflow.core.schedule_validation import ScheduleError
+from kairflow.core.times import as_utc
 from kairflow.core.timetable import timetable_for
 from kairflow.k8s.observe import observe_dag, observe_run
 from kairflow.requests.errors import RequestError, whole_number
@@ -214,33 +217,20 @@ def dry_run(
     """Every logical date in the range, in the order the Backfill starts them, with
     its action. BackfillError / ScheduleError when the core refuses the backfill (or
     the range has more than `limit` dates)."""
-    planned = plan_backfill(
-        spec,
-        request.start,
-        request.end,
-        existing,
-        request.reprocess,
-        request.run_backwards,
-        limit,
-    )
-    actions = {item.logical_date: item.action.value for item in planned}
+    span = backfill_range(spec, request.start, request.end, request.run_backwards)
+    dated = dates_in(span, existing, request.reprocess, limit)
+    check_exceptions(stretches(dated))  # what the operator's plan would refuse
     states = {as_utc(date, "existing logical date"): state for date, state in existing.items()}
-    tz = load_timezone(spec.timezone)
-    dates = runs_between(
-        timetable_for(spec), to_utc(request.start, tz), to_utc(request.end, tz), limit
-    )
-    if request.run_backwards:
-        dates.reverse()
     out = []
-    for info in dates:
-        action = actions.get(info.logical_date, SKIP)
+    for info, action in dated:
+        shown = SKIP if action is None else action.value
         state = states.get(info.logical_date)
         out.append(
             PlannedDate(
                 info.logical_date,
                 info.data_interval,
-                action,
-                _reason(action, state, request.reprocess),
+                shown,
+                _reason(shown, state, request.reprocess),
             )
         )
     return out

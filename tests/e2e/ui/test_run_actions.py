@@ -71,7 +71,7 @@ def test_a_user_backfills_three_days_from_the_dialog_then_stops_the_backfill(
     expect(row.locator(".pill")).to_have_text("running")
     # One run at a time: the first runs, two wait.
     expect(row).to_contain_text("1 (1 in flight)")
-    expect(row).to_contain_text("2 to start")
+    expect(row).to_contain_text("2 to start, next 2024-01-02T00:00:00+00:00")
     wait_for(lambda: runs_of(kube, stack, name) == {"2024-01-01": "running"}, what="first run")
 
     (tmp_path / "2024-01-01").touch()

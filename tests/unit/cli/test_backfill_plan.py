@@ -387,6 +387,21 @@ def test_backfills_the_operator_refuses(
         dry_run(spec, asked, {})
 
 
+def test_a_plan_the_operators_status_could_not_hold_is_refused_before_it_is_created() -> None:
+    """A run every day for 501 days, failed every other day: rerunning the failed ones
+    needs 501 separate stretches of dates whose runs exist (at most 500)."""
+    first = datetime(2024, 1, 1, tzinfo=UTC)
+    history = {
+        first + timedelta(days=d): DagRunState.FAILED if d % 2 else DagRunState.SUCCESS
+        for d in range(501)
+    }
+    asked = request(
+        "2024-01-01", (first + timedelta(days=500)).isoformat(), reprocess=Reprocess.FAILED
+    )
+    with pytest.raises(BackfillError, match=r"^the plan has 501 separate stretches"):
+        dry_run(DAILY, asked, history)
+
+
 # Invalid input is refused before any cluster is read ---------------------------------
 
 

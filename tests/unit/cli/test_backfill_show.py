@@ -38,27 +38,40 @@ def test_state_and_progress(status: dict[str, Any], state: str, progress: str) -
     assert progress_words(status) == progress
 
 
-def entry(day: int, action: str = "create") -> dict[str, str]:
-    return {"logicalDate": f"2024-01-{day:02d}T00:00:00+00:00", "action": action}
+def day(n: int) -> str:
+    return f"2024-01-{n:02d}T00:00:00+00:00"
+
+
+def status(remaining: int, next_day: int | None, **plan: Any) -> dict[str, Any]:
+    """A running Backfill of a @daily DAG over January 1st to 8th."""
+    return {
+        "remaining": remaining,
+        "nextLogicalDate": None if next_day is None else day(next_day),
+        "plan": {"schedule": "@daily", "from": day(1), "to": day(8), **plan},
+    }
 
 
 @pytest.mark.parametrize(
-    ("pending", "words"),
+    ("backfill", "words"),
     [
-        pytest.param([], "none", id="nothing left to start"),
+        pytest.param({}, "none", id="a backfill not planned yet has nothing listed"),
+        pytest.param(status(0, None), "none", id="nothing left to start"),
         pytest.param(
-            [entry(1), entry(2, "clear")],
-            "2: 2024-01-01T00:00:00+00:00 (create), 2024-01-02T00:00:00+00:00 (clear)",
+            status(2, 7, clear=[day(8)]),
+            f"2: {day(7)} (create), {day(8)} (clear)",
             id="a few dates are all shown with their action",
         ),
         pytest.param(
-            [entry(day) for day in range(1, 9)],
-            "8: "
-            + ", ".join(f"2024-01-0{day}T00:00:00+00:00 (create)" for day in range(1, 4))
-            + ", and 5 more",
+            status(8, 1),
+            "8: " + ", ".join(f"{day(n)} (create)" for n in range(1, 4)) + ", and 5 more",
             id="many dates: the first three and how many more",
+        ),
+        pytest.param(
+            status(3, 8, backwards=True, skip=[f"{day(3)}/{day(6)}"]),
+            f"3: {day(8)} (create), {day(7)} (create), {day(2)} (create)",
+            id="backwards, the dates whose runs are kept are passed over",
         ),
     ],
 )
-def test_pending_dates(pending: list[dict[str, str]], words: str) -> None:
-    assert pending_words(pending) == words
+def test_pending_dates(backfill: dict[str, Any], words: str) -> None:
+    assert pending_words(backfill) == words

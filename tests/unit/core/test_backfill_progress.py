@@ -1,31 +1,39 @@
-"""A Backfill's progress: which planned entries to start now (create or clear a run),
-at most maxActiveRuns of its runs in flight, and its counts."""
+"""A Backfill's progress: which planned dates to start now (create or clear a run),
+at most maxActiveRuns of its runs in flight, where its cursor goes, and its counts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from kairflow.api.backfill import BackfillEntry
+from kairflow.api.backfill import BackfillStatus
 from kairflow.api.dagrun import RunType
-from kairflow.core.backfill_progress import backfill_progress, clear_request_id, existing_states
+from kairflow.core.backfill import BackfillAction, BackfillItem
+from kairflow.core.backfill_plan import DatePlan, PlanCounts, Schedule, Stretch
+from kairflow.core.backfill_progress import (
+    backfill_progress,
+    begin,
+    clear_request_id,
+    existing_states,
+    record,
+)
 from kairflow.core.observations import ObservedRun
-from kairflow.core.times import iso
+from kairflow.core.run_info import DataInterval
+from kairflow.core.times import instant
 from tests.unit.core.observed import DAG, FAILED, QUEUED, RUNNING, SUCCESS, at, run
 
+CLEAR = BackfillAction.CLEAR
 UID = "0123456789abcdef"
 REQUEST = "backfill-redo-01234567"
 
 
-def entry(day: str, action: str = "create") -> BackfillEntry:
+def entry(day: str, action: str = "create") -> BackfillItem:
     start = at(day)
-    return BackfillEntry(
-        logical_date=iso(start),
-        data_interval_start=iso(start),
-        data_interval_end=iso(start + timedelta(days=1)),
-        action=action,
+    return BackfillItem(
+        start, DataInterval(start, start + timedelta(days=1)), BackfillAction(action)
     )
 
 
@@ -161,15 +169,17 @@ THREE = [entry("2026-01-01"), entry("2026-01-02"), entry("2026-01-03")]
     ],
 )
 def test_backfill_steps(
-    pending: list[BackfillEntry],
+    pending: list[BackfillItem],
     runs: list[ObservedRun],
     max_active: int,
     steps: list[tuple[str, bool, bool]],
     completed: bool,
 ) -> None:
-    progress = backfill_progress(DAG, "redo", UID, pending, runs, max_active, 0, 0)
+    progress = backfill_progress(DAG, "redo", UID, iter(pending), runs, max_active, 0, 0)
     assert [(s.run_name, s.clear, s.already_done) for s in progress.steps] == steps
-    assert [s.entry for s in progress.steps] == pending[: len(steps)]
+    assert [s.item for s in progress.steps] == pending[: len(steps)]
+    # The cursor moves to the first date not started.
+    assert progress.next == (pending[len(steps)] if len(steps) < len(pending) else None)
     assert progress.completed is completed
 
 
@@ -214,6 +224,14 @@ def test_existing_states_are_those_of_started_runs() -> None:
     assert existing_states(runs) == {at("2026-01-01"): SUCCESS, at("2026-01-02"): RUNNING}
 
 
+def test_runs_a_backfill_made_count_as_in_flight_when_it_plans_again() -> None:
+    runs = [
+        run("a", state=FAILED, logical="2026-01-01", backfill="redo"),
+        run("b", state=FAILED, logical="2026-01-02", backfill="another"),
+    ]
+    assert existing_states(runs, "redo") == {at("2026-01-01"): RUNNING, at("2026-01-02"): FAILED}
+
+
 @pytest.mark.parametrize(
     ("name", "uid", "expected"),
     [
@@ -228,3 +246,82 @@ def test_existing_states_are_those_of_started_runs() -> None:
 )
 def test_clear_request_id(name: str, uid: str, expected: str) -> None:
     assert clear_request_id(name, uid) == expected
+
+
+def plan_of(days: int, backwards: bool = False, clear: tuple[int, ...] = ()) -> DatePlan:
+    """A @daily plan over January 1st to `days`th, 2026; `clear`: days run again."""
+    stretches = tuple(Stretch(at(f"2026-01-{d:02d}"), at(f"2026-01-{d:02d}"), CLEAR) for d in clear)
+    return DatePlan(
+        Schedule("@daily"), at("2026-01-01"), at(f"2026-01-{days:02d}"), backwards, stretches
+    )
+
+
+def sync(plan: DatePlan, status: BackfillStatus, runs: list[ObservedRun]) -> BackfillStatus:
+    """One sync of the Backfill `redo` (maxActiveRuns 2), once the runs started before
+    have finished; the runs it starts are added, and the status it would write is
+    returned."""
+    runs[:] = [replace(r, state=SUCCESS) if r.backfill == "redo" else r for r in runs]
+    cursor = status.next_logical_date
+    pending = plan.items(instant(cursor)) if cursor else iter(())
+    progress = backfill_progress(
+        DAG, "redo", UID, pending, runs, 2, status.succeeded or 0, status.failed or 0
+    )
+    for step in progress.steps:
+        if step.already_done:
+            continue
+        day = step.item.logical_date.strftime("%Y-%m-%d")
+        if step.clear:
+            index = next(i for i, r in enumerate(runs) if r.name == step.run_name)
+            runs[index] = replace(runs[index], backfill="redo", clear_id=REQUEST, state=RUNNING)
+        else:
+            runs.append(mine(step.run_name, RUNNING, logical=day))
+    written = status.model_copy(deep=True)
+    record(written, progress)
+    return written
+
+
+def started(runs: list[ObservedRun]) -> list[str]:
+    return sorted(r.name for r in runs if r.backfill == "redo")
+
+
+@pytest.mark.parametrize(
+    ("plan", "lost"),
+    [
+        pytest.param(plan_of(7), set(), id="every status write lands"),
+        pytest.param(plan_of(7), {1, 3}, id="oldest first, two status writes lost"),
+        pytest.param(plan_of(7, backwards=True), {0, 2}, id="newest first, two writes lost"),
+        pytest.param(plan_of(7, clear=(3, 4)), {1, 2}, id="clears, their writes lost"),
+        pytest.param(plan_of(7), {0, 1, 2, 3, 4, 5}, id="every write but the last lost"),
+    ],
+)
+def test_a_lost_status_write_neither_skips_nor_repeats_a_date(
+    plan: DatePlan, lost: set[int]
+) -> None:
+    """An operator killed between starting runs and writing the cursor: the next sync
+    reads the status written before, and finds the runs it started by their names."""
+    runs = [
+        run(f"etl-scheduled-202601{d:02d}t000000", state=FAILED, logical=f"2026-01-{d:02d}")
+        for d in (3, 4)
+    ]
+    status = BackfillStatus()
+    dates = list(plan.items())
+    begin(status, plan, PlanCounts(7, len(dates), dates[0].logical_date), 1, at("2026-02-01"))
+    every_name: list[str] = []
+    for attempt in range(20):
+        before = started(runs)
+        written = sync(plan, status, runs)
+        every_name += [n for n in started(runs) if n not in before]
+        if attempt not in lost:
+            status = written
+        if status.state == "completed":
+            break
+    assert status.state == "completed", status
+    assert (status.created, status.remaining, status.next_logical_date) == (7, 0, None)
+    assert sorted(every_name) == started(runs)  # each started once
+    expected = sorted(
+        f"etl-scheduled-202601{d:02d}t000000"
+        if d in (3, 4) and plan.exceptions
+        else f"etl-backfill-202601{d:02d}t000000"
+        for d in range(1, 8)
+    )
+    assert started(runs) == expected

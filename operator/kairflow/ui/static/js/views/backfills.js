@@ -32,7 +32,8 @@ function BackfillRow({ ns, backfill, runs }) {
   const state = status.state || "pending";
   const finished = FINISHED.has(state);
   const made = runsOf(backfill, runs);
-  const pending = (status.pending || []).length;
+  // The status keeps a count and the next date, not the dates (it stays small).
+  const pending = status.remaining || 0;
   return html`<tr key=${backfill.name} data-backfill=${backfill.name}>
     <td class="mono name">${backfill.name}</td>
     <td><span class=${`pill bf-${state}`}>${state}</span></td>
@@ -41,7 +42,8 @@ function BackfillRow({ ns, backfill, runs }) {
     <td><${Progress} status=${status} />
       ${status.message && html`<div class="problem small">${status.message}</div>`}</td>
     <td>${made.count}${made.active ? html` <span class="muted">(${made.active} in flight)</span>` : ""}
-      ${pending > 0 && html`<div class="muted small">${pending} to start</div>`}</td>
+      ${pending > 0 && html`<div class="muted small">${pending} to start${status.nextLogicalDate
+        ? html`, next <span class="mono">${status.nextLogicalDate}</span>` : ""}</div>`}</td>
     <td class="muted">${shortTime(backfill.created)}</td>
     <td><button class=${finished ? "" : "danger"}
       onClick=${() => openDialog("stopBackfill", { ns, backfill: backfill.name, finished })}>
