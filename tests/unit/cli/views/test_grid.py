@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 
@@ -110,17 +109,14 @@ def test_runs_that_do_not_fit_are_the_oldest_and_are_counted() -> None:
     assert all(len(line) <= 40 for line in text.splitlines())
 
 
-def test_200_tasks_by_25_runs_fit_80_columns_quickly() -> None:
+def test_200_tasks_by_25_runs_fit_80_columns() -> None:
     names = [f"task_number_{i:03d}_with_a_long_descriptive_name" for i in range(200)]
     snapshot = spec(*names, flow=[f"{a} >> {b}" for a, b in itertools.pairwise(names)])
     runs = [daily(d, {n: ti() for n in names}, snapshot=snapshot) for d in range(1, 26)]
-    began = time.perf_counter()
-    text = render(runs_grid(None, runs))
-    took = time.perf_counter() - began
+    text = render(runs_grid(None, runs))  # its speed: bench/, never a timed test
     lines = lines_of(text)
     assert all(len(line) <= 80 for line in lines)
     assert "not shown" not in text
     body = [line for line in lines if line.startswith("task_number_")]
     assert len(body) == 200 and all(line.endswith("✓ " * 24 + "✓") for line in body)
     assert body[0] < body[-1] and "…" in body[0]
-    assert took < 2.0, took
