@@ -54,7 +54,7 @@ def _lean(body: Body) -> Body:
     return {**body, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
-def _same_dag(before: Body, after: Body) -> bool:
+def _same_dag(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
     """Whether `after` differs from `before` in its status only (what `observe_dag`
     reads is the spec and the metadata's name, namespace and generation)."""
     old, new = before.get("metadata") or {}, after.get("metadata") or {}
@@ -73,7 +73,7 @@ def _put_newer(table: dict[Key, Body], body: Body) -> bool:
     return True
 
 
-def _newer(current: Body | None, body: Body) -> bool:
+def _newer(current: Mapping[str, Any] | None, body: Mapping[str, Any]) -> bool:
     return current is None or _version(body) > _version(current)
 
 
@@ -99,8 +99,19 @@ class Cache:
     """Runs deleted, by uid (oldest first, at most TOMBSTONES)."""
 
     # DAGs -----------------------------------------------------------------------
-    def put_dag(self, body: Body) -> bool:
-        """Store `body` unless an equal or newer version is there; True when stored."""
+    def needs_observing(self, body: Mapping[str, Any]) -> bool:
+        """Whether `put_dag(body)` would read the DAG anew (a new spec or identity):
+        the caller may do that off the event loop and pass it in (a big DAG's
+        validation takes a noticeable fraction of a second)."""
+        key = key_of(body)
+        before = self.dags.get(key)
+        if before is not None and not _newer(before, body):
+            return False
+        return key not in self.dag_views or before is None or not _same_dag(before, body)
+
+    def put_dag(self, body: Body, observed: ObservedDag | None = None) -> bool:
+        """Store `body` unless an equal or newer version is there; True when stored.
+        `observed`: `observe_dag(body)`, when the caller has it already."""
         body = _lean(body)
         key = key_of(body)
         if not _newer(self.dags.get(key), body):
@@ -111,7 +122,7 @@ class Cache:
         if view is None or not same_dag:
             # Reading a DAG validates it whole (its graph, templates, params' schemas):
             # done once per version of its spec and metadata, not on each status write.
-            view = self.dag_views[key] = observe_dag(body, self.dag_defaults)
+            view = self.dag_views[key] = observed or observe_dag(body, self.dag_defaults)
             if view.version is not None and view.spec is not None:
                 # What a run of its current version runs: no read of its ConfigMap.
                 self.snapshots.remember((key[0], view.version), view.spec)

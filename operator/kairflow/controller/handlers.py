@@ -28,6 +28,7 @@ from kairflow.controller.informers import (
     asset_event,
     backfill_event,
     dag_event,
+    observed_dag,
     pod_event,
     pool_event,
     run_event,
@@ -237,7 +238,7 @@ async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...
             cache.put_asset(body)
     for body in await writer.list_all("dags", namespaces):
         if not await _ignored(memo, body):
-            cache.put_dag(body)
+            cache.put_dag(body, await observed_dag(runtime, body))
             runtime.enqueue_dag(key_of(body))
     for body in await list_pools(writer, namespaces):
         if not await _ignored(memo, body):
@@ -274,8 +275,12 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
 
 
 async def on_dag(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
-    if not await _ignored(memo, event["object"]):
-        dag_event(memo.runtime, event["type"], event["object"])
+    body = event["object"]
+    if await _ignored(memo, body):
+        return
+    deleted = event["type"] == "DELETED"
+    observed = None if deleted else await observed_dag(memo.runtime, body)
+    dag_event(memo.runtime, event["type"], body, observed)
 
 
 async def on_run(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:

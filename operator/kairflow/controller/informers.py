@@ -7,24 +7,38 @@ these; who else a run's change concerns is `core.wakeups`' call, via
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from kairflow.controller.asset_sync import wake_consumers
 from kairflow.controller.cache import key_of, pool_slots, run_owner
 from kairflow.controller.runtime import Runtime
+from kairflow.core.observations import ObservedDag
 from kairflow.core.wakeups import after_dag_change
+from kairflow.k8s.observe import observe_dag
 
 DELETED = "DELETED"
 
 
-def dag_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
+async def observed_dag(runtime: Runtime, body: Mapping[str, Any]) -> ObservedDag | None:
+    """The DAG read in a thread when storing it would read it anew: validating a DAG of
+    thousands of tasks must not hold the event loop."""
+    if not runtime.cache.needs_observing(body):
+        return None
+    return await asyncio.to_thread(observe_dag, body, runtime.cache.dag_defaults)
+
+
+def dag_event(
+    rt: Runtime, kind: str | None, body: Mapping[str, Any], observed: ObservedDag | None = None
+) -> None:
+    """`observed`: the DAG read off the event loop (`observe_dag(body)`), if it was."""
     key = key_of(body)
     if kind == DELETED:
         rt.cache.forget_dag(key)  # its runs go with it (owner references)
         return
     before = rt.cache.dags.get(key)
-    if not rt.cache.put_dag(dict(body)):
+    if not rt.cache.put_dag(dict(body), observed):
         return
     rt.enqueue_dag(key)
     if before is None or before.get("spec") != body.get("spec"):

@@ -3,13 +3,16 @@ managedFields, pods as their metadata and status only."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 
 from kairflow.controller import cache as cache_module
+from kairflow.controller import informers
 from kairflow.controller.cache import Cache
-from tests.unit.controller.harness import NS
+from kairflow.k8s.observe import observe_dag
+from tests.unit.controller.harness import NS, ControllerHarness, utc
 from tests.unit.controller.manifests import dag
 
 
@@ -102,3 +105,42 @@ def test_a_cached_pod_is_its_metadata_and_status() -> None:
         "metadata": {"name": "r1-a-1", "labels": {"kairflow.io/task": "a"}},
         "status": {"phase": "Running"},
     }
+
+
+def test_whether_a_dag_needs_reading_is_known_before_it_is_stored() -> None:
+    cache, body = Cache(), dag()
+    first = _versioned(body, 1)
+    assert cache.needs_observing(first)  # never seen
+    cache.put_dag(first)
+    assert not cache.needs_observing(first)  # the same version again
+    assert not cache.needs_observing(_versioned(body, 2, status={"activeRuns": 1}))
+    edited = _versioned(body, 3, spec={**body["spec"], "paused": True})
+    edited["metadata"]["generation"] = 2
+    assert cache.needs_observing(edited)
+
+
+def test_a_dag_read_off_the_event_loop_is_stored_without_reading_it_again(
+    reads: list[str],
+) -> None:
+    cache, body = Cache(), _versioned(dag(), 1)
+    observed = observe_dag(body)
+    cache.put_dag(body, observed)
+    assert reads == [] and cache.dag((NS, "etl")) is observed
+
+
+def test_a_dag_event_reads_the_dag_in_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[str] = []
+    real = informers.observe_dag
+
+    def recording(body: Any, defaults: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(body, defaults)
+
+    monkeypatch.setattr(informers, "observe_dag", recording)
+    harness = ControllerHarness(utc("2026-03-04T12:30:00Z"))
+    body = _versioned(dag(), 1)
+    observed = harness.run(informers.observed_dag(harness.runtime, body))
+    informers.dag_event(harness.runtime, "ADDED", body, observed)
+    harness.close()
+    assert threads and threads[0] != threading.main_thread().name
+    assert harness.runtime.cache.dag((NS, "etl")) is observed
