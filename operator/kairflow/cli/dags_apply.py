@@ -45,7 +45,6 @@ def dags_apply(
     """Create or update the DAGs of Python DAG files (or YAML manifests), as
     `kubectl apply --server-side` would: fit for DAGs of any size the cluster stores."""
     manifests = dag_manifests(files)
-    cluster = connect(namespace, context, kubeconfig)
     for manifest in manifests:
         own = manifest.get("metadata", {}).get("namespace")
         if namespace and own and own != namespace:
@@ -54,5 +53,7 @@ def dags_apply(
                 f'dag "{manifest["metadata"].get("name")}" is in namespace {own!r}, '
                 f"not {namespace!r}: pass --namespace={own}"
             )
+    cluster = connect(namespace, context, kubeconfig)
+    for manifest in manifests:
         cluster.apply("dags", manifest, field_manager, force_conflicts)
         typer.echo(f"dag.kairflow.io/{manifest['metadata'].get('name')} serverside-applied")
