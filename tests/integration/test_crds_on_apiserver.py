@@ -171,6 +171,19 @@ def test_kubectl_explain_documents_the_fields(kube: Kube) -> None:
     assert "reschedule" in sensor
 
 
+def test_the_crds_install_with_client_side_kubectl_apply(kube: Kube) -> None:
+    """As the README installs them: each CRD's whole JSON goes into the last-applied
+    annotation (256 KiB at most), the DAG CRD's too, its repeated schemas described once."""
+    kube.kubectl("apply", "-f", str(ROOT / "crds"))
+    path = "{.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}"
+    applied = kube.kubectl("get", "crd", "dags.kairflow.io", "-o", f"jsonpath={path}").stdout
+    assert 0 < len(applied) < 256 * 1024 // 4
+    defaults = kube.kubectl("explain", "dag.spec.defaults").stdout
+    assert "Fields as in spec.tasks (`kubectl explain dag.spec.tasks`)." in " ".join(
+        defaults.split()
+    )
+
+
 def test_printer_columns_and_short_names(kube: Kube, namespace: str) -> None:
     kube.create(namespace, "dags", VALID_DAG)
     table = kube.kubectl("get", "dg", "-n", namespace).stdout

@@ -6,7 +6,7 @@ import typer
 
 dags_app = typer.Typer(
     name="dags",
-    help="Work with DAGs: list, show, trigger, pause, test and render them.",
+    help="Work with DAGs: list, show, trigger, pause, test, render and apply them.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -31,6 +31,9 @@ dags_app.command("trigger")(dags_trigger)
 from kairflow.cli.render import render  # noqa: E402
 
 dags_app.command("render")(render)
+from kairflow.cli.dags_apply import dags_apply  # noqa: E402
+
+dags_app.command("apply")(dags_apply)
 from kairflow.cli.import_airflow import import_airflow  # noqa: E402
 
 dags_app.command("import-airflow")(import_airflow)

@@ -32,6 +32,9 @@ from kairflow.cli.errors import (
 from kairflow.requests.dag_versions import VersionSpecs, config_map_body
 
 KINDS = {"dags": "DAG", "dagruns": "DagRun", "backfills": "Backfill"}
+MIB = 1024 * 1024
+ETCD_REQUEST_LIMIT = 1.5 * MIB
+"""etcd's default --max-request-bytes: the largest object an API server can store."""
 _SINGULAR = {
     "dags": "dag",
     "dagruns": "dagrun",
@@ -78,22 +81,49 @@ def config_user(kubeconfig: str | None, context: str | None) -> str | None:
     return str(user) if user else None
 
 
-def api_error(exc: ApiException, what: str, namespace: str | None) -> UserError:
-    """An API error as kubectl would say it, with an exit code of its kind."""
-    where = f" in namespace {namespace!r}" if namespace else ""
-    if exc.status == 404:
-        return UserError(f"{what} not found{where}", EXIT_NOT_FOUND)
+def server_message(exc: ApiException) -> str:
+    """What the API server said (its Status message), else the HTTP reason."""
     message = ""
     try:
         message = str(json.loads(exc.body or "{}").get("message") or "")
     except (ValueError, AttributeError):
         message = ""
-    message = message or str(exc.reason or exc)
+    return message or str(exc.reason or exc)
+
+
+def api_error(exc: ApiException, what: str, namespace: str | None) -> UserError:
+    """An API error as kubectl would say it, with an exit code of its kind."""
+    where = f" in namespace {namespace!r}" if namespace else ""
+    if exc.status == 404:
+        return UserError(f"{what} not found{where}", EXIT_NOT_FOUND)
+    message = server_message(exc)
     if exc.status in (401, 403):
         return UserError(f"forbidden: {message}", EXIT_FORBIDDEN)
     if exc.status == 409:
         return UserError(f"{what} already exists{where}: {message}")
     return UserError(f"{what}: {message}")
+
+
+def apply_error(exc: ApiException, what: str, body: dict[str, Any]) -> UserError:
+    """A refused server-side apply in one line: a conflict says how to take the fields
+    over, an object too big to store says its size and the limit it passed."""
+    message = one_line(server_message(exc))
+    if exc.status == 409:
+        return UserError(
+            f"{what}: {message}; rerun with --force-conflicts to take these fields over"
+        )
+    if exc.status == 413 or "request is too large" in message:
+        size = len(json.dumps(body, separators=(",", ":")))
+        return UserError(
+            f"{what} is {size / MIB:.2f} MiB of JSON, more than the API server stores in "
+            f"one object (etcd's request limit, {ETCD_REQUEST_LIMIT / MIB:.1f} MiB by "
+            "default): split it into smaller DAGs or move what its tasks repeat into "
+            f"`defaults` (see docs/scale.md); the API server said: {message}"
+        )
+    if exc.status == 404:
+        # An apply creates what is missing: a 404 is about the namespace, not the DAG.
+        return UserError(f"{what}: {message}", EXIT_NOT_FOUND)
+    return api_error(exc, what, None)
 
 
 class Cluster:
@@ -126,10 +156,22 @@ class Cluster:
     def server(self) -> str:
         return str(self.api.configuration.host)
 
-    def _call(self, what: str, namespace: str | None, call: Any, *args: Any, **kw: Any) -> Any:
+    def _call(
+        self,
+        what: str,
+        namespace: str | None,
+        call: Any,
+        *args: Any,
+        _raw_errors: bool = False,
+        **kw: Any,
+    ) -> Any:
+        """`call`, its API errors as one line (or as they are with `_raw_errors`, for a
+        caller whose errors mean something else) and a lost connection as unreachable."""
         try:
             return call(*args, **kw)
         except ApiException as exc:
+            if _raw_errors:
+                raise
             raise api_error(exc, what, namespace) from None
         except HTTPError as exc:
             raise UserError(
@@ -230,6 +272,34 @@ class Cluster:
             _content_type="application/merge-patch+json",
         )
         return patched
+
+    def apply(
+        self, plural: str, body: dict[str, Any], field_manager: str, force: bool = False
+    ) -> None:
+        """A server-side apply (`kubectl apply --server-side`): the object is sent once,
+        with no last-applied annotation, so its size is bounded only by what the API
+        server stores (see `apply_error`). Nothing is returned: the generated client
+        reads no body from a 201 (an apply that created the object)."""
+        meta = body.get("metadata") or {}
+        name, namespace = str(meta.get("name", "")), meta.get("namespace") or self.namespace
+        try:
+            self._call(
+                "",
+                namespace,
+                self.custom.patch_namespaced_custom_object,
+                GROUP,
+                VERSION,
+                namespace,
+                plural,
+                name,
+                body,
+                field_manager=field_manager,
+                force=force,
+                _content_type="application/apply-patch+yaml",
+                _raw_errors=True,
+            )
+        except ApiException as exc:
+            raise apply_error(exc, f'{_SINGULAR[plural]} "{name}"', body) from None
 
     def delete(self, plural: str, name: str) -> None:
         self._call(

@@ -1,5 +1,7 @@
 """`kairflow dags render FILE...`: DAG manifests from Python DAG files (and YAML ones,
-validated and normalized), as one YAML stream or JSON, for `kubectl apply -f -`."""
+validated and normalized), as one YAML stream or JSON, for `kubectl apply --server-side
+-f -` (server-side: a big DAG's manifest passes the client-side apply's 256 KiB
+last-applied annotation; see docs/scale.md)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,11 @@ from kairflow.cli.errors import UserError
 from kairflow.cli.manifests import load_dag, load_python
 from kairflow.core.validation import validate_dag
 
+# libyaml's emitter when PyYAML has it: the same text, 3x faster on a 10,000-task DAG.
+_SAFE_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-class _BlockDumper(yaml.SafeDumper):
+
+class _BlockDumper(_SAFE_DUMPER):  # type: ignore[valid-type,misc]
     """Multi-line strings (scripts) as `|` blocks, readable in review and kubectl."""
 
 
@@ -48,13 +53,9 @@ def _yaml_manifest(path: Path) -> dict[str, Any]:
     }
 
 
-def render(
-    files: Annotated[list[Path], typer.Argument(help="Python DAG files (or YAML manifests).")],
-    output: Annotated[str, typer.Option("-o", "--output", help="yaml or json.")] = "yaml",
-) -> None:
-    """Print the DAG manifests of Python DAG files, for `kubectl apply -f -`."""
-    if output not in ("yaml", "json"):
-        raise UserError(f"-o must be yaml or json, not {output!r}")
+def dag_manifests(files: list[Path]) -> list[dict[str, Any]]:
+    """The DAG manifests of Python DAG files (and YAML ones), validated; the SDK's
+    warnings go to stderr."""
     manifests: list[dict[str, Any]] = []
     for path in files:
         if path.suffix == ".py":
@@ -64,6 +65,21 @@ def render(
             manifests.extend(loaded.manifests)
         else:
             manifests.append(_yaml_manifest(path))
+    return manifests
+
+
+DagFiles = Annotated[list[Path], typer.Argument(help="Python DAG files (or YAML manifests).")]
+
+
+def render(
+    files: DagFiles,
+    output: Annotated[str, typer.Option("-o", "--output", help="yaml or json.")] = "yaml",
+) -> None:
+    """Print the DAG manifests of Python DAG files, for `kubectl apply --server-side -f -`
+    (or use `kairflow dags apply`)."""
+    if output not in ("yaml", "json"):
+        raise UserError(f"-o must be yaml or json, not {output!r}")
+    manifests = dag_manifests(files)
     if output == "yaml":
         typer.echo(to_yaml(manifests), nl=False)
     elif len(manifests) == 1:

@@ -1,7 +1,9 @@
 """Writing Kairflow DAGs in Python, the way Airflow DAGs are written.
 
-`kairflow dags render my_dag.py | kubectl apply -f -` turns the file's DAGs into the
-same manifests a YAML author writes. See docs/sdk.md for what maps to what.
+`kairflow dags apply my_dag.py` (or `kairflow dags render my_dag.py | kubectl apply
+--server-side -f -`) turns the file's DAGs into the same manifests a YAML author writes
+and applies them. See docs/sdk.md for what maps to what, docs/scale.md for why
+server-side.
 """
 
 from kairflow.sdk.assets import (

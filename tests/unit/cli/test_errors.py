@@ -54,6 +54,18 @@ ERRORS = [
         id="an option the command does not take",
     ),
     pytest.param(
+        ["dags", "apply", "{dir}/etl.yaml", "-n", "other", "--kubeconfig", "{dir}/none"],
+        EXIT_USAGE,
+        "error: dag \"etl\" is in namespace 'etl', not 'other': pass --namespace=etl",
+        id="dags apply of a manifest to a namespace other than its own",
+    ),
+    pytest.param(
+        ["dags", "apply", "{dir}/broken.yaml"],
+        EXIT_USAGE,
+        "error: {dir}/broken.yaml: not valid YAML: while parsing a flow sequence",
+        id="dags apply of a file whose YAML is broken, before reaching any cluster",
+    ),
+    pytest.param(
         ["runs", "get"],
         EXIT_USAGE,
         "error: Missing argument 'RUN'. (see 'kairflow runs get --help')",
@@ -79,6 +91,9 @@ def test_a_user_error_is_one_line_and_an_exit_code(
     tmp_path: Path, args: list[str], code: int, starts: str
 ) -> None:
     (tmp_path / "broken.yaml").write_text("kind: DAG\nspec: [unclosed\n")
+    (tmp_path / "etl.yaml").write_text(
+        "kind: DAG\nmetadata: {name: etl, namespace: etl}\nspec: {tasks: [{name: a, bash: x}]}\n"
+    )
     result = kairflow(*[arg.format(dir=tmp_path) for arg in args])
     assert result.exit_code == code
     assert error_line(result).startswith(starts.format(dir=tmp_path))
