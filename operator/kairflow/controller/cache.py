@@ -95,6 +95,8 @@ class Cache:
     snapshots: SnapshotMemo = field(default_factory=SnapshotMemo)
     dag_defaults: DagDefaults = field(default_factory=DagDefaults)
     """The operator's defaults for what a DAG does not say (its settings')."""
+    versions_seen: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """(namespace, DAG) -> the DAG versions its runs named, since this process started."""
     gone: dict[Key, str | None] = field(default_factory=dict)
     """Runs deleted, by uid (oldest first, at most TOMBSTONES)."""
 
@@ -186,6 +188,8 @@ class Cache:
         self.gone.pop(key, None)
         if view.dag_name:
             self.runs_by_dag[(key[0], view.dag_name)].add(key[1])
+            if view.dag_version:
+                self.versions_seen[(key[0], view.dag_name)].add(view.dag_version)
         if waits_for_slots(view):
             self.waiting_for_slots.add(key)
         else:
@@ -233,6 +237,17 @@ class Cache:
             self.run_views.get((dag[0], name)) for name in sorted(self.runs_by_dag.get(dag, ()))
         )
         return [view for view in views if view is not None]
+
+    def unused_versions(self, dag: Key) -> list[str]:
+        """DAG versions of `dag` that runs named and no run names now, nor the DAG."""
+        view = self.dag_views.get(dag)
+        used = {run.dag_version for run in self.runs_of(dag)}
+        used.add(view.version if view is not None else None)
+        return sorted(self.versions_seen.get(dag, set()) - used)
+
+    def forget_version(self, dag: Key, name: str) -> None:
+        self.versions_seen.get(dag, set()).discard(name)
+        self.snapshots.forget_stored((dag[0], name))
 
     def all_runs(self) -> Iterator[ObservedRun]:
         return iter(list(self.run_views.values()))

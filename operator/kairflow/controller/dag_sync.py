@@ -14,6 +14,7 @@ from kairflow.api.dag import DAGStatus, NextRun, RunSummary
 from kairflow.api.dagrun import RunType
 from kairflow.controller.asset_sync import apply_consumer, plan_consumer
 from kairflow.controller.cache import Body, Key
+from kairflow.controller.dag_versions import prune_versions
 from kairflow.controller.runtime import Runtime
 from kairflow.core.assets import schedule_description
 from kairflow.core.conditions import condition, set_condition
@@ -94,6 +95,7 @@ async def sync_dag(rt: Runtime, key: Key) -> datetime | None:
     expiry = expired_runs(rt.cache.runs_of(key), limits, now)
     for name in expiry.delete:
         await rt.writer.delete(key[0], "dagruns", name)
+    await prune_versions(rt, key)
     wakes = [t for t in (schedule.wake_at, expiry.wake_at) if t is not None]
     return min(wakes) if wakes else None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,9 +48,27 @@ async def store_version(rt: Runtime, namespace: str, dag_name: str, spec: DAGSpe
                 raise RuntimeError(
                     f"ConfigMap {namespace}/{version.name} belongs to a deleted DAG {dag_name}"
                 )
-        memo.mark_stored(key, uid)
+    memo.mark_stored(key, uid, rt.clock())  # each run starting on it: see prune_versions
     memo.remember(key, spec)
     return version.name
+
+
+RECENT = timedelta(minutes=10)
+"""A version a run started on this recently is kept: its run may not have written the
+status naming it yet."""
+
+
+async def prune_versions(rt: Runtime, dag: Key) -> None:
+    """Delete the DAG's versions no run names any more (their runs were deleted: the
+    history limits, a user) and that are not its current spec. Versions whose last
+    run went while no operator ran stay until the DAG is deleted."""
+    memo = rt.cache.snapshots
+    since = rt.clock() - RECENT
+    for name in rt.cache.unused_versions(dag):
+        if memo.stored_since((dag[0], name), since):
+            continue
+        await rt.writer.delete_config_map(dag[0], name)
+        rt.cache.forget_version(dag, name)
 
 
 async def run_spec(rt: Runtime, key: Key, status: DagRunStatus) -> DAGSpec | str:

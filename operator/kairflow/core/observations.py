@@ -112,6 +112,8 @@ class ObservedRun:
     watches: frozenset[str] = frozenset()
     """DAGs (same namespace) whose runs its deferred task instances watch: a change
     of one of their runs must wake this run."""
+    dag_version: str | None = None
+    """The DAG version it runs (`dag_versions`), once started."""
 
     @property
     def key(self) -> tuple[str, str]:

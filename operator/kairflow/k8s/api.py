@@ -47,6 +47,9 @@ class ClusterApi(Protocol):
 
     async def get_config_map(self, namespace: str, name: str) -> Body | None: ...
 
+    async def delete_config_map(self, namespace: str, name: str) -> None:
+        """One already gone is not an error."""
+
 
 class EventSink(Protocol):
     def post(self, obj: Body, kind: str, reason: str, message: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -129,7 +130,7 @@ class SnapshotMemo:
         self._size, self._spec_size = size, specs
         self._facts: OrderedDict[tuple[Any, ...], SnapshotFacts] = OrderedDict()
         self._specs: OrderedDict[VersionKey, DAGSpec] = OrderedDict()
-        self._stored: set[tuple[str, str, str | None]] = set()
+        self._stored: dict[tuple[str, str, str | None], datetime] = {}
 
     def remember(self, version: VersionKey, spec: DAGSpec) -> None:
         """`version`: (namespace, name): names are per DAG, not per namespace."""
@@ -149,8 +150,18 @@ class SnapshotMemo:
         DAG of this uid (a DAG deleted and made again has its versions made again)."""
         return (*version, dag_uid) in self._stored
 
-    def mark_stored(self, version: VersionKey, dag_uid: str | None) -> None:
-        self._stored.add((*version, dag_uid))
+    def mark_stored(self, version: VersionKey, dag_uid: str | None, at: datetime) -> None:
+        self._stored[(*version, dag_uid)] = at
+
+    def stored_since(self, version: VersionKey, since: datetime) -> bool:
+        """Whether this process stored (or found) the version at `since` or later: a
+        run starting on it may not have written its status yet."""
+        return any(k[:2] == version and at >= since for k, at in self._stored.items())
+
+    def forget_stored(self, version: VersionKey) -> None:
+        for key in [k for k in self._stored if k[:2] == version]:
+            del self._stored[key]
+        self._specs.pop(version, None)
 
     def facts(
         self, namespace: str, uid: str | None, status: Mapping[str, Any]
@@ -286,4 +297,5 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
         run_id=status.get("runId"),
         triggered_by=(meta.get("annotations") or {}).get(labels.TRIGGERED_BY),
         watches=frozenset(watches),
+        dag_version=status.get("dagVersion"),
     )

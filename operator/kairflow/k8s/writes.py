@@ -162,6 +162,13 @@ class Writer:
             )
         )
 
+    async def delete_config_map(self, namespace: str, name: str) -> None:
+        try:
+            await self._limited(lambda: self.core.delete_namespaced_config_map(name, namespace))
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
     async def get_config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The ConfigMap as plain JSON (binaryData stays base64), or None."""
         return await self._limited(

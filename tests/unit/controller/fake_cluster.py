@@ -193,6 +193,9 @@ class FakeCluster:
     async def get_config_map(self, namespace: str, name: str) -> Body | None:
         return await self.get(namespace, "configmaps", name)
 
+    async def delete_config_map(self, namespace: str, name: str) -> None:
+        await self.delete(namespace, "configmaps", name)
+
 
 def _merge(target: Body, patch: Body) -> None:
     """A JSON merge patch (RFC 7386): null deletes, objects merge, the rest replaces."""

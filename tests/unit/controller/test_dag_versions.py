@@ -5,6 +5,7 @@ operator reads an old version once, and a run whose version is gone says so."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -141,3 +142,41 @@ def test_the_same_dag_in_two_namespaces_stores_a_version_in_each(
     (version,) = {c.name for c in harness.cluster.calls if c.plural == "configmaps"}
     assert ("configmaps", NS, version) in harness.cluster.objects
     assert ("configmaps", "other", version) in harness.cluster.objects
+
+
+def test_a_version_no_run_names_any_more_is_deleted_unless_it_is_current(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    old = version_of(harness, "r1")
+    edit(harness, tasks=[{"name": "a", "bash": "echo edited"}])
+    harness.apply("dagruns", run("r2"))
+    harness.settle()
+    current = version_of(harness, "r2")
+    harness.run(harness.cluster.delete(NS, "dagruns", "r1"))
+    harness.settle()
+    assert ("configmaps", NS, old) in harness.cluster.objects  # started on minutes ago
+    harness.clock.advance(timedelta(minutes=11))
+    harness.run(harness.cluster.delete(NS, "dagruns", "r2"))
+    harness.settle()
+    assert ("configmaps", NS, old) not in harness.cluster.objects
+    assert ("configmaps", NS, current) in harness.cluster.objects  # the DAG's spec now
+
+
+def test_a_dag_edited_back_to_a_pruned_spec_stores_it_again(harness: ControllerHarness) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    first = version_of(harness, "r1")
+    edit(harness, tasks=[{"name": "a", "bash": "echo edited"}])
+    harness.clock.advance(timedelta(minutes=11))
+    harness.run(harness.cluster.delete(NS, "dagruns", "r1"))
+    harness.settle()
+    assert ("configmaps", NS, first) not in harness.cluster.objects
+    edit(harness, tasks=TASKS)  # back to the first spec: the same version name
+    harness.apply("dagruns", run("r3"))
+    harness.settle()
+    assert version_of(harness, "r3") == first
+    assert ("configmaps", NS, first) in harness.cluster.objects

@@ -468,7 +468,7 @@ def test_the_least_recently_used_spec_is_forgotten_first() -> None:
 def test_versions_of_the_same_name_in_two_namespaces_are_two_versions() -> None:
     memo = SnapshotMemo()
     memo.remember(("team-a", "etl-dagv-a"), DAGSpec.model_validate(WAITS))
-    memo.mark_stored(("team-a", "etl-dagv-a"), "uid-a")
+    memo.mark_stored(("team-a", "etl-dagv-a"), "uid-a", at("2026-01-05T10:00"))
     assert memo.spec(("team-b", "etl-dagv-a")) is None
     assert not memo.stored(("team-b", "etl-dagv-a"), "uid-a")
     assert not memo.stored(("team-a", "etl-dagv-a"), "uid-of-a-dag-made-again")
