@@ -18,7 +18,8 @@ operator during the case. Target (issue 15): settled RSS <= 200 MiB with 1,000 r
 
 --probe starts the operator under bench/memory_probe.py and prints what its cache
 holds, part by part, after each case (--tracemalloc N adds the top allocation sites,
-at a cost in RSS: read the figures from a run without it).
+at a cost in RSS and CPU: read the figures from a run without it; with 12 frames the
+1,000-run case took 9 minutes of the operator's CPU instead of 25 s).
 """
 
 from __future__ import annotations
@@ -146,12 +147,11 @@ def probe(operator: Operator, name: str, case: str) -> None:
     out.unlink(missing_ok=True)
     os.kill(operator.pid, signal.SIGUSR1)
     deadline = time.monotonic() + 120
-    while not out.exists() or not out.stat().st_size:
+    while not out.exists():
         if time.monotonic() > deadline:
             print(f"{case}: the probe wrote nothing", flush=True)
             return
         time.sleep(0.5)
-    time.sleep(0.5)  # written in one call; let it finish
     found = json.loads(out.read_text())
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"memory-probe-{case}.json").write_text(json.dumps(found, indent=2))

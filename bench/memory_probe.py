@@ -143,7 +143,10 @@ def probe(out: Path) -> None:
             {"where": stat.traceback.format()[-12:], "bytes": stat.size, "count": stat.count}
             for stat in snapshot.statistics("traceback")[:15]
         ]
-    out.write_text(json.dumps(found, indent=2))
+    # Whole or not at all: the bench reads it as soon as it exists.
+    partial = out.with_suffix(".partial")
+    partial.write_text(json.dumps(found, indent=2))
+    partial.replace(out)
 
 
 def main() -> None:
