@@ -50,6 +50,7 @@ bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed test
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/schedule_burst.py
 	$(BIN)/python bench/shard_takeover.py
+	$(BIN)/python bench/memory.py --size 10000
 
 # `kairflow` and `kubectl kairflow` from the user's shell: links to the venv's scripts in
 # /usr/local/bin when it is writable (root), else ~/.local/bin; BINDIR=... chooses.

@@ -305,10 +305,7 @@ class Cache:
 
     # Pods -----------------------------------------------------------------------
     def put_pod(self, run: Key, body: Body) -> None:
-        # What `observe_pod` and the run's sync read: metadata and status. A pod's spec
-        # (its rendered command, env, volumes) is most of its size, times every pod.
-        slim = {"metadata": _lean(body)["metadata"], "status": body.get("status") or {}}
-        self.pods_by_run[run][body["metadata"]["name"]] = slim
+        self.pods_by_run[run][body["metadata"]["name"]] = pod_observation(body)
 
     def forget_pod(self, run: Key, name: str) -> None:
         pods = self.pods_by_run.get(run)
@@ -317,6 +314,26 @@ class Cache:
 
     def pods_of(self, run: Key) -> list[Body]:
         return list(self.pods_by_run.get(run, {}).values())
+
+
+_POD_METADATA = ("name", "namespace", "creationTimestamp", "deletionTimestamp")
+_POD_STATUS = ("phase", "reason", "message")
+
+
+def pod_observation(body: Mapping[str, Any]) -> Body:
+    """The part of a pod the operator reads back (`observe_pod`, and its name): a
+    pod's spec (rendered command, env, volumes), its labels and annotations (a dozen
+    each), conditions and container images are most of its size, times every pod
+    of every active run. Each container keeps its name and state (the task's is
+    found by name; its state has the exit code, times and the XCom)."""
+    meta, status = body.get("metadata") or {}, body.get("status") or {}
+    kept: Body = {k: status[k] for k in _POD_STATUS if k in status}
+    containers = status.get("containerStatuses")
+    if containers:
+        kept["containerStatuses"] = [
+            {"name": c.get("name"), "state": c.get("state") or {}} for c in containers
+        ]
+    return {"metadata": {k: meta[k] for k in _POD_METADATA if k in meta}, "status": kept}
 
 
 def pool_slots(body: Mapping[str, Any]) -> int:

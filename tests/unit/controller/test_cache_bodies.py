@@ -1,5 +1,5 @@
 """What the operator's cache keeps: a DAG read once per version of its spec, bodies without
-managedFields, pods as their metadata and status only."""
+managedFields, pods as what the operator reads of them."""
 
 from __future__ import annotations
 
@@ -88,22 +88,52 @@ def test_cached_objects_keep_no_managed_fields() -> None:
     assert body["metadata"]["managedFields"] == MANAGED  # the caller's copy is untouched
 
 
-def test_a_cached_pod_is_its_metadata_and_status() -> None:
+def test_a_cached_pod_keeps_what_is_observed_and_nothing_else() -> None:
     cache = Cache()
     pod = {
         "metadata": {
             "name": "r1-a-1",
+            "namespace": NS,
+            "uid": "0d7f",
+            "resourceVersion": "7",
+            "creationTimestamp": "2026-11-21T12:00:00Z",
             "labels": {"kairflow.io/task": "a"},
+            "annotations": {"kairflow.io/run-id": "manual__2026-11-21T12:00:00+00:00"},
+            "ownerReferences": [{"kind": "DagRun", "name": "r1", "uid": "u1"}],
             "managedFields": MANAGED,
         },
         "spec": {"containers": [{"name": "base", "command": ["bash", "-c", "x" * 10_000]}]},
-        "status": {"phase": "Running"},
+        "status": {
+            "phase": "Running",
+            "qosClass": "BestEffort",
+            "hostIP": "10.0.0.5",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [
+                {
+                    "name": "base",
+                    "image": "python:3.12-slim",
+                    "imageID": "docker.io/library/python@sha256:4f1c",
+                    "ready": True,
+                    "restartCount": 0,
+                    "state": {"running": {"startedAt": "2026-11-21T12:00:04Z"}},
+                }
+            ],
+        },
     }
     cache.put_pod((NS, "r1"), pod)
     (kept,) = cache.pods_of((NS, "r1"))
     assert kept == {
-        "metadata": {"name": "r1-a-1", "labels": {"kairflow.io/task": "a"}},
-        "status": {"phase": "Running"},
+        "metadata": {
+            "name": "r1-a-1",
+            "namespace": NS,
+            "creationTimestamp": "2026-11-21T12:00:00Z",
+        },
+        "status": {
+            "phase": "Running",
+            "containerStatuses": [
+                {"name": "base", "state": {"running": {"startedAt": "2026-11-21T12:00:04Z"}}}
+            ],
+        },
     }
 
 
