@@ -81,7 +81,9 @@ class PlanInputs:
             )
 
         limit = self.settings.max_status_bytes
-        return make(capacity) if limit is None else bounded(make, capacity, limit, self.now)
+        if limit is None:
+            return make(capacity)
+        return bounded(make, capacity, limit, self.now, status)
 
 
 def capacity_for(rt: Runtime, view: ObservedRun, spec: DAGSpec) -> Capacity:

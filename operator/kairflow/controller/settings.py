@@ -12,6 +12,7 @@ from typing import Any
 from kairflow.api.peering import DEFAULT_PEERING
 from kairflow.api.types import parse_duration
 from kairflow.core.dag_defaults import DagDefaults
+from kairflow.core.status_size import DEFAULT_LIMIT
 
 DEFAULT_POOL_SLOTS = 128  # Airflow's default_pool
 
@@ -63,7 +64,9 @@ class OperatorSettings:
     0 (the default): no limit beyond KAIRFLOW_API_PARALLELISM."""
     api_burst: int = field(default=0, metadata=_env("KAIRFLOW_API_BURST"))
     """Requests allowed at once above KAIRFLOW_API_QPS (0: as many as the QPS)."""
-    max_run_status_kib: int = field(default=768, metadata=_env("KAIRFLOW_MAX_RUN_STATUS_KIB"))
+    max_run_status_kib: int = field(
+        default=DEFAULT_LIMIT // 1024, metadata=_env("KAIRFLOW_MAX_RUN_STATUS_KIB")
+    )
     """A run whose status would pass this starts no task instance (condition TooLarge):
     a status that cannot be written must never leave pods unrecorded."""
     peering: str = field(default="", metadata=_env("KAIRFLOW_PEERING"))

@@ -7,9 +7,11 @@ status grow with it. A status that cannot be written is the one failure a run mu
 never have silently: pods started by a pass whose status is lost run unrecorded.
 So each pass is sized before it is applied; a pass that would pass the limit is made
 again starting nothing (it still records tries that ended, and ready task instances
-as `scheduled`, a few dozen bytes each: the limit is half of etcd's for that), and
-the run gets a `TooLarge` condition and one Warning Event. It clears once the status
-fits again.
+as `scheduled`, a few dozen bytes each: see `ceiling`), and
+the run gets a `TooLarge` condition and one Warning Event. Should even that pass
+`ceiling(limit)` (a DAG of 10,000 tasks records every instance on its first pass),
+the pass is dropped and only the condition is added to the status as it was. It clears once the
+status fits again.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from kairflow.core.conditions import condition, set_condition
 from kairflow.core.run_model import Capacity, Plan, RecordEvent
 
 TOO_LARGE = "TooLarge"
-DEFAULT_LIMIT = 768 * 1024
-"""Bytes of a status's JSON: half of etcd's default request limit, leaving room for the
-run's spec, metadata and managedFields."""
+DEFAULT_LIMIT = 1024 * 1024
+"""Bytes of a status's JSON. Measured on kube-apiserver + etcd (default 1.5 MiB request
+limit): a run's managedFields add about 55% while the object fits, and the API server
+drops them when they would not; a status of 1.58 MB is refused."""
 NOTHING = Capacity(slots=0)
 
 
@@ -35,15 +38,28 @@ def status_bytes(status: DagRunStatus) -> int:
     return len(json.dumps(status.to_wire(), separators=(",", ":"), default=str).encode())
 
 
+def ceiling(limit: int) -> int:
+    """How far past `limit` a pass that starts nothing may still be written (it records
+    tries that ended): a quarter more (1 MiB -> 1.25 MiB, short of etcd's 1.5 MiB with
+    the run's spec and metadata)."""
+    return limit + limit // 4
+
+
 def _kib(size: int) -> str:
     return f"{size / 1024:,.0f} KiB"
 
 
 def bounded(
-    make: Callable[[Capacity], Plan], capacity: Capacity, limit: int, now: datetime
+    make: Callable[[Capacity], Plan],
+    capacity: Capacity,
+    limit: int,
+    now: datetime,
+    before: DagRunStatus,
 ) -> Plan:
     """`make(capacity)`, or `make(NOTHING)` when its status would pass `limit` bytes
-    (then with the TooLarge condition and an Event the first time)."""
+    (then with the TooLarge condition and an Event the first time). When even that
+    passes `ceiling(limit)`, the pass is dropped: `before` (the status as last
+    written) with the condition is written, and nothing else is done."""
     result = make(capacity)
     size = status_bytes(result.status)
     if size <= limit:
@@ -60,11 +76,15 @@ def bounded(
         f"the status would be {_kib(size)}, over the limit of {_kib(limit)} "
         "(KAIRFLOW_MAX_RUN_STATUS_KIB): no task instance starts while it does not fit"
     )
+    actions = result.actions
+    if size > ceiling(limit):
+        result = Plan(status=before.model_copy(deep=True), actions=(), wake_at=result.wake_at)
+        actions = ()
     status = result.status
-    before = condition(status.conditions, TOO_LARGE)
-    newly = before is None or before.status != ConditionStatus.TRUE
+    found = condition(status.conditions, TOO_LARGE)
+    newly = found is None or found.status != ConditionStatus.TRUE
     set_condition(status.conditions, TOO_LARGE, True, "StatusOverLimit", message, None, now)
     if not newly:
-        return result
+        return Plan(status=status, actions=actions, wake_at=result.wake_at)
     event = RecordEvent("Warning", "RunTooLarge", message)
-    return Plan(status=status, actions=(*result.actions, event), wake_at=result.wake_at)
+    return Plan(status=status, actions=(*actions, event), wake_at=result.wake_at)

@@ -192,7 +192,9 @@ class Simulation:
 
         limit = self.settings.max_status_bytes  # as the controller sizes each pass
         result = (
-            make(self.capacity) if limit is None else bounded(make, self.capacity, limit, self.now)
+            make(self.capacity)
+            if limit is None
+            else bounded(make, self.capacity, limit, self.now, self.status)
         )
         self.plans.append(result)
         for action in result.actions:

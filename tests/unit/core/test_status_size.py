@@ -67,3 +67,14 @@ def test_the_condition_clears_and_the_run_goes_on_once_the_status_fits() -> None
     found = condition(sim.status.conditions, TOO_LARGE)
     assert found is not None and (found.status, found.reason) == ("False", "Fits")
     assert len(sim.started) == 61
+
+
+def test_a_dag_too_big_for_even_its_first_pass_starts_nothing_and_only_says_why() -> None:
+    sim = simulation(1_000)  # less than recording every instance once
+    sim.step()
+    sim.step()
+    assert sim.started == [] and sim.status.task_instances == {}
+    found = condition(sim.status.conditions, TOO_LARGE)
+    assert found is not None and found.status == "True"
+    assert "over the limit of 1 KiB" in found.message
+    assert [e.reason for e in sim.events] == ["RunTooLarge"]
