@@ -133,6 +133,7 @@ class Cache:
     def forget_dag(self, key: Key) -> None:
         self.dags.pop(key, None)
         self.dag_views.pop(key, None)
+        self.versions_seen.pop(key, None)  # its versions go with it (owner references)
 
     def dag(self, key: Key) -> ObservedDag | None:
         return self.dag_views.get(key)
