@@ -118,10 +118,9 @@ class Cache:
         key = key_of(body)
         if not _newer(self.dags.get(key), body):
             return False
-        before, view = self.dags.get(key), self.dag_views.get(key)
+        read = self.needs_observing(body)
         self.dags[key] = body
-        same_dag = before is not None and _same_dag(before, body)
-        if view is None or not same_dag:
+        if read:
             # Reading a DAG validates it whole (its graph, templates, params' schemas):
             # done once per version of its spec and metadata, not on each status write.
             view = self.dag_views[key] = observed or observe_dag(body, self.dag_defaults)
