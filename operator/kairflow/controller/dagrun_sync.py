@@ -24,7 +24,7 @@ from kairflow.controller.asset_sync import record_events
 from kairflow.controller.cache import Body, Key, key_of
 from kairflow.controller.dag_versions import run_spec, store_version
 from kairflow.controller.deferred_runs import create_triggered_runs, surroundings
-from kairflow.controller.planning import NOTHING, PlanInputs, claimed_plan, off_loop
+from kairflow.controller.planning import PlanInputs, claimed_plan, off_loop
 from kairflow.controller.run_pods import create_pods, delete_pods, deletes_of, fill_pod_gaps
 from kairflow.controller.runtime import Runtime
 from kairflow.controller.xcom_store import observe_spills, stored_values
@@ -39,6 +39,7 @@ from kairflow.core.run_history import previous_run, previous_success
 from kairflow.core.run_model import ObservedPod, Plan, PlannerSettings, RecordEvent, RunContext
 from kairflow.core.run_start import RunRefused, start_run
 from kairflow.core.schedule_validation import load_timezone
+from kairflow.core.status_size import NOTHING
 from kairflow.core.times import instant
 from kairflow.k8s.observe import observe_pod
 from kairflow.k8s.writes import Conflict, NotFound, Rejected, owner_reference

@@ -20,7 +20,6 @@ from kairflow.api import DAGSpec
 from kairflow.api.dagrun import DagRunStatus
 from kairflow.controller.cache import Body
 from kairflow.controller.runtime import Runtime
-from kairflow.core import status_size
 from kairflow.core.capacity import claim_still_valid, free_capacity
 from kairflow.core.deferred import Surroundings
 from kairflow.core.observations import ObservedRun, SnapshotFacts
@@ -35,11 +34,9 @@ from kairflow.core.run_model import (
     PreviousSuccess,
     RunContext,
 )
-from kairflow.core.status_size import bounded
+from kairflow.core.status_size import NOTHING, bounded
 
 ATTEMPTS = 4
-NOTHING = status_size.NOTHING
-"""What a pass may start when it must start nothing (it may still end tries)."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +77,7 @@ class PlanInputs:
                 surroundings=self.surroundings,
             )
 
-        limit = self.settings.max_status_bytes
-        if limit is None:
-            return make(capacity)
-        return bounded(make, capacity, limit, self.now, status)
+        return bounded(make, capacity, self.settings.max_status_bytes, self.now, status)
 
 
 def capacity_for(rt: Runtime, view: ObservedRun, spec: DAGSpec) -> Capacity:

@@ -31,6 +31,7 @@ DEFAULT_LIMIT = 1024 * 1024
 limit): a run's managedFields add about 55% while the object fits, and the API server
 drops them when they would not; a status of 1.58 MB is refused."""
 NOTHING = Capacity(slots=0)
+"""What a pass may start when it must start nothing (it may still end tries)."""
 
 
 def status_bytes(status: DagRunStatus) -> int:
@@ -52,15 +53,18 @@ def _kib(size: int) -> str:
 def bounded(
     make: Callable[[Capacity], Plan],
     capacity: Capacity,
-    limit: int,
+    limit: int | None,
     now: datetime,
     before: DagRunStatus,
 ) -> Plan:
-    """`make(capacity)`, or `make(NOTHING)` when its status would pass `limit` bytes
+    """`make(capacity)` (no bound when `limit` is None: `dags test`, where nothing is
+    written to etcd), or `make(NOTHING)` when its status would pass `limit` bytes
     (then with the TooLarge condition and an Event the first time). When even that
     passes `ceiling(limit)`, the pass is dropped: `before` (the status as last
     written) with the condition is written, and nothing else is done."""
     result = make(capacity)
+    if limit is None:
+        return result
     size = status_bytes(result.status)
     if size <= limit:
         if (found := condition(result.status.conditions, TOO_LARGE)) is not None and (

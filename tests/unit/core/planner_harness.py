@@ -190,12 +190,9 @@ class Simulation:
                 surroundings=self.surroundings,
             )
 
-        limit = self.settings.max_status_bytes  # as the controller sizes each pass
-        result = (
-            make(self.capacity)
-            if limit is None
-            else bounded(make, self.capacity, limit, self.now, self.status)
-        )
+        # Sized as the controller sizes each pass.
+        limit = self.settings.max_status_bytes
+        result = bounded(make, self.capacity, limit, self.now, self.status)
         self.plans.append(result)
         for action in result.actions:
             if isinstance(action, CreatePod):
