@@ -29,15 +29,19 @@ def _owned_by(body: Mapping[str, Any], uid: str | None) -> bool:
     return not owners or uid in owners
 
 
-async def store_version(rt: Runtime, namespace: str, dag_name: str, spec: DAGSpec) -> str:
-    """The name of `spec`'s version, its ConfigMap created unless this process has
-    seen it exist for this DAG. Raises `Rejected` when the API refuses it for good."""
-    version = await asyncio.to_thread(dag_version, dag_name, spec)
-    key = (namespace, version.name)
+async def store_version(
+    rt: Runtime, namespace: str, dag_name: str, spec: DAGSpec, name: str
+) -> None:
+    """Make sure `spec`'s version (named `name`) is stored: its ConfigMap is created
+    unless this process has seen it exist for this DAG; the spec is serialized only
+    then. Raises `Rejected` when the API refuses it for good."""
+    key = (namespace, name)
     memo = rt.cache.snapshots
     dag = rt.cache.dags.get((namespace, dag_name))
     uid = dag["metadata"].get("uid") if dag is not None else None
     if not memo.stored(key, uid):
+        version = await asyncio.to_thread(dag_version, dag_name, spec)
+        assert version.name == name, f"{name} names another spec than {version.name}"
         owner = owner_reference(dag) if dag is not None and uid else None
         manifest = await asyncio.to_thread(config_map, version, namespace, dag_name, owner)
         if not await rt.writer.create_config_map(namespace, manifest):
@@ -50,7 +54,6 @@ async def store_version(rt: Runtime, namespace: str, dag_name: str, spec: DAGSpe
                 )
     memo.mark_stored(key, uid, rt.clock())  # each run starting on it: see prune_versions
     memo.remember(key, spec)
-    return version.name
 
 
 RECENT = timedelta(minutes=10)

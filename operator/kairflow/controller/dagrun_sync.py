@@ -113,12 +113,12 @@ async def _start(rt: Runtime, body: Body, run: DagRun, view: ObservedRun) -> Non
         await _refuse(rt, body, view, status, started.reason, started.message, started.final)
         return
     try:
-        version = await store_version(rt, view.namespace, view.dag_name, started.spec)
+        await store_version(rt, view.namespace, view.dag_name, started.spec, started.dag_version)
     except Rejected as exc:
         message = f"cannot store its DAG version: {exc}"
         await _refuse(rt, body, view, status, "DagVersionRejected", message, final=False)
         return
-    started.record(status, version)
+    started.record(status)
     if await _write_status(rt, body, status, view) is not None:
         rt.enqueue_run(key_of(body))  # the first pass proper
 

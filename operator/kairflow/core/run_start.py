@@ -16,6 +16,7 @@ from typing import Any
 from kairflow.api.common import DagRunState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus, RunType
+from kairflow.core.dag_versions import spec_json, version_name
 from kairflow.core.naming import run_id
 from kairflow.core.observations import ObservedDag, RequestedDates
 from kairflow.core.params import conf_problems
@@ -28,15 +29,17 @@ from kairflow.core.timetable import timetable_for
 class RunStart:
     spec: DAGSpec
     dag_generation: int | None
+    dag_version: str
+    """The name of the spec's version (`dag_versions`)."""
     run_id: str
     logical_date: datetime
     data_interval: DataInterval
 
-    def record(self, status: DagRunStatus, version: str) -> None:
+    def record(self, status: DagRunStatus) -> None:
         """Write the run's identity and its DAG version (the name of the stored spec:
         `dag_versions`) into its status."""
         status.message = None  # no longer "DAG ... not found"
-        status.dag_version = version
+        status.dag_version = self.dag_version
         status.dag_generation = self.dag_generation
         status.run_id = self.run_id
         status.logical_date = iso(self.logical_date)
@@ -90,6 +93,9 @@ def start_run(
     return RunStart(
         spec=spec,
         dag_generation=dag.generation,
+        # Named when the DAG was read (`observe_dag`); serializing a big spec again for
+        # each of its runs would be wasted work.
+        dag_version=dag.version or version_name(dag_name, spec_json(spec)),
         run_id=requested_run_id or run_id(run_type.value, logical),
         logical_date=logical,
         data_interval=interval,

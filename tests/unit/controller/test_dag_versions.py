@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kairflow.controller import dag_versions as versions_module
 from kairflow.controller.dagrun_sync import sync_dagrun
 from tests.unit.controller.harness import NS, ControllerHarness, utc
 from tests.unit.controller.manifests import dag, run
@@ -180,3 +181,21 @@ def test_a_dag_edited_back_to_a_pruned_spec_stores_it_again(harness: ControllerH
     harness.settle()
     assert version_of(harness, "r3") == first
     assert ("configmaps", NS, first) in harness.cluster.objects
+
+
+def test_a_version_is_serialized_only_to_store_it_not_for_each_run(
+    harness: ControllerHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serialized: list[str] = []
+    real = versions_module.dag_version
+
+    def counting(dag_name: str, spec: Any) -> Any:
+        serialized.append(dag_name)
+        return real(dag_name, spec)
+
+    monkeypatch.setattr(versions_module, "dag_version", counting)
+    harness.apply("dags", dag(tasks=TASKS))
+    for name in ("r1", "r2", "r3"):
+        harness.apply("dagruns", run(name))
+    harness.settle()
+    assert serialized == ["etl"]  # its name came with the DAG's reading

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kairflow.api.dagrun import RunType
+from kairflow.core.dag_versions import spec_json, version_name
 from kairflow.core.observations import ObservedDag, RequestedDates
 from kairflow.core.run_start import RunRefused, RunStart, start_run
 from tests.unit.core.observed import DAG, NS, at, dag, interval, spec, wall
@@ -25,6 +26,7 @@ def started(
     return RunStart(
         spec=the_dag.spec,
         dag_generation=the_dag.generation,
+        dag_version=version_name(the_dag.name, spec_json(the_dag.spec)),
         run_id=f"{kind}__{at(logical).isoformat()}",
         logical_date=at(logical),
         data_interval=interval(start, end),
