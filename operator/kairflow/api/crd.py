@@ -20,6 +20,11 @@ from kairflow.api.dag import CRD_DEFAULT_KEY, DAG, DAGSpec, DAGStatus
 from kairflow.api.dagrun import DagRun, DagRunSpec, DagRunStatus
 from kairflow.api.peering import peering_crd_files
 from kairflow.api.pool import Pool, PoolSpec, PoolStatus
+from kairflow.api.task_instance_slice import (
+    TaskInstanceSlice,
+    TaskInstanceSliceSpec,
+    TaskInstanceSliceStatus,
+)
 
 Schema = dict[str, Any]
 # Most defaults live in the core (stored objects stay compact); a field marked with
@@ -177,6 +182,21 @@ RESOURCES: list[CRDInfo] = [
             PrinterColumn("Last Event", ".status.lastEventTime", "date"),
             PrinterColumn("Events", ".status.eventCount", "integer", "Events recorded in all."),
             PrinterColumn("Description", ".spec.description", priority=1),
+            _AGE,
+        ],
+    ),
+    CRDInfo(
+        kind=TaskInstanceSlice.KIND,
+        plural=TaskInstanceSlice.PLURAL,
+        singular="taskinstanceslice",
+        short_names=["tis"],
+        description="Part of a big DagRun's task instances (written by the operator).",
+        spec=TaskInstanceSliceSpec,
+        status=TaskInstanceSliceStatus,
+        columns=[
+            PrinterColumn("DagRun", ".spec.dagRun"),
+            PrinterColumn("Index", ".spec.index", "integer"),
+            PrinterColumn("Slices", ".spec.slices", "integer"),
             _AGE,
         ],
     ),

@@ -165,7 +165,15 @@ class DagRunStatus(StatusModel):
     message: str | None = None
     conditions: list[Condition] = Field(default_factory=list)
     task_instances: dict[str, TaskInstanceStatus] = Field(
-        default_factory=dict, description="Per task instance (name or name[i])."
+        default_factory=dict,
+        description="Per task instance (name or name[i]); empty when they are kept in "
+        "TaskInstanceSlices (taskInstanceSlices).",
+    )
+    task_instance_slices: int | None = Field(
+        default=None,
+        ge=1,
+        description="A big run: how many TaskInstanceSlices (owned by the run, named "
+        "<run>-ti<slices>-<index>) hold its task instances instead of this status.",
     )
     callbacks: list[CallbackStatus] = Field(
         default_factory=list, description="Callbacks that became due, and how they went."

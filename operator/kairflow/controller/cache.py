@@ -22,6 +22,7 @@ from kairflow.core.assets import asset_name, scheduled_assets
 from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import ObservedDag, ObservedRun
 from kairflow.core.pools import PoolTable
+from kairflow.core.task_instance_slices import FIELD, assemble, layout_of, slice_name
 from kairflow.core.wakeups import waits_for_slots
 from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
 
@@ -73,6 +74,10 @@ def _put_newer(table: dict[Key, Body], body: Body) -> bool:
     return True
 
 
+def _of(slice_body: Mapping[str, Any], run: str) -> bool:
+    return (slice_body.get("spec") or {}).get("dagRun") == run
+
+
 def _newer(current: Mapping[str, Any] | None, body: Mapping[str, Any]) -> bool:
     return current is None or _version(body) > _version(current)
 
@@ -99,6 +104,9 @@ class Cache:
     """(namespace, DAG) -> the DAG versions its runs named, since this process started."""
     gone: dict[Key, str | None] = field(default_factory=dict)
     """Runs deleted, by uid (oldest first, at most TOMBSTONES)."""
+    slices: dict[Key, Body] = field(default_factory=dict)
+    """TaskInstanceSlices, by (namespace, name): a big run's task instances. A run's
+    body here has them put back in its status (`assembled`)."""
 
     # DAGs -----------------------------------------------------------------------
     def needs_observing(self, body: Mapping[str, Any]) -> bool:
@@ -144,7 +152,51 @@ class Cache:
         body = _lean(body)
         if not _newer(self.runs.get(key_of(body)), body) or self._deleted(body):
             return False
-        self._store(body)
+        self._store(self.assembled(body))
+        return True
+
+    # Task instance slices ------------------------------------------------------------
+    def assembled(self, body: Body) -> Body:
+        """A run as stored (its task instances in slices when it is big) with its
+        task instances put back from the slices cached (see `missing_slices`)."""
+        status = body.get("status") or {}
+        slices = layout_of(status)
+        if not slices:
+            return body
+        namespace, run = key_of(body)
+        parts = (self.slice_part((namespace, slice_name(run, slices, i))) for i in range(slices))
+        return {**body, "status": assemble(status, parts)}
+
+    def slice_part(self, key: Key) -> Body | None:
+        """The task instances a cached slice holds; None when it is not cached."""
+        found = self.slices.get(key)
+        return None if found is None else (found.get("status") or {}).get(FIELD) or {}
+
+    def missing_slices(self, run: Key) -> list[str]:
+        """The slices a run's layout names that are not cached (a watch lags)."""
+        body = self.runs.get(run)
+        slices = layout_of((body or {}).get("status") or {})
+        names = (slice_name(run[1], slices, index) for index in range(slices))
+        return [name for name in names if (run[0], name) not in self.slices]
+
+    def put_slice(self, body: Body, reassemble: bool = True) -> Key | None:
+        """Store a slice unless an equal or newer version is there. Returns its run
+        when the run's task instances were put back anew (`reassemble`)."""
+        if not _put_newer(self.slices, body):
+            return None
+        run = (key_of(body)[0], str((body.get("spec") or {}).get("dagRun")))
+        return run if reassemble and self.reassemble(run) else None
+
+    def forget_slice(self, key: Key) -> None:
+        self.slices.pop(key, None)
+
+    def reassemble(self, run: Key) -> bool:
+        """Put a cached run's task instances back from its cached slices (one of them
+        changed); False when the run is not cached or is not sliced."""
+        body = self.runs.get(run)
+        if body is None or not layout_of(body.get("status") or {}):
+            return False
+        self._store(self.assembled(body))
         return True
 
     def claim(self, key: Key, planned: Body) -> Body | None:
@@ -221,6 +273,8 @@ class Cache:
             while len(self.gone) > TOMBSTONES:
                 self.gone.pop(next(iter(self.gone)))
         self.pods_by_run.pop(key, None)
+        for name in [n for (ns, n), b in self.slices.items() if ns == key[0] and _of(b, key[1])]:
+            self.slices.pop((key[0], name), None)  # the garbage collector deletes them
         self.waiting_for_slots.discard(key)
         view = self.run_views.pop(key, None)
         if view is not None:

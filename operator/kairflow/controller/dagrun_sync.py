@@ -27,6 +27,7 @@ from kairflow.controller.deferred_runs import create_triggered_runs, surrounding
 from kairflow.controller.planning import PlanInputs, claimed_plan, off_loop
 from kairflow.controller.run_pods import create_pods, delete_pods, deletes_of, fill_pod_gaps
 from kairflow.controller.runtime import Runtime
+from kairflow.controller.task_instance_store import fetch_missing_slices, write_run_status
 from kairflow.controller.xcom_store import observe_spills, stored_values
 from kairflow.core import labels
 from kairflow.core.assets import outlet_events
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 
 async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
     """Returns when the run must be synced again without an event (None: never)."""
+    lost = await fetch_missing_slices(rt, key)
     body = rt.cache.runs.get(key)
     view = rt.cache.run(key)
     if body is None or view is None:
@@ -63,6 +65,10 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
         message = "cannot run: " + "; ".join(validation_problems(exc))
         await _refuse(rt, body, view, _status_of(body), "InvalidRun", message, final=True)
         return None
+    if lost:
+        names = ", ".join(lost)
+        message = f"task instance slices {names} are gone: what they recorded is lost"
+        rt.event(body, "Warning", "TaskInstancesLost", message)
     if run.status.dag_spec is None and run.status.dag_version is None:
         if run.status.state != DagRunState.FAILED:  # a run refused for good stays so
             await _start(rt, body, run, view)
@@ -260,7 +266,7 @@ async def _write_status(
         return body
     key = key_of(body)
     try:
-        written = await rt.writer.replace_status(key[0], "dagruns", {**body, "status": wire})
+        written = await write_run_status(rt, body, wire)
     except Conflict:
         rt.rollback(key, claimed, body)
         await rt.reread_run(key)

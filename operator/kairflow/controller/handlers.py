@@ -20,6 +20,7 @@ from kubernetes_asyncio.client import ApiClient, ApiException, CoreV1Api
 from kubernetes_asyncio.config import ConfigException
 
 from kairflow.api.common import GROUP, VERSION
+from kairflow.api.task_instance_slice import TaskInstanceSlice
 from kairflow.controller.backfill_sync import sync_backfill
 from kairflow.controller.cache import key_of, run_owner
 from kairflow.controller.dag_sync import sync_dag
@@ -32,6 +33,7 @@ from kairflow.controller.informers import (
     pod_event,
     pool_event,
     run_event,
+    slice_event,
 )
 from kairflow.controller.kopf_state import forget_object_state
 from kairflow.controller.pool_sync import sync_pool
@@ -244,6 +246,10 @@ async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...
         if not await _ignored(memo, body):
             cache.put_pool(body)
             runtime.enqueue_pool(key_of(body))
+    # Big runs' task instances before the runs: each run is put back together whole.
+    for body in await writer.list_all(TaskInstanceSlice.PLURAL, namespaces):
+        if not await _ignored(memo, body):
+            cache.put_slice(body, reassemble=False)
     for body in await writer.list_all("dagruns", namespaces):
         if not await _ignored(memo, body):
             cache.put_run(body)
@@ -303,6 +309,11 @@ async def on_asset(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
         asset_event(memo.runtime, event["type"], event["object"])
 
 
+async def on_slice(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
+    if not await _ignored(memo, event["object"]):
+        slice_event(memo.runtime, event["type"], event["object"])
+
+
 async def on_pod(event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     if not await _ignored(memo, event["object"]):
         pod_event(memo.runtime, event["type"], event["object"])
@@ -318,6 +329,7 @@ def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
     kopf.on.event(GROUP, VERSION, "backfills", registry=registry)(on_backfill)
     kopf.on.event(GROUP, VERSION, "pools", registry=registry)(on_pool)
     kopf.on.event(GROUP, VERSION, "assets", registry=registry)(on_asset)
+    kopf.on.event(GROUP, VERSION, TaskInstanceSlice.PLURAL, registry=registry)(on_slice)
     task_pods = {labels.DAG_RUN: kopf.PRESENT}
     kopf.on.event("", "v1", "pods", labels=task_pods, registry=registry)(on_pod)
     if not settings.namespaces:

@@ -65,6 +65,22 @@ def run_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
         rt.run_changed(before, rt.cache.run(key))
 
 
+def slice_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
+    """A TaskInstanceSlice changed by someone else (this operator's own writes are
+    cached as they land): its run is put back together and synced."""
+    key = key_of(body)
+    owner = (key[0], str((body.get("spec") or {}).get("dagRun")))
+    if kind == DELETED:
+        rt.cache.forget_slice(key)
+        if key[1] in rt.cache.missing_slices(owner):
+            rt.enqueue_run(owner)  # its run lost records: it says so, and starts them over
+        return
+    before = rt.cache.run(owner)
+    if rt.cache.put_slice(dict(body)) is not None:
+        rt.enqueue_run(owner)
+        rt.run_changed(before, rt.cache.run(owner))
+
+
 def backfill_event(rt: Runtime, kind: str | None, body: Mapping[str, Any]) -> None:
     key = key_of(body)
     if kind == DELETED:

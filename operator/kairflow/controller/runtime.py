@@ -225,7 +225,9 @@ class Runtime:
             self.cache.forget_run(key)
             self.run_changed(before, None)
             return
-        if self.cache.put_run(fresh):
+        # A slice read anew (its write conflicted) is put back even when the run
+        # itself did not change.
+        if self.cache.put_run(fresh) or self.cache.reassemble(key):
             self.run_changed(before, self.cache.run(key))
         self.enqueue_run(key)
 

@@ -13,6 +13,7 @@ from kairflow.api.peering import DEFAULT_PEERING
 from kairflow.api.types import parse_duration
 from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.status_size import DEFAULT_LIMIT
+from kairflow.core.task_instance_slices import DEFAULT_BUDGET as SLICE_BUDGET
 
 DEFAULT_POOL_SLOTS = 128  # Airflow's default_pool
 
@@ -67,8 +68,14 @@ class OperatorSettings:
     max_run_status_kib: int = field(
         default=DEFAULT_LIMIT // 1024, metadata=_env("KAIRFLOW_MAX_RUN_STATUS_KIB")
     )
-    """A run whose status would pass this starts no task instance (condition TooLarge):
-    a status that cannot be written must never leave pods unrecorded."""
+    """A run whose records (its status and task instance slices, in all) would pass
+    this starts no task instance (condition TooLarge): a status that cannot be
+    written must never leave pods unrecorded."""
+    task_instance_slice_kib: int = field(
+        default=SLICE_BUDGET // 1024, metadata=_env("KAIRFLOW_TASK_INSTANCE_SLICE_KIB")
+    )
+    """Task instances a run keeps in its own status, and in each TaskInstanceSlice
+    once they outgrow it (KiB of JSON; see core.task_instance_slices)."""
     peering: str = field(default="", metadata=_env("KAIRFLOW_PEERING"))
     """kopf peering name: replicas with the same name elect one active operator. Empty
     (the default): no peering, for a single replica; `--standby` implies "kairflow"."""

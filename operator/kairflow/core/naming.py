@@ -65,6 +65,17 @@ def _subdomain_part(text: str) -> str:
     return ".".join(part for part in parts if part)
 
 
+def bounded_name(owner: str, suffix: str) -> str:
+    """`<owner><suffix>` for an object named after its owner (a valid name itself),
+    cut to a DNS subdomain's length; a cut owner name gets a hash of the full one, so
+    two owners never share a child's name."""
+    if len(owner) + len(suffix) <= DNS_SUBDOMAIN_MAX:
+        return owner + suffix
+    tag = "-" + stable_hash(owner)
+    head = owner[: DNS_SUBDOMAIN_MAX - len(tag) - len(suffix)].rstrip(".-")
+    return head + tag + suffix
+
+
 def dagrun_name(dag_name: str, run_type: str, logical_date: datetime) -> str:
     """The DagRun name: `<dag>-<run_type>-<YYYYMMDD>t<HHMMSS>` of the logical date in UTC.
 

@@ -105,6 +105,7 @@ def _sync(state: RunPass) -> None:
         return
     if _timed_out(state):
         return
+    _restore_lost(state)
     pod_outcomes.adopt_existing_pods(state)
     pod_outcomes.observe(state)
     for _ in range(len(state.graph.order) + 1):
@@ -128,26 +129,61 @@ def _init_run(state: RunPass) -> None:
     status.data_interval_start = iso(state.run.data_interval_start)
     status.data_interval_end = iso(state.run.data_interval_end)
     for name in state.graph.order:
-        task = state.tasks[name]
+        _new_instances(state, name)
+
+
+def _new_instances(state: RunPass, name: str, message: str | None = None) -> None:
+    """A task's instances as a run starts: one, or one per item of a literal list it
+    is mapped over; a task mapped over an upstream XCom waits as `name` to expand."""
+    status = state.status
+    task = state.tasks[name]
+    max_tries = 1 + state.policies[name].retries
+    if task.expand is not None and not sources(task.expand):
+        try:
+            items = map_items(task, {}) or []
+        except MappingError as exc:
+            status.task_instances[name] = TaskInstanceStatus(
+                state=TI.FAILED, message=str(exc), max_tries=max_tries
+            )
+            return
+        for index in range(len(items)):
+            status.task_instances[ti_key(name, index)] = TaskInstanceStatus(
+                map_index=index, max_tries=max_tries, message=message
+            )
+        if not items:
+            status.task_instances[name] = TaskInstanceStatus(
+                state=TI.SKIPPED, message="mapped over an empty list", max_tries=max_tries
+            )
+    else:
+        status.task_instances[name] = TaskInstanceStatus(max_tries=max_tries, message=message)
+
+
+LOST = "its record was lost (a deleted TaskInstanceSlice): it starts over"
+
+
+def _restore_lost(state: RunPass) -> None:
+    """Task instances a running run no longer records (a big run's slice was deleted)
+    start over, so the run never ends without them: a task with no instance at all
+    gets its first ones again, and a mapped task's missing indexes below its highest
+    come back. (Its pods, if still there, are adopted as usual.)"""
+    tis = state.status.task_instances
+    indexes: dict[str, list[int]] = {}
+    for key, ti in tis.items():
+        indexes.setdefault(state.task_of(key), []).append(
+            ti.map_index if ti.map_index is not None else -1
+        )
+    for name in state.graph.order:
+        found = indexes.get(name)
+        if found is None:
+            _new_instances(state, name, LOST)
+            continue
+        if max(found) < 0:
+            continue
         max_tries = 1 + state.policies[name].retries
-        if task.expand is not None and not sources(task.expand):
-            try:
-                items = map_items(task, {}) or []
-            except MappingError as exc:
-                status.task_instances[name] = TaskInstanceStatus(
-                    state=TI.FAILED, message=str(exc), max_tries=max_tries
-                )
-                continue
-            for index in range(len(items)):
-                status.task_instances[ti_key(name, index)] = TaskInstanceStatus(
-                    map_index=index, max_tries=max_tries
-                )
-            if not items:
-                status.task_instances[name] = TaskInstanceStatus(
-                    state=TI.SKIPPED, message="mapped over an empty list", max_tries=max_tries
-                )
-        else:
-            status.task_instances[name] = TaskInstanceStatus(max_tries=max_tries)
+        for index in sorted(set(range(max(found))) - set(found)):
+            tis[ti_key(name, index)] = TaskInstanceStatus(
+                map_index=index, max_tries=max_tries, message=LOST
+            )
 
 
 def _timed_out(state: RunPass) -> bool:

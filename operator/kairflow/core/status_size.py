@@ -1,17 +1,17 @@
-"""A run's status never grows past what can be written: over the limit, nothing new
+"""A run's records never grow past what can be written: over the limit, nothing new
 starts, and the run says why.
 
-A DagRun's status lists its task instances; the API server refuses an object past
-etcd's request limit (1.5 MiB by default), and the managedFields it keeps for the
-status grow with it. A status that cannot be written is the one failure a run must
-never have silently: pods started by a pass whose status is lost run unrecorded.
-So each pass is sized before it is applied; a pass that would pass the limit is made
-again starting nothing (it still records tries that ended, and ready task instances
-as `scheduled`, a few dozen bytes each: see `ceiling`), and
-the run gets a `TooLarge` condition and one Warning Event. Should even that pass
-`ceiling(limit)` (a DAG of 10,000 tasks records every instance on its first pass),
-the pass is dropped and only the condition is added to the status as it was. It clears once the
-status fits again.
+A DagRun's status and its TaskInstanceSlices (`core.task_instance_slices`) record
+its task instances; no single object outgrows etcd's request limit, but a run's
+records in all are bounded too (`limit`, 64 MiB by default: a run of 100,000 task
+instances takes about 25 MB), so that one run cannot fill etcd. A record that cannot
+be written is the one failure a run must never have silently: pods started by a pass
+whose status is lost run unrecorded. So each pass is sized before it is applied; a
+pass that would pass the limit is made again starting nothing (it still records
+tries that ended, and ready task instances as `scheduled`, a few dozen bytes each:
+see `ceiling`), and the run gets a `TooLarge` condition and one Warning Event. Should
+even that pass `ceiling(limit)`, the pass is dropped and only the condition is added
+to the status as it was. It clears once the status fits again.
 """
 
 from __future__ import annotations
@@ -26,10 +26,8 @@ from kairflow.core.conditions import condition, set_condition
 from kairflow.core.run_model import Capacity, Plan, RecordEvent
 
 TOO_LARGE = "TooLarge"
-DEFAULT_LIMIT = 1024 * 1024
-"""Bytes of a status's JSON. Measured on kube-apiserver + etcd (default 1.5 MiB request
-limit): a run's managedFields add about 55% while the object fits, and the API server
-drops them when they would not; a status of 1.58 MB is refused."""
+DEFAULT_LIMIT = 64 * 1024 * 1024
+"""Bytes of a run's status JSON, its task instances included wherever they are kept."""
 NOTHING = Capacity(slots=0)
 """What a pass may start when it must start nothing (it may still end tries)."""
 
@@ -41,8 +39,7 @@ def status_bytes(status: DagRunStatus) -> int:
 
 def ceiling(limit: int) -> int:
     """How far past `limit` a pass that starts nothing may still be written (it records
-    tries that ended): a quarter more (1 MiB -> 1.25 MiB, short of etcd's 1.5 MiB with
-    the run's spec and metadata)."""
+    tries that ended): a quarter more."""
     return limit + limit // 4
 
 

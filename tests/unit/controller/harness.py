@@ -20,6 +20,7 @@ from kairflow.controller.pool_sync import sync_pool
 from kairflow.controller.runtime import Runtime
 from kairflow.controller.settings import OperatorSettings
 from kairflow.core import labels
+from kairflow.core.task_instance_slices import assemble, layout_of, slice_names
 from tests.unit.controller.fake_cluster import Body, FakeCluster, FakeEvents
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ FEEDS: dict[str, Callable[[Runtime, str | None, Body], None]] = {
     "pods": informers.pod_event,
     "pools": informers.pool_event,
     "assets": informers.asset_event,
+    "taskinstanceslices": informers.slice_event,
 }
 
 
@@ -176,6 +178,20 @@ class ControllerHarness:
     def status(self, plural: str, name: str) -> Body:
         body = self.cluster.objects[(plural, NS, name)]
         return dict(body.get("status") or {})
+
+    def task_instances(self, run: str) -> Body:
+        """A run's task instances as stored: in its status, or in its slices."""
+        status = self.status("dagruns", run)
+        slices = layout_of(status)
+        if not slices:
+            return dict(status.get("taskInstances") or {})
+        parts = [
+            (self.cluster.objects.get(("taskinstanceslices", NS, name)) or {})
+            .get("status", {})
+            .get("taskInstances")
+            for name in slice_names(run, slices)
+        ]
+        return dict(assemble(status, parts)["taskInstances"])
 
 
 def utc(text: str) -> datetime:

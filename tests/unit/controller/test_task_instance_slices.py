@@ -1,0 +1,157 @@
+"""A big run on a fake cluster: its task instances move to TaskInstanceSlices it
+owns, every object stays within the budget, the run completes, a new operator puts
+it back together, and a slice changed or deleted behind the operator's back is read
+again or reported."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from kairflow.core.task_instance_slices import layout_of, slice_names
+from tests.unit.controller.harness import NS, ControllerHarness, utc
+from tests.unit.controller.manifests import dag, run
+
+NOW = utc("2026-03-04T12:30:00Z")
+FAN_OUT = 30
+TASKS = [{"name": "first", "bash": "true"}] + [
+    {"name": f"t{i}", "bash": "true", "dependsOn": ["first"]} for i in range(FAN_OUT)
+]
+BUDGET_KIB = 1  # a 1 KiB budget: a 31-task run is "big"
+
+
+@pytest.fixture
+def harness() -> Iterator[ControllerHarness]:
+    h = ControllerHarness(NOW, task_instance_slice_kib=BUDGET_KIB)
+    yield h
+    h.close()
+
+
+def slices_of(h: ControllerHarness, name: str) -> list[dict[str, object]]:
+    return [
+        body
+        for (plural, _, _), body in sorted(h.cluster.objects.items())
+        if plural == "taskinstanceslices" and body["spec"]["dagRun"] == name
+    ]
+
+
+def finish(h: ControllerHarness, name: str, tasks: list[str]) -> None:
+    """The tasks' pods succeed, as they are started (16 at a time: maxActiveTasks)."""
+    left = list(tasks)
+    while left:
+        started = [t for t in left if ("pods", NS, f"{name}-{t}-1") in h.cluster.objects]
+        assert started, f"none of {left} started"
+        for task in started:
+            h.pod_status(f"{name}-{task}-1", "Succeeded", 0)
+            left.remove(task)
+        h.settle()
+
+
+def test_a_big_run_keeps_its_task_instances_in_slices_it_owns(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    status = harness.status("dagruns", "r1")
+    assert "taskInstances" not in status
+    slices = layout_of(status)
+    assert slices >= 2
+    stored = slices_of(harness, "r1")
+    assert [s["metadata"]["name"] for s in stored] == sorted(slice_names("r1", slices))
+    for body in stored:
+        (owner,) = body["metadata"]["ownerReferences"]
+        assert (owner["kind"], owner["name"]) == ("DagRun", "r1")
+        assert body["metadata"]["labels"]["kairflow.io/dag-run"] == "r1"
+        size = len(json.dumps(body["status"]["taskInstances"], separators=(",", ":")))
+        assert size <= BUDGET_KIB * 1024
+    assert set(harness.task_instances("r1")) == {t["name"] for t in TASKS}
+
+
+def test_a_big_run_completes_and_its_layout_only_grows(harness: ControllerHarness) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    first = layout_of(harness.status("dagruns", "r1"))
+    finish(harness, "r1", ["first"])
+    finish(harness, "r1", [f"t{i}" for i in range(FAN_OUT)])
+    status = harness.status("dagruns", "r1")
+    assert status["state"] == "success"
+    assert status["progress"] == f"{FAN_OUT + 1}/{FAN_OUT + 1}"
+    instances = harness.task_instances("r1")
+    assert {ti["state"] for ti in instances.values()} == {"success"}
+    final = layout_of(status)
+    assert final >= first
+    # Only the layout the run names is left: an older one was deleted after the move.
+    assert {s["spec"]["slices"] for s in slices_of(harness, "r1")} == {final}
+
+
+def test_a_small_run_keeps_its_task_instances_in_its_status(harness: ControllerHarness) -> None:
+    harness.apply("dags", dag(tasks=TASKS[:2]))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    status = harness.status("dagruns", "r1")
+    assert set(status["taskInstances"]) == {"first", "t0"}
+    assert "taskInstanceSlices" not in status
+    assert slices_of(harness, "r1") == []
+
+
+def test_a_new_operator_puts_a_big_run_back_together(harness: ControllerHarness) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    finish(harness, "r1", ["first"])
+    pods = harness.cluster.names("pods", NS)
+    fresh = harness.restarted(task_instance_slice_kib=BUDGET_KIB)
+    fresh.settle()
+    assert fresh.cluster.names("pods", NS) == pods  # nothing started twice
+    view = fresh.runtime.cache.run((NS, "r1"))
+    assert view is not None
+    assert view.task_states["first"].value == "success"
+    assert len(view.holding) == len(pods) - 1  # every running task instance holds a slot
+    finish(fresh, "r1", [f"t{i}" for i in range(FAN_OUT)])
+    assert fresh.status("dagruns", "r1")["state"] == "success"
+
+
+def test_a_slice_changed_behind_the_operators_back_is_read_again(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    finish(harness, "r1", ["first"])
+    layout = layout_of(harness.status("dagruns", "r1"))
+    for name in slice_names("r1", layout):
+        harness.cluster.write_behind_the_watch("taskinstanceslices", NS, name)
+    finish(harness, "r1", [f"t{i}" for i in range(FAN_OUT)])
+    assert harness.status("dagruns", "r1")["state"] == "success"
+    assert any(
+        verb == "get" and plural == "taskinstanceslices"
+        for verb, plural, _ in harness.cluster.verbs("get")
+    )
+
+
+def test_a_deleted_slice_is_reported_and_written_again(harness: ControllerHarness) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    layout = layout_of(harness.status("dagruns", "r1"))
+    name = slice_names("r1", layout)[0]
+    lost = set(harness.cluster.objects[("taskinstanceslices", NS, name)]["status"]["taskInstances"])
+    harness.run(harness.cluster.delete(NS, "taskinstanceslices", name))
+    harness.deliver()
+    harness.settle()
+    finish(harness, "r1", ["first"])
+    assert "TaskInstancesLost" in harness.events.reasons()
+    now = layout_of(harness.status("dagruns", "r1"))
+    assert [s["metadata"]["name"] for s in slices_of(harness, "r1")] == sorted(
+        slice_names("r1", now)
+    )
+    # What the slice held starts over: the run does not end without it.
+    finish(harness, "r1", sorted({t["name"] for t in TASKS} - {"first"}))
+    assert harness.status("dagruns", "r1")["state"] == "success"
+    instances = harness.task_instances("r1")
+    assert set(instances) == {t["name"] for t in TASKS}
+    assert lost and all(instances[key]["state"] == "success" for key in lost)
