@@ -119,11 +119,13 @@ def stored_status(status: Wire, slices: int) -> Wire:
 
 
 def assemble(status: Mapping[str, Any], parts: Iterable[Mapping[str, Any] | None]) -> Wire:
-    """A sliced run's status with its task instances put back, from its slices' task
+    """A run's status with its task instances put back (when sliced), from its slices' task
     instances (`None` for a slice not found: its task instances are missing). Each
     slice contributes only the keys the layout places in it, so a stale copy left in
     another slice never shadows the real one."""
     slices = layout_of(status)
+    if not slices:
+        return dict(status)  # kept inline: the status is whole already
     instances: Wire = {}
     for index, part in enumerate(parts):
         for key, instance in (part or {}).items():

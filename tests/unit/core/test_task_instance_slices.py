@@ -115,3 +115,8 @@ def test_slice_names_are_valid_and_distinct_for_long_run_names() -> None:
     assert len(names) == 2
     assert all(len(name) <= DNS_SUBDOMAIN_MAX for name in names)
     assert slice_name("etl-manual-1", 8, 3) == "etl-manual-1-ti8-3"
+
+
+def test_a_run_kept_inline_is_whole_already() -> None:
+    status = {"state": "running", "taskInstances": instances(3)}
+    assert assemble(status, []) == status
