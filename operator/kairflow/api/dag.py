@@ -121,8 +121,9 @@ class ExpandArgument(WireModel):
 
 
 class ExpandSpec(WireModel):
-    """Dynamic task mapping: one task instance per item (at most 1024), `name[i]`.
-    Exactly one of `items`, `fromTask` or `product`."""
+    """Dynamic task mapping: one task instance per item, `name[i]` (at most 1024, or
+    the operator's KAIRFLOW_MAX_MAP_LENGTH). Exactly one of `items`, `fromTask` or
+    `product`."""
 
     items: list[Any] | None = Field(
         default=None,

@@ -12,6 +12,7 @@ from typing import Any
 from kairflow.api.peering import DEFAULT_PEERING
 from kairflow.api.types import parse_duration
 from kairflow.core.dag_defaults import DagDefaults
+from kairflow.core.mapping import MAX_MAP_LENGTH
 from kairflow.core.status_size import DEFAULT_LIMIT
 from kairflow.core.task_instance_slices import DEFAULT_BUDGET as SLICE_BUDGET
 
@@ -71,6 +72,9 @@ class OperatorSettings:
     """A run whose records (its status and task instance slices, in all) would pass
     this starts no task instance (condition TooLarge): a status that cannot be
     written must never leave pods unrecorded."""
+    max_map_length: int = field(default=MAX_MAP_LENGTH, metadata=_env("KAIRFLOW_MAX_MAP_LENGTH"))
+    """Instances a mapped task may have (Airflow's `[core] max_map_length`); more
+    fail the task, naming the count and the limit."""
     task_instance_slice_kib: int = field(
         default=SLICE_BUDGET // 1024, metadata=_env("KAIRFLOW_TASK_INSTANCE_SLICE_KIB")
     )

@@ -1,5 +1,7 @@
-"""Dynamic task mapping: one task instance per item of a list (at most 1024), or per
-combination of several lists (`product`, Airflow's `.expand(a=[...], b=[...])`)."""
+"""Dynamic task mapping: one task instance per item of a list, or per combination of
+several lists (`product`, Airflow's `.expand(a=[...], b=[...])`); at most
+`max_map_length` instances (Airflow's `[core] max_map_length`, 1024 by default;
+`KAIRFLOW_MAX_MAP_LENGTH` raises it: big runs keep their task instances in slices)."""
 
 from __future__ import annotations
 
@@ -25,24 +27,27 @@ def sources(expand: ExpandSpec) -> tuple[str, ...]:
     return (expand.from_task,) if expand.from_task else ()
 
 
-def map_items(task: TaskSpec, xcoms: Mapping[str, Any]) -> list[Any] | None:
+def map_items(
+    task: TaskSpec, xcoms: Mapping[str, Any], limit: int = MAX_MAP_LENGTH
+) -> list[Any] | None:
     """The items to map over, or None while a source task has not pushed yet."""
     expand = task.expand
     if expand is None:
         raise ValueError(f"task {task.name!r} is not mapped")
     if expand.product is None:
-        return _one_list(expand.items, expand.from_task, xcoms, "expand.items")
+        return _one_list(expand.items, expand.from_task, xcoms, "expand.items", limit)
     lists: list[list[Any]] = []
     for argument in expand.product:
         where = f"expand.product {argument.name!r}"
-        values = _one_list(argument.items, argument.from_task, xcoms, where)
+        values = _one_list(argument.items, argument.from_task, xcoms, where, limit)
         if values is None:
             return None
         lists.append(values)
     total = math.prod(len(values) for values in lists)
-    if total > MAX_MAP_LENGTH:
+    if total > limit:
         raise MappingError(
-            f"cannot map over expand.product: {total} combinations, the limit is {MAX_MAP_LENGTH}"
+            f"cannot map over expand.product: {total} combinations, the limit is {limit} "
+            "(KAIRFLOW_MAX_MAP_LENGTH)"
         )
     # Airflow's DictOfListsExpandInput: the last argument varies fastest, as in
     # itertools.product over the arguments in their order.
@@ -51,7 +56,11 @@ def map_items(task: TaskSpec, xcoms: Mapping[str, Any]) -> list[Any] | None:
 
 
 def _one_list(
-    literal: list[Any] | None, source: str | None, xcoms: Mapping[str, Any], where: str
+    literal: list[Any] | None,
+    source: str | None,
+    xcoms: Mapping[str, Any],
+    where: str,
+    limit: int,
 ) -> list[Any] | None:
     if literal is not None:
         items: Any = literal
@@ -62,9 +71,10 @@ def _one_list(
         where = f"the XCom of {source!r}"
     if not isinstance(items, list):
         raise MappingError(f"cannot map over {where}: expected a JSON list, got {_kind(items)}")
-    if len(items) > MAX_MAP_LENGTH:
+    if len(items) > limit:
         raise MappingError(
-            f"cannot map over {where}: {len(items)} items, the limit is {MAX_MAP_LENGTH}"
+            f"cannot map over {where}: {len(items)} items, the limit is {limit} "
+            "(KAIRFLOW_MAX_MAP_LENGTH)"
         )
     return items
 

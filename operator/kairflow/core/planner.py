@@ -140,7 +140,7 @@ def _new_instances(state: RunPass, name: str, message: str | None = None) -> Non
     max_tries = 1 + state.policies[name].retries
     if task.expand is not None and not sources(task.expand):
         try:
-            items = map_items(task, {}) or []
+            items = map_items(task, {}, state.settings.max_map_length) or []
         except MappingError as exc:
             status.task_instances[name] = TaskInstanceStatus(
                 state=TI.FAILED, message=str(exc), max_tries=max_tries
@@ -288,7 +288,7 @@ def _expand(state: RunPass, name: str, expansions: dict[str, int]) -> bool:
     ):
         return False  # not ready: trigger rules decide if the source failed or skipped
     try:
-        items = map_items(task, state.xcoms())
+        items = state.mapped_items(name)
     except MappingError as exc:
         state.set_state(name, TI.FAILED, str(exc))
         return True

@@ -18,6 +18,7 @@ from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus, XComRef
+from kairflow.core.mapping import MAX_MAP_LENGTH
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class PlannerSettings:
     max_status_bytes: int | None = None
     """A pass whose status would be bigger starts nothing (`status_size`); None: no
     bound (`dags test`, where nothing is written to etcd)."""
+    max_map_length: int = MAX_MAP_LENGTH
+    """Instances a mapped task may have (Airflow's `[core] max_map_length`)."""
 
 
 class PodPhase(StrEnum):

@@ -16,6 +16,7 @@ from kairflow.api.types import format_duration
 from kairflow.core import setup_teardown
 from kairflow.core.deferred import Surroundings
 from kairflow.core.graph import DagGraph
+from kairflow.core.mapping import map_items
 from kairflow.core.run_index import MISSING, InstanceIndex, MappedXComs, PassXComs
 from kairflow.core.run_model import (
     Action,
@@ -72,6 +73,7 @@ class RunPass:
     """How many times `set_state` ran: what the pass' XComs are kept up to date by."""
     _index: InstanceIndex = field(default_factory=InstanceIndex, init=False, repr=False)
     _mapped_xcoms: MappedXComs = field(default_factory=dict, init=False, repr=False)
+    _items: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)
 
     def instances(self, name: str) -> Sequence[str]:
         """Keys of a task's instances: `name`, or `name[0]`, `name[1]`... when mapped."""
@@ -128,6 +130,17 @@ class RunPass:
         if ti.xcom_ref is None:
             return ti.xcom
         return self.stored_xcoms.get(ti.xcom_ref.config_map, MISSING)
+
+    def mapped_items(self, name: str) -> list[Any] | None:
+        """What mapped task `name` maps over (None while a source has not pushed).
+        Kept once known: its sources are done, and a product of 10,000 combinations is
+        not built again for each instance that starts."""
+        if name not in self._items:
+            found = map_items(self.tasks[name], self.xcoms(), self.settings.max_map_length)
+            if found is None:
+                return None
+            self._items[name] = found
+        return self._items[name]
 
     def xcoms(self) -> Mapping[str, Any]:
         """Task name -> its XCom; a mapped task's is the list of its instances' XComs.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from kairflow.core.mapping import map_items
 from kairflow.core.params import param_defaults
 from kairflow.core.run_state import RunPass
 from kairflow.core.templating import TemplateContext
@@ -19,7 +18,7 @@ def template_context(state: RunPass, key: str) -> TemplateContext:
     xcoms = state.xcoms()
     item = None
     if task.expand is not None and ti.map_index is not None:
-        items = map_items(task, xcoms) or []
+        items = state.mapped_items(name) or []
         item = items[ti.map_index] if ti.map_index < len(items) else None
     success = state.previous_success
     run = state.run

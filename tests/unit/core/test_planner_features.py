@@ -1,5 +1,6 @@
 """Branching, short-circuit, sensors and dynamic task mapping through the planner."""
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from tests.unit.core.planner_harness import (
     T0,
     Outcome,
     Simulation,
+    big_xcom,
     fail,
     make_run,
     make_spec,
@@ -251,6 +253,28 @@ def test_mapping_edge_cases(pushed: str, state: str, message: str) -> None:
     sim.run_to_end()
     assert sim.states()["m"] == state
     assert message in (sim.status.task_instances["m"].message or "")
+
+
+@pytest.mark.parametrize(
+    ("story", "items", "limit", "state"),
+    [
+        ("an operator allowing 5,000 runs a 3,000-item mapping", 3_000, 5_000, "success"),
+        ("an operator allowing 2,000 fails a 3,000-item mapping", 3_000, 2_000, "failed"),
+    ],
+)
+def test_the_mapping_limit_is_the_operators_setting(
+    story: str, items: int, limit: int, state: str
+) -> None:
+    spec = make_spec([t("src"), t("m", expand={"fromTask": "src"})], ["src >> m"])
+    # A big XCom: kept in a ConfigMap, as a list this long would be.
+    sim = Simulation(make_run(spec), script={"src": [big_xcom(list(range(items)))]})
+    sim.settings = replace(sim.settings, max_map_length=limit)
+    assert sim.run_to_end(max_steps=5_000).state == state, story
+    if state == "success":
+        assert sum(key.startswith("m[") for key in sim.states()) == items, story
+    else:
+        message = sim.status.task_instances["m"].message or ""
+        assert f"{items} items, the limit is {limit}" in message, story
 
 
 def test_mapped_downstream_of_a_failed_source_is_upstream_failed() -> None:
