@@ -1,0 +1,121 @@
+"""A big run whole, for the CLI and the web UI: its task instances read back from the
+TaskInstanceSlices it owns.
+
+A run past the slice budget keeps no task instances in its status
+(`core.task_instance_slices`): every reader outside the operator lists the run's
+slices (by the `kairflow.io/dag-run` label, one LIST for any number of runs) and puts
+the run back together here. Only the slices of the layout the run names count, each
+for the task instances that layout places in it, so a slice left from a smaller layout
+(deleted once the run names the bigger one) never shows an old state.
+
+A slice of the layout that was not read (deleted by hand, or the reader may not list
+slices) leaves its task instances out: the run is shown with what was read, its
+status names the missing slices (`MISSING`) and `missing_note` says so in one line.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kairflow.api.task_instance_slice import TaskInstanceSlice
+from kairflow.core.labels import DAG_RUN
+from kairflow.core.naming import label_value
+from kairflow.core.task_instance_slices import FIELD, assemble, layout_of, slice_name
+
+PLURAL = TaskInstanceSlice.PLURAL
+MISSING = "taskInstanceSlicesMissing"
+"""Set in an assembled run's status: the slices it names that were not read."""
+SHOWN = 3
+"""Missing slices a note names (a run has up to 4,096)."""
+Body = dict[str, Any]
+RunKey = tuple[str, str]  # (namespace, run name); namespace "" when not known
+
+
+def run_key(body: Mapping[str, Any]) -> RunKey:
+    meta = body.get("metadata") or {}
+    return str(meta.get("namespace") or ""), str(meta.get("name") or "")
+
+
+def is_sliced(run: Mapping[str, Any]) -> bool:
+    return layout_of(run.get("status") or {}) > 0
+
+
+def selector(runs: Iterable[Mapping[str, Any]]) -> str | None:
+    """One label selector for the slices of every sliced run among `runs` (None: no
+    run is sliced, nothing to read). A label value can stand for more than one run
+    (long names are cut and hashed): `whole` keeps only each run's own slices."""
+    values = sorted({label_value(run_key(run)[1]) for run in runs if is_sliced(run)})
+    if not values:
+        return None
+    if len(values) == 1:
+        return f"{DAG_RUN}={values[0]}"
+    return f"{DAG_RUN} in ({','.join(values)})"
+
+
+def _slice_place(body: Mapping[str, Any]) -> tuple[RunKey, int, int] | None:
+    """(run, layout, index) of a slice as listed; None for one not shaped as the
+    operator writes them."""
+    spec = body.get("spec") or {}
+    run, slices, index = spec.get("dagRun"), spec.get("slices"), spec.get("index")
+    if not isinstance(run, str) or not isinstance(slices, int) or not isinstance(index, int):
+        return None
+    return (run_key(body)[0], run), slices, index
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A run as shown: its task instances put back, and the slices not read."""
+
+    run: Body
+    missing: tuple[str, ...] = ()
+
+
+def whole(run: Body, slices: Iterable[Mapping[str, Any]]) -> Whole:
+    """`run` with its task instances from `slices` (any listed slices: those of other
+    runs and of other layouts are passed over). A run that is not sliced is returned
+    as it is."""
+    return wholes([run], slices)[0]
+
+
+def wholes(runs: Iterable[Body], slices: Iterable[Mapping[str, Any]]) -> list[Whole]:
+    """Each run whole, from one listing of slices (grouped once: a LIST across a
+    namespace of many big runs is read in one pass)."""
+    parts: dict[tuple[RunKey, int], dict[int, Mapping[str, Any]]] = defaultdict(dict)
+    for body in slices:
+        place = _slice_place(body)
+        if place is not None:
+            run, layout, index = place
+            parts[(run, layout)][index] = (body.get("status") or {}).get(FIELD) or {}
+    return [_whole(run, parts) for run in runs]
+
+
+def _whole(run: Body, parts: Mapping[tuple[RunKey, int], Mapping[int, Mapping[str, Any]]]) -> Whole:
+    status = run.get("status") or {}
+    layout = layout_of(status)
+    if not layout:
+        return Whole(run)
+    namespace, name = run_key(run)
+    found = parts.get(((namespace, name), layout), {})
+    read = [found.get(index) for index in range(layout)]
+    missing = tuple(slice_name(name, layout, i) for i, part in enumerate(read) if part is None)
+    assembled = assemble(status, read)
+    if missing:
+        assembled[MISSING] = list(missing)
+    return Whole({**run, "status": assembled}, missing)
+
+
+def missing_note(found: Whole, reason: str | None = None) -> str | None:
+    """One line on what a run shows without (None: nothing is missing)."""
+    if not found.missing:
+        return None
+    name = run_key(found.run)[1]
+    layout = layout_of(found.run.get("status") or {})
+    why = f" ({reason})" if reason else " (not found)"
+    named = ", ".join(found.missing[:SHOWN]) + (", ..." if len(found.missing) > SHOWN else "")
+    return (
+        f"dagrun {name!r}: the task instances of {len(found.missing)} of its {layout} "
+        f"TaskInstanceSlices are not shown{why}: {named}"
+    )
