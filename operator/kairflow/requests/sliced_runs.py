@@ -23,7 +23,14 @@ from typing import Any
 from kairflow.api.task_instance_slice import TaskInstanceSlice
 from kairflow.core.labels import DAG_RUN
 from kairflow.core.naming import label_value
-from kairflow.core.task_instance_slices import FIELD, assemble, layout_of, slice_name
+from kairflow.core.task_instance_slices import (
+    FIELD,
+    Wire,
+    assemble,
+    layout_of,
+    slice_index,
+    slice_name,
+)
 
 PLURAL = TaskInstanceSlice.PLURAL
 MISSING = "taskInstanceSlicesMissing"
@@ -83,7 +90,7 @@ def whole(run: Body, slices: Iterable[Mapping[str, Any]]) -> Whole:
 def wholes(runs: Iterable[Body], slices: Iterable[Mapping[str, Any]]) -> list[Whole]:
     """Each run whole, from one listing of slices (grouped once: a LIST across a
     namespace of many big runs is read in one pass)."""
-    parts: dict[tuple[RunKey, int], dict[int, Mapping[str, Any]]] = defaultdict(dict)
+    parts: Parts = defaultdict(dict)
     for body in slices:
         place = _slice_place(body)
         if place is not None:
@@ -92,7 +99,11 @@ def wholes(runs: Iterable[Body], slices: Iterable[Mapping[str, Any]]) -> list[Wh
     return [_whole(run, parts) for run in runs]
 
 
-def _whole(run: Body, parts: Mapping[tuple[RunKey, int], Mapping[int, Mapping[str, Any]]]) -> Whole:
+Parts = dict[tuple[RunKey, int], dict[int, Mapping[str, Any]]]
+"""(run, layout) -> slice index -> the slice's task instances."""
+
+
+def _whole(run: Body, parts: Parts) -> Whole:
     status = run.get("status") or {}
     layout = layout_of(status)
     if not layout:
@@ -119,3 +130,81 @@ def missing_note(found: Whole, reason: str | None = None) -> str | None:
         f"dagrun {name!r}: the task instances of {len(found.missing)} of its {layout} "
         f"TaskInstanceSlices are not shown{why}: {named}"
     )
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one slice event changed in a run as shown: its task instances that are
+    new or changed, and those gone (a slice deleted)."""
+
+    run: RunKey
+    changed: Wire
+    removed: list[str]
+
+
+class Assembly:
+    """Runs and their slices as watches report them (one list, then each change), for
+    a reader that follows runs live: each run whole on demand, and what a slice event
+    changed in it, found from that slice alone (a few hundred task instances, not the
+    run's ten thousand)."""
+
+    def __init__(self) -> None:
+        self._runs: dict[RunKey, Body] = {}
+        self._parts: Parts = defaultdict(dict)
+
+    def put_run(self, body: Body) -> Whole:
+        key = run_key(body)
+        self._runs[key] = body
+        return _whole(body, self._parts)
+
+    def forget_run(self, body: Mapping[str, Any]) -> None:
+        key = run_key(body)
+        self._runs.pop(key, None)
+        for part in [p for p in self._parts if p[0] == key]:
+            del self._parts[part]
+
+    def layout(self, key: RunKey) -> int | None:
+        """The layout a known run names (0: not sliced); None for a run not known."""
+        body = self._runs.get(key)
+        return None if body is None else layout_of(body.get("status") or {})
+
+    def whole(self, key: RunKey) -> Whole | None:
+        body = self._runs.get(key)
+        return None if body is None else _whole(body, self._parts)
+
+    def reset_slices(self, bodies: Iterable[Mapping[str, Any]]) -> list[RunKey]:
+        """Every slice anew (a list); returns the known sliced runs (to show again)."""
+        self._parts.clear()
+        for body in bodies:
+            self.put_slice(body)
+        return sorted(key for key in self._runs if self.layout(key))
+
+    def put_slice(self, body: Mapping[str, Any]) -> Change | None:
+        """Store a slice as listed or watched; the change it makes to a known run
+        whose layout it belongs to (None otherwise: nothing shown changes)."""
+        place = _slice_place(body)
+        if place is None:
+            return None
+        run, layout, index = place
+        instances = (body.get("status") or {}).get(FIELD) or {}
+        placed = {k: v for k, v in instances.items() if slice_index(k, layout) == index}
+        before = self._parts[(run, layout)].get(index) or {}
+        self._parts[(run, layout)][index] = placed
+        return self._change(run, layout, before, placed)
+
+    def forget_slice(self, body: Mapping[str, Any]) -> Change | None:
+        place = _slice_place(body)
+        if place is None:
+            return None
+        run, layout, index = place
+        before = self._parts.get((run, layout), {}).pop(index, None) or {}
+        return self._change(run, layout, before, {})
+
+    def _change(
+        self, run: RunKey, layout: int, before: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> Change | None:
+        if self.layout(run) != layout:
+            return None
+        changed = {key: value for key, value in after.items() if before.get(key) != value}
+        removed = [key for key in before if key not in after]
+        return Change(run, changed, removed)

@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 
 from kairflow.core.task_instance_slices import slice_index, slice_name
-from kairflow.requests.sliced_runs import MISSING, missing_note, selector, whole, wholes
+from kairflow.requests.sliced_runs import (
+    MISSING,
+    Assembly,
+    Change,
+    missing_note,
+    selector,
+    whole,
+    wholes,
+)
 
 NS = "etl"
 KEYS = [f"t{i}" for i in range(12)]
@@ -97,7 +105,7 @@ def layout_slices(slices: int = 4, run_name: str = "big", **kw: Any) -> list[dic
             [*layout_slices(), *layout_slices(run_name="bigger")],
             KEYS,
             [],
-            id="slices of another run sharing the label value are passed over",
+            id="the slices of another run listed with it are passed over",
         ),
         pytest.param(
             run(),
@@ -181,3 +189,91 @@ def test_a_missing_slice_is_said_in_one_line(
     listed: list[dict[str, Any]], reason: str | None, note: str | None
 ) -> None:
     assert missing_note(whole(run(), listed), reason) == note
+
+
+def changed_one(index: int, state: str) -> dict[str, Any]:
+    """Slice `index` of big's 4 with its first task instance in `state`."""
+    instances = part(4, index)
+    first = sorted(instances)[0]
+    return slice_body(index, instances={**instances, first: ti(state)})
+
+
+def test_a_run_known_before_its_slices_is_whole_once_they_are_listed() -> None:
+    assembly = Assembly()
+    assert assembly.put_run(run()).missing == tuple(slice_name("big", 4, i) for i in range(4))
+    assert assembly.reset_slices(layout_slices()) == [(NS, "big")]
+    found = assembly.whole((NS, "big"))
+    assert found is not None and sorted(found.run["status"]["taskInstances"]) == sorted(KEYS)
+
+
+def test_a_run_seen_after_its_slices_is_whole_at_once() -> None:
+    assembly = Assembly()
+    assembly.reset_slices(layout_slices())
+    assert assembly.put_run(run()).missing == ()
+
+
+def first_key(index: int) -> str:
+    return sorted(part(4, index))[0]
+
+
+@pytest.mark.parametrize(
+    ("the_run", "event", "change"),
+    [
+        pytest.param(
+            run(),
+            ("put", changed_one(1, "failed")),
+            Change((NS, "big"), {first_key(1): ti("failed")}, []),
+            id="a slice write shows only the task instance it changed",
+        ),
+        pytest.param(
+            run(),
+            ("put", slice_body(1)),
+            Change((NS, "big"), {}, []),
+            id="a slice written as it was changes nothing",
+        ),
+        pytest.param(
+            run(),
+            ("forget", slice_body(2)),
+            Change((NS, "big"), {}, sorted(part(4, 2))),
+            id="a deleted slice takes its task instances away",
+        ),
+        pytest.param(
+            run(slices=2),
+            ("put", changed_one(1, "failed")),
+            None,
+            id="a slice of a layout the run does not name changes nothing shown",
+        ),
+        pytest.param(
+            run("other"),
+            ("put", changed_one(1, "failed")),
+            None,
+            id="a slice of a run not shown changes nothing shown",
+        ),
+        pytest.param(
+            run(),
+            ("put", {"metadata": {"name": "odd"}, "spec": {}}),
+            None,
+            id="an object not shaped as a slice is passed over",
+        ),
+    ],
+)
+def test_a_slice_event_says_what_it_changed(
+    the_run: dict[str, Any], event: tuple[str, dict[str, Any]], change: Change | None
+) -> None:
+    assembly = Assembly()
+    assembly.reset_slices(layout_slices())
+    assembly.put_run(the_run)
+    verb, body = event
+    found = assembly.put_slice(body) if verb == "put" else assembly.forget_slice(body)
+    if found is not None:
+        found = Change(found.run, found.changed, sorted(found.removed))
+    assert found == change
+
+
+def test_a_forgotten_run_takes_its_slices_with_it() -> None:
+    assembly = Assembly()
+    assembly.reset_slices(layout_slices())
+    assembly.put_run(run())
+    assembly.forget_run(run())
+    assert assembly.whole((NS, "big")) is None
+    assert assembly.put_run(run()).missing == tuple(slice_name("big", 4, i) for i in range(4))
