@@ -167,7 +167,7 @@ def runs_get(
     stored = cluster.get("dagruns", run, with_spec=False)
     if print_objects([stored], output, single=True):
         return
-    (obj,) = cluster.with_specs([stored])
+    (obj,) = cluster.whole_runs([stored])
     out = console()
     out.print(Text(f"dagrun {run}", style="bold"))
     out.print(run_details(obj))
