@@ -152,10 +152,10 @@ class Assembly:
         self._runs: dict[RunKey, Body] = {}
         self._parts: Parts = defaultdict(dict)
 
-    def put_run(self, body: Body) -> Whole:
-        key = run_key(body)
-        self._runs[key] = body
-        return _whole(body, self._parts)
+    def put_run(self, body: Body) -> None:
+        """Store a run as listed or watched (as stored: not put back together here, a
+        reader whose layout did not change has its cells already)."""
+        self._runs[run_key(body)] = body
 
     def forget_run(self, body: Mapping[str, Any]) -> None:
         key = run_key(body)
@@ -168,9 +168,20 @@ class Assembly:
         body = self._runs.get(key)
         return None if body is None else layout_of(body.get("status") or {})
 
+    def stored(self, key: RunKey) -> Body | None:
+        """A known run as stored (its task instances not put back)."""
+        return self._runs.get(key)
+
     def whole(self, key: RunKey) -> Whole | None:
         body = self._runs.get(key)
         return None if body is None else _whole(body, self._parts)
+
+    def missing(self, key: RunKey) -> tuple[str, ...]:
+        """The slices a known run's layout names that are not stored (cheap: no task
+        instance is looked at)."""
+        layout = self.layout(key) or 0
+        found = self._parts.get((key, layout), {})
+        return tuple(slice_name(key[1], layout, i) for i in range(layout) if i not in found)
 
     def reset_slices(self, bodies: Iterable[Mapping[str, Any]]) -> list[RunKey]:
         """Every slice anew (a list); returns the known sliced runs (to show again)."""
