@@ -73,7 +73,7 @@ def test_a_user_refused_the_slices_sees_the_run_and_why_it_lacks_its_task_instan
     assert got.status == 200
     status = got.body["status"]
     assert status["taskInstances"] == {}
-    assert "cannot list resource \"taskinstanceslices\"" in status["taskInstanceSlicesNote"]
+    assert 'cannot list resource "taskinstanceslices"' in status["taskInstanceSlicesNote"]
 
 
 def test_a_task_instance_is_read_from_the_one_slice_it_is_placed_in() -> None:
@@ -190,7 +190,7 @@ def test_a_page_refused_the_slices_shows_the_run_and_says_why() -> None:
         (reset,) = [e for e in events if e["type"] == "reset"]
         (item,) = reset["items"]
         assert item["tis"] == {}
-        assert "cannot list resource \"taskinstanceslices\"" in item["tisMissing"]
+        assert 'cannot list resource "taskinstanceslices"' in item["tisMissing"]
         for task in tasks:
             task.cancel()
 
