@@ -253,10 +253,13 @@ class Cluster:
             raise api_error(exc, f'configmap "{name}"', namespace) from None
         return config_map_body(found)
 
-    def list(self, plural: str, label_selector: str | None = None) -> list[dict[str, Any]]:
-        """Objects of one kind in the namespace, or in all with `-A`; runs whole."""
+    def list(
+        self, plural: str, label_selector: str | None = None, *, whole: bool = True
+    ) -> list[dict[str, Any]]:
+        """Objects of one kind in the namespace, or in all with `-A`; runs whole unless
+        `whole` is False (as stored: for their names, say)."""
         items = self.listing(plural, label_selector).get("items") or []
-        return self.whole_runs(items) if plural == "dagruns" else items
+        return self.whole_runs(items) if plural == "dagruns" and whole else items
 
     def listing(
         self, plural: str, label_selector: str | None, _raw_errors: bool = False

@@ -211,3 +211,12 @@ def test_runs_wait_sees_a_task_instance_change_that_only_its_slice_reports(
     started = dict(watches.started)
     assert started["taskinstanceslices"]["resource_version"] == "7"  # from the list: no gap
     assert slice_reads(api).count(("list", "kairflow.io/dag-run=big")) == 2  # get, then watch
+
+
+def test_a_grid_of_the_newest_runs_reads_only_their_slices(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    api, _, kubeconfig = install(monkeypatch, tmp_path, objects("a", "b"))
+    result = kairflow("runs", "grid", "etl", "--limit", "1", "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.output
+    assert slice_reads(api) == [("list", "kairflow.io/dag-run=b")]
