@@ -16,7 +16,7 @@ status names the missing slices (`MISSING`) and `missing_note` says so in one li
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,9 +148,12 @@ class Assembly:
     changed in it, found from that slice alone (a few hundred task instances, not the
     run's ten thousand)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: Callable[[Any], Any] | None = None) -> None:
+        """`keep`: what is kept of each task instance (all of it by default; a page's
+        stream keeps its grid cell, a fifth of its size, for every big run it shows)."""
         self._runs: dict[RunKey, Body] = {}
         self._parts: Parts = defaultdict(dict)
+        self._keep = keep
 
     def put_run(self, body: Body) -> None:
         """Store a run as listed or watched (as stored: not put back together here, a
@@ -198,7 +201,8 @@ class Assembly:
             return None
         run, layout, index = place
         instances = (body.get("status") or {}).get(FIELD) or {}
-        placed = {k: v for k, v in instances.items() if slice_index(k, layout) == index}
+        keep = self._keep or (lambda instance: instance)
+        placed = {k: keep(v) for k, v in instances.items() if slice_index(k, layout) == index}
         before = self._parts[(run, layout)].get(index) or {}
         self._parts[(run, layout)][index] = placed
         return self._change(run, layout, before, placed)

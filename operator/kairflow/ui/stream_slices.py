@@ -10,6 +10,9 @@ the stream last sent are updated in place: nothing looks at the other 9,700. A r
 own event (its state, progress) in the same layout sends no cells at all (the page
 keeps the ones it has). The whole run is put back together only when the page first
 sees it, when its layout changes (a move to twice the slices) and on a relist.
+Measured in-process for a 10,000-task run in 8 slices: the first paint about 2 ms, a
+slice write about 1 ms, the run's own event 0.02 ms. What the stream keeps of each
+task instance is its grid cell, not the task instance (`Assembly(keep=...)`).
 
 The slices are listed before the runs (`listed`), so a page's first paint has its big
 runs whole rather than filled in one slice at a time. A slice the user may not read
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
+from kairflow.core.task_instance_slices import FIELD
 from kairflow.requests.sliced_runs import (
     Assembly,
     Change,
@@ -45,7 +49,7 @@ class SlicedRuns:
 
     def __init__(self, sent: Sent) -> None:
         self._sent = sent
-        self._assembly = Assembly()
+        self._assembly = Assembly(keep=instance_cell)  # cells, not whole task instances
         self._reason: str | None = None
         self.listed = asyncio.Event()
         """Set once the slices were listed (or could not be): the runs' list waits."""
@@ -91,13 +95,18 @@ class SlicedRuns:
 
     # Items --------------------------------------------------------------------------
     def _whole_item(self, key: RunKey, reset: bool) -> Item:
-        whole = self._assembly.whole(key) or Whole({})  # only known runs are asked for
-        item = self._sent.delta(run_summary(whole.run, instances=True), reset)
-        return self._noted(item, whole.run)
+        body = self._assembly.stored(key) or {}  # only known runs are asked for
+        if not self._assembly.layout(key):
+            item = run_summary(body, instances=True)
+        else:
+            whole = self._assembly.whole(key) or Whole(body)
+            cells = whole.run["status"].get(FIELD) or {}  # kept as cells already
+            item = {**run_summary(body, instances=False), "tis": cells}
+        return self._noted(self._sent.delta(item, reset), body)
 
     def _changed_item(self, change: Change) -> Item:
         body = self._assembly.stored(change.run) or {}  # a change is of a known run
-        cells = {key: instance_cell(ti) for key, ti in change.changed.items()}
+        cells = dict(change.changed)  # kept as cells already
         sent = self._sent.cells.setdefault(change.run[1], {})
         sent.update(cells)
         for key in change.removed:
