@@ -282,3 +282,13 @@ def test_a_forgotten_run_takes_its_slices_with_it() -> None:
     assert assembly.whole((NS, "big")) is None
     assembly.put_run(run())
     assert assembly.missing((NS, "big")) == tuple(slice_name("big", 4, i) for i in range(4))
+
+
+def test_a_reader_keeps_only_what_it_shows_of_each_task_instance() -> None:
+    assembly = Assembly(keep=lambda instance: instance["state"])
+    assembly.reset_slices(layout_slices())
+    assembly.put_run(run())
+    found = assembly.whole((NS, "big"))
+    assert found is not None and set(found.run["status"]["taskInstances"].values()) == {"success"}
+    change = assembly.put_slice(changed_one(3, "failed"))
+    assert change == Change((NS, "big"), {first_key(3): "failed"}, [])
