@@ -125,25 +125,50 @@ def test_a_clear_preview_finds_the_failed_task_instance_in_its_slice(
     assert "t4" not in result.stdout  # succeeded: not cleared
 
 
-def test_many_big_runs_are_listed_with_one_list_of_slices(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize(
+    ("command", "selector"),
+    [
+        pytest.param(
+            ["runs", "grid", "etl"],
+            "kairflow.io/dag-run in (a,b)",
+            id="a grid of many big runs lists their slices once",
+        ),
+        pytest.param(
+            ["runs", "grid", "etl", "--limit", "1"],
+            "kairflow.io/dag-run=b",
+            id="a grid of the newest run lists that run's slices only",
+        ),
+        pytest.param(
+            ["runs", "list", "-A", "-o", "json"],
+            "kairflow.io/dag-run in (a,b)",
+            id="every namespace is one list of slices across namespaces",
+        ),
+    ],
+)
+def test_many_big_runs_are_read_with_one_list_of_slices(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str], selector: str
 ) -> None:
     api, _, kubeconfig = install(monkeypatch, tmp_path, objects("a", "b"))
+    result = kairflow(*command, "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.output
+    assert slice_reads(api) == [("list", selector)]
+
+
+def test_a_grid_of_two_big_runs_has_both_runs_cells(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _, _, kubeconfig = install(monkeypatch, tmp_path, objects("a", "b"))
     result = kairflow("runs", "grid", "etl", "--kubeconfig", kubeconfig)
-    assert result.exit_code == 0, result.output
-    assert marked(result.stdout, "✓ ✓") == sorted(set(TASKS) - {FAILED})  # both runs' cells
-    assert slice_reads(api) == [("list", "kairflow.io/dag-run in (a,b)")]
+    assert marked(result.stdout, "✓ ✓") == sorted(set(TASKS) - {FAILED})
 
 
-def test_every_namespace_is_one_list_of_slices_across_namespaces(
+def test_runs_listed_as_json_carry_their_task_instances(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    api, _, kubeconfig = install(monkeypatch, tmp_path, objects("a", "b"))
+    _, _, kubeconfig = install(monkeypatch, tmp_path, objects("a", "b"))
     result = kairflow("runs", "list", "-A", "-o", "json", "--kubeconfig", kubeconfig)
-    assert result.exit_code == 0, result.output
     runs = json.loads(result.stdout)["items"]
     assert [len(r["status"]["taskInstances"]) for r in runs] == [len(TASKS)] * 2
-    assert slice_reads(api) == [("list", "kairflow.io/dag-run in (a,b)")]
 
 
 @pytest.mark.parametrize(
@@ -211,12 +236,3 @@ def test_runs_wait_sees_a_task_instance_change_that_only_its_slice_reports(
     started = dict(watches.started)
     assert started["taskinstanceslices"]["resource_version"] == "7"  # from the list: no gap
     assert slice_reads(api).count(("list", "kairflow.io/dag-run=big")) == 2  # get, then watch
-
-
-def test_a_grid_of_the_newest_runs_reads_only_their_slices(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    api, _, kubeconfig = install(monkeypatch, tmp_path, objects("a", "b"))
-    result = kairflow("runs", "grid", "etl", "--limit", "1", "--kubeconfig", kubeconfig)
-    assert result.exit_code == 0, result.output
-    assert slice_reads(api) == [("list", "kairflow.io/dag-run=b")]
