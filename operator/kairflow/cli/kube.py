@@ -10,7 +10,8 @@ an exit code scripts can rely on (see `errors`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -29,6 +30,8 @@ from kairflow.cli.errors import (
     UserError,
     one_line,
 )
+from kairflow.cli.run_watch import watch_run
+from kairflow.requests import sliced_runs
 from kairflow.requests.dag_versions import VersionSpecs, config_map_body
 
 KINDS = {"dags": "DAG", "dagruns": "DagRun", "backfills": "Backfill"}
@@ -143,6 +146,8 @@ class Cluster:
             ) from None
         self.namespace = target.namespace or config_namespace(target.kubeconfig, target.context)
         self._versions = VersionSpecs()
+        self._noted: set[sliced_runs.RunKey] = set()
+        self.warn: Callable[[str], None] = _warn
 
     @cached_property
     def custom(self) -> client.CustomObjectsApi:
@@ -182,8 +187,8 @@ class Cluster:
     # Custom resources (plural: dags, dagruns, backfills).
 
     def get(self, plural: str, name: str, *, with_spec: bool = True) -> dict[str, Any]:
-        """The object; a DagRun with its DAG version's spec as `status.dagSpec` unless
-        `with_spec` is False (the object as stored)."""
+        """The object; a DagRun whole (`whole_runs`) unless `with_spec` is False (the
+        object as stored)."""
         what = f'{_SINGULAR[plural]} "{name}"'
         found: dict[str, Any] = self._call(
             what,
@@ -195,7 +200,43 @@ class Cluster:
             plural,
             name,
         )
-        return self.with_specs([found])[0] if plural == "dagruns" and with_spec else found
+        return self.whole_runs([found])[0] if plural == "dagruns" and with_spec else found
+
+    def whole_runs(self, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Runs as shown: with their DAG version's spec, and a big run's task instances
+        read back from its slices (one LIST for all of them, `requests.sliced_runs`)."""
+        listed, reason = self._slices_of(runs)
+        return self._shown(self.with_specs(runs), listed, reason)
+
+    def _shown(
+        self, runs: list[dict[str, Any]], listed: list[dict[str, Any]], reason: str | None
+    ) -> list[dict[str, Any]]:
+        return [self.shown(whole, reason) for whole in sliced_runs.wholes(runs, listed)]
+
+    def shown(self, whole: sliced_runs.Whole, reason: str | None) -> dict[str, Any]:
+        """The run to show, after saying once per command (a watch shows a run many
+        times) which of its task instances could not be read, and why."""
+        note = sliced_runs.missing_note(whole, reason)
+        key = sliced_runs.run_key(whole.run)
+        if note is not None and key not in self._noted:
+            self._noted.add(key)
+            self.warn(note)
+        return whole.run
+
+    def _slices_of(self, runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None]:
+        """The slices of the sliced runs among `runs`, in one LIST (across namespaces
+        with `-A`), and why none could be read (a reader refused them, or a cluster
+        whose CRDs predate them): the runs are then shown without those."""
+        selector = sliced_runs.selector(runs)
+        if selector is None:
+            return [], None
+        try:
+            listed = self.listing(sliced_runs.PLURAL, selector, _raw_errors=True)
+            return listed.get("items") or [], None
+        except ApiException as exc:
+            if exc.status in (403, 404):
+                return [], one_line(server_message(exc))
+            raise api_error(exc, sliced_runs.PLURAL, self.namespace) from None
 
     def with_specs(self, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Runs with their DAG version's spec (`requests.dag_versions`)."""
@@ -212,9 +253,19 @@ class Cluster:
             raise api_error(exc, f'configmap "{name}"', namespace) from None
         return config_map_body(found)
 
-    def list(self, plural: str, label_selector: str | None = None) -> list[dict[str, Any]]:
-        """Objects of one kind in the namespace, or in all with `-A`."""
-        kw: dict[str, Any] = {}
+    def list(
+        self, plural: str, label_selector: str | None = None, *, whole: bool = True
+    ) -> list[dict[str, Any]]:
+        """Objects of one kind in the namespace, or in all with `-A`; runs whole unless
+        `whole` is False (as stored: for their names, say)."""
+        items = self.listing(plural, label_selector).get("items") or []
+        return self.whole_runs(items) if plural == "dagruns" and whole else items
+
+    def listing(
+        self, plural: str, label_selector: str | None, _raw_errors: bool = False
+    ) -> dict[str, Any]:
+        """A LIST as the API server answers it (its items and resourceVersion)."""
+        kw: dict[str, Any] = {"_raw_errors": _raw_errors}
         if label_selector:
             kw["label_selector"] = label_selector
         if self.target.all_namespaces:
@@ -238,8 +289,7 @@ class Cluster:
                 plural,
                 **kw,
             )
-        items: list[dict[str, Any]] = listed.get("items") or []
-        return self.with_specs(items) if plural == "dagruns" else items
+        return dict(listed)
 
     def create(self, plural: str, body: dict[str, Any]) -> dict[str, Any]:
         name = body.get("metadata", {}).get("name") or body.get("metadata", {}).get(
@@ -314,29 +364,40 @@ class Cluster:
         )
 
     def watch_one(self, plural: str, name: str, timeout: int) -> Iterator[dict[str, Any]]:
-        """The object now and each change to it, for up to `timeout` seconds per watch."""
-        stream = watch.Watch().stream(  # type: ignore[no-untyped-call]
+        """The object now and each change to it, for up to `timeout` seconds per watch;
+        a run whole (`cli.run_watch`: a big run's slices are watched with it)."""
+        if plural == "dagruns":
+            yield from watch_run(self, name, timeout)
+            return
+        stream = self.watch_stream(plural, timeout, field_selector=f"metadata.name={name}")
+        try:
+            for event in stream:
+                if event["type"] == "DELETED":
+                    raise UserError(f'{_SINGULAR[plural]} "{name}" was deleted', EXIT_NOT_FOUND)
+                yield event["object"]
+        except (ApiException, HTTPError) as exc:
+            raise self.failure(exc, f'{_SINGULAR[plural]} "{name}"') from None
+
+    def watch_stream(self, plural: str, timeout: int, **selection: Any) -> Iterator[Any]:
+        """The watch events of one kind in the namespace (selectors, resource_version)."""
+        stream: Iterator[Any] = watch.Watch().stream(  # type: ignore[no-untyped-call]
             self.custom.list_namespaced_custom_object,
             GROUP,
             VERSION,
             self.namespace,
             plural,
-            field_selector=f"metadata.name={name}",
             timeout_seconds=timeout,
+            **selection,
         )
-        try:
-            for event in stream:
-                if event["type"] == "DELETED":
-                    raise UserError(f'{_SINGULAR[plural]} "{name}" was deleted', EXIT_NOT_FOUND)
-                found = event["object"]
-                yield self.with_specs([found])[0] if plural == "dagruns" else found
-        except ApiException as exc:
-            raise api_error(exc, f'{_SINGULAR[plural]} "{name}"', self.namespace) from None
-        except HTTPError as exc:
-            raise UserError(
-                f"cannot reach the cluster at {self.server}: {one_line(str(exc))}",
-                EXIT_UNREACHABLE,
-            ) from None
+        return stream
+
+    def failure(self, exc: Exception, what: str) -> UserError:
+        """A failed call as the one line the CLI says (API errors, a lost connection)."""
+        if isinstance(exc, ApiException):
+            return api_error(exc, what, self.namespace)
+        return UserError(
+            f"cannot reach the cluster at {self.server}: {one_line(str(exc))}", EXIT_UNREACHABLE
+        )
 
     # Pods, logs and ConfigMaps.
 
@@ -369,6 +430,10 @@ class Cluster:
                 f"cannot reach the cluster at {self.server}: {one_line(str(exc))}",
                 EXIT_UNREACHABLE,
             ) from None
+
+
+def _warn(line: str) -> None:
+    sys.stderr.write(f"warning: {line}\n")
 
 
 def usage(message: str) -> UserError:

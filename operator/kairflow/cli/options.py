@@ -95,7 +95,7 @@ def _completer(plural: str) -> Callable[[typer.Context, str], list[str]]:
             cluster = connect(
                 params.get("namespace"), params.get("context"), params.get("kubeconfig")
             )
-            names = [o["metadata"]["name"] for o in cluster.list(plural)]
+            names = [o["metadata"]["name"] for o in cluster.list(plural, whole=False)]
         except (UserError, KeyError):
             return []
         return sorted(n for n in names if n.startswith(incomplete))

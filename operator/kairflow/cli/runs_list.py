@@ -40,16 +40,18 @@ from kairflow.cli.views.tree import run_tree
 RUN_STATES = ("queued", "running", "success", "failed")
 
 
-def runs_of(cluster: Cluster, dag: str | None) -> list[dict[str, Any]]:
-    """Runs in the namespace (or all with -A), of one DAG if given, oldest first.
+def runs_of(cluster: Cluster, dag: str | None, last: int | None = None) -> list[dict[str, Any]]:
+    """Runs in the namespace (or all with -A), of one DAG if given, oldest first (the
+    `last` newest only, when given).
 
     Chosen by `spec.dagName`, not the `kairflow.io/dag` label: a run created a moment
     ago carries no label until the operator adopts it."""
-    if dag is None:
-        runs = cluster.list("dagruns")
-    else:
-        runs = [r for r in cluster.list("dagruns") if (r.get("spec") or {}).get("dagName") == dag]
-    return sorted(runs, key=_order)
+    runs = cluster.list("dagruns", whole=False)
+    if dag is not None:
+        runs = [r for r in runs if (r.get("spec") or {}).get("dagName") == dag]
+    chosen = sorted(runs, key=_order)[-last:] if last else sorted(runs, key=_order)
+    # Read whole once chosen: only these big runs' slices are listed.
+    return cluster.whole_runs(chosen)
 
 
 def _order(run: dict[str, Any]) -> tuple[str, str, str]:
@@ -167,7 +169,7 @@ def runs_get(
     stored = cluster.get("dagruns", run, with_spec=False)
     if print_objects([stored], output, single=True):
         return
-    (obj,) = cluster.with_specs([stored])
+    (obj,) = cluster.whole_runs([stored])
     out = console()
     out.print(Text(f"dagrun {run}", style="bold"))
     out.print(run_details(obj))

@@ -32,7 +32,7 @@ def runs_grid_cmd(
     DAG order, one state symbol per task instance (Airflow's Grid view)."""
     cluster = connect(namespace, context, kubeconfig)
     found = DAG.model_validate(cluster.get("dags", dag))
-    runs = [DagRun.model_validate(r) for r in runs_of(cluster, dag)][-limit:]
+    runs = [DagRun.model_validate(r) for r in runs_of(cluster, dag, last=limit)]
     out = console()
     if not runs:
         out.print(f"dag {dag} has no runs yet.")

@@ -58,7 +58,9 @@ def runs_to_clear(
             f'no dagrun or dag named "{target}" in namespace {cluster.namespace!r}',
             EXIT_NOT_FOUND,
         )
-    return target, runs_in_range(cluster.list("dagruns"), target, start, end), dag_ids(dag)
+    # Chosen as stored, then read whole: only the chosen big runs' slices are listed.
+    chosen = runs_in_range(cluster.list("dagruns", whole=False), target, start, end)
+    return target, cluster.whole_runs(chosen), dag_ids(dag)
 
 
 def tasks_clear(

@@ -16,11 +16,12 @@ from kairflow.core.bash_xcom import as_written
 from kairflow.core.naming import label_value
 from kairflow.core.xcom import XComError
 from kairflow.core.xcom_frame import stored_value
+from kairflow.requests.sliced_runs import PLURAL as SLICES
 from kairflow.ui.auth import AUTH_KEY, SESSION, Session, csrf_token
 from kairflow.ui.definition import definition, spec_diff, without_managed_fields, yaml_text
 from kairflow.ui.kube import ApiError, UserApi
 from kairflow.ui.logs import log_target, serve_log
-from kairflow.ui.run_specs import run_with_spec
+from kairflow.ui.run_specs import run_with_spec, task_instance
 from kairflow.ui.stream import Subscription, serve
 from kairflow.ui.structure import structure
 from kairflow.ui.summaries import dag_summary
@@ -71,9 +72,12 @@ async def stream(request: web.Request) -> web.StreamResponse:
     namespace = request.match_info["ns"]
     dag = request.query.get("dag")
     if dag:
+        of_dag = f"{labels.DAG}={label_value(dag)}"
         subscriptions = [
             Subscription("dags", field_selector=f"metadata.name={dag}"),
-            Subscription("dagruns", label_selector=f"{labels.DAG}={label_value(dag)}"),
+            Subscription("dagruns", label_selector=of_dag),
+            # A big run's task instances, sent as its cells (`stream_slices`).
+            Subscription(SLICES, label_selector=of_dag),
             Subscription(
                 "backfills", keep=lambda body: (body.get("spec") or {}).get("dagName") == dag
             ),
@@ -146,7 +150,7 @@ async def get_instance(request: web.Request) -> web.Response:
     ns, run, key = (request.match_info[k] for k in ("ns", "name", "key"))
     api = api_of(request)
     body = await api.get("dagruns", ns, run)
-    raw = ((body.get("status") or {}).get("taskInstances") or {}).get(key)
+    raw = await task_instance(api, body, key)
     if raw is None:
         return json({"error": f"run {run} has no task instance {key} yet"}, status=404)
     ti = TaskInstanceStatus.model_validate(raw)
@@ -196,7 +200,7 @@ async def instance_log(request: web.Request) -> web.StreamResponse:
     ns, run, key = (request.match_info[k] for k in ("ns", "name", "key"))
     api = api_of(request)
     body = await api.get("dagruns", ns, run)
-    raw = ((body.get("status") or {}).get("taskInstances") or {}).get(key)
+    raw = await task_instance(api, body, key)
     target = log_target(run, key, raw, request.query.get("try"))
     return await serve_log(request, api, ns, target, follow=request.query.get("follow") == "1")
 

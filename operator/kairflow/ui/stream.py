@@ -19,7 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
+from kairflow.requests.sliced_runs import PLURAL as SLICES
 from kairflow.ui.kube import ApiError, UserApi
+from kairflow.ui.stream_slices import SlicedRuns
 from kairflow.ui.summaries import summarize
 
 HEARTBEAT_SECONDS = 15.0
@@ -90,32 +92,50 @@ def _event(kind: str, event_type: str, **payload: Any) -> dict[str, Any]:
 
 
 async def _follow(
-    api: UserApi, namespace: str, sub: Subscription, sent: _Sent, out: asyncio.Queue[Any]
+    api: UserApi,
+    namespace: str,
+    sub: Subscription,
+    sent: _Sent,
+    out: asyncio.Queue[Any],
+    runs: SlicedRuns | None = None,
 ) -> None:
+    """List then watch one kind; with `runs`, big runs are sent whole (their slices
+    are a subscription too, sent as changes of their runs: `stream_slices`)."""
     keep = sub.keep or (lambda _body: True)
+    slices = runs if sub.kind == SLICES else None
 
-    def summary(body: Mapping[str, Any]) -> dict[str, Any]:
-        return summarize(sub.kind, body, instances=sub.instances)
+    def summary(body: dict[str, Any], reset: bool) -> dict[str, Any]:
+        if runs is not None and sub.kind == "dagruns":
+            return runs.run_item(body, reset)
+        return sent.delta(summarize(sub.kind, body, instances=sub.instances), reset)
+
+    async def put_runs(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            await out.put(_event("dagruns", "upsert", item=item))
 
     retry = _Backoff()
     while True:
+        if runs is not None and slices is None:
+            await runs.listed.wait()  # a first paint with big runs whole
         try:
             listed = await api.list_objects(
                 sub.kind, namespace, sub.label_selector, sub.field_selector
             )
         except ApiError as exc:
+            if slices is not None:
+                await put_runs(slices.slices_refused(exc.message))
             await out.put(_event(sub.kind, "error", status=exc.status, message=exc.message))
             if exc.status < _SERVER_ERRORS:
                 return
             await _pause(retry.next())
             continue
         retry.reset()
-        items = [
-            sent.delta(summary(body), reset=True)
-            for body in listed.get("items") or []
-            if keep(body)
-        ]
-        await out.put(_event(sub.kind, "reset", items=items))
+        bodies = [body for body in listed.get("items") or [] if keep(body)]
+        if slices is not None:
+            await put_runs(slices.slices_listed(bodies))
+        else:
+            items = [summary(body, reset=True) for body in bodies]
+            await out.put(_event(sub.kind, "reset", items=items))
         version = str((listed.get("metadata") or {}).get("resourceVersion") or "")
         try:
             while True:
@@ -124,12 +144,16 @@ async def _follow(
                 ):
                     version = str(body.get("metadata", {}).get("resourceVersion") or version)
                     name = body.get("metadata", {}).get("name")
-                    if event_type == "DELETED" or not keep(body):
+                    if slices is not None:
+                        item = slices.slice_changed(event_type, body)
+                        await put_runs([] if item is None else [item])
+                    elif event_type == "DELETED" or not keep(body):
                         sent.cells.pop(name, None)
+                        if runs is not None:
+                            runs.forget_run(body)
                         await out.put(_event(sub.kind, "delete", name=name))
                     elif event_type in {"ADDED", "MODIFIED"}:
-                        item = sent.delta(summary(body), reset=False)
-                        await out.put(_event(sub.kind, "upsert", item=item))
+                        await out.put(_event(sub.kind, "upsert", item=summary(body, reset=False)))
         except ApiError as exc:
             if exc.status == _GONE:
                 continue  # the watch's resourceVersion expired: list again (a `reset`)
@@ -162,8 +186,10 @@ async def serve(
     await response.prepare(request)
     queue: asyncio.Queue[Any] = asyncio.Queue()
     sent = _Sent()
+    runs = SlicedRuns(sent) if any(sub.kind == SLICES for sub in subscriptions) else None
     tasks = [
-        asyncio.create_task(_follow(api, namespace, sub, sent, queue)) for sub in subscriptions
+        asyncio.create_task(_follow(api, namespace, sub, sent, queue, runs))
+        for sub in subscriptions
     ]
     tasks.append(asyncio.create_task(_end_on(request.app[CLOSING], queue)))
     try:

@@ -214,10 +214,16 @@ READ_ONLY = [
         "apiGroups": ["kairflow.io"],
         "resources": ["dags", "dagruns", "backfills"],
         "verbs": ["get", "list", "watch"],
-    }
+    },
+    # A big run's task instances (only the operator writes them).
+    {
+        "apiGroups": ["kairflow.io"],
+        "resources": ["taskinstanceslices"],
+        "verbs": ["get", "list", "watch"],
+    },
 ]
 # What an operator of DAGs may do: read, pause/unpause (patch), trigger (create runs).
-EDITOR = [{**READ_ONLY[0], "verbs": ["get", "list", "watch", "patch", "create"]}]
+EDITOR = [{**READ_ONLY[0], "verbs": ["get", "list", "watch", "patch", "create"]}, READ_ONLY[1]]
 
 
 def service_account_token(kube: Kube, namespace: str, name: str, rules: list[Any]) -> str:

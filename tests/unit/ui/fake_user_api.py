@@ -72,7 +72,7 @@ def _selected(body: dict[str, Any], label_selector: str | None, field_selector: 
 @dataclass
 class FakeUserApi:
     objects: dict[str, dict[str, dict[str, Any]]] = field(
-        default_factory=lambda: {kind: {} for kind in KINDS}
+        default_factory=lambda: {kind: {} for kind in (*KINDS, "taskinstanceslices")}
     )
     """kind → name → object, as stored (every answer is a copy)."""
     version: int = 100

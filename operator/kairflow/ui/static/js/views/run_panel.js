@@ -54,6 +54,7 @@ export function RunPanel({ ns, dag, run }) {
     </header>
     <${InstanceSummary} tis=${run.tis} />
     ${run.message && html`<p class=${`p-message${run.state === "failed" ? " error" : ""}`}>${run.message}</p>`}
+    ${run.tisMissing && html`<p class="p-message error">${run.tisMissing}</p>`}
     <table class="kv p-kv"><tbody>
       <${Row} name="State"><${StatePill} state=${run.state} /><//>
       <${Row} name="Run id"><span class="mono">${run.runId || ""}</span><//>

@@ -1,0 +1,124 @@
+"""Watching one run whole (`runs wait`, `dags trigger --wait`): the run and, for a big
+run, the TaskInstanceSlices that hold its task instances.
+
+A big run's task instances change in its slices; the run itself is written only when
+its own fields change (state, progress), so a task instance that starts or retries is
+an event on a slice alone. Both are watched, each in a thread (the synchronous
+client's watch blocks), merged through one queue into a `requests.sliced_runs.Assembly`
+that puts the run back together; the events that arrived together are shown as one
+change. The slices are listed first and watched from that list's resourceVersion, so
+the first run shown is whole, not filled in slice by slice.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from kairflow.cli.errors import EXIT_NOT_FOUND, UserError
+from kairflow.core.labels import DAG_RUN
+from kairflow.core.naming import label_value
+from kairflow.requests.sliced_runs import PLURAL, Assembly
+
+if TYPE_CHECKING:
+    from kairflow.cli.kube import Cluster
+
+_RUN, _SLICES = "run", "slices"
+_END = object()  # a watch ended (its timeout passed, or the API server closed it)
+Event = tuple[str, Any]
+
+
+def _pump(
+    events: queue.Queue[Event], source: str, stream: Iterator[Any], stop: threading.Event
+) -> None:
+    """Put a watch's events on `events` until it ends or the reader stops."""
+    try:
+        for event in stream:
+            if stop.is_set():
+                return
+            events.put((source, event))
+    except Exception as exc:  # handed to the reader's thread, which reports it
+        events.put((source, exc))
+    finally:
+        events.put((source, _END))
+
+
+def _start(
+    events: queue.Queue[Event], source: str, stream: Iterator[Any], stop: threading.Event
+) -> None:
+    # A daemon: a command that stops following (the run finished) exits at once, not
+    # when the watch's timeout passes.
+    threading.Thread(target=_pump, args=(events, source, stream, stop), daemon=True).start()
+
+
+def watch_run(cluster: Cluster, name: str, timeout: int) -> Iterator[dict[str, Any]]:
+    """Run `name` now and after each change to it or to its slices, whole, until the
+    run's watch ends (after `timeout` seconds: the caller watches again)."""
+    assembly = Assembly()
+    selector = f"{DAG_RUN}={label_value(name)}"
+    events: queue.Queue[Event] = queue.Queue()
+    stop = threading.Event()
+    reason: str | None = None
+    try:
+        listed = cluster.listing(PLURAL, selector, _raw_errors=True)
+    except Exception as exc:  # refused or not served: the run is shown without them
+        reason = str(cluster.failure(exc, PLURAL))
+    else:
+        assembly.reset_slices(listed.get("items") or [])
+        version = str((listed.get("metadata") or {}).get("resourceVersion") or "")
+        stream = cluster.watch_stream(
+            PLURAL, timeout, label_selector=selector, resource_version=version
+        )
+        _start(events, _SLICES, stream, stop)
+    run_stream = cluster.watch_stream("dagruns", timeout, field_selector=f"metadata.name={name}")
+    _start(events, _RUN, run_stream, stop)
+    try:
+        while True:
+            batch = [events.get()]  # the run's watch ends within `timeout`
+            while not events.empty():
+                batch.append(events.get_nowait())
+            changed, ended = False, False
+            for source, event in batch:
+                if source == _RUN:
+                    ended = ended or event is _END
+                    changed = _on_run(cluster, assembly, name, event) or changed
+                elif _failed(event):
+                    # A slice watch that fails (or expires) ends this watch: the caller
+                    # watches again, listing the slices anew.
+                    ended = True
+                else:
+                    changed = _on_slice(assembly, event) or changed
+            whole = assembly.whole((cluster.namespace, name)) if changed else None
+            if whole is not None:
+                yield cluster.shown(whole, reason)
+            if ended:
+                return
+    finally:
+        stop.set()
+
+
+def _on_run(cluster: Cluster, assembly: Assembly, name: str, event: Any) -> bool:
+    if event is _END:
+        return False
+    if isinstance(event, Exception):
+        raise cluster.failure(event, f'dagrun "{name}"')
+    if event["type"] == "DELETED":
+        raise UserError(f'dagrun "{name}" was deleted', EXIT_NOT_FOUND)
+    if event["type"] in ("ADDED", "MODIFIED"):
+        assembly.put_run(cluster.with_specs([event["object"]])[0])
+        return True
+    return False
+
+
+def _failed(event: Any) -> bool:
+    return isinstance(event, Exception) or (event is not _END and event.get("type") == "ERROR")
+
+
+def _on_slice(assembly: Assembly, event: Any) -> bool:
+    if event is _END:
+        return False
+    body = event["object"]
+    change = assembly.forget_slice(body) if event["type"] == "DELETED" else assembly.put_slice(body)
+    return change is not None
