@@ -1,0 +1,214 @@
+"""Big runs to the end: a run of 10,000 tasks, and one task mapped over 10,000 items
+(100,000 with `--mapped 100000`), with a kubelet that ends every pod.
+
+    .venv/bin/python bench/big_run.py [--tasks 10000] [--mapped 10000[,100000]]
+        [--parallelism 2000] [--slice-kib 192]
+
+The operator is a real process on the local control plane; a fake kubelet (8
+threads) marks each pod Running, then Succeeded, as soon as it sees it, as a node
+with room for everything would. Each case is a fresh operator and namespace and
+prints: seconds from the run's creation to its success, the pods, the largest object
+the run is kept in (its DagRun and its TaskInstanceSlices, as the API server stores
+them, managedFields included), how many slices, and the operator's RSS (peak,
+settled after the run) and CPU seconds. Targets (issue 15): the 10,000-task run
+completes and every object is under 512 KiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import queue
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config, watch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.integration.kube import Kube, apply_crds
+
+from bench.common import report
+from bench.fanout import fresh_namespace
+from bench.memory import MIB, Operator, cpu_seconds, manual_run, wait_read
+from kairflow.localcluster import LocalCluster
+from kairflow.localcluster.processes import spawn
+
+ROOT = Path(__file__).resolve().parents[1]
+KIB = 1024
+
+
+def wide_dag(name: str, size: int) -> dict[str, Any]:
+    tasks = [{"name": f"t{i:06d}", "bash": "true"} for i in range(size)]
+    return _dag(name, tasks, size)
+
+
+def mapped_dag(name: str, items: int) -> dict[str, Any]:
+    tasks = [{"name": "m", "bash": "true", "expand": {"items": list(range(items))}}]
+    return _dag(name, tasks, items)
+
+
+def _dag(name: str, tasks: list[dict[str, Any]], size: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "kairflow.io/v1alpha1",
+        "kind": "DAG",
+        "metadata": {"name": name},
+        "spec": {"maxActiveTasks": size, "tasks": tasks},
+    }
+
+
+class Kubelet:
+    """Ends every pod of a namespace: Running, then Succeeded with exit code 0."""
+
+    def __init__(self, kube: Kube, namespace: str, threads: int = 8) -> None:
+        self.kube, self.namespace = kube, namespace
+        self.todo: queue.Queue[str] = queue.Queue()
+        self.ended = 0
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+        for _ in range(threads):
+            threading.Thread(target=self._work, daemon=True).start()
+        self._ready.wait(10)
+
+    def _watch(self) -> None:
+        stream = watch.Watch().stream(
+            self.kube.core.list_namespaced_pod,
+            self.namespace,
+            timeout_seconds=3600,
+            _preload_content=False,
+        )
+        self._ready.set()
+        with contextlib.suppress(Exception):  # the cluster stopped under the watch
+            for event in stream:
+                if event["type"] == "ADDED":
+                    self.todo.put(event["raw_object"]["metadata"]["name"])
+
+    def _work(self) -> None:
+        while True:
+            name = self.todo.get()
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            running = {"running": {"startedAt": now}}
+            ended = {"terminated": {"exitCode": 0, "startedAt": now, "finishedAt": now}}
+            try:
+                self._status(name, "Running", running)
+                self._status(name, "Succeeded", ended)
+            except client.ApiException:
+                continue  # deleted meanwhile
+            with self._lock:
+                self.ended += 1
+
+    def _status(self, name: str, phase: str, state: dict[str, Any]) -> None:
+        container = {"name": "base", "ready": phase == "Running", "state": state}
+        body = {"status": {"phase": phase, "containerStatuses": [container]}}
+        self.kube.core.patch_namespaced_pod_status(name, self.namespace, body)
+
+
+def stored_kib(kube: Kube, namespace: str, plural: str, name: str) -> float:
+    """The object as the API server stores it (managedFields included), in KiB."""
+    body = kube.custom.get_namespaced_custom_object(
+        "kairflow.io", "v1alpha1", namespace, plural, name, _preload_content=False
+    )
+    return len(body.data) / KIB
+
+
+def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -> dict[str, Any]:
+    kind, size = case.split(":")
+    items = int(size)
+    operator = start(kubeconfig, args, items, f"big-{kind}-{items}")
+    try:
+        namespace = fresh_namespace(kube, f"big-{kind}-{items}")
+        dag = wide_dag("big", items) if kind == "tasks" else mapped_dag("big", items)
+        kube.kubectl("apply", "--server-side", "-n", namespace, "-f", "-", input=json.dumps(dag))
+        wait_read(kube, namespace, ["big"], 900)
+        kubelet = Kubelet(kube, namespace)
+        since, cpu0 = time.monotonic(), cpu_seconds(operator.pid)
+        kube.create(namespace, "dagruns", manual_run("big-1", "big"))
+        state, largest = None, 0.0
+        deadline = since + args.timeout
+        while time.monotonic() < deadline:
+            status = kube.get(namespace, "dagruns", "big-1").get("status") or {}
+            state = status.get("state")
+            largest = max(largest, stored_kib(kube, namespace, "dagruns", "big-1"))
+            if state in ("success", "failed"):
+                break
+            time.sleep(1)
+        wall = time.monotonic() - since
+        slices = kube.custom.list_namespaced_custom_object(
+            "kairflow.io", "v1alpha1", namespace, "taskinstanceslices"
+        )["items"]
+        for item in slices:
+            name = item["metadata"]["name"]
+            largest = max(largest, stored_kib(kube, namespace, "taskinstanceslices", name))
+        operator.quiet(120)
+        settled = operator.settled(5)
+        row = {
+            "state": state or "timeout",
+            "seconds": round(wall, 1),
+            "pods": kubelet.ended,
+            "max KiB": round(largest, 1),
+            "slices": len(slices),
+            "peak MiB": round(operator.peak(since) / MIB, 1),
+            "settled": round(settled / MIB, 1),
+            "CPU s": round(cpu_seconds(operator.pid) - cpu0, 1),
+        }
+        print(f"{case}: {row} ({status.get('progress')}; {status.get('message') or ''})")
+        return row
+    finally:
+        operator.stop()
+
+
+def start(kubeconfig: str, args: argparse.Namespace, size: int, name: str) -> Operator:
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{name}.log"
+    env = {
+        **os.environ,
+        "KUBECONFIG": kubeconfig,
+        "KAIRFLOW_PARALLELISM": str(args.parallelism),
+        "KAIRFLOW_POOLS": f"default_pool={args.parallelism}",
+        "KAIRFLOW_MAX_MAP_LENGTH": str(max(size, 1024)),
+        "KAIRFLOW_TASK_INSTANCE_SLICE_KIB": str(args.slice_kib),
+        "KAIRFLOW_POD_CLEANUP": "never",
+        "KAIRFLOW_METRICS_PORT": "0",
+        "KAIRFLOW_LIVENESS_PORT": "0",
+    }
+    return Operator(spawn([sys.executable, "-m", "kairflow.operator"], log, env=env))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", default="10000", help="sizes of the many-task run (csv)")
+    parser.add_argument("--mapped", default="10000", help="items of the mapped task (csv)")
+    parser.add_argument("--parallelism", type=int, default=2000, help="pods running at once")
+    parser.add_argument("--slice-kib", type=int, default=192)
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per case")
+    args = parser.parse_args()
+    cases = [f"tasks:{n}" for n in args.tasks.split(",") if n]
+    cases += [f"mapped:{n}" for n in args.mapped.split(",") if n]
+    cluster = LocalCluster()
+    info = cluster.start()
+    api = config.new_client_from_config(config_file=info.kubeconfig)
+    kube = Kube(api=api, kubeconfig=Path(info.kubeconfig))
+    apply_crds(kube, ROOT / "crds")
+    rows: dict[str, dict[str, Any]] = {}
+    try:
+        for case in cases:
+            rows[case] = run_case(kube, info.kubeconfig, args, case)
+    finally:
+        cluster.stop()
+    report(
+        "big_run",
+        rows,
+        unit="seconds from the run's creation to its end; pods ended by the kubelet; the "
+        "largest object holding the run (KiB, as stored); slices; operator RSS MiB (peak, "
+        "settled) and CPU s; targets: completes, every object < 512 KiB",
+    )
+
+
+if __name__ == "__main__":
+    main()
