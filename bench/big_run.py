@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -161,6 +162,9 @@ def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -
         print(f"{case}: {row} ({status.get('progress')}; {status.get('message') or ''})")
         return row
     finally:
+        if args.profile:
+            operator.process.send_signal(signal.SIGINT)  # py-spy writes its profile
+            operator.process.wait(60)
         operator.stop()
 
 
@@ -177,7 +181,12 @@ def start(kubeconfig: str, args: argparse.Namespace, size: int, name: str) -> Op
         "KAIRFLOW_METRICS_PORT": "0",
         "KAIRFLOW_LIVENESS_PORT": "0",
     }
-    return Operator(spawn([sys.executable, "-m", "kairflow.operator"], log, env=env))
+    argv = [sys.executable, "-m", "kairflow.operator"]
+    if args.profile:
+        # py-spy samples the operator (its RSS is then py-spy's: read only the profile).
+        out = Path(args.profile) / f"{name}.txt"
+        argv = ["py-spy", "record", "--format", "raw", "-o", str(out), "--", *argv]
+    return Operator(spawn(argv, log, env=env))
 
 
 def main() -> None:
@@ -186,6 +195,7 @@ def main() -> None:
     parser.add_argument("--mapped", default="10000", help="items of the mapped task (csv)")
     parser.add_argument("--parallelism", type=int, default=2000, help="pods running at once")
     parser.add_argument("--slice-kib", type=int, default=192)
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the operator into DIR")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per case")
     args = parser.parse_args()
     cases = [f"tasks:{n}" for n in args.tasks.split(",") if n]

@@ -192,7 +192,7 @@ def _inputs(
             rt.settings.default_image,
             rt.settings.startup_timeout,
             rt.settings.render_budget,
-            rt.settings.max_run_status_kib * 1024,
+            rt.record_limits()[0],
             rt.settings.max_map_length,
         ),
         surroundings=surroundings(rt, view.namespace, run, spec),

@@ -224,6 +224,24 @@ async def list_assets(
         return None
 
 
+async def list_slices(
+    writer: ClusterApi, namespaces: tuple[str, ...]
+) -> list[dict[str, Any]] | None:
+    """Every TaskInstanceSlice; None when their CRD is not installed (`helm upgrade`
+    does not add a chart's new CRDs): runs then keep their task instances in their
+    own status, and one that outgrows what etcd takes stops starting tasks (TooLarge)."""
+    try:
+        return await writer.list_all(TaskInstanceSlice.PLURAL, namespaces)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        log.warning(
+            "no TaskInstanceSlice CRD (kubectl apply -f crds/): big runs are limited to "
+            "what one object holds (about 5,000 task instances)"
+        )
+        return None
+
+
 async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...]) -> None:
     """Fill the cache with a LIST of everything before any sync runs. The watch
     streams deliver objects one at a time: a sync started from the first DagRun event
@@ -247,7 +265,9 @@ async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...
             cache.put_pool(body)
             runtime.enqueue_pool(key_of(body))
     # Big runs' task instances before the runs: each run is put back together whole.
-    for body in await writer.list_all(TaskInstanceSlice.PLURAL, namespaces):
+    slices = await list_slices(writer, namespaces)
+    runtime.slices_installed = slices is not None
+    for body in slices or []:
         if not await _ignored(memo, body):
             cache.put_slice(body, reassemble=False)
     for body in await writer.list_all("dagruns", namespaces):

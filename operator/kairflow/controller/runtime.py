@@ -24,6 +24,11 @@ from kairflow.k8s.writes import Conflict, NotFound, owner_reference
 if TYPE_CHECKING:
     from kairflow.controller.sharding import Shard
 
+ONE_OBJECT = 1024 * 1024
+"""The most a run's status may hold when it is all in one object: measured, the API
+server takes a status of 1 MiB with its managedFields (about 1.5 MB in all), and
+refuses one of 1.58 MB."""
+
 log = logging.getLogger(__name__)
 
 
@@ -57,12 +62,23 @@ class Runtime:
     events: EventSink | None = None
     assets_installed: bool = True
     """False when the Asset CRD was missing at startup: outlets are not recorded."""
+    slices_installed: bool = True
+    """False when the TaskInstanceSlice CRD was missing at startup: every run keeps its
+    task instances in its own status, bounded as one object (`record_limits`)."""
     xcoms: XComCache = field(default_factory=XComCache)
     shard: Shard | None = None
     """This replica's share of the DAGs when replicas shard them; None: all of them."""
 
     def __post_init__(self) -> None:
         self.cache.dag_defaults = self.settings.dag_defaults
+
+    def record_limits(self) -> tuple[int, int]:
+        """(bytes of a run's records in all, bytes of task instances per object). With
+        no TaskInstanceSlice CRD a run is one object: the limit is what etcd takes."""
+        limit = self.settings.max_run_status_kib * 1024
+        if not self.slices_installed:
+            return min(limit, ONE_OBJECT), ONE_OBJECT
+        return limit, self.settings.task_instance_slice_kib * 1024
 
     async def write_status(self, plural: str, body: dict[str, Any], wire: dict[str, Any]) -> None:
         """PUT a DAG's or Backfill's status (unless unchanged) and keep the cache current.

@@ -43,7 +43,7 @@ async def write_run_status(rt: Runtime, body: Body, wire: Wire) -> Body:
     read (the slice is read again), `NotFound` when the run is gone."""
     key = key_of(body)
     before = layout_of(body.get("status") or {})
-    budget = rt.settings.task_instance_slice_kib * 1024
+    budget = rt.record_limits()[1]
     instances = wire.get(FIELD) or {}
     placed = (
         await asyncio.to_thread(layout, instances, before, budget)

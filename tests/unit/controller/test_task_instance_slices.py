@@ -5,11 +5,15 @@ again or reported."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from kubernetes_asyncio.client import ApiException
 
+from kairflow.controller.handlers import list_slices
 from kairflow.core.task_instance_slices import layout_of, slice_names
 from tests.unit.controller.harness import NS, ControllerHarness, utc
 from tests.unit.controller.manifests import dag, run
@@ -155,3 +159,45 @@ def test_a_deleted_slice_is_reported_and_written_again(harness: ControllerHarnes
     instances = harness.task_instances("r1")
     assert set(instances) == {t["name"] for t in TASKS}
     assert lost and all(instances[key]["state"] == "success" for key in lost)
+
+
+def test_without_the_slice_crd_a_run_stays_one_object_within_what_etcd_takes() -> None:
+    h = ControllerHarness(NOW, task_instance_slice_kib=BUDGET_KIB)
+    h.runtime.slices_installed = False  # `helm upgrade` left the new CRD out
+    try:
+        h.apply("dags", dag(tasks=TASKS))
+        h.apply("dagruns", run("r1"))
+        h.settle()
+        assert set(h.status("dagruns", "r1")["taskInstances"]) == {t["name"] for t in TASKS}
+        assert slices_of(h, "r1") == []
+        assert h.runtime.record_limits() == (1024 * 1024, 1024 * 1024)
+    finally:
+        h.close()
+
+
+@pytest.mark.parametrize(
+    ("story", "status", "found"),
+    [
+        ("slices are listed when their CRD is there", None, ["s"]),
+        ("no slice CRD means runs keep their task instances inline", 404, None),
+    ],
+)
+def test_the_slice_crd_may_be_missing(story: str, status: int | None, found: Any) -> None:
+    listed = asyncio.run(list_slices(Listing(status), ()))  # type: ignore[arg-type]
+    names = None if listed is None else [s["metadata"]["name"] for s in listed]
+    assert names == found, story
+
+
+def test_other_api_errors_listing_slices_are_not_hidden() -> None:
+    with pytest.raises(ApiException):
+        asyncio.run(list_slices(Listing(403), ()))  # type: ignore[arg-type]
+
+
+class Listing:
+    def __init__(self, status: int | None) -> None:
+        self.status = status
+
+    async def list_all(self, plural: str, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
+        if self.status is not None:
+            raise ApiException(status=self.status)
+        return [{"metadata": {"name": "s", "namespace": NS}, "spec": {"dagRun": "r"}}]
