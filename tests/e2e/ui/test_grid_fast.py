@@ -287,7 +287,13 @@ def test_on_a_phone_the_panel_is_below_the_grid(page: Any, servers: Servers) -> 
     # Measured once the panel shows its task (while it loads, its height changes).
     expect(page.locator(".ti-panel .p-key")).to_have_text("stage_00.task_00002")
     expect(page.locator(".ti-panel").get_by_text("Rendered command")).to_be_visible()
-    grid = page.locator(".g-wrap").bounding_box()
-    panel = page.locator(".ti-panel").bounding_box()
+    # Both boxes in one call, in page coordinates: the panel scrolls into view smoothly,
+    # so two viewport readings taken apart can come from different scroll positions.
+    grid, panel = page.evaluate(
+        """() => [".g-wrap", ".ti-panel"].map(sel => {
+          const r = document.querySelector(sel).getBoundingClientRect();
+          return { y: r.top + window.scrollY, height: r.height, width: r.width };
+        })"""
+    )
     assert panel["y"] >= grid["y"] + grid["height"] - 1, (panel, grid)
     assert panel["width"] <= PHONE["width"]
