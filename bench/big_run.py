@@ -37,7 +37,7 @@ from tests.integration.kube import Kube, apply_crds
 
 from bench.common import report
 from bench.fanout import fresh_namespace
-from bench.memory import MIB, Operator, cpu_seconds, manual_run, wait_read
+from bench.memory import MIB, Operator, cpu_seconds, drop_namespace, manual_run, wait_read
 from kairflow.localcluster import LocalCluster
 from kairflow.localcluster.processes import spawn
 
@@ -160,12 +160,21 @@ def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -
             "CPU s": round(cpu_seconds(operator.pid) - cpu0, 1),
         }
         print(f"{case}: {row} ({status.get('progress')}; {status.get('message') or ''})")
+        end(operator, args)
+        # The next case's operator must not find (and cache) this one's run and pods.
+        drop_namespace(kube, namespace)
         return row
     finally:
-        if args.profile:
-            operator.process.send_signal(signal.SIGINT)  # py-spy writes its profile
-            operator.process.wait(60)
-        operator.stop()
+        end(operator, args)
+
+
+def end(operator: Operator, args: argparse.Namespace) -> None:
+    if operator.process.poll() is not None:
+        return
+    if args.profile:
+        operator.process.send_signal(signal.SIGINT)  # py-spy writes its profile
+        operator.process.wait(60)
+    operator.stop()
 
 
 def start(kubeconfig: str, args: argparse.Namespace, size: int, name: str) -> Operator:
