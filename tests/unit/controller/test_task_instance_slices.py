@@ -16,6 +16,7 @@ from kubernetes_asyncio.client import ApiException
 from kairflow.controller.handlers import list_slices
 from kairflow.core.task_instance_slices import layout_of, slice_names
 from tests.unit.controller.harness import NS, ControllerHarness, utc
+from tests.unit.controller.listing import Listing
 from tests.unit.controller.manifests import dag, run
 
 NOW = utc("2026-03-04T12:30:00Z")
@@ -23,6 +24,7 @@ FAN_OUT = 30
 TASKS = [{"name": "first", "bash": "true"}] + [
     {"name": f"t{i}", "bash": "true", "dependsOn": ["first"]} for i in range(FAN_OUT)
 ]
+SLICE = {"metadata": {"name": "s", "namespace": NS}, "spec": {"dagRun": "r"}}
 BUDGET_KIB = 1  # a 1 KiB budget: a 31-task run is "big"
 
 
@@ -183,21 +185,11 @@ def test_without_the_slice_crd_a_run_stays_one_object_within_what_etcd_takes() -
     ],
 )
 def test_the_slice_crd_may_be_missing(story: str, status: int | None, found: Any) -> None:
-    listed = asyncio.run(list_slices(Listing(status), ()))  # type: ignore[arg-type]
+    listed = asyncio.run(list_slices(Listing(status, SLICE), ()))  # type: ignore[arg-type]
     names = None if listed is None else [s["metadata"]["name"] for s in listed]
     assert names == found, story
 
 
 def test_other_api_errors_listing_slices_are_not_hidden() -> None:
     with pytest.raises(ApiException):
-        asyncio.run(list_slices(Listing(403), ()))  # type: ignore[arg-type]
-
-
-class Listing:
-    def __init__(self, status: int | None) -> None:
-        self.status = status
-
-    async def list_all(self, plural: str, namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
-        if self.status is not None:
-            raise ApiException(status=self.status)
-        return [{"metadata": {"name": "s", "namespace": NS}, "spec": {"dagRun": "r"}}]
+        asyncio.run(list_slices(Listing(403, SLICE), ()))  # type: ignore[arg-type]
