@@ -129,7 +129,8 @@ async def _delete_layout(rt: Runtime, run: Key, slices: int) -> None:
 
 async def fetch_missing_slices(rt: Runtime, run: Key) -> list[str]:
     """Read the slices a run names that the cache lacks (a watch that lags behind
-    another replica's writes); returns those that do not exist."""
+    another replica's writes); returns those that do not exist, made again empty (so
+    they are reported once: the run's pass starts their task instances over)."""
     missing = rt.cache.missing_slices(run)
     if not missing:
         return []
@@ -137,5 +138,12 @@ async def fetch_missing_slices(rt: Runtime, run: Key) -> list[str]:
     for body in found:
         if body is not None:
             rt.cache.put_slice(body, reassemble=False)
+    lost = [name for name, body in zip(missing, found, strict=True) if body is None]
+    run_body = rt.cache.runs.get(run)
+    if lost and run_body is not None:
+        slices = layout_of(run_body.get("status") or {})
+        names = [slice_name(run[1], slices, index) for index in range(slices)]
+        for name in lost:
+            await _write_slice(rt, run_body, slices, names.index(name), {})
     rt.cache.reassemble(run)
-    return [name for name, body in zip(missing, found, strict=True) if body is None]
+    return lost
