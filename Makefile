@@ -51,6 +51,7 @@ bench: $(STAMP)  ## print figures and write bench/results/*.json (not timed test
 	$(BIN)/python bench/schedule_burst.py
 	$(BIN)/python bench/shard_takeover.py
 	$(BIN)/python bench/memory.py --size 10000
+	$(BIN)/python bench/big_run.py --tasks 10000 --mapped 10000,100000
 
 # `kairflow` and `kubectl kairflow` from the user's shell: links to the venv's scripts in
 # /usr/local/bin when it is writable (root), else ~/.local/bin; BINDIR=... chooses.
