@@ -5,9 +5,9 @@ A big run's task instances change in its slices; the run itself is written only 
 its own fields change (state, progress), so a task instance that starts or retries is
 an event on a slice alone. Both are watched, each in a thread (the synchronous
 client's watch blocks), merged through one queue into a `requests.sliced_runs.Assembly`
-that puts the run back together; the events that arrived together are shown as one
-change. The slices are listed first and watched from that list's resourceVersion, so
-the first run shown is whole, not filled in slice by slice.
+that puts the run back together; each event is shown as it comes. The slices are
+listed first and watched from that list's resourceVersion, so the first run shown is
+whole, not filled in slice by slice.
 """
 
 from __future__ import annotations
@@ -76,20 +76,18 @@ def watch_run(cluster: Cluster, name: str, timeout: int) -> Iterator[dict[str, A
     _start(events, _RUN, run_stream, stop)
     try:
         while True:
-            batch = [events.get()]  # the run's watch ends within `timeout`
-            while not events.empty():
-                batch.append(events.get_nowait())
-            changed, ended = False, False
-            for source, event in batch:
-                if source == _RUN:
-                    ended = ended or event is _END
-                    changed = _on_run(cluster, assembly, name, event) or changed
-                elif _failed(event):
-                    # A slice watch that fails (or expires) ends this watch: the caller
-                    # watches again, listing the slices anew.
-                    ended = True
-                else:
-                    changed = _on_slice(assembly, event) or changed
+            # One event at a time, each change shown: a task instance that runs and
+            # succeeds between two reads is still seen running (`--wait` follows it).
+            source, event = events.get()  # the run's watch ends within `timeout`
+            if source == _RUN:
+                ended = event is _END
+                changed = _on_run(cluster, assembly, name, event)
+            elif _failed(event):
+                # A slice watch that fails (or expires) ends this watch: the caller
+                # watches again, listing the slices anew.
+                ended, changed = True, False
+            else:
+                ended, changed = False, _on_slice(assembly, event)
             whole = assembly.whole((cluster.namespace, name)) if changed else None
             if whole is not None:
                 yield cluster.shown(whole, reason)

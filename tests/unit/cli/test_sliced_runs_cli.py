@@ -236,3 +236,29 @@ def test_runs_wait_sees_a_task_instance_change_that_only_its_slice_reports(
     started = dict(watches.started)
     assert started["taskinstanceslices"]["resource_version"] == "7"  # from the list: no gap
     assert slice_reads(api).count(("list", "kairflow.io/dag-run=big")) == 2  # get, then watch
+
+
+def test_runs_wait_shows_each_change_of_a_run_even_when_they_come_together(
+    cluster: tuple[FakeCustomApi, FakeWatches, str],
+) -> None:
+    api, watches, kubeconfig = cluster
+
+    def small(state: str, hello: str) -> dict[str, Any]:
+        run = big_run("small", state=state, taskInstances={"t0": {"state": hello, "tryNumber": 1}})
+        del run["status"]["taskInstanceSlices"]
+        return run
+
+    api.objects["dagruns"] = [small("running", "queued")]
+    watches.events = {
+        # The two changes after the first reach the CLI back to back.
+        "dagruns": [
+            {"type": "ADDED", "object": small("running", "queued")},
+            {"type": "MODIFIED", "object": small("running", "running")},
+            {"type": "MODIFIED", "object": small("success", "success")},
+        ],
+    }
+    result = kairflow("runs", "wait", "small", "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.output
+    lines = [line.split(None, 1)[1] for line in result.stdout.splitlines()]
+    t0 = [line.split()[1] for line in lines if line.startswith("t0 ")]
+    assert t0 == ["queued", "running", "success"]
