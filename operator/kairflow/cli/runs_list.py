@@ -40,9 +40,12 @@ from kairflow.cli.views.tree import run_tree
 RUN_STATES = ("queued", "running", "success", "failed")
 
 
-def runs_of(cluster: Cluster, dag: str | None, last: int | None = None) -> list[dict[str, Any]]:
+def runs_of(
+    cluster: Cluster, dag: str | None, last: int | None = None, whole: bool = True
+) -> list[dict[str, Any]]:
     """Runs in the namespace (or all with -A), of one DAG if given, oldest first (the
-    `last` newest only, when given).
+    `last` newest only, when given); as stored when not `whole` (their own fields only:
+    no DAG version nor slices read).
 
     Chosen by `spec.dagName`, not the `kairflow.io/dag` label: a run created a moment
     ago carries no label until the operator adopts it."""
@@ -51,7 +54,7 @@ def runs_of(cluster: Cluster, dag: str | None, last: int | None = None) -> list[
         runs = [r for r in runs if (r.get("spec") or {}).get("dagName") == dag]
     chosen = sorted(runs, key=_order)[-last:] if last else sorted(runs, key=_order)
     # Read whole once chosen: only these big runs' slices are listed.
-    return cluster.whole_runs(chosen)
+    return cluster.whole_runs(chosen) if whole else chosen
 
 
 def _order(run: dict[str, Any]) -> tuple[str, str, str]:
@@ -97,7 +100,9 @@ def runs_list(
     if state is not None and state not in RUN_STATES:
         raise UserError(f"--state: {state!r} is not a run state ({', '.join(RUN_STATES)})")
     cluster = connect(namespace, context, kubeconfig, all_namespaces)
-    runs = runs_of(cluster, dag)
+    # The table shows the runs' own fields: their task instances are read (from their
+    # slices, for big runs) only for -o json and -o yaml.
+    runs = runs_of(cluster, dag, whole=output in ("json", "yaml"))
     if state is not None:
         runs = [r for r in runs if (r.get("status") or {}).get("state") == state]
     if print_objects(runs, output):

@@ -171,6 +171,17 @@ def test_runs_listed_as_json_carry_their_task_instances(
     assert [len(r["status"]["taskInstances"]) for r in runs] == [len(TASKS)] * 2
 
 
+@pytest.mark.parametrize("output", ["table", "wide", "name"])
+def test_a_table_of_big_runs_reads_no_slice(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, output: str
+) -> None:
+    api, _, kubeconfig = install(monkeypatch, tmp_path, objects("a", "b"))
+    result = kairflow("runs", "list", "-A", "-o", output, "--kubeconfig", kubeconfig)
+    assert result.exit_code == 0, result.output
+    assert "a" in result.stdout.split() or "dagrun.kairflow.io/a" in result.stdout
+    assert slice_reads(api) == []  # the runs' own fields are the whole table
+
+
 @pytest.mark.parametrize(
     ("refused", "deleted", "note"),
     [
