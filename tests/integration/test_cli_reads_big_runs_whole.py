@@ -1,7 +1,8 @@
 """A big run (its task instances in TaskInstanceSlices) read by the CLI from a real
 API server, whole: `runs get` shows every task instance, and following the run sees a
 change that only its slice records. The run and its slices are written by hand, as
-the operator lays them out (`core.task_instance_slices`): no operator runs here."""
+the operator lays them out (`core.task_instance_slices`), in a namespace operators
+ignore (other tests' operators watch every namespace: one would sync this run)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,16 @@ from kairflow.cli.kube import Cluster, Target
 from kairflow.core.task_instance_slices import layout, slice_name
 from tests.cli import kairflow
 from tests.integration.kube import Kube
+from tests.integration.operator_process import own_namespace
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def namespace(kube: Kube) -> Iterator[str]:
+    with own_namespace(kube, "cli-big") as name:
+        yield name
+
 
 RUN = "big-manual-1"
 TASKS = [f"t{i}" for i in range(40)]
