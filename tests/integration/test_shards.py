@@ -16,6 +16,7 @@ import pytest
 from kubernetes import client
 
 from kairflow.core import labels
+from kairflow.core.sharding import dag_shard_key, rendezvous_owner
 from tests.integration.helpers import dag, events_for, manual_run, sample, wait_run_state
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import AutoKubelet, FakeKubelet
@@ -24,8 +25,20 @@ from tests.integration.operator_process import OperatorProcess, operators, own_n
 pytestmark = pytest.mark.integration
 
 LEASE = 6  # seconds: renewals every 1.2 s, hand-over margin 2 s, newcomers wait 6 s
-DAGS = [f"d{i}" for i in range(6)]
 IDENTITIES = ("shard-1", "shard-2")
+
+
+def split_dags(namespace: str) -> list[str]:
+    """Six DAG names that rendezvous hashing spreads over both replicas in `namespace`.
+    The namespace's name is random, and d0..d5 alone fall to one replica once in 32
+    namespaces: both tests then waited for a split that could never come."""
+    names = [f"d{i}" for i in range(5)]
+    owners = {rendezvous_owner(dag_shard_key(namespace, n), IDENTITIES) for n in names}
+    for i in range(5, 100):
+        last = f"d{i}"
+        if len(owners | {rendezvous_owner(dag_shard_key(namespace, last), IDENTITIES)}) == 2:
+            return [*names, last]
+    raise AssertionError("no split found")  # (1/2)^95: cannot happen
 
 
 def shard_env(identity: str) -> dict[str, str]:
@@ -51,10 +64,10 @@ def reporters(kube: Kube, namespace: str, run: str) -> set[str]:
     return {e.reporting_instance for e in events if e.reporting_component == "kairflow"}
 
 
-def run_all(kube: Kube, namespace: str, suffix: str) -> None:
-    for name in DAGS:
+def run_all(kube: Kube, namespace: str, dags: list[str], suffix: str) -> None:
+    for name in dags:
         kube.create(namespace, "dagruns", manual_run(f"{name}-{suffix}", name))
-    for name in DAGS:
+    for name in dags:
         wait_run_state(kube, namespace, f"{name}-{suffix}", "success", timeout=LEASE * 5)
 
 
@@ -66,7 +79,8 @@ def test_two_replicas_split_the_dags_and_one_takes_over_when_the_other_dies(
         operators(kube.kubeconfig, ns, tmp_path) as ops,
         AutoKubelet(FakeKubelet(kube, ns)),
     ):
-        for name in DAGS:
+        dags = split_dags(ns)
+        for name in dags:
             kube.create(ns, "dags", dag(name, [{"name": "a", "bash": "true"}]))
         first, second = (ops.start(env=shard_env(i)).wait_ready() for i in IDENTITIES)
 
@@ -82,24 +96,24 @@ def test_two_replicas_split_the_dags_and_one_takes_over_when_the_other_dies(
         )
 
         # Each DAG's run is made by exactly one replica, the DAG's owner.
-        run_all(kube, ns, "1")
+        run_all(kube, ns, dags, "1")
         owner = {}
-        for name in DAGS:
+        for name in dags:
             counts = (finished(first, name), finished(second, name))
             assert sorted(counts) == [0, 1], f"{name}: runs finished by each {counts}"
             owner[name] = IDENTITIES[counts.index(1)]
             assert reporters(kube, ns, f"{name}-1") == {owner[name]}
-        dead_dags = sorted(n for n in DAGS if owner[n] == IDENTITIES[0])
-        assert dead_dags and len(dead_dags) < len(DAGS)
+        dead_dags = sorted(n for n in dags if owner[n] == IDENTITIES[0])
+        assert dead_dags and len(dead_dags) < len(dags)
 
         first.kill()  # no goodbye: its Lease stays until it expires
         killed = time.monotonic()
-        for name in DAGS:
+        for name in dags:
             kube.create(ns, "dagruns", manual_run(f"{name}-2", name))
         wait_run_state(kube, ns, f"{dead_dags[0]}-2", "success", timeout=LEASE * 5)
         takeover = time.monotonic() - killed
         print(f"takeover: {dead_dags[0]}-2 succeeded {takeover:.1f}s after shard-1 was killed")
-        for name in DAGS:
+        for name in dags:
             wait_run_state(kube, ns, f"{name}-2", "success", timeout=LEASE * 5)
             assert finished(second, name) == (1 if owner[name] == IDENTITIES[0] else 2)
             assert reporters(kube, ns, f"{name}-2") == {IDENTITIES[1]}
@@ -115,7 +129,8 @@ def test_a_replica_stopped_cleanly_releases_its_lease_and_the_other_takes_over_a
         operators(kube.kubeconfig, ns, tmp_path) as ops,
         AutoKubelet(FakeKubelet(kube, ns)),
     ):
-        for name in DAGS:
+        dags = split_dags(ns)
+        for name in dags:
             kube.create(ns, "dags", dag(name, [{"name": "a", "bash": "true"}]))
         # A long Lease (expiry and margin: 40 s): only a released one can be taken over
         # within the wait below (a poll is 6 s).
@@ -136,5 +151,5 @@ def test_a_replica_stopped_cleanly_releases_its_lease_and_the_other_takes_over_a
         wait_for(lambda: owned(second) == 6, timeout=20, what="the other owning all six")
         handover = time.monotonic() - stopped
         print(f"hand-over after SIGTERM: {handover:.1f}s (Lease duration 30s)")
-        run_all(kube, ns, "1")
-        assert all(reporters(kube, ns, f"{name}-1") == {IDENTITIES[1]} for name in DAGS)
+        run_all(kube, ns, dags, "1")
+        assert all(reporters(kube, ns, f"{name}-1") == {IDENTITIES[1]} for name in dags)

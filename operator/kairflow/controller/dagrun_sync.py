@@ -38,7 +38,7 @@ from kairflow.core.observations import ObservedRun, snapshot_facts
 from kairflow.core.pod_cleanup import CleanupPolicy, pods_to_clean_up
 from kairflow.core.run_history import previous_run, previous_success
 from kairflow.core.run_model import ObservedPod, Plan, PlannerSettings, RecordEvent, RunContext
-from kairflow.core.run_start import RunRefused, start_run
+from kairflow.core.run_start import RunRefused, identity_refusal, start_run
 from kairflow.core.schedule_validation import load_timezone
 from kairflow.core.status_size import NOTHING
 from kairflow.core.times import instant
@@ -72,6 +72,12 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
     if run.status.dag_spec is None and run.status.dag_version is None:
         if run.status.state != DagRunState.FAILED:  # a run refused for good stays so
             await _start(rt, body, run, view)
+        return None
+    refused = identity_refusal(run.status)
+    if refused is not None:
+        if run.status.state != DagRunState.FAILED:
+            status = run.status.model_copy(deep=True)
+            await _refuse(rt, body, view, status, refused.reason, refused.message, refused.final)
         return None
     spec = await run_spec(rt, key, run.status)
     if isinstance(spec, str):

@@ -62,6 +62,31 @@ class RunRefused:
             status.end_date = iso(now)
 
 
+IDENTITY = {
+    "runId": "run_id",
+    "logicalDate": "logical_date",
+    "dataIntervalStart": "data_interval_start",
+    "dataIntervalEnd": "data_interval_end",
+}
+
+
+def identity_refusal(status: DagRunStatus) -> RunRefused | None:
+    """A status that names the DAG version a run runs but not the run's identity was
+    written by hand (the operator records all of them at once, `RunStart.record`): such
+    a run cannot be planned, so it fails saying what is missing rather than crashing
+    each sync."""
+    missing = [field for field, attr in IDENTITY.items() if not getattr(status, attr)]
+    if not missing:
+        return None
+    return RunRefused(
+        "InvalidRun",
+        f"cannot run: its status names a DAG version but no {', '.join(missing)} "
+        "(the operator writes these together on a run's first sync; was the status "
+        "written by hand?)",
+        final=True,
+    )
+
+
 def start_run(
     dag: ObservedDag | None,
     dag_name: str,

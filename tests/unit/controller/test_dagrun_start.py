@@ -168,3 +168,43 @@ def test_a_run_refused_for_good_is_not_written_again(harness: ControllerHarness)
     harness.sync_run("r1")
     assert len(harness.cluster.verbs("replace_status")) == writes
     assert harness.status("dagruns", "r1")["endDate"] == "2026-03-04T12:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("hand_written", "missing"),
+    [
+        pytest.param(
+            {"logicalDate": "2026-03-01T00:00:00Z"},
+            "runId, dataIntervalStart, dataIntervalEnd",
+            id="a status written by hand with a DAG version but no run id fails, naming it",
+        ),
+        pytest.param(
+            {
+                "runId": "manual__x",
+                "logicalDate": "2026-03-01T00:00:00Z",
+                "dataIntervalStart": "2026-02-28T00:00:00Z",
+            },
+            "dataIntervalEnd",
+            id="one missing field is named alone",
+        ),
+    ],
+)
+def test_a_run_whose_status_lacks_its_identity_fails_instead_of_crashing(
+    harness: ControllerHarness, hand_written: dict[str, Any], missing: str
+) -> None:
+    harness.apply("dags", dag())
+    harness.apply("dagruns", run("r0"))
+    harness.settle()
+    version = harness.status("dagruns", "r0")["dagVersion"]
+    harness.apply("dagruns", {**run("r1"), "status": {"dagVersion": version, **hand_written}})
+    harness.sync_run("r1")
+    harness.deliver()
+    writes = len(harness.cluster.verbs("replace_status"))
+    harness.sync_run("r1")  # failed for good: no second write, no second Event
+    assert len(harness.cluster.verbs("replace_status")) == writes
+    status = harness.status("dagruns", "r1")
+    assert status["state"] == "failed"
+    assert f"no {missing} (" in status["message"]
+    reasons = [(n, r) for n, _, r, _ in harness.events.posted if n == "r1"]
+    assert reasons == [("r1", "InvalidRun")]
+    assert not [k for k in harness.cluster.objects if k[0] == "pods" and "r1" in k[2]]
