@@ -39,7 +39,7 @@ def plan_in_cluster(
 ) -> tuple[ObservedDag, list[PlannedDate]]:
     """The plan the operator would make now, from the DAG (not found: exit 3) and its
     runs as the cluster has them; what the operator would refuse exits 2."""
-    return plan_for(cluster.get("dags", request.dag), cluster.list("dagruns"), request)
+    return plan_for(cluster.get("dags", request.dag), cluster.list("dagruns", whole=False), request)
 
 
 def _exists(cluster: Cluster, name: str) -> bool:

@@ -102,8 +102,10 @@ def list_backfills(
 def runs_of(cluster: Cluster, name: str) -> list[dict[str, Any]]:
     """The DagRuns this Backfill created or cleared, by logical date: the label selects
     them, the annotation (the full name; the label may be hashed) confirms it, as the
-    operator reads it (`observe_run`)."""
-    selected = cluster.list("dagruns", label_selector=f"{labels.BACKFILL}={label_value(name)}")
+    operator reads it (`observe_run`). As stored: callers show and delete the runs,
+    never their task instances, so a big run's slices are not read."""
+    selector = f"{labels.BACKFILL}={label_value(name)}"
+    selected = cluster.list("dagruns", label_selector=selector, whole=False)
     return made_by(name, selected)
 
 

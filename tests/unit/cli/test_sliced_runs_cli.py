@@ -273,3 +273,41 @@ def test_runs_wait_shows_each_change_of_a_run_even_when_they_come_together(
     lines = [line.split(None, 1)[1] for line in result.stdout.splitlines()]
     t0 = [line.split()[1] for line in lines if line.startswith("t0 ")]
     assert t0 == ["queued", "running", "success"]
+
+
+def test_a_backfill_of_big_runs_is_shown_and_planned_without_reading_slices(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    backfill = {
+        "apiVersion": "kairflow.io/v1alpha1",
+        "kind": "Backfill",
+        "metadata": {"name": "bf", "namespace": NS},
+        "spec": {"dagName": "etl", "from": "2026-01-01", "to": "2026-01-02"},
+        "status": {"state": "running"},
+    }
+    made = {"kairflow.io/backfill": "bf"}
+    run = big_run("a", logicalDate="2026-01-01T00:00:00+00:00")
+    run["metadata"]["labels"] |= made
+    run["metadata"]["annotations"] = made
+    found = [o for o in objects("a") if o[0] != "dagruns"]
+    found[0][1]["spec"] |= {"schedule": "@daily", "startDate": "2026-01-01"}
+    api, _, kubeconfig = install(
+        monkeypatch, tmp_path, [*found, ("dagruns", run), ("backfills", backfill)]
+    )
+    shown = kairflow("backfill", "get", "bf", "--kubeconfig", kubeconfig)
+    assert shown.exit_code == 0, shown.output
+    assert "Runs (1):" in shown.stdout and "a " in shown.stdout
+    planned = kairflow(
+        "backfill",
+        "create",
+        "etl",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-03",
+        "--dry-run",
+        "--kubeconfig",
+        kubeconfig,
+    )
+    assert planned.exit_code == 0, planned.output
+    assert slice_reads(api) == []  # neither reads a big run's task instances
