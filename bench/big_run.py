@@ -17,27 +17,33 @@ completes and every object is under 512 KiB.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import queue
 import signal
 import sys
-import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kubernetes import client, config, watch
+from kubernetes import config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.integration.kube import Kube, apply_crds
+from tests.integration.kubelet import WatchingKubelet
 
 from bench.common import report
 from bench.fanout import fresh_namespace
-from bench.memory import MIB, Operator, cpu_seconds, drop_namespace, manual_run, wait_read
+from bench.memory import (
+    MIB,
+    Operator,
+    cpu_seconds,
+    drop_namespace,
+    manual_run,
+    probe,
+    probe_file,
+    wait_read,
+)
 from kairflow.localcluster import LocalCluster
 from kairflow.localcluster.processes import spawn
 
@@ -64,53 +70,6 @@ def _dag(name: str, tasks: list[dict[str, Any]], size: int) -> dict[str, Any]:
     }
 
 
-class Kubelet:
-    """Ends every pod of a namespace: Running, then Succeeded with exit code 0."""
-
-    def __init__(self, kube: Kube, namespace: str, threads: int = 8) -> None:
-        self.kube, self.namespace = kube, namespace
-        self.todo: queue.Queue[str] = queue.Queue()
-        self.ended = 0
-        self._lock = threading.Lock()
-        self._ready = threading.Event()
-        threading.Thread(target=self._watch, daemon=True).start()
-        for _ in range(threads):
-            threading.Thread(target=self._work, daemon=True).start()
-        self._ready.wait(10)
-
-    def _watch(self) -> None:
-        stream = watch.Watch().stream(
-            self.kube.core.list_namespaced_pod,
-            self.namespace,
-            timeout_seconds=3600,
-            _preload_content=False,
-        )
-        self._ready.set()
-        with contextlib.suppress(Exception):  # the cluster stopped under the watch
-            for event in stream:
-                if event["type"] == "ADDED":
-                    self.todo.put(event["raw_object"]["metadata"]["name"])
-
-    def _work(self) -> None:
-        while True:
-            name = self.todo.get()
-            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            running = {"running": {"startedAt": now}}
-            ended = {"terminated": {"exitCode": 0, "startedAt": now, "finishedAt": now}}
-            try:
-                self._status(name, "Running", running)
-                self._status(name, "Succeeded", ended)
-            except client.ApiException:
-                continue  # deleted meanwhile
-            with self._lock:
-                self.ended += 1
-
-    def _status(self, name: str, phase: str, state: dict[str, Any]) -> None:
-        container = {"name": "base", "ready": phase == "Running", "state": state}
-        body = {"status": {"phase": phase, "containerStatuses": [container]}}
-        self.kube.core.patch_namespaced_pod_status(name, self.namespace, body)
-
-
 def stored_kib(kube: Kube, namespace: str, plural: str, name: str) -> float:
     """The object as the API server stores it (managedFields included), in KiB."""
     body = kube.custom.get_namespaced_custom_object(
@@ -128,7 +87,7 @@ def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -
         dag = wide_dag("big", items) if kind == "tasks" else mapped_dag("big", items)
         kube.kubectl("apply", "--server-side", "-n", namespace, "-f", "-", input=json.dumps(dag))
         wait_read(kube, namespace, ["big"], 900)
-        kubelet = Kubelet(kube, namespace)
+        kubelet = WatchingKubelet(kube, namespace)
         since, cpu0 = time.monotonic(), cpu_seconds(operator.pid)
         kube.create(namespace, "dagruns", manual_run("big-1", "big"))
         state, largest = None, 0.0
@@ -160,6 +119,8 @@ def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -
             "CPU s": round(cpu_seconds(operator.pid) - cpu0, 1),
         }
         print(f"{case}: {row} ({status.get('progress')}; {status.get('message') or ''})")
+        if args.probe:
+            probe(operator, f"big-{kind}-{items}", case)
         end(operator, args)
         # The next case's operator must not find (and cache) this one's run and pods.
         drop_namespace(kube, namespace)
@@ -191,6 +152,10 @@ def start(kubeconfig: str, args: argparse.Namespace, size: int, name: str) -> Op
         "KAIRFLOW_LIVENESS_PORT": "0",
     }
     argv = [sys.executable, "-m", "kairflow.operator"]
+    if args.probe:
+        env["KAIRFLOW_BENCH_PROBE"] = str(probe_file(name))
+        env["KAIRFLOW_BENCH_TRACEMALLOC"] = str(args.tracemalloc)
+        argv = [sys.executable, str(ROOT / "bench" / "memory_probe.py")]
     if args.profile:
         # py-spy samples the operator (its RSS is then py-spy's: read only the profile).
         out = Path(args.profile) / f"{name}.txt"
@@ -205,6 +170,8 @@ def main() -> None:
     parser.add_argument("--parallelism", type=int, default=2000, help="pods running at once")
     parser.add_argument("--slice-kib", type=int, default=192)
     parser.add_argument("--profile", metavar="DIR", help="py-spy the operator into DIR")
+    parser.add_argument("--probe", action="store_true", help="print what the cache holds")
+    parser.add_argument("--tracemalloc", type=int, default=0, help="frames (with --probe)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per case")
     args = parser.parse_args()
     cases = [f"tasks:{n}" for n in args.tasks.split(",") if n]

@@ -61,6 +61,7 @@ def cache_parts(cache: Any) -> dict[str, Any]:
         ("run DAG snapshots (status.dagSpec)", lambda: _snapshots(cache)),
         ("run bodies, the rest", lambda: [cache.runs]),
         ("run views", lambda: [cache.run_views]),
+        ("task instance slices", lambda: [cache.slices]),
         ("pods", lambda: [cache.pods_by_run]),
         ("DAG bodies", lambda: [cache.dags]),
         ("DAG views", lambda: [cache.dag_views]),

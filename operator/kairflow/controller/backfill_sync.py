@@ -39,7 +39,7 @@ async def sync_backfill(rt: Runtime, key: Key) -> datetime | None:
         return None
     namespace, name = key
     backfill = Backfill.model_validate(body)
-    status = backfill.status.model_copy(deep=True)
+    status = backfill.status.fresh_copy()
     now = rt.clock()
     generation = body["metadata"].get("generation")
     dag_key = (namespace, backfill.spec.dag_name)

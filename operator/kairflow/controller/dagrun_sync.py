@@ -76,7 +76,7 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
     refused = identity_refusal(run.status)
     if refused is not None:
         if run.status.state != DagRunState.FAILED:
-            status = run.status.model_copy(deep=True)
+            status = run.status.fresh_copy()
             await _refuse(rt, body, view, status, refused.reason, refused.message, refused.final)
         return None
     spec = await run_spec(rt, key, run.status)
@@ -86,7 +86,7 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
                 rt,
                 body,
                 view,
-                run.status.model_copy(deep=True),
+                run.status.fresh_copy(),
                 "DagVersionLost",
                 f"cannot go on: {spec}",
                 final=True,
@@ -120,7 +120,7 @@ async def _start(rt: Runtime, body: Body, run: DagRun, view: ObservedRun) -> Non
         rt.clock(),
         run.spec.run_id,
     )
-    status = run.status.model_copy(deep=True)
+    status = run.status.fresh_copy()
     if isinstance(started, RunRefused):
         await _refuse(rt, body, view, status, started.reason, started.message, started.final)
         return
@@ -208,7 +208,7 @@ def _inputs(
 async def _plan_and_apply(
     rt: Runtime, key: Key, body: Body, run: DagRun, view: ObservedRun, spec: DAGSpec
 ) -> Plan | None:
-    status = run.status.model_copy(deep=True)
+    status = run.status.fresh_copy()
     doomed = apply_requests(status, spec, run.spec.clear, run.spec.mark, rt.clock())
     await fill_pod_gaps(rt, key, status)
     pods = [observe_pod(p) for p in rt.cache.pods_of(view.key)]

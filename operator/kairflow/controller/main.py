@@ -8,6 +8,7 @@ from types import FrameType
 
 import kopf
 
+from kairflow.controller.malloc import limit_arenas
 from kairflow.controller.settings import OperatorSettings
 from kairflow.controller.supervisor import OperatorThread
 
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 def run_operator(settings: OperatorSettings, verbose: bool = False) -> None:
     """The operator on background threads (see `supervisor`); this (main) thread turns
     SIGTERM/SIGINT into a stop, so a stop is told apart from a failure."""
+    limit_arenas()  # before the operator's threads start allocating
     kopf.configure(verbose=verbose, log_format=kopf.LogFormat.PLAIN)
     logging.getLogger("kairflow").setLevel(logging.DEBUG if verbose else logging.INFO)
     # Even with -v, not every response body of the API client.

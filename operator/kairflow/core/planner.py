@@ -67,8 +67,7 @@ def plan(
     policies = {name: TaskPolicy.of(task) for name, task in tasks.items()}
     state = RunPass(
         run=run,
-        # A fresh copy via pydantic-core: much faster than copy.deepcopy for big runs.
-        status=DagRunStatus.model_validate(status.model_dump()),
+        status=status.fresh_copy(),
         graph=graph,
         tasks=tasks,
         policies=policies,

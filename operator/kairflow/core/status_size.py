@@ -79,7 +79,7 @@ def bounded(
     )
     actions = result.actions
     if size > ceiling(limit):
-        result = Plan(status=before.model_copy(deep=True), actions=(), wake_at=result.wake_at)
+        result = Plan(status=before.fresh_copy(), actions=(), wake_at=result.wake_at)
         actions = ()
     status = result.status
     found = condition(status.conditions, TOO_LARGE)
