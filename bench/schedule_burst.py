@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -32,6 +33,7 @@ from kairflow.localcluster import LocalCluster
 from kairflow.localcluster.processes import spawn
 
 ROOT = Path(__file__).resolve().parents[1]
+OPERATOR_PID = [0]
 
 
 def minutely(name: str, start: datetime) -> dict[str, Any]:
@@ -75,7 +77,7 @@ class RunArrivals:
         ready.wait(10)
 
 
-def burst(kube: Kube, namespace: str, count: int) -> list[float]:
+def burst(kube: Kube, namespace: str, count: int, profile: Path | None = None) -> list[float]:
     start = (datetime.now(UTC) - timedelta(hours=1)).replace(second=0, microsecond=0)
     for i in range(count):
         kube.create(namespace, "dags", minutely(f"d{i:04d}", start))
@@ -99,6 +101,13 @@ def burst(kube: Kube, namespace: str, count: int) -> list[float]:
     # The first whole minute at least 5 s away: every DAG is idle, waiting for it.
     due = (datetime.now(UTC) + timedelta(seconds=65)).replace(second=0, microsecond=0)
     wanted = due.isoformat().replace("+00:00", "")
+    if profile is not None:
+        # From now to 5 s after the due time; py-spy leaves idle samples out, so what
+        # it records is the burst.
+        seconds = int(due.timestamp() - time.time()) + 5
+        out = profile / f"burst-{count}.txt"
+        argv = ["py-spy", "record", "--format", "raw", "-o", str(out), "-d", str(seconds)]
+        subprocess.Popen([*argv, "-p", str(OPERATOR_PID[0])], stdout=subprocess.DEVNULL)
     deadline = due.timestamp() + 120
     while time.time() < deadline:
         hits = [at for at, end in arrivals.seen.values() if end and end.startswith(wanted)]
@@ -112,6 +121,7 @@ def burst(kube: Kube, namespace: str, count: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dags", default="200,1000")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the operator's burst into DIR")
     parser.add_argument("--workers", type=int, default=0, help="KAIRFLOW_WORKERS (0: default)")
     args = parser.parse_args()
     cluster = LocalCluster()
@@ -126,10 +136,12 @@ def main() -> None:
     if args.workers:
         env["KAIRFLOW_WORKERS"] = str(args.workers)
     operator = spawn([sys.executable, "-m", "kairflow.operator"], log, env=env)
+    OPERATOR_PID[0] = operator.pid
+    profile = Path(args.profile) if args.profile else None
     rows: dict[str, dict[str, Any]] = {}
     try:
         for index, count in enumerate(int(n) for n in args.dags.split(",")):
-            lateness = burst(kube, fresh_namespace(kube, f"burst{index}"), count)
+            lateness = burst(kube, fresh_namespace(kube, f"burst{index}"), count, profile)
             rows[f"{count} DAGs due at once"] = summarize(lateness)
             print(f"{count}: {rows[f'{count} DAGs due at once']}", flush=True)
     finally:

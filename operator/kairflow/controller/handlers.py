@@ -146,8 +146,13 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     pool = counted("pool", sync_pool)
 
     clock = runtime.clock  # wake-up times and timers read the same clock
-    runtime.dag_queue = WorkQueue(dag, workers=ours.workers, name="dags", clock=clock)
-    runtime.run_queue = WorkQueue(run, workers=ours.workers, name="dagruns", clock=clock)
+    runtime.dag_queue = WorkQueue(dag, workers=ours.dag_workers, name="dags", clock=clock)
+    # DAG syncs go first: a scheduled run created late stays late, while a run's next
+    # pass a moment later costs nothing (200 DAGs due at once competed with the first
+    # passes of the runs they had just made, on one event loop and API server).
+    runtime.run_queue = WorkQueue(
+        run, workers=ours.workers, name="dagruns", clock=clock, after=[runtime.dag_queue]
+    )
     runtime.backfill_queue = WorkQueue(backfill, workers=2, name="backfills", clock=clock)
     runtime.pool_queue = WorkQueue(pool, workers=1, name="pools", clock=clock)
     memo.queues = [runtime.dag_queue, runtime.run_queue, runtime.backfill_queue, runtime.pool_queue]

@@ -58,7 +58,11 @@ class OperatorSettings:
     liveness_port: int = field(default=8080, metadata=_env("KAIRFLOW_LIVENESS_PORT"))
     """kopf liveness probe on http://0.0.0.0:PORT/healthz (0 disables)."""
     workers: int = field(default=8, metadata=_env("KAIRFLOW_WORKERS"))
-    """Concurrent syncs per resource kind."""
+    """Concurrent syncs per resource kind (DAGs: KAIRFLOW_DAG_WORKERS)."""
+    dag_workers: int = field(default=64, metadata=_env("KAIRFLOW_DAG_WORKERS"))
+    """Concurrent DAG syncs. A DAG sync is a few milliseconds of CPU and two or three
+    API round trips; many DAGs due the same second must all create their runs within
+    it (8 workers: 200 DAGs due took 2.6 s, 64: 1.2 s; bench/schedule_burst.py)."""
     api_parallelism: int = field(default=32, metadata=_env("KAIRFLOW_API_PARALLELISM"))
     """API requests (pod creates, status writes...) in flight at once."""
     api_qps: float = field(default=0.0, metadata=_env("KAIRFLOW_API_QPS"))

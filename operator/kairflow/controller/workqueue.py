@@ -26,6 +26,10 @@ Sync = Callable[[Hashable], Awaitable[datetime | None]]
 ERROR_BACKOFF = (0.2, 0.5, 1, 2, 5, 10, 30)
 """Seconds before re-running a key whose sync failed, by consecutive failures."""
 
+YIELD_LIMIT = 1.0
+"""Seconds a queue's worker waits at most for the queues that go first to drain, so a
+queue that is never empty cannot starve the ones after it."""
+
 MAX_TIMER_WAIT = 60.0
 """The timer task re-reads the clock at least this often (seconds): a wall clock that
 jumps (NTP, a suspended VM) delays a timer by at most this much."""
@@ -140,8 +144,14 @@ class WorkQueue:
         error_backoff: Sequence[float] = ERROR_BACKOFF,
         sync_timeout: float = 120.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        after: Sequence[WorkQueue] = (),
     ) -> None:
+        """`after`: queues whose waiting keys go first. A worker here starts no sync
+        while one of them has keys waiting (for up to YIELD_LIMIT)."""
         self.state = QueueState(error_backoff)
+        self._after = tuple(after)
+        self._drained = asyncio.Event()
+        self._drained.set()
         self.name = name
         self._sync = sync
         self._workers = workers
@@ -193,6 +203,9 @@ class WorkQueue:
         than the one it sleeps until."""
         if self.state.depth():
             self._has_work.set()
+            self._drained.clear()
+        else:
+            self._drained.set()
         due = self.state.next_due()
         if due is not None and (self._waiting_until is None or due < self._waiting_until):
             self._timer_changed.set()
@@ -211,9 +224,19 @@ class WorkQueue:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._timer_changed.wait(), timeout)
 
+    async def _let_first_go(self) -> None:
+        """Wait while a queue that goes first has keys waiting (bounded)."""
+        for first in self._after:
+            if first.depth():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(first._drained.wait(), YIELD_LIMIT)
+
     async def _work(self) -> None:
         while not self._stopped:
+            await self._let_first_go()
             key = self.state.pop()
+            if key is not None and not self.state.depth():
+                self._drained.set()
             if key is None:
                 self._has_work.clear()
                 await self._has_work.wait()

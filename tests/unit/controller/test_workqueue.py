@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -330,3 +330,72 @@ def test_a_sync_that_outlives_the_sync_timeout_is_a_failure(
         asyncio.run(scenario())
     assert [r.getMessage() for r in caplog.records] == ["queue: sync of a failed; retrying in 0.2s"]
     assert "TimeoutError" in (caplog.records[0].exc_text or "")
+
+
+def _blocking_queue(
+    calls: list[Hashable],
+    release: asyncio.Event,
+    workers: int,
+    name: str,
+    after: Sequence[WorkQueue] = (),
+) -> WorkQueue:
+    """A queue whose syncs record their key and hold their worker until `release`."""
+
+    async def sync(key: Hashable) -> datetime | None:
+        calls.append(key)
+        await release.wait()
+        return None
+
+    return WorkQueue(sync, workers=workers, name=name, clock=FakeClock(), after=after)
+
+
+def test_runs_wait_while_dag_syncs_are_waiting_for_a_worker() -> None:
+    async def scenario() -> None:
+        dag_calls: list[Hashable] = []
+        run_calls: list[Hashable] = []
+        dag_release, run_release = asyncio.Event(), asyncio.Event()
+        dags = _blocking_queue(dag_calls, dag_release, workers=1, name="dags")
+        runs = _blocking_queue(run_calls, run_release, workers=2, name="runs", after=[dags])
+        dags.start()
+        runs.start()
+        for key in ("d1", "d2"):
+            dags.add(key)
+        await until(lambda: dag_calls == ["d1"])
+        runs.add("r1")
+        await settle()
+        assert run_calls == []  # d2 waits for the DAG worker: r1 waits for d2
+        dag_release.set()
+        await until(lambda: dag_calls == ["d1", "d2"])
+        await until(lambda: run_calls == ["r1"])  # no DAG key waits any more
+        run_release.set()
+        await dags.stop()
+        await runs.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_dag_queue_that_never_drains_delays_runs_only_for_a_while(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("kairflow.controller.workqueue.YIELD_LIMIT", 0)
+
+    async def scenario() -> None:
+        dag_calls: list[Hashable] = []
+        run_calls: list[Hashable] = []
+        never, run_release = asyncio.Event(), asyncio.Event()
+        dags = _blocking_queue(dag_calls, never, workers=1, name="dags")
+        runs = _blocking_queue(run_calls, run_release, workers=1, name="runs", after=[dags])
+        dags.start()
+        runs.start()
+        for key in ("d1", "d2"):
+            dags.add(key)
+        await until(lambda: dag_calls == ["d1"])
+        runs.add("r1")
+        await until(lambda: run_calls == ["r1"])  # d2 still waits: r1 went after the limit
+        assert dags.depth() == 1
+        run_release.set()
+        never.set()
+        await dags.stop()
+        await runs.stop()
+
+    asyncio.run(scenario())
