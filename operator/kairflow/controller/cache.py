@@ -107,6 +107,8 @@ class Cache:
     slices: dict[Key, Body] = field(default_factory=dict)
     """TaskInstanceSlices, by (namespace, name): a big run's task instances. A run's
     body here has them put back in its status (`assembled`)."""
+    claims: set[Key] = field(default_factory=set)
+    """Runs whose cached body is a sync's planned status, not written yet (`claim`)."""
 
     # DAGs -----------------------------------------------------------------------
     def needs_observing(self, body: Mapping[str, Any]) -> bool:
@@ -152,6 +154,7 @@ class Cache:
         body = _lean(body)
         if not _newer(self.runs.get(key_of(body)), body) or self._deleted(body):
             return False
+        self.claims.discard(key_of(body))  # written, or overtaken by a newer version
         self._store(self.assembled(body))
         return True
 
@@ -192,11 +195,17 @@ class Cache:
 
     def reassemble(self, run: Key) -> bool:
         """Put a cached run's task instances back from its cached slices (one of them
-        changed); False when the run is not cached or is not sliced."""
+        changed); False when the run is not cached or is not sliced.
+
+        Not while a sync's claim is pending: its planned task instances are newer than
+        any slice, and its slot holding must stay until its write lands (`put_run`,
+        which puts the run back together from the slices then) or is given back
+        (`unclaim`, likewise). The run is synced again either way."""
         body = self.runs.get(run)
         if body is None or not layout_of(body.get("status") or {}):
             return False
-        self._store(self.assembled(body))
+        if run not in self.claims:
+            self._store(self.assembled(body))
         return True
 
     def claim(self, key: Key, planned: Body) -> Body | None:
@@ -208,6 +217,7 @@ class Cache:
         saved = self.run_views.get(key)
         if saved is None or self._deleted(planned):
             return None
+        self.claims.add(key)
         view = self._store(planned)
         self.run_views[key] = replace(
             view,
@@ -223,8 +233,16 @@ class Cache:
         came in meanwhile (it then stays). True when given back."""
         if claimed is None or self.runs.get(key) is not claimed:
             return False
-        self._store(original)
+        self.claims.discard(key)
+        self._store(self.assembled(original))  # with what slices changed meanwhile
         return True
+
+    def end_claim(self, key: Key) -> None:
+        """A claim whose status needed no write (it is what is stored): the run is
+        put back together from its slices, as a written one would be."""
+        if key in self.claims:
+            self.claims.discard(key)
+            self.reassemble(key)
 
     def observe_again(self, key: Key) -> None:
         """Observe a stored run anew: its DAG version has just been loaded (its slots
@@ -273,6 +291,7 @@ class Cache:
             while len(self.gone) > TOMBSTONES:
                 self.gone.pop(next(iter(self.gone)))
         self.pods_by_run.pop(key, None)
+        self.claims.discard(key)
         for name in [n for (ns, n), b in self.slices.items() if ns == key[0] and _of(b, key[1])]:
             self.slices.pop((key[0], name), None)  # the garbage collector deletes them
         self.waiting_for_slots.discard(key)

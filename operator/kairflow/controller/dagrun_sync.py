@@ -269,9 +269,10 @@ async def _write_status(
     and synced again), or it is gone."""
     set_run_condition(status, rt.clock())
     wire = status.to_wire()
-    if wire == (body.get("status") or {}):
-        return body
     key = key_of(body)
+    if wire == (body.get("status") or {}):
+        rt.cache.end_claim(key)
+        return body
     try:
         written = await write_run_status(rt, body, wire)
     except Conflict:

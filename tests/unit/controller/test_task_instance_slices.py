@@ -6,6 +6,7 @@ again or reported."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -13,11 +14,14 @@ from typing import Any
 import pytest
 from kubernetes_asyncio.client import ApiException
 
+from kairflow.controller import dagrun_sync
+from kairflow.controller.dagrun_sync import sync_dagrun
 from kairflow.controller.handlers import list_slices
 from kairflow.core.task_instance_slices import layout_of, slice_names
 from tests.unit.controller.harness import NS, ControllerHarness, utc
 from tests.unit.controller.listing import Listing
 from tests.unit.controller.manifests import dag, run
+from tests.unit.controller.test_sync_races import once_during
 
 NOW = utc("2026-03-04T12:30:00Z")
 FAN_OUT = 30
@@ -26,6 +30,7 @@ TASKS = [{"name": "first", "bash": "true"}] + [
 ]
 SLICE = {"metadata": {"name": "s", "namespace": NS}, "spec": {"dagRun": "r"}}
 BUDGET_KIB = 1  # a 1 KiB budget: a 31-task run is "big"
+ACTIVE = 16  # a DAG's maxActiveTasks by default
 
 
 @pytest.fixture
@@ -194,3 +199,40 @@ def test_the_slice_crd_may_be_missing(story: str, status: int | None, found: Any
 def test_other_api_errors_listing_slices_are_not_hidden() -> None:
     with pytest.raises(ApiException):
         asyncio.run(list_slices(Listing(403, SLICE), ()))  # type: ignore[arg-type]
+
+
+def test_a_slice_changed_while_a_pass_claims_slots_does_not_free_them() -> None:
+    """The big run's pass claims every slot (16 of 16) and, before its write lands, a
+    slice is changed by someone else and another run plans: that run must find no
+    free slot. (Putting the big run back together from its slices then dropped the
+    claim's task instances, and with them the slots they hold.)"""
+    h = ControllerHarness(NOW, task_instance_slice_kib=BUDGET_KIB, parallelism=ACTIVE)
+    try:
+        h.apply("dags", dag(tasks=TASKS))
+        h.apply("dags", dag("other", tasks=[{"name": "x", "bash": "true"}]))
+        h.apply("dagruns", run("r1"))
+        h.settle()
+        h.pod_status("r1-first-1", "Succeeded", 0)
+        h.queued()
+        h.apply("dagruns", run("r2", "other"))
+        h.sync_run("r2")  # its first sync: the DAG's version, no task instance yet
+        h.deliver()
+
+        async def slice_touched_then_r2_plans() -> None:
+            name = slice_names("r1", layout_of(h.status("dagruns", "r1")))[0]
+            touched = copy.deepcopy(h.cluster.objects[("taskinstanceslices", NS, name)])
+            touched["metadata"].setdefault("labels", {})["touched-by"] = "someone"
+            h.cluster.put("taskinstanceslices", touched)
+            h.deliver()
+            await sync_dagrun(h.runtime, (NS, "r2"))
+
+        with pytest.MonkeyPatch.context() as patch:
+            once_during(patch, dagrun_sync, "create_pods", slice_touched_then_r2_plans)
+            h.sync_run("r1")  # claims 16 slots (maxActiveTasks); writes after create_pods
+        assert h.status("dagruns", "r2")["taskInstances"]["x"]["state"] == "scheduled"
+        h.settle()
+        started = [t for t in h.task_instances("r1").values() if t.get("state") == "queued"]
+        assert len(started) == ACTIVE
+        assert h.status("dagruns", "r2")["taskInstances"]["x"]["state"] == "scheduled"
+    finally:
+        h.close()
