@@ -7,6 +7,7 @@ killed at any moment and rebuild its view from the API on restart.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -36,6 +37,7 @@ from kairflow.controller.informers import (
     slice_event,
 )
 from kairflow.controller.kopf_state import forget_object_state
+from kairflow.controller.malloc import trim_while_busy
 from kairflow.controller.pool_sync import sync_pool
 from kairflow.controller.runtime import Runtime
 from kairflow.controller.settings import OperatorSettings
@@ -122,6 +124,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         metrics=memo.metrics,
     )
     runtime.events = EventPoster(api, clock=runtime.clock, instance=ours.shard_identity_or_host)
+    synced = [0]  # syncs run, for the trimmer
 
     def counted(
         kind: str, sync: Callable[[Runtime, Any], Awaitable[datetime | None]]
@@ -130,6 +133,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
             if not runtime.acts_on(kind, key):  # another replica's (docs/sharding.md)
                 runtime.metrics.syncs.labels(kind, "elsewhere").inc()
                 return None
+            synced[0] += 1
             try:
                 wake_at = await sync(runtime, key)
             except Exception:
@@ -166,6 +170,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         queue.start()
         runtime.metrics.watch_queue(queue.name, queue.depth)
     runtime.metrics.watch_runs(runtime.run_states)
+    memo.trimmer = asyncio.create_task(trim_while_busy(lambda: synced[0]), name="malloc-trim")
 
 
 def _labelled_ignore(labels: Mapping[str, str] | None) -> bool:
@@ -296,6 +301,9 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
     runtime: Runtime | None = getattr(memo, "runtime", None)
     if runtime is None:
         return
+    trimmer: asyncio.Task[None] | None = getattr(memo, "trimmer", None)
+    if trimmer is not None:
+        trimmer.cancel()
     for queue in getattr(memo, "queues", []):
         await queue.stop()
     if runtime.shard is not None:

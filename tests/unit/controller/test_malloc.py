@@ -4,12 +4,16 @@ cannot be undone in this one."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import subprocess
 import sys
+import time
 
 import pytest
+
+from kairflow.controller import malloc
 
 CALL = "from kairflow.controller.malloc import limit_arenas; print(limit_arenas())"
 
@@ -39,3 +43,30 @@ def limited(env: dict[str, str]) -> str:
 )
 def test_the_operator_limits_malloc_arenas_unless_told(env: dict[str, str], expected: str) -> None:
     assert limited(env) == expected
+
+
+def test_memory_is_given_back_after_syncs_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    trims: list[float] = []
+    monkeypatch.setattr(malloc, "trim", lambda: trims.append(time.monotonic()) or True)
+    synced = [0]
+
+    async def until_trims(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(trims) < count:
+            assert time.monotonic() < deadline, f"{len(trims)} trims, not {count}"
+            await asyncio.sleep(0.001)
+
+    async def scenario() -> list[int]:
+        task = asyncio.create_task(malloc.trim_while_busy(lambda: synced[0], every=0))
+        seen = []
+        await until_trims(1)  # the first look: whatever came before it
+        for _ in range(50):
+            await asyncio.sleep(0)
+        seen.append(len(trims))  # nothing synced since: no second trim
+        synced[0] += 3
+        await until_trims(2)
+        seen.append(len(trims))
+        task.cancel()
+        return seen
+
+    assert asyncio.run(scenario()) == [1, 2]
