@@ -3,6 +3,7 @@ managedFields, pods as what the operator reads of them."""
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -174,3 +175,21 @@ def test_a_dag_event_reads_the_dag_in_a_worker_thread(monkeypatch: pytest.Monkey
     harness.close()
     assert threads and threads[0] != threading.main_thread().name
     assert harness.runtime.cache.dag((NS, "etl")) is observed
+
+
+def test_runs_of_one_dag_share_their_task_names_and_states() -> None:
+    """JSON decoding makes a str per occurrence: the cache keeps one of each."""
+    cache = Cache()
+    for name in ("r1", "r2"):
+        wire = {
+            "apiVersion": "kairflow.io/v1alpha1",
+            "kind": "DagRun",
+            "metadata": {"name": name, "namespace": NS, "resourceVersion": "1", "uid": name},
+            "spec": {"dagName": "etl"},
+            "status": {"taskInstances": {"extract_orders": {"state": "running"}}},
+        }
+        cache.put_run(json.loads(json.dumps(wire)))  # decoded, as a watch event is
+    first, second = (cache.runs[(NS, n)]["status"]["taskInstances"] for n in ("r1", "r2"))
+    ((key1, ti1),), ((key2, ti2),) = first.items(), second.items()
+    assert key1 is key2
+    assert ti1["state"] is ti2["state"]
