@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -27,17 +28,22 @@ M_ARENA_MAX = -8  # glibc's malloc.h
 ARENAS = 2
 
 
-def limit_arenas(count: int = ARENAS) -> bool:
-    """Whether the limit was set: not when the environment sets its own, nor on a C
-    library without glibc's mallopt (musl, macOS)."""
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return False
+@functools.cache
+def _glibc(function: str) -> Callable[..., int] | None:
+    """A function of glibc's malloc; None on another C library (musl, macOS)."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
-        return False
-    mallopt = getattr(libc, "mallopt", None)
-    if mallopt is None:
+        return None
+    found: Callable[..., int] | None = getattr(libc, function, None)
+    return found
+
+
+def limit_arenas(count: int = ARENAS) -> bool:
+    """Whether the limit was set: not when the environment sets its own, nor on a C
+    library without glibc's mallopt."""
+    mallopt = _glibc("mallopt")
+    if os.environ.get("MALLOC_ARENA_MAX") or mallopt is None:
         return False
     done = bool(mallopt(M_ARENA_MAX, count))
     if done:
@@ -56,11 +62,7 @@ def trim() -> bool:
     """Give the memory malloc holds free back to the system (glibc's malloc_trim):
     whether some was. Without it RSS stays at the high-water mark of the busiest
     moment (a pass over a big run builds and drops tens of MB)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    malloc_trim = getattr(libc, "malloc_trim", None)
+    malloc_trim = _glibc("malloc_trim")
     return bool(malloc_trim(0)) if malloc_trim is not None else False
 
 

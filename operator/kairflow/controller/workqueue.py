@@ -235,8 +235,8 @@ class WorkQueue:
         while not self._stopped:
             await self._let_first_go()
             key = self.state.pop()
-            if key is not None and not self.state.depth():
-                self._drained.set()
+            if key is not None:
+                self._changed()  # the last key waiting taken: the queue has drained
             if key is None:
                 self._has_work.clear()
                 await self._has_work.wait()

@@ -62,12 +62,8 @@ class RunRefused:
             status.end_date = iso(now)
 
 
-IDENTITY = {
-    "runId": "run_id",
-    "logicalDate": "logical_date",
-    "dataIntervalStart": "data_interval_start",
-    "dataIntervalEnd": "data_interval_end",
-}
+IDENTITY = ("run_id", "logical_date", "data_interval_start", "data_interval_end")
+"""What `RunStart.record` writes of a run's identity."""
 
 
 def identity_refusal(status: DagRunStatus) -> RunRefused | None:
@@ -75,7 +71,8 @@ def identity_refusal(status: DagRunStatus) -> RunRefused | None:
     written by hand (the operator records all of them at once, `RunStart.record`): such
     a run cannot be planned, so it fails saying what is missing rather than crashing
     each sync."""
-    missing = [field for field, attr in IDENTITY.items() if not getattr(status, attr)]
+    fields = DagRunStatus.model_fields
+    missing = [fields[name].alias or name for name in IDENTITY if not getattr(status, name)]
     if not missing:
         return None
     return RunRefused(
