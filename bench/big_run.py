@@ -29,6 +29,7 @@ from kubernetes import config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.integration.helpers import stored_kib
 from tests.integration.kube import Kube, apply_crds
 from tests.integration.kubelet import WatchingKubelet
 
@@ -48,7 +49,6 @@ from kairflow.localcluster import LocalCluster
 from kairflow.localcluster.processes import spawn
 
 ROOT = Path(__file__).resolve().parents[1]
-KIB = 1024
 
 
 def wide_dag(name: str, size: int) -> dict[str, Any]:
@@ -68,14 +68,6 @@ def _dag(name: str, tasks: list[dict[str, Any]], size: int) -> dict[str, Any]:
         "metadata": {"name": name},
         "spec": {"maxActiveTasks": size, "tasks": tasks},
     }
-
-
-def stored_kib(kube: Kube, namespace: str, plural: str, name: str) -> float:
-    """The object as the API server stores it (managedFields included), in KiB."""
-    body = kube.custom.get_namespaced_custom_object(
-        "kairflow.io", "v1alpha1", namespace, plural, name, _preload_content=False
-    )
-    return len(body.data) / KIB
 
 
 def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -> dict[str, Any]:

@@ -33,7 +33,6 @@ from kairflow.localcluster import LocalCluster
 from kairflow.localcluster.processes import spawn
 
 ROOT = Path(__file__).resolve().parents[1]
-OPERATOR_PID = [0]
 
 
 def minutely(name: str, start: datetime) -> dict[str, Any]:
@@ -77,7 +76,10 @@ class RunArrivals:
         ready.wait(10)
 
 
-def burst(kube: Kube, namespace: str, count: int, profile: Path | None = None) -> list[float]:
+def burst(
+    kube: Kube, namespace: str, count: int, profile: tuple[Path, int] | None = None
+) -> list[float]:
+    """`profile`: a directory, and the operator's pid to py-spy into it."""
     start = (datetime.now(UTC) - timedelta(hours=1)).replace(second=0, microsecond=0)
     for i in range(count):
         kube.create(namespace, "dags", minutely(f"d{i:04d}", start))
@@ -104,10 +106,11 @@ def burst(kube: Kube, namespace: str, count: int, profile: Path | None = None) -
     if profile is not None:
         # From now to 5 s after the due time; py-spy leaves idle samples out, so what
         # it records is the burst.
+        directory, pid = profile
         seconds = int(due.timestamp() - time.time()) + 5
-        out = profile / f"burst-{count}.txt"
+        out = directory / f"burst-{count}.txt"
         argv = ["py-spy", "record", "--format", "raw", "-o", str(out), "-d", str(seconds)]
-        subprocess.Popen([*argv, "-p", str(OPERATOR_PID[0])], stdout=subprocess.DEVNULL)
+        subprocess.Popen([*argv, "-p", str(pid)], stdout=subprocess.DEVNULL)
     deadline = due.timestamp() + 120
     while time.time() < deadline:
         hits = [at for at, end in arrivals.seen.values() if end and end.startswith(wanted)]
@@ -136,8 +139,7 @@ def main() -> None:
     if args.workers:
         env["KAIRFLOW_WORKERS"] = str(args.workers)
     operator = spawn([sys.executable, "-m", "kairflow.operator"], log, env=env)
-    OPERATOR_PID[0] = operator.pid
-    profile = Path(args.profile) if args.profile else None
+    profile = (Path(args.profile), operator.pid) if args.profile else None
     rows: dict[str, dict[str, Any]] = {}
     try:
         for index, count in enumerate(int(n) for n in args.dags.split(",")):

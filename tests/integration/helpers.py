@@ -28,6 +28,14 @@ def manual_run(name: str, dag_name: str, **spec: Any) -> dict[str, Any]:
     }
 
 
+def stored_kib(kube: Kube, namespace: str, plural: str, name: str) -> float:
+    """A Kairflow object as the API server stores it (managedFields included), in KiB."""
+    raw = kube.custom.get_namespaced_custom_object(
+        "kairflow.io", "v1alpha1", namespace, plural, name, _preload_content=False
+    )
+    return len(raw.data) / 1024
+
+
 def run_status(kube: Kube, namespace: str, name: str) -> dict[str, Any]:
     return kube.get(namespace, "dagruns", name).get("status") or {}
 

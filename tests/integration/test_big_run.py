@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from kairflow.core import labels
-from tests.integration.helpers import dag, manual_run
+from tests.integration.helpers import dag, manual_run, stored_kib
 from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import WatchingKubelet
 from tests.integration.operator_process import operators, own_namespace
@@ -27,14 +27,6 @@ pytestmark = pytest.mark.integration
 TASKS = 10_000
 LIMIT_KIB = 512
 ENV = {"KAIRFLOW_PARALLELISM": "2000", "KAIRFLOW_POOLS": "default_pool=2000"}
-
-
-def stored_kib(kube: Kube, namespace: str, plural: str, name: str) -> float:
-    """The object as the API server stores it, managedFields included."""
-    raw = kube.custom.get_namespaced_custom_object(
-        "kairflow.io", "v1alpha1", namespace, plural, name, _preload_content=False
-    )
-    return len(raw.data) / 1024
 
 
 def slice_names(kube: Kube, namespace: str, run: str) -> list[str]:

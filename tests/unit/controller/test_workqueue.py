@@ -349,27 +349,45 @@ def _blocking_queue(
     return WorkQueue(sync, workers=workers, name=name, clock=FakeClock(), after=after)
 
 
+class DagsThenRuns:
+    """A DAG queue whose one worker is busy with d1 while d2 waits, and a run queue
+    that goes after it, where r1 has just been added. Syncs hold their worker until
+    their queue's release."""
+
+    def __init__(self, run_workers: int) -> None:
+        self.dag_calls: list[Hashable] = []
+        self.run_calls: list[Hashable] = []
+        self.dag_release, self.run_release = asyncio.Event(), asyncio.Event()
+        self.dags = _blocking_queue(self.dag_calls, self.dag_release, 1, "dags")
+        self.runs = _blocking_queue(
+            self.run_calls, self.run_release, run_workers, "runs", after=[self.dags]
+        )
+
+    async def start(self) -> None:
+        self.dags.start()
+        self.runs.start()
+        for key in ("d1", "d2"):
+            self.dags.add(key)
+        await until(lambda: self.dag_calls == ["d1"])
+        self.runs.add("r1")
+
+    async def stop(self) -> None:
+        self.dag_release.set()
+        self.run_release.set()
+        await self.dags.stop()
+        await self.runs.stop()
+
+
 def test_runs_wait_while_dag_syncs_are_waiting_for_a_worker() -> None:
     async def scenario() -> None:
-        dag_calls: list[Hashable] = []
-        run_calls: list[Hashable] = []
-        dag_release, run_release = asyncio.Event(), asyncio.Event()
-        dags = _blocking_queue(dag_calls, dag_release, workers=1, name="dags")
-        runs = _blocking_queue(run_calls, run_release, workers=2, name="runs", after=[dags])
-        dags.start()
-        runs.start()
-        for key in ("d1", "d2"):
-            dags.add(key)
-        await until(lambda: dag_calls == ["d1"])
-        runs.add("r1")
+        queues = DagsThenRuns(run_workers=2)
+        await queues.start()
         await settle()
-        assert run_calls == []  # d2 waits for the DAG worker: r1 waits for d2
-        dag_release.set()
-        await until(lambda: dag_calls == ["d1", "d2"])
-        await until(lambda: run_calls == ["r1"])  # no DAG key waits any more
-        run_release.set()
-        await dags.stop()
-        await runs.stop()
+        assert queues.run_calls == []  # d2 waits for the DAG worker: r1 waits for d2
+        queues.dag_release.set()
+        await until(lambda: queues.dag_calls == ["d1", "d2"])
+        await until(lambda: queues.run_calls == ["r1"])  # no DAG key waits any more
+        await queues.stop()
 
     asyncio.run(scenario())
 
@@ -380,22 +398,11 @@ def test_a_dag_queue_that_never_drains_delays_runs_only_for_a_while(
     monkeypatch.setattr("kairflow.controller.workqueue.YIELD_LIMIT", 0)
 
     async def scenario() -> None:
-        dag_calls: list[Hashable] = []
-        run_calls: list[Hashable] = []
-        never, run_release = asyncio.Event(), asyncio.Event()
-        dags = _blocking_queue(dag_calls, never, workers=1, name="dags")
-        runs = _blocking_queue(run_calls, run_release, workers=1, name="runs", after=[dags])
-        dags.start()
-        runs.start()
-        for key in ("d1", "d2"):
-            dags.add(key)
-        await until(lambda: dag_calls == ["d1"])
-        runs.add("r1")
-        await until(lambda: run_calls == ["r1"])  # d2 still waits: r1 went after the limit
-        assert dags.depth() == 1
-        run_release.set()
-        never.set()
-        await dags.stop()
-        await runs.stop()
+        queues = DagsThenRuns(run_workers=1)
+        await queues.start()
+        # d2 still waits (d1 is never released): r1 went after the limit.
+        await until(lambda: queues.run_calls == ["r1"])
+        assert queues.dags.depth() == 1
+        await queues.stop()
 
     asyncio.run(scenario())
