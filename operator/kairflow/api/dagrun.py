@@ -121,6 +121,21 @@ class TaskInstanceStatus(StatusModel):
     try_number: int = Field(default=0, description="Tries started so far (Airflow's try_number).")
     max_tries: int | None = Field(default=None, description="1 + retries.")
     map_index: int | None = Field(default=None, description="Index of a mapped instance.")
+    map_length: int | None = Field(
+        default=None,
+        description=(
+            "On a mapped task's own record while some of its instances are not created"
+            " yet: how many instances it has in all."
+        ),
+    )
+    map_next: int | None = Field(
+        default=None,
+        description=(
+            "On a mapped task's own record while some of its instances are not created"
+            " yet: the first map index not created (they are created as earlier ones"
+            " finish, mapWindow at a time)."
+        ),
+    )
     pod: str | None = Field(default=None, description="Pod of the current or last try.")
     queued_at: str | None = None
     start_date: str | None = None

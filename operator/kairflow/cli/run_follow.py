@@ -20,10 +20,12 @@ from rich.progress_bar import ProgressBar
 from rich.text import Text
 
 from kairflow.api import DagRun
+from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.cli.errors import EXIT_FAILED, EXIT_TIMEOUT, UserError
 from kairflow.cli.kube import Cluster
 from kairflow.cli.views.fmt import short_duration
 from kairflow.cli.views.tree import run_tree
+from kairflow.core.map_window import progress
 
 _FINISHED = ("success", "failed")
 _WATCH_SECONDS = 60
@@ -35,12 +37,7 @@ def run_state(run: dict[str, Any]) -> str:
 
 def _progress(run: dict[str, Any]) -> tuple[int, int]:
     tis = (run.get("status") or {}).get("taskInstances") or {}
-    done = sum(
-        1
-        for ti in tis.values()
-        if ti.get("state") in ("success", "failed", "skipped", "upstream_failed", "removed")
-    )
-    return done, len(tis)
+    return progress(TaskInstanceStatus.model_validate(ti) for ti in tis.values())
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> Iterator[tuple[str, str, int]]:

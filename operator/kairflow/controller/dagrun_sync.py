@@ -200,6 +200,7 @@ def _inputs(
             rt.settings.render_budget,
             rt.record_limits()[0],
             rt.settings.max_map_length,
+            rt.settings.map_window,
         ),
         surroundings=surroundings(rt, view.namespace, run, spec),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from kairflow.api.peering import DEFAULT_PEERING
 from kairflow.api.types import parse_duration
 from kairflow.core.dag_defaults import DagDefaults
+from kairflow.core.map_window import DEFAULT_WINDOW
 from kairflow.core.mapping import MAX_MAP_LENGTH
 from kairflow.core.status_size import DEFAULT_LIMIT
 from kairflow.core.task_instance_slices import DEFAULT_BUDGET as SLICE_BUDGET
@@ -79,6 +80,10 @@ class OperatorSettings:
     max_map_length: int = field(default=MAX_MAP_LENGTH, metadata=_env("KAIRFLOW_MAX_MAP_LENGTH"))
     """Instances a mapped task may have (Airflow's `[core] max_map_length`); more
     fail the task, naming the count and the limit."""
+    map_window: int = field(default=DEFAULT_WINDOW, metadata=_env("KAIRFLOW_MAP_WINDOW"))
+    """Unfinished instances a mapped task has at a time; the rest wait as a count on
+    the task's record and are created as earlier ones finish (core.map_window), so a
+    task mapped over 100,000 items costs what its window costs."""
     task_instance_slice_kib: int = field(
         default=SLICE_BUDGET // 1024, metadata=_env("KAIRFLOW_TASK_INSTANCE_SLICE_KIB")
     )

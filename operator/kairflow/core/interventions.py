@@ -75,6 +75,8 @@ def apply_clear(
             try_number=ti.try_number,
             max_tries=ti.try_number + 1 + retries_left,
             map_index=ti.map_index,
+            map_length=ti.map_length,
+            map_next=ti.map_next,
             message=f"cleared (request {request.id})",
         )
         cleared += 1

@@ -31,13 +31,44 @@ def map_items(
     task: TaskSpec, xcoms: Mapping[str, Any], limit: int = MAX_MAP_LENGTH
 ) -> list[Any] | None:
     """The items to map over, or None while a source task has not pushed yet."""
-    expand = task.expand
-    if expand is None:
-        raise ValueError(f"task {task.name!r} is not mapped")
+    expand = _expand_of(task)
     if expand.product is None:
         return _one_list(expand.items, expand.from_task, xcoms, "expand.items", limit)
+    lists = _product_lists(expand, xcoms, limit)
+    if lists is None:
+        return None
+    # Airflow's DictOfListsExpandInput: the last argument varies fastest, as in
+    # itertools.product over the arguments in their order.
+    names = [argument.name for argument in expand.product]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
+
+
+def mapped_length(
+    task: TaskSpec, xcoms: Mapping[str, Any], limit: int = MAX_MAP_LENGTH
+) -> int | None:
+    """How many instances the task maps to (None while a source has not pushed),
+    without building the product's combinations."""
+    expand = _expand_of(task)
+    if expand.product is None:
+        items = _one_list(expand.items, expand.from_task, xcoms, "expand.items", limit)
+        return None if items is None else len(items)
+    lists = _product_lists(expand, xcoms, limit)
+    return None if lists is None else math.prod(len(values) for values in lists)
+
+
+def _expand_of(task: TaskSpec) -> ExpandSpec:
+    if task.expand is None:
+        raise ValueError(f"task {task.name!r} is not mapped")
+    return task.expand
+
+
+def _product_lists(
+    expand: ExpandSpec, xcoms: Mapping[str, Any], limit: int
+) -> list[list[Any]] | None:
+    """Each product argument's list (None while one's source has not pushed), their
+    combinations within `limit`."""
     lists: list[list[Any]] = []
-    for argument in expand.product:
+    for argument in expand.product or ():
         where = f"expand.product {argument.name!r}"
         values = _one_list(argument.items, argument.from_task, xcoms, where, limit)
         if values is None:
@@ -49,10 +80,7 @@ def map_items(
             f"cannot map over expand.product: {total} combinations, the limit is {limit} "
             "(KAIRFLOW_MAX_MAP_LENGTH)"
         )
-    # Airflow's DictOfListsExpandInput: the last argument varies fastest, as in
-    # itertools.product over the arguments in their order.
-    names = [argument.name for argument in expand.product]
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
+    return lists
 
 
 def _one_list(

@@ -19,10 +19,10 @@ from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.api.types import format_duration
-from kairflow.core import callbacks, deadlines, deferral, pod_outcomes
+from kairflow.core import callbacks, deadlines, deferral, map_window, pod_outcomes
 from kairflow.core.deferred import Surroundings
 from kairflow.core.graph import build_graph
-from kairflow.core.mapping import MappingError, map_items, sources
+from kairflow.core.mapping import MappingError, map_items, mapped_length, sources
 from kairflow.core.naming import ti_key
 from kairflow.core.priority import priority_weights
 from kairflow.core.run_index import MISSING
@@ -133,7 +133,8 @@ def _init_run(state: RunPass) -> None:
 
 def _new_instances(state: RunPass, name: str, message: str | None = None) -> None:
     """A task's instances as a run starts: one, or one per item of a literal list it
-    is mapped over; a task mapped over an upstream XCom waits as `name` to expand."""
+    is mapped over (a window of them: `map_window`); a task mapped over an upstream
+    XCom waits as `name` to expand."""
     status = state.status
     task = state.tasks[name]
     max_tries = 1 + state.policies[name].retries
@@ -145,10 +146,11 @@ def _new_instances(state: RunPass, name: str, message: str | None = None) -> Non
                 state=TI.FAILED, message=str(exc), max_tries=max_tries
             )
             return
-        for index in range(len(items)):
-            status.task_instances[ti_key(name, index)] = TaskInstanceStatus(
-                map_index=index, max_tries=max_tries, message=message
+        status.task_instances.update(
+            map_window.first_instances(
+                name, len(items), state.settings.map_window, max_tries, message
             )
+        )
         if not items:
             status.task_instances[name] = TaskInstanceStatus(
                 state=TI.SKIPPED, message="mapped over an empty list", max_tries=max_tries
@@ -163,8 +165,9 @@ LOST = "its record was lost (a deleted TaskInstanceSlice): it starts over"
 def _restore_lost(state: RunPass) -> None:
     """Task instances a running run no longer records (a big run's slice was deleted)
     start over, so the run never ends without them: a task with no instance at all
-    gets its first ones again, and a mapped task's missing indexes below its highest
-    come back. (Its pods, if still there, are adopted as usual.)"""
+    gets its first ones again, a mapped task's missing indexes below its highest (or
+    below the first one not created yet) come back, and so does the record of its
+    instances not created yet. (Its pods, if still there, are adopted as usual.)"""
     tis = state.status.task_instances
     indexes: dict[str, list[int]] = {}
     for key, ti in tis.items():
@@ -179,10 +182,27 @@ def _restore_lost(state: RunPass) -> None:
         if max(found) < 0:
             continue
         max_tries = 1 + state.policies[name].retries
-        for index in sorted(set(range(max(found))) - set(found)):
+        rest = tis.get(name)
+        created = (rest.map_next or 0) if rest is not None else max(found) + 1
+        for index in sorted(set(range(created)) - set(found)):
             tis[ti_key(name, index)] = TaskInstanceStatus(
                 map_index=index, max_tries=max_tries, message=LOST
             )
+        if rest is None:
+            length = _known_length(state, name)
+            if length is not None and length > created:
+                tis[name] = map_window.rest_record(length, created, max_tries)
+
+
+def _known_length(state: RunPass, name: str) -> int | None:
+    """How many instances expanded mapped task `name` has, when its items can be known."""
+    task = state.tasks[name]
+    if task.expand is None:
+        return None
+    try:
+        return mapped_length(task, state.xcoms(), state.settings.max_map_length)
+    except MappingError:
+        return None
 
 
 def _timed_out(state: RunPass) -> bool:
@@ -225,7 +245,7 @@ def _apply_effects(state: RunPass) -> bool:
     # instances only as a mapping source, which is not ready while it has just expanded.
     if expansions:
         _replace_placeholders(state, expansions)
-    return changed
+    return map_window.create_more(state) or changed
 
 
 def _skip_after(state: RunPass, name: str, key: str, xcom: Any) -> bool:
@@ -276,7 +296,7 @@ def _branch_targets(xcom: Any) -> frozenset[str]:
 def _expand(state: RunPass, name: str, expansions: dict[str, int]) -> bool:
     """Map the task over its source's XCom: its number of instances goes in `expansions`."""
     placeholder = state.status.task_instances.get(name)
-    if placeholder is None or placeholder.state != TI.NONE:
+    if placeholder is None or placeholder.state != TI.NONE or map_window.is_rest(placeholder):
         return False
     task = state.tasks[name]
     upstream = sources(task.expand) if task.expand else ()
@@ -301,27 +321,26 @@ def _expand(state: RunPass, name: str, expansions: dict[str, int]) -> bool:
 
 
 def _replace_placeholders(state: RunPass, expansions: dict[str, int]) -> None:
-    """Each expanded placeholder becomes its instances in place, so status stays in DAG
-    order."""
+    """Each expanded placeholder becomes its (first) instances in place, so status
+    stays in DAG order."""
     rebuilt: dict[str, TaskInstanceStatus] = {}
     for key, ti in state.status.task_instances.items():
         count = expansions.get(key)
         if count is None:
             rebuilt[key] = ti
             continue
-        for index in range(count):
-            rebuilt[ti_key(key, index)] = TaskInstanceStatus(
-                map_index=index, max_tries=ti.max_tries
-            )
+        rebuilt.update(
+            map_window.first_instances(key, count, state.settings.map_window, ti.max_tries or 1)
+        )
     state.status.task_instances = rebuilt
 
 
 def _settle(state: RunPass) -> None:
     status = state.status
     tis = status.task_instances
-    finished = sum(1 for ti in tis.values() if ti.state.finished)
-    status.progress = f"{finished}/{len(tis)}"
-    if finished == len(tis):
+    finished, total = map_window.progress(tis.values())
+    status.progress = f"{finished}/{total}"
+    if finished == total:
         # Airflow's leaves for the run's state: teardowns do not count (unless
         # onFailureFailDagrun), the work before them does.
         deciding = run_state_tasks(state.graph)
@@ -353,8 +372,8 @@ def _finish(state: RunPass, final: DagRunState, message: str) -> None:
     started = parse_time(status.start_date)
     if started is not None:
         status.duration = format_duration(state.now - started)
-    tis = status.task_instances
-    status.progress = f"{sum(1 for ti in tis.values() if ti.state.finished)}/{len(tis)}"
+    finished, total = map_window.progress(status.task_instances.values())
+    status.progress = f"{finished}/{total}"
     kind = CallbackKind.ON_SUCCESS if final == DagRunState.SUCCESS else CallbackKind.ON_FAILURE
     state.note(kind, None, 1, final.value, message)
     if final == DagRunState.SUCCESS:

@@ -25,8 +25,10 @@ MISSING = _ABSENT
 
 class InstanceIndex:
     """Task name -> keys of its mapped instances (`name[0]`, `name[1]`...) in map
-    index order, rebuilt whenever the status' key set may have changed: the planner
-    adds keys when a run starts and swaps the whole dict when it expands a mapping."""
+    index order, then `name` when it holds the instances not created yet
+    (`core.map_window`); rebuilt whenever the status' key set may have changed: the
+    planner adds keys when a run starts and swaps the whole dict when it creates
+    mapped instances."""
 
     def __init__(self) -> None:
         self._indexed: Mapping[str, TaskInstanceStatus] | None = None
@@ -34,12 +36,14 @@ class InstanceIndex:
         self._mapped: dict[str, tuple[str, ...]] = {}
 
     def instances(self, tis: Mapping[str, TaskInstanceStatus], name: str) -> Sequence[str]:
-        """`name` itself when it is a key, else its mapped instances' keys."""
-        if name in tis:
-            return (name,)
+        """Its mapped instances' keys (and `name` after them, while some are not
+        created yet), else `name` itself when it is a key."""
         if tis is not self._indexed or len(tis) != self._size:
             self._rebuild(tis)
-        return self._mapped.get(name, ())
+        mapped = self._mapped.get(name)
+        if mapped is not None:
+            return mapped
+        return (name,) if name in tis else ()
 
     def _rebuild(self, tis: Mapping[str, TaskInstanceStatus]) -> None:
         grouped: dict[str, list[str]] = {}
@@ -48,7 +52,7 @@ class InstanceIndex:
             if bracket:  # task names never contain '[' (TASK_NAME_PATTERN)
                 grouped.setdefault(task, []).append(key)
         self._mapped = {
-            task: tuple(sorted(keys, key=lambda k: tis[k].map_index or 0))
+            task: (*sorted(keys, key=lambda k: tis[k].map_index or 0), *(task,) * (task in tis))
             for task, keys in grouped.items()
         }
         self._indexed, self._size = tis, len(tis)
@@ -86,7 +90,8 @@ class PassXComs(Mapping[str, Any]):
             return kept[2]
         value: Any = _ABSENT
         if all(tis[k].state.finished for k in keys):
-            value = [state.xcom_of(k) for k in keys]
+            # A finished record of instances never created pushed nothing.
+            value = [state.xcom_of(k) for k in keys if tis[k].map_length is None]
             if any(item is MISSING for item in value):
                 value = _ABSENT
         self._lists[name] = (state.state_changes, keys, value)

@@ -18,6 +18,7 @@ from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus, XComRef
+from kairflow.core.map_window import DEFAULT_WINDOW
 from kairflow.core.mapping import MAX_MAP_LENGTH
 
 
@@ -96,6 +97,9 @@ class PlannerSettings:
     bound (`dags test`, where nothing is written to etcd)."""
     max_map_length: int = MAX_MAP_LENGTH
     """Instances a mapped task may have (Airflow's `[core] max_map_length`)."""
+    map_window: int = DEFAULT_WINDOW
+    """Unfinished instances a mapped task has at a time; the rest wait as a count
+    (`core.map_window`)."""
 
 
 class PodPhase(StrEnum):

@@ -9,12 +9,14 @@ maxActiveTasks and pool slots.
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import repeat
 from typing import Any
 
 from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.core import latest_only
 from kairflow.core.deferral import defer
+from kairflow.core.map_window import stands_for
 from kairflow.core.mapping import MappingError, sources
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.run_info import DataInterval
@@ -64,11 +66,8 @@ def make_ready(state: RunPass) -> bool:
                 changed = True
             elif verdict == Verdict.WAIT:
                 ti.message = _why_waiting(state, name, counts)
-            elif task.expand is not None and key == name and sources(task.expand):
-                # Runnable but not expanded: a source did not succeed (e.g. all_done).
-                pushed = " or ".join(map(repr, sources(task.expand)))
-                state.set_state(key, TI.FAILED, f"cannot expand: {pushed} pushed no list")
-                changed = True
+            elif task.expand is not None and key == name:
+                changed |= _unexpanded(state, name)
             elif (blocked := _past_blocks(state, name)) is not None:
                 ti.message = blocked
             elif task.deferred_kind is not None:
@@ -91,6 +90,18 @@ def make_ready(state: RunPass) -> bool:
     return changed
 
 
+def _unexpanded(state: RunPass, name: str) -> bool:
+    """The record under a mapped task's own name, once its trigger rule lets it run:
+    instances not created yet are left to `map_window`; a mapping not expanded
+    means a source did not succeed (e.g. trigger rule all_done): it fails."""
+    expand = state.tasks[name].expand
+    if expand is None or state.status.task_instances[name].map_length is not None:
+        return False
+    pushed = " or ".join(map(repr, sources(expand)))
+    state.set_state(name, TI.FAILED, f"cannot expand: {pushed} pushed no list")
+    return True
+
+
 def _why_waiting(state: RunPass, name: str, counts: UpstreamCounts) -> str:
     rule = state.policies[name].trigger_rule
     setups = state.indirect_setups.get(name)
@@ -104,7 +115,13 @@ def upstream_verdict(state: RunPass, name: str) -> tuple[Verdict, UpstreamCounts
     """The trigger rule's verdict over every instance of every direct upstream task."""
     tis = state.status.task_instances
     upstream = state.graph.upstream[name]
-    states = [tis[key].state for up in upstream for key in state.instances(up)]
+    # Instances not created yet count as theirs (only the waiting message can tell).
+    states = [
+        ti.state
+        for up in upstream
+        for key in state.instances(up)
+        for ti in repeat(tis[key], stands_for(tis[key]))
+    ]
     setup_states = [
         tis[key].state for up in upstream if state.tasks[up].setup for key in state.instances(up)
     ]

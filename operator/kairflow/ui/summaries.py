@@ -98,14 +98,20 @@ def dag_summary(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def instance_cell(ti: Mapping[str, Any]) -> list[Any]:
-    """One grid cell: [state, tryNumber, startDate, endDate, queuedAt]."""
-    return [
+    """One grid cell: [state, tryNumber, startDate, endDate, queuedAt], and for a
+    mapped task's record of its instances not created yet (`core.map_window`) how
+    many those are."""
+    cell = [
         ti.get("state") or "none",
         ti.get("tryNumber") or 0,
         ti.get("startDate"),
         ti.get("endDate"),
         ti.get("queuedAt"),
     ]
+    length, next_index = ti.get("mapLength"), ti.get("mapNext")
+    if isinstance(length, int) and isinstance(next_index, int):
+        cell.append(max(length - next_index, 0))
+    return cell
 
 
 def run_summary(body: Mapping[str, Any], *, instances: bool) -> dict[str, Any]:

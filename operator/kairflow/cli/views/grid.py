@@ -54,7 +54,7 @@ def _cells(view: RunView, in_run: set[str]) -> dict[str, _Cell]:
         instances = view.instances.get(task, ())
         states = [str(i.status.state) for i in instances]
         if view.is_mapped(task):
-            cells[task] = _Cell(worst_state(states), len(instances))
+            cells[task] = _Cell(worst_state(states), sum(i.count for i in instances))
         else:
             cells[task] = _Cell(states[0] if states else NO_STATUS, None)
     return cells

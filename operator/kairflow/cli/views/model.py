@@ -21,6 +21,7 @@ from kairflow.api.dagrun import DagRun, TaskInstanceStatus
 from kairflow.cli.views.states import state_text
 from kairflow.core.errors import InvalidDag
 from kairflow.core.graph import DagGraph, build_graph
+from kairflow.core.map_window import stands_for
 from kairflow.core.times import parse_time
 
 _MAPPED_KEY = re.compile(r"(?P<task>.+)\[(?P<index>\d+)\]")
@@ -70,6 +71,28 @@ class Instance:
     key: str
     map_index: int | None
     status: TaskInstanceStatus
+
+    @property
+    def count(self) -> int:
+        """Task instances it stands for (a mapped task's not created yet: many)."""
+        return stands_for(self.status)
+
+    @property
+    def label(self) -> str:
+        """`[i]`, or `[i…j]` for a mapped task's instances not created yet."""
+        status = self.status
+        if self.map_index is not None:
+            return f"[{self.map_index}]"
+        if status.map_length is not None and status.map_next is not None:
+            return f"[{status.map_next}…{status.map_length - 1}]"
+        return "[ ]"
+
+    @property
+    def order(self) -> int:
+        """Where it goes among its task's instances: by map index, the rest last."""
+        if self.map_index is not None:
+            return self.map_index
+        return self.status.map_next if self.status.map_next is not None else -1
 
 
 @dataclass(frozen=True)
@@ -124,7 +147,7 @@ def instances_by_task(
         task, index = split_key(key)
         grouped.setdefault(task, []).append(Instance(key, index, status))
     for instances in grouped.values():
-        instances.sort(key=lambda i: -1 if i.map_index is None else i.map_index)
+        instances.sort(key=lambda i: i.order)
     return grouped
 
 

@@ -144,15 +144,18 @@ def _instance_cells(ti: TaskInstanceStatus, with_date: bool) -> list[Text]:
 
 
 def _mapped_cells(instances: Sequence[Instance], with_date: bool) -> list[Text]:
-    counts = Counter(str(i.status.state) for i in instances)
+    counts: Counter[str] = Counter()
+    for i in instances:
+        counts[str(i.status.state)] += i.count
     starts = [m for i in instances if (m := moment(i.status.start_date))]
-    summary = ", ".join(f"{n} {state}" for state, n in counts.most_common())
+    summary = ", ".join(f"{n:,} {state}" for state, n in counts.most_common())
+    total = sum(counts.values())
     return [
         state_text(worst_state(counts)),
         Text(),
         Text(clock(min(starts), with_date=with_date) if starts else ""),
         Text(),
-        Text(f"{len(instances)} mapped: {summary}" if instances else "not expanded yet"),
+        Text(f"{total:,} mapped: {summary}" if instances else "not expanded yet"),
     ]
 
 
@@ -190,7 +193,7 @@ def run_tree(run: DagRun, *, wide: bool = False) -> RenderableType:
             for n, instance in enumerate(instances):
                 last = n == len(instances) - 1 and not line.has_children
                 name = Text(line.child_prefix(last), style="dim")
-                name.append(f"[{instance.map_index}]")
+                name.append(instance.label)
                 lead = Text(_join((*line.under, _BLANK if last else _PIPE)) + "  ", style="dim")
                 rows.append(Row([name, *_instance_cells(instance.status, with_date)], (), lead))
         else:

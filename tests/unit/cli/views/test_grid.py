@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from kairflow.api.dagrun import DagRun
+from kairflow.api.dagrun import DagRun, TaskInstanceStatus
 from kairflow.cli.views.grid import runs_grid
 from tests.unit.cli.views.builders import dag_spec, lines_of, render, run, spec, ti
 
@@ -46,6 +46,10 @@ def test_runs_go_oldest_left_and_tasks_follow_the_dag() -> None:
     assert row(text, "load") == "✓►✗"
 
 
+NOT_CREATED = TaskInstanceStatus(map_length=300, map_next=2)
+"""A mapped task's record of its 298 instances not created yet (core.map_window)."""
+
+
 @pytest.mark.parametrize(
     ("instances", "cell"),
     [
@@ -56,6 +60,11 @@ def test_runs_go_oldest_left_and_tasks_follow_the_dag() -> None:
         ),
         pytest.param({"fan[0]": ti(), "fan[1]": ti("skipped")}, "✓2", id="success beats skipped"),
         pytest.param({}, "·", id="a mapped task not expanded yet has no count"),
+        pytest.param(
+            {"fan[0]": ti(), "fan[1]": ti("running"), "fan": NOT_CREATED},
+            "►300",
+            id="instances not created yet count in the mapped task's count",
+        ),
     ],
 )
 def test_mapped_cells(instances: dict, cell: str) -> None:

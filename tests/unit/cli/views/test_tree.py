@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kairflow.api.dag import DAGSpec
+from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.cli.views.tree import dag_flow_tree, run_tree
 from tests.unit.cli.views.builders import dag_spec, lines_of, render, run, spec, ti
 
@@ -135,6 +136,20 @@ def test_mapped_instances_hang_under_their_task_with_a_summary() -> None:
     text = render(run_tree(run(instances, snapshot=snapshot)))
     assert first_column(text) == ["make", "└╴fan [ ]", "  ├╴[0]", "  ├╴[1]", "  └╴end"]
     assert "✗ failed                                 2 mapped: 1 success, 1 fail…" in text
+
+
+def test_instances_not_created_yet_hang_last_under_their_task_as_a_range_and_a_count() -> None:
+    snapshot = spec(
+        {"name": "fan", "bash": "x", "expand": {"items": list(range(3000))}},
+        "end",
+        flow=["fan >> end"],
+    )
+    rest = TaskInstanceStatus(map_length=3000, map_next=2, message="2,998 of 3,000 not created")
+    instances = {"fan": rest, "fan[1]": ti("running"), "fan[0]": ti(), "end": ti("none")}
+    text = render(run_tree(run(instances, snapshot=snapshot)))
+    assert first_column(text) == ["fan [ ]", "├╴[0]", "├╴[1]", "├╴[2…2999]", "└╴end"]
+    assert "3,000 mapped: 2,998 none, 1 succes…" in text  # cut to 80 columns
+    assert "2,998 of 3,000 not created" in text
 
 
 LONG = "a_very_long_task_name_that_goes_on_and_on_and_on_until_it_is_63c"

@@ -7,12 +7,20 @@
 // object when the run changes, so a WeakMap keyed by it recomputes only changed runs.
 import { summaryState } from "../states.js";
 
-// The grid cell array from the stream: [state, tryNumber, startDate, endDate, queuedAt].
+// The grid cell array from the stream: [state, tryNumber, startDate, endDate, queuedAt],
+// and on a mapped task's own key, while some of its instances are not created yet, how
+// many those are (NOT_CREATED).
 export const STATE = 0;
 export const TRY = 1;
 export const START = 2;
 export const END = 3;
 export const QUEUED = 4;
+export const NOT_CREATED = 5;
+
+// How many task instances a cell stands for: one, or a mapped task's not created yet.
+export function weightOf(cell) {
+  return cell.length > NOT_CREATED ? cell[NOT_CREATED] : 1;
+}
 
 export function baseOf(key) {
   const bracket = key.indexOf("[");
@@ -153,7 +161,13 @@ export function makeIndexer(shape) {
     if (keys && keys.length) {
       const states = [];
       for (const key of keys) if (key && tis[key]) states.push(tis[key][STATE]);
-      cell = { state: summaryState(states), count: states.length };
+      let count = states.length;
+      const rest = tis[name]; // the instances not created yet, as a count
+      if (rest && rest.length > NOT_CREATED) {
+        states.push(rest[STATE]);
+        count += rest[NOT_CREATED];
+      }
+      cell = { state: summaryState(states), count };
     } else if (tis[name]) {
       cell = { state: tis[name][STATE], count: 0 };
     } else {
@@ -232,7 +246,7 @@ export function stateCounts(tis) {
   const counts = new Map();
   for (const key in tis) {
     const state = tis[key][STATE] || "none";
-    counts.set(state, (counts.get(state) || 0) + 1);
+    counts.set(state, (counts.get(state) || 0) + weightOf(tis[key]));
   }
   return counts;
 }

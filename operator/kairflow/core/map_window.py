@@ -1,0 +1,127 @@
+"""A mapped task's instances are created a window at a time, not all at once.
+
+A task mapped over 100,000 items would otherwise record 100,000 task instances the
+moment it expands, and every pass, write and cached copy of the run would carry them
+all while a few dozen run. Instead a mapped task has at most `map_window` unfinished
+instances (`name[i]`); the rest wait as one record under the task's own name (`name`,
+state none) holding the count (`mapLength`, the instances in all) and the first index
+not created yet (`mapNext`). Each pass creates the next indexes as earlier ones
+finish, in map index order (the order Airflow's scheduler starts equal-priority
+instances in), and drops the record once the last index is created.
+
+Everything that reads task instances sees that record as one more unfinished
+instance of the task: trigger rules downstream wait for it, the run does not end
+before it, a skip or upstream failure that reaches the task finishes it too (and with
+it the instances it stands for). Progress counts the instances it stands for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from kairflow.api.dagrun import TaskInstanceStatus
+from kairflow.core.naming import ti_key
+
+if TYPE_CHECKING:
+    from kairflow.core.run_state import RunPass
+
+DEFAULT_WINDOW = 1024
+"""As Airflow's default max_map_length: a mapping Airflow accepts is created whole."""
+
+
+def is_rest(ti: TaskInstanceStatus) -> bool:
+    """Whether `ti` is a mapped task's record of its instances not created yet."""
+    return ti.map_length is not None
+
+
+def stands_for(ti: TaskInstanceStatus) -> int:
+    """How many task instances a record counts for in the run's progress."""
+    if ti.map_length is None or ti.map_next is None:
+        return 1
+    return max(ti.map_length - ti.map_next, 0)
+
+
+def progress(instances: Iterable[TaskInstanceStatus]) -> tuple[int, int]:
+    """(finished, all) task instances, counting those not created yet."""
+    finished = total = 0
+    for ti in instances:
+        weight = stands_for(ti)
+        total += weight
+        if ti.state.finished:
+            finished += weight
+    return finished, total
+
+
+def first_instances(
+    name: str, length: int, window: int, max_tries: int, message: str | None = None
+) -> dict[str, TaskInstanceStatus]:
+    """A mapped task's records as it expands over `length` items: its first `window`
+    instances and, when there are more, the record of the rest."""
+    created = min(length, max(window, 1))
+    records = {
+        ti_key(name, index): TaskInstanceStatus(
+            map_index=index, max_tries=max_tries, message=message
+        )
+        for index in range(created)
+    }
+    if created < length:
+        records[name] = rest_record(length, created, max_tries)
+    return records
+
+
+def rest_record(length: int, next_index: int, max_tries: int | None) -> TaskInstanceStatus:
+    return TaskInstanceStatus(
+        map_length=length,
+        map_next=next_index,
+        max_tries=max_tries,
+        message=waiting_message(length, next_index),
+    )
+
+
+def waiting_message(length: int, next_index: int) -> str:
+    return (
+        f"{length - next_index:,} of {length:,} instances not created yet: they are "
+        "created as earlier ones finish"
+    )
+
+
+def create_more(state: RunPass) -> bool:
+    """Create the next instances of every mapped task whose window has room. True when
+    any were created (the status' task instances are then a new dict, in DAG order:
+    new instances go just before the record of the rest)."""
+    tis = state.status.task_instances
+    added: dict[str, dict[str, TaskInstanceStatus]] = {}
+    for name in state.graph.order:
+        rest = tis.get(name)
+        if rest is None or not is_rest(rest) or rest.state.finished:
+            continue
+        length, start = rest.map_length or 0, rest.map_next or 0
+        live = sum(1 for key in state.instances(name) if not tis[key].state.finished) - 1
+        count = min(state.settings.map_window - live, length - start)
+        if count <= 0:
+            continue
+        added[name] = {
+            ti_key(name, index): TaskInstanceStatus(map_index=index, max_tries=rest.max_tries)
+            for index in range(start, start + count)
+        }
+        rest.map_next = start + count
+        rest.message = waiting_message(length, rest.map_next)
+    if not added:
+        return False
+    state.status.task_instances = _with(tis, added)
+    return True
+
+
+def _with(
+    tis: Mapping[str, TaskInstanceStatus], added: Mapping[str, dict[str, TaskInstanceStatus]]
+) -> dict[str, TaskInstanceStatus]:
+    rebuilt: dict[str, TaskInstanceStatus] = {}
+    for key, ti in tis.items():
+        new = added.get(key)
+        if new is not None:
+            rebuilt.update(new)
+            if (ti.map_next or 0) >= (ti.map_length or 0):
+                continue  # every instance exists now: the record of the rest goes
+        rebuilt[key] = ti
+    return rebuilt
