@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -127,9 +128,18 @@ class WatchingKubelet:
     0) from `threads` threads. (AutoKubelet lists every pod each 50 ms: fine for a few,
     far too slow for 10,000.)"""
 
-    def __init__(self, kube: Kube, namespace: str, threads: int = 8) -> None:
+    def __init__(
+        self,
+        kube: Kube,
+        namespace: str,
+        threads: int = 8,
+        message: Callable[[dict[str, Any]], str | None] = lambda pod: None,
+    ) -> None:
+        """`message`: the termination message (the task's XCom) of a pod, from its
+        metadata as created."""
         self.kubelet = FakeKubelet(kube, namespace)
-        self.todo: queue.Queue[str] = queue.Queue()
+        self.message = message
+        self.todo: queue.Queue[tuple[str, str | None]] = queue.Queue()
         self.ended = 0
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -150,14 +160,15 @@ class WatchingKubelet:
         with contextlib.suppress(Exception):  # the cluster stopped under the watch
             for event in stream:
                 if event["type"] == "ADDED":
-                    self.todo.put(event["raw_object"]["metadata"]["name"])
+                    metadata = event["raw_object"]["metadata"]
+                    self.todo.put((metadata["name"], self.message(metadata)))
 
     def _work(self) -> None:
         while True:
-            name = self.todo.get()
+            name, message = self.todo.get()
             try:
                 self.kubelet.start(name)
-                self.kubelet.finish(name)
+                self.kubelet.finish(name, message=message)
             except client.ApiException:
                 continue  # deleted meanwhile
             with self._lock:

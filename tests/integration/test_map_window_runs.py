@@ -1,0 +1,92 @@
+"""A mapped task creates its instances a window at a time (KAIRFLOW_MAP_WINDOW) on the
+real apiserver: the run never records more unfinished instances of it than the window,
+the rest wait as a count on the task's own record, every item runs exactly once even
+with the operator SIGKILLed in the middle, and the task downstream pulls every item's
+XCom, in order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kairflow.core import labels
+from tests.integration.helpers import dag, manual_run
+from tests.integration.kube import Kube, wait_for
+from tests.integration.kubelet import WatchingKubelet
+from tests.integration.operator_process import operators, own_namespace
+
+pytestmark = pytest.mark.integration
+
+ITEMS = 150
+WINDOW = 20
+ENV = {"KAIRFLOW_MAP_WINDOW": str(WINDOW)}
+FINISHED = {"success", "failed", "skipped", "upstream_failed", "removed"}
+
+
+def pods_of(kube: Kube, namespace: str, run: str) -> list[dict[str, Any]]:
+    raw = kube.core.list_namespaced_pod(
+        namespace, label_selector=f"{labels.DAG_RUN}={run}", _preload_content=False
+    )
+    items: list[dict[str, Any]] = json.loads(raw.data)["items"]
+    return items
+
+
+def test_a_mapped_task_keeps_a_window_of_instances_and_every_item_runs_once(
+    kube: Kube, tmp_path: Path
+) -> None:
+    tasks = [
+        {"name": "m", "bash": "echo {{ item }}", "expand": {"items": list(range(ITEMS))}},
+        {"name": "total", "bash": "echo {{ ti.xcom_pull('m') | sum }}"},
+    ]
+    with own_namespace(kube, "window") as ns, operators(kube.kubeconfig, ns, tmp_path) as ops:
+        first = ops.start(env=ENV).wait_ready(60)
+        kube.create(ns, "dags", dag("wide", tasks, ["m >> total"]))
+        # Each pod of `m` pushes its map index as its XCom.
+        WatchingKubelet(kube, ns, message=lambda meta: meta["labels"].get(labels.MAP_INDEX))
+        kube.create(ns, "dagruns", manual_run("wide-1", "wide"))
+        seen: dict[str, int] = {"most unfinished": 0, "rest records": 0}
+
+        def status() -> dict[str, Any]:
+            found: dict[str, Any] = kube.get(ns, "dagruns", "wide-1").get("status") or {}
+            tis = found.get("taskInstances") or {}
+            unfinished = [
+                k for k, ti in tis.items() if k.startswith("m[") and ti.get("state") not in FINISHED
+            ]
+            seen["most unfinished"] = max(seen["most unfinished"], len(unfinished))
+            rest = tis.get("m")
+            if rest is not None:
+                seen["rest records"] += 1
+                assert rest["mapLength"] == ITEMS and rest.get("state", "none") == "none", rest
+            return found
+
+        def created(count: int) -> bool:
+            rest = (status().get("taskInstances") or {}).get("m")
+            return rest is not None and rest["mapNext"] >= count
+
+        wait_for(lambda: created(3 * WINDOW), timeout=120, interval=0.1, what="60 items created")
+        first.kill()
+        ops.start(env=ENV).wait_ready(60)
+
+        def finished() -> dict[str, Any] | None:
+            found = status()
+            return found if found.get("state") in ("success", "failed") else None
+
+        final = wait_for(finished, timeout=300, interval=0.1, what="the run's end")
+        assert final["state"] == "success", final.get("message")
+        assert final["progress"] == f"{ITEMS + 1}/{ITEMS + 1}"
+        assert "m" not in final["taskInstances"]  # every instance exists now
+        assert 0 < seen["most unfinished"] <= WINDOW
+        assert seen["rest records"] > 0
+
+        pods = pods_of(kube, ns, "wide-1")
+        mapped = sorted(
+            int(p["metadata"]["labels"][labels.MAP_INDEX])
+            for p in pods
+            if p["metadata"]["labels"][labels.TASK] == "m"
+        )
+        assert mapped == list(range(ITEMS))  # each item exactly once, across the kill
+        total = next(p for p in pods if p["metadata"]["labels"][labels.TASK] == "total")
+        assert total["spec"]["containers"][0]["command"][-1] == f"echo {sum(range(ITEMS))}"
