@@ -36,7 +36,7 @@ from kairflow.controller.informers import (
     run_event,
     slice_event,
 )
-from kairflow.controller.kopf_state import forget_object_state
+from kairflow.controller.kopf_state import forget_object_state, quiet_handler_logs
 from kairflow.controller.malloc import trim_while_busy
 from kairflow.controller.pool_sync import sync_pool
 from kairflow.controller.runtime import Runtime
@@ -103,6 +103,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     ours: OperatorSettings = memo.settings
     settings.posting.enabled = False  # our own Events say what happened
     forget_object_state(settings)  # event handlers only: no essences, no progress
+    quiet_handler_logs()
     # Peering only where replicas share the work: a lone operator needs no keep-alives
     # (and kopf's keep-alive task can hang its shutdown when the apiserver goes away).
     # Shards are all active (each on its own DAGs): no kopf peering among them.

@@ -12,9 +12,13 @@ holds it to that).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import kopf
+
+HANDLER_LOG = logging.getLogger("kopf.objects")
+"""Where kopf logs "Handler 'on_pod' succeeded." after every watch event."""
 
 
 class NoDiffBase(kopf.DiffBaseStorage):
@@ -48,3 +52,10 @@ class NoProgress(kopf.ProgressStorage):
 def forget_object_state(settings: kopf.OperatorSettings) -> None:
     settings.persistence.diffbase_storage = NoDiffBase()
     settings.persistence.progress_storage = NoProgress()
+
+
+def quiet_handler_logs() -> None:
+    """Keep kopf's per-object log to its warnings and errors (a handler that failed).
+    At INFO it says "Handler 'on_pod' succeeded." for every watch event: 9,059 of the
+    9,068 lines an operator logged during a 3,000-task run, and 4% of its event loop."""
+    HANDLER_LOG.setLevel(logging.WARNING)
