@@ -2,7 +2,8 @@
 the downstream pod existing. Argo Workflows' default requeue between steps is 10 s.
 
     .venv/bin/python bench/handoff_latency.py [--tasks 30]            # the bench plays
-        the kubelet: from writing Succeeded to the downstream pod's watch event
+        the kubelet: from writing Succeeded (once the operator recorded the task running)
+        to the downstream pod's watch event
     .venv/bin/python bench/handoff_latency.py --real-processes         # the node agent
         runs every pod: from the Succeeded watch event to the downstream pod's
     .venv/bin/python bench/handoff_latency.py --real-node              # a real kubelet
@@ -36,12 +37,26 @@ from kairflow.localnode.settings import NodeSettings
 from kairflow.localnode.threaded import start_in_thread
 
 
+def recorded_running(kube: Kube, run: str, task: str, timeout: float = 30) -> None:
+    """Wait until the operator has recorded `task` running: a real task runs for a
+    while, so its Running sync is long done when it ends. (Writing Succeeded right
+    after Running measured that sync's status write too, still in flight.)"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = kube.get(NS, "dagruns", run).get("status") or {}
+        if ((status.get("taskInstances") or {}).get(task) or {}).get("state") == "running":
+            return
+        time.sleep(0.005)
+    raise TimeoutError(f"{task} not recorded running")
+
+
 def play_kubelet(kube: Kube, names: list[str], clock: PodClock) -> list[float]:
     kubelet = FakeKubelet(kube, NS)
     latencies = []
     for index, name in enumerate(names):
         pod = kubelet.wait_pod(name, timeout=30)
         kubelet.start(pod.metadata.name)
+        recorded_running(kube, "chain-1", name)
         written = time.monotonic()
         kubelet.finish(pod.metadata.name)
         if index + 1 < len(names):
