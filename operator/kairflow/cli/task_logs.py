@@ -20,6 +20,7 @@ from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.cli.errors import EXIT_NOT_FOUND, EXIT_USAGE, UserError
 from kairflow.cli.kube import Cluster, api_error
 from kairflow.core.graph import DagGraph
+from kairflow.core.map_window import is_rest, stands_for
 from kairflow.core.naming import pod_name, ti_key
 from kairflow.requests.task_selection import task_of
 
@@ -55,10 +56,13 @@ def _instance(
     mapped = sorted(
         ti.map_index or 0 for k, ti in status.task_instances.items() if k.startswith(f"{name}[")
     )
+    rest = status.task_instances.get(name)
+    waiting = rest if rest is not None and is_rest(rest) else None
+    count = len(mapped) + (stands_for(waiting) if waiting else 0)
     is_mapped = bool(mapped) or bool(graph and graph.tasks[name].expand)
     if is_mapped and index is None:
         raise UserError(
-            f"task {name!r} is mapped ({len(mapped)} instances): "
+            f"task {name!r} is mapped ({count:,} instances): "
             f"write {name}[INDEX] or pass --map-index"
         )
     if not is_mapped and index is not None:
@@ -67,8 +71,14 @@ def _instance(
     ti = status.task_instances.get(key)
     if ti is None:
         if is_mapped:
+            if waiting and (waiting.map_next or 0) <= (index or 0) < (waiting.map_length or 0):
+                raise UserError(
+                    f"task instance {key} is not created yet: mapped instances are created "
+                    "as earlier ones finish",
+                    EXIT_NOT_FOUND,
+                )
             raise UserError(
-                f"task {name!r} has no mapped instance {index} ({len(mapped)} instances)",
+                f"task {name!r} has no mapped instance {index} ({count:,} instances)",
                 EXIT_NOT_FOUND,
             )
         raise UserError(f"task instance {key} has not run: the run has not started", EXIT_NOT_FOUND)

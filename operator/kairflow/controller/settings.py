@@ -126,6 +126,11 @@ class OperatorSettings:
             raise ValueError("shards and standby exclude each other: every shard is active")
         if self.shard_lease_duration < timedelta(seconds=3):
             raise ValueError("a shard Lease lasts at least 3s")
+        if self.map_window < 1:
+            raise ValueError(
+                f"KAIRFLOW_MAP_WINDOW={self.map_window}: a mapped task needs at least 1 "
+                "instance at a time"
+            )
 
     @property
     def peering_name(self) -> str:

@@ -17,11 +17,11 @@ it the instances it stands for). Progress counts the instances it stands for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from kairflow.api.dagrun import TaskInstanceStatus
-from kairflow.core.naming import ti_key
+from kairflow.core.naming import pod_name, ti_key
 
 if TYPE_CHECKING:
     from kairflow.core.run_state import RunPass
@@ -40,6 +40,14 @@ def stands_for(ti: TaskInstanceStatus) -> int:
     if ti.map_length is None or ti.map_next is None:
         return 1
     return max(ti.map_length - ti.map_next, 0)
+
+
+def order_key(ti: TaskInstanceStatus) -> int:
+    """Where a record goes among its task's: by map index, the rest's record last (its
+    first index), a task's only record first."""
+    if ti.map_index is not None:
+        return ti.map_index
+    return ti.map_next if ti.map_next is not None else -1
 
 
 def progress(instances: Iterable[TaskInstanceStatus]) -> tuple[int, int]:
@@ -86,31 +94,60 @@ def waiting_message(length: int, next_index: int) -> str:
     )
 
 
+def adopt_created(state: RunPass) -> bool:
+    """Instances a pass created and started, whose status write was then lost (the
+    operator killed in between): their first pods exist. Create them again, up to the
+    last index with a pod, so their pods are adopted rather than deleted as strays."""
+    added: dict[str, dict[str, TaskInstanceStatus]] = {}
+    for name, rest in _waiting(state) if state.pods else ():
+        length, start = rest.map_length or 0, rest.map_next or 0
+        window = range(start, min(length, start + max(state.settings.map_window, 1)))
+        started = [i for i in window if pod_name(state.run.name, name, 1, i) in state.pods]
+        if started:
+            added[name] = _created(name, rest, start, started[-1] + 1)
+    return _add(state, added)
+
+
+def _created(
+    name: str, rest: TaskInstanceStatus, start: int, end: int
+) -> dict[str, TaskInstanceStatus]:
+    """Instances `start`..`end - 1` of mapped task `name`, and its record moved on."""
+    rest.map_next = end
+    rest.message = waiting_message(rest.map_length or 0, end)
+    return {
+        ti_key(name, index): TaskInstanceStatus(map_index=index, max_tries=rest.max_tries)
+        for index in range(start, end)
+    }
+
+
 def create_more(state: RunPass) -> bool:
     """Create the next instances of every mapped task whose window has room. True when
     any were created (the status' task instances are then a new dict, in DAG order:
     new instances go just before the record of the rest)."""
     tis = state.status.task_instances
     added: dict[str, dict[str, TaskInstanceStatus]] = {}
-    for name in state.graph.order:
-        rest = tis.get(name)
-        if rest is None or not is_rest(rest) or rest.state.finished:
-            continue
+    for name, rest in _waiting(state):
         length, start = rest.map_length or 0, rest.map_next or 0
         live = sum(1 for key in state.instances(name) if not tis[key].state.finished) - 1
-        count = min(state.settings.map_window - live, length - start)
-        if count <= 0:
-            continue
-        added[name] = {
-            ti_key(name, index): TaskInstanceStatus(map_index=index, max_tries=rest.max_tries)
-            for index in range(start, start + count)
-        }
-        rest.map_next = start + count
-        rest.message = waiting_message(length, rest.map_next)
-    if not added:
-        return False
-    state.status.task_instances = _with(tis, added)
-    return True
+        count = min(max(state.settings.map_window, 1) - live, length - start)
+        if count > 0:
+            added[name] = _created(name, rest, start, start + count)
+    return _add(state, added)
+
+
+def _waiting(state: RunPass) -> Iterator[tuple[str, TaskInstanceStatus]]:
+    """Mapped tasks (in DAG order) with instances not created yet, and their record."""
+    tis = state.status.task_instances
+    for name in state.graph.order:
+        rest = tis.get(name)
+        if rest is not None and is_rest(rest) and not rest.state.finished:
+            yield name, rest
+
+
+def _add(state: RunPass, added: Mapping[str, dict[str, TaskInstanceStatus]]) -> bool:
+    if added:
+        state.status.task_instances = _with(state.status.task_instances, added)
+    return bool(added)
 
 
 def _with(

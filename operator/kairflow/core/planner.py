@@ -105,17 +105,23 @@ def _sync(state: RunPass) -> None:
     if _timed_out(state):
         return
     _restore_lost(state)
+    map_window.adopt_created(state)
     pod_outcomes.adopt_existing_pods(state)
     pod_outcomes.observe(state)
-    for _ in range(len(state.graph.order) + 1):
-        # Each round may finish tasks without pods (empty tasks, skips) whose
-        # effects (branches, mapping) enable more; a DAG needs at most one per task.
-        changed = _apply_effects(state)
-        changed |= make_ready(state)
-        changed |= deferral.advance(state)
-        if not changed:
+    while True:
+        for _ in range(len(state.graph.order) + 1):
+            # Each round may finish tasks without pods (empty tasks, skips) whose
+            # effects (branches, mapping) enable more; a DAG needs at most one per task.
+            changed = _apply_effects(state)
+            changed |= make_ready(state)
+            changed |= deferral.advance(state)
+            if not changed:
+                break
+        launch_ready(state)
+        # Mapped instances that ended without a pod (empty tasks, a failed launch) left
+        # room in their window: fill it in this pass, or nothing would wake the next.
+        if not map_window.create_more(state):
             break
-    launch_ready(state)
     _settle(state)
 
 
@@ -165,9 +171,10 @@ LOST = "its record was lost (a deleted TaskInstanceSlice): it starts over"
 def _restore_lost(state: RunPass) -> None:
     """Task instances a running run no longer records (a big run's slice was deleted)
     start over, so the run never ends without them: a task with no instance at all
-    gets its first ones again, a mapped task's missing indexes below its highest (or
-    below the first one not created yet) come back, and so does the record of its
-    instances not created yet. (Its pods, if still there, are adopted as usual.)"""
+    gets its first ones again, and a mapped task's missing indexes below its highest
+    (or below the first one not created yet) come back (a lost record of the
+    instances not created yet: see `_grow`). (Its pods, if still there, are adopted
+    as usual.)"""
     tis = state.status.task_instances
     indexes: dict[str, list[int]] = {}
     for key, ti in tis.items():
@@ -188,21 +195,6 @@ def _restore_lost(state: RunPass) -> None:
             tis[ti_key(name, index)] = TaskInstanceStatus(
                 map_index=index, max_tries=max_tries, message=LOST
             )
-        if rest is None:
-            length = _known_length(state, name)
-            if length is not None and length > created:
-                tis[name] = map_window.rest_record(length, created, max_tries)
-
-
-def _known_length(state: RunPass, name: str) -> int | None:
-    """How many instances expanded mapped task `name` has, when its items can be known."""
-    task = state.tasks[name]
-    if task.expand is None:
-        return None
-    try:
-        return mapped_length(task, state.xcoms(), state.settings.max_map_length)
-    except MappingError:
-        return None
 
 
 def _timed_out(state: RunPass) -> bool:
@@ -239,6 +231,8 @@ def _apply_effects(state: RunPass) -> bool:
                     changed |= _skip_after(state, name, key, state.xcom_of(key))
         if task.expand is not None and sources(task.expand):
             changed |= _expand(state, name, expansions)
+        if task.expand is not None:
+            changed |= _grow(state, name)
     # Placeholders are replaced after the walk, in one rebuild of the status rather than
     # one per mapped task. Nothing later in the walk can tell: it visits only tasks
     # after an expanded one in topological order, and those read an earlier task's
@@ -317,6 +311,26 @@ def _expand(state: RunPass, name: str, expansions: dict[str, int]) -> bool:
         state.set_state(name, TI.SKIPPED, "mapped over an empty list")
         return True
     expansions[name] = len(items)
+    return True
+
+
+def _grow(state: RunPass, name: str) -> bool:
+    """An expanded mapped task with fewer instances than items gets a record of the
+    rest (`map_window`): its record was lost (a deleted slice), or its source ran
+    again after a clear and pushed a longer list, for which Airflow creates the new
+    indexes too. (The instances past the end of a shorter list stay as they are.)"""
+    tis = state.status.task_instances
+    task = state.tasks[name]
+    if name in tis or task.expand is None:
+        return False  # not expanded, or its record of the rest is there
+    created = len(state.instances(name))  # 0..created-1: `_restore_lost` fills gaps
+    try:
+        length = mapped_length(task, state.xcoms(), state.settings.max_map_length)
+    except MappingError:
+        return False  # as mapped: a list unusable now does not undo the mapping
+    if not created or length is None or length <= created:
+        return False
+    tis[name] = map_window.rest_record(length, created, 1 + state.policies[name].retries)
     return True
 
 

@@ -20,6 +20,7 @@ from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import ClearRequest, DagRunStatus, MarkRequest
 from kairflow.core.graph import DagGraph, build_graph
 from kairflow.core.interventions import cleared_keys, marked_keys
+from kairflow.core.map_window import order_key, stands_for
 from kairflow.requests.errors import RequestError
 
 
@@ -47,6 +48,8 @@ class Selected:
     key: str
     state: str
     try_number: int
+    count: int = 1
+    """Task instances it stands for (a mapped task's not created yet: many)."""
 
 
 def task_of(key: str) -> str:
@@ -68,7 +71,7 @@ def instances_in_order(status: DagRunStatus, graph: DagGraph | None) -> list[str
         if keys is None:
             ordered.append(name)
             continue
-        ordered += sorted(keys, key=lambda k: status.task_instances[k].map_index or 0)
+        ordered += sorted(keys, key=lambda k: order_key(status.task_instances[k]))
     return ordered + [key for keys in by_task.values() for key in keys]
 
 
@@ -86,7 +89,9 @@ def select(runs: Iterable[RunTasks], keys_of: Select) -> list[Selected]:
         for key in instances_in_order(run.status, run.graph):
             if key in picked:
                 ti = run.status.task_instances[key]
-                selected.append(Selected(run.name, key, ti.state.value, ti.try_number))
+                selected.append(
+                    Selected(run.name, key, ti.state.value, ti.try_number, stands_for(ti))
+                )
     return selected
 
 
@@ -114,8 +119,9 @@ def check_patterns(
 def count_words(selected: Sequence[Selected]) -> str:
     """`3 task instances in 2 runs` (the question's and the summary's wording)."""
     runs = len({s.run for s in selected})
-    instances = "task instance" if len(selected) == 1 else "task instances"
-    return f"{len(selected)} {instances} in {runs} {'run' if runs == 1 else 'runs'}"
+    count = sum(s.count for s in selected)
+    instances = "task instance" if count == 1 else "task instances"
+    return f"{count:,} {instances} in {runs} {'run' if runs == 1 else 'runs'}"
 
 
 def request_id(now: datetime, token: str | None = None) -> str:

@@ -3,6 +3,7 @@ there is none, and the order and headers of `kairflow runs logs`. No cluster."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -238,3 +239,43 @@ def test_a_task_with_no_instance_yet_is_listed_by_name() -> None:
 )
 def test_runs_logs_headers(key: str, ti: TaskInstanceStatus | None, expected: str) -> None:
     assert header(key, ti) == expected
+
+
+def windowed() -> RunTasks:
+    """`part` mapped over 3,000 items, two created, the rest waiting as a count."""
+    rest = {"mapLength": 3000, "mapNext": 2, "message": "2,998 of 3,000 not created yet"}
+    status = {"dagSpec": SPEC, "taskInstances": {**INSTANCES, "part": rest}}
+    return RunTasks.of({"metadata": {"name": RUN}, "spec": {"dagName": "etl"}, "status": status})
+
+
+@pytest.mark.parametrize(
+    ("instance", "message"),
+    [
+        pytest.param(
+            "part",
+            "task 'part' is mapped (3,000 instances): write part[INDEX] or pass --map-index",
+            id="a mapped task counts the instances not created yet",
+        ),
+        pytest.param(
+            "part[2500]",
+            "task instance part[2500] is not created yet: mapped instances are created as "
+            "earlier ones finish",
+            id="an instance not created yet says so",
+        ),
+        pytest.param(
+            "part[3000]",
+            "task 'part' has no mapped instance 3000 (3,000 instances)",
+            id="past the last item",
+        ),
+    ],
+)
+def test_why_a_windowed_mapping_has_no_log(instance: str, message: str) -> None:
+    run = windowed()
+    with pytest.raises(UserError, match=f"^{re.escape(message)}$"):
+        log_of(RUN, run.status, run.graph, instance)
+
+
+def test_the_record_of_instances_not_created_yet_comes_after_the_created_ones() -> None:
+    run = windowed()
+    order = instances_in_order(run.status, run.graph)
+    assert order[1:4] == ["part[0]", "part[1]", "part"]

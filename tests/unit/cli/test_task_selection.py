@@ -23,6 +23,7 @@ from kairflow.requests.task_selection import (
     RunTasks,
     Selected,
     check_patterns,
+    count_words,
     request_id,
     select,
 )
@@ -358,3 +359,19 @@ def test_confirmation(
     with pytest.raises(UserError) as raised:
         confirm("Clear 1 task instance in 1 run?", yes=yes)
     assert raised.value.exit_code == exit_code
+
+
+def test_marking_a_windowed_mapping_counts_every_instance_it_marks() -> None:
+    spec = {"tasks": [{"name": "part", "bash": "true", "expand": {"items": list(range(100))}}]}
+    status = {
+        "dagSpec": spec,
+        "taskInstances": {
+            "part": {"mapLength": 100, "mapNext": 3},
+            **{f"part[{i}]": {"state": "running", "mapIndex": i} for i in (2, 0, 1)},
+        },
+    }
+    windowed = RunTasks.of({"metadata": {"name": "r"}, "spec": {"dagName": "d"}, "status": status})
+    mark = MarkRequest(id="1", tasks=["part"], state=TaskInstanceState.SUCCESS)
+    selected = select([windowed], lambda s, g: marked_keys(s, g, mark))
+    assert [s.key for s in selected] == ["part[0]", "part[1]", "part[2]", "part"]
+    assert count_words(selected) == "100 task instances in 1 run"

@@ -115,6 +115,7 @@ def test_flags_win_over_variables_and_empty_variables_are_unset() -> None:
         ),
         ("KAIRFLOW_SHARDS", "maybe", "KAIRFLOW_SHARDS='maybe': use true or false, on or off"),
         ("KAIRFLOW_SHARD_LEASE_DURATION", "1s", "a shard Lease lasts at least 3s"),
+        ("KAIRFLOW_MAP_WINDOW", "0", "KAIRFLOW_MAP_WINDOW=0: a mapped task needs at least 1"),
         (
             "KAIRFLOW_API_QPS",
             "nan",

@@ -5,10 +5,12 @@ records what its window holds, not every item, while it runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from kairflow.api.common import DagRunState
 from kairflow.api.dag import TaskSpec
 from kairflow.api.dagrun import ClearRequest
 from kairflow.core.graph import build_graph
@@ -209,3 +211,65 @@ def test_the_length_of_a_mapping_is_its_number_of_items(expand: dict[str, Any]) 
     assert mapped_length(task, {}) == (
         None if "src" in str(expand) else len(map_items(task, {}) or [])
     )
+
+
+@pytest.mark.parametrize("window", [1, 3, 1024])
+def test_an_empty_mapped_task_finishes_whatever_the_window(window: int) -> None:
+    """Its instances end without pods, in the pass that creates them: the window
+    refills in the same pass (nothing else would wake the run)."""
+    spec = make_spec(
+        [{"name": "a", "bash": "true"}, literal(10, bash=None), {"name": "z", "bash": "true"}],
+        ["a >> m >> z"],
+    )
+    sim = Simulation(make_run(spec), settings=settings(window))
+    run_watching(sim)
+    assert sim.status.state == "success", sim.status.message
+    assert sim.status.progress == "12/12"
+
+
+def test_instances_started_by_a_pass_whose_write_was_lost_keep_their_pods() -> None:
+    """The operator killed after creating pods but before its status write: the
+    next pass, with no free slot left, adopts them instead of deleting strays."""
+    sim = Simulation(make_run(make_spec([literal(6)])), settings=settings(2))
+    sim.step()  # m[0], m[1] start
+    sim.now += timedelta(seconds=1.5)  # both ended
+    before = sim.status.fresh_copy()
+    sim.step()  # m[2], m[3] created and started...
+    assert {"m-2-1", "m-3-1"} <= {pod_key(p) for p in sim.pods.values()}
+    sim.status = before  # ...and that status never written
+    sim.capacity = Capacity(slots=0)
+    sim.step()
+    states = sim.states()
+    assert sim.deleted == []
+    assert (states["m[2]"], states["m[3]"]) == ("running", "running")  # adopted
+    assert sim.status.task_instances["m"].map_next == 4
+
+
+def test_a_source_that_pushes_a_longer_list_after_a_clear_maps_the_new_items_too() -> None:
+    """Airflow creates the new indexes when a cleared source pushes more items; the
+    task downstream waits for them."""
+    spec = make_spec(
+        [
+            {"name": "u", "bash": "true"},
+            {"name": "m", "bash": "true", "expand": {"fromTask": "u"}},
+            {"name": "d", "bash": "true"},
+        ],
+        ["u >> m >> d"],
+    )
+    sim = Simulation(make_run(spec), script={"u": [xcom("[1, 2, 3]"), xcom("[1, 2, 3, 4, 5]")]})
+    assert sim.run_to_end().state == "success"
+    graph = build_graph(spec)
+    apply_clear(sim.status, graph, ClearRequest(id="1", tasks=["u"], downstream=True), {})
+    sim.status.state = DagRunState.RUNNING
+    sim.run_to_end()
+    assert sim.status.state == "success"
+    assert sorted(k for k in sim.status.task_instances if k.startswith("m[")) == [
+        f"m[{i}]" for i in range(5)
+    ]
+    last_item = max(t for t, key in sim.started if key.startswith("m["))
+    assert sim.start_time("d", 1) > last_item
+
+
+def pod_key(pod: Pod) -> str:
+    labels = pod.manifest["metadata"]["labels"]
+    return f"m-{labels['kairflow.io/map-index']}-{labels['kairflow.io/try']}"

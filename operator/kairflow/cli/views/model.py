@@ -21,7 +21,7 @@ from kairflow.api.dagrun import DagRun, TaskInstanceStatus
 from kairflow.cli.views.states import state_text
 from kairflow.core.errors import InvalidDag
 from kairflow.core.graph import DagGraph, build_graph
-from kairflow.core.map_window import stands_for
+from kairflow.core.map_window import order_key, stands_for
 from kairflow.core.times import parse_time
 
 _MAPPED_KEY = re.compile(r"(?P<task>.+)\[(?P<index>\d+)\]")
@@ -90,9 +90,7 @@ class Instance:
     @property
     def order(self) -> int:
         """Where it goes among its task's instances: by map index, the rest last."""
-        if self.map_index is not None:
-            return self.map_index
-        return self.status.map_next if self.status.map_next is not None else -1
+        return self.map_index if self.map_index is not None else order_key(self.status)
 
 
 @dataclass(frozen=True)
