@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from kairflow.api.dagrun import TaskInstanceStatus
+from kairflow.core.mapping import MappingError, mapped_length
 from kairflow.core.naming import pod_name, ti_key
 
 if TYPE_CHECKING:
@@ -92,6 +93,26 @@ def waiting_message(length: int, next_index: int) -> str:
         f"{length - next_index:,} of {length:,} instances not created yet: they are "
         "created as earlier ones finish"
     )
+
+
+def grow(state: RunPass, name: str) -> bool:
+    """An expanded mapped task with fewer instances than items gets a record of the
+    rest: its record was lost (a deleted slice), or its source ran
+    again after a clear and pushed a longer list, for which Airflow creates the new
+    indexes too. (The instances past the end of a shorter list stay as they are.)"""
+    tis = state.status.task_instances
+    task = state.tasks[name]
+    if name in tis or task.expand is None:
+        return False  # not expanded, or its record of the rest is there
+    created = len(state.instances(name))  # 0..created-1: `_restore_lost` fills gaps
+    try:
+        length = mapped_length(task, state.xcoms(), state.settings.max_map_length)
+    except MappingError:
+        return False  # as mapped: a list unusable now does not undo the mapping
+    if not created or length is None or length <= created:
+        return False
+    tis[name] = rest_record(length, created, 1 + state.policies[name].retries)
+    return True
 
 
 def adopt_created(state: RunPass) -> bool:

@@ -22,7 +22,7 @@ from kairflow.api.types import format_duration
 from kairflow.core import callbacks, deadlines, deferral, map_window, pod_outcomes
 from kairflow.core.deferred import Surroundings
 from kairflow.core.graph import build_graph
-from kairflow.core.mapping import MappingError, map_items, mapped_length, sources
+from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.naming import ti_key
 from kairflow.core.priority import priority_weights
 from kairflow.core.run_index import MISSING
@@ -173,8 +173,8 @@ def _restore_lost(state: RunPass) -> None:
     start over, so the run never ends without them: a task with no instance at all
     gets its first ones again, and a mapped task's missing indexes below its highest
     (or below the first one not created yet) come back (a lost record of the
-    instances not created yet: see `_grow`). (Its pods, if still there, are adopted
-    as usual.)"""
+    instances not created yet: see `map_window.grow`). (Its pods, if still there, are
+    adopted as usual.)"""
     tis = state.status.task_instances
     indexes: dict[str, list[int]] = {}
     for key, ti in tis.items():
@@ -232,7 +232,7 @@ def _apply_effects(state: RunPass) -> bool:
         if task.expand is not None and sources(task.expand):
             changed |= _expand(state, name, expansions)
         if task.expand is not None:
-            changed |= _grow(state, name)
+            changed |= map_window.grow(state, name)
     # Placeholders are replaced after the walk, in one rebuild of the status rather than
     # one per mapped task. Nothing later in the walk can tell: it visits only tasks
     # after an expanded one in topological order, and those read an earlier task's
@@ -311,26 +311,6 @@ def _expand(state: RunPass, name: str, expansions: dict[str, int]) -> bool:
         state.set_state(name, TI.SKIPPED, "mapped over an empty list")
         return True
     expansions[name] = len(items)
-    return True
-
-
-def _grow(state: RunPass, name: str) -> bool:
-    """An expanded mapped task with fewer instances than items gets a record of the
-    rest (`map_window`): its record was lost (a deleted slice), or its source ran
-    again after a clear and pushed a longer list, for which Airflow creates the new
-    indexes too. (The instances past the end of a shorter list stay as they are.)"""
-    tis = state.status.task_instances
-    task = state.tasks[name]
-    if name in tis or task.expand is None:
-        return False  # not expanded, or its record of the rest is there
-    created = len(state.instances(name))  # 0..created-1: `_restore_lost` fills gaps
-    try:
-        length = mapped_length(task, state.xcoms(), state.settings.max_map_length)
-    except MappingError:
-        return False  # as mapped: a list unusable now does not undo the mapping
-    if not created or length is None or length <= created:
-        return False
-    tis[name] = map_window.rest_record(length, created, 1 + state.policies[name].retries)
     return True
 
 
