@@ -24,9 +24,20 @@ import os
 import pytest
 from xdist.remote import Producer
 from xdist.scheduler import LoadGroupScheduling
+from xdist.workermanage import WorkerController
 
 REAL_NODE_GROUP = "real-node"
 REAL_NODE_TESTS = ("tests/e2e/realnode/", "tests/e2e/test_dev_demo.py::")
+# Tests that take minutes (`--durations` lists them): they start first, after the real
+# node's group, so that none of them is left to end the run alone.
+LONG_TESTS = (
+    "tests/integration/test_big_run.py::",
+    "tests/integration/test_big_xcom.py::",
+    "tests/e2e/test_airflow_examples.py::test_a_converted_example_reaches_airflows_outcome[example_sla_dag]",
+    "tests/integration/test_shards.py::",
+    "tests/e2e/ui/test_parity_views.py::test_the_xcom_pane_shows_a_big_xcom",
+    "tests/integration/test_big_dags.py::",
+)
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
@@ -40,10 +51,20 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 class MachineGroups(LoadGroupScheduling):
     """`--dist loadgroup`, with the real node's tests in one group."""
 
+    _long_first = False
+
     def _split_scope(self, nodeid: str) -> str:
         if nodeid.startswith(REAL_NODE_TESTS):
             return REAL_NODE_GROUP
         return super()._split_scope(nodeid)
+
+    def _assign_work_unit(self, node: WorkerController) -> None:
+        if not self._long_first:  # the queue is whole now: the longest work to its front
+            first = [s for s in self.workqueue if s == REAL_NODE_GROUP or s.startswith(LONG_TESTS)]
+            for scope in reversed(first):
+                self.workqueue.move_to_end(scope, last=False)
+            self._long_first = True
+        super()._assign_work_unit(node)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> MachineGroups | None:
