@@ -26,6 +26,9 @@ from tests.integration.kubelet import FakeKubelet
 @pytest.fixture(scope="session")
 def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if os.environ.get("KAIRFLOW_TEST_CLUSTER") == "existing":
+        # Every worker runs its own operator: on one cluster they would both act.
+        if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+            pytest.fail("KAIRFLOW_TEST_CLUSTER=existing runs in one process: -n0 or -n auto")
         yield Path(os.environ.get("KUBECONFIG", Path.home() / ".kube" / "config"))
         return
     cluster = LocalCluster()

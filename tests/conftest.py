@@ -28,5 +28,6 @@ def repo_root() -> Path:
 
 
 # The real control plane, the operator and per-test namespaces, for integration and
-# e2e tests alike (fixtures are only started when a test asks for them).
-pytest_plugins = ["tests.cluster"]
+# e2e tests alike (fixtures are only started when a test asks for them); how the tests
+# share the machine's CPUs and its one real node among pytest-xdist workers.
+pytest_plugins = ["tests.cluster", "tests.workers"]

@@ -14,7 +14,8 @@ from kairflow import devstack
 from kairflow.localcluster.processes import pid_alive
 from tests.e2e.stack import ROOT
 
-pytestmark = pytest.mark.e2e
+# Where the machine can run one, the demo starts the real node (tests/conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.real_node]
 
 
 def test_demo_runs_sample_dag_and_down_stops_everything(tmp_path: Path) -> None:

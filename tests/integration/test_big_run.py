@@ -22,7 +22,9 @@ from tests.integration.kube import Kube, wait_for
 from tests.integration.kubelet import WatchingKubelet
 from tests.integration.operator_process import operators, own_namespace
 
-pytestmark = pytest.mark.integration
+# Its own waits bound it (the run's end within 900 s): pytest-timeout's default of
+# 300 s would cut the run short whenever the machine is busy (other workers, other runs).
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]
 
 TASKS = 10_000
 LIMIT_KIB = 512
