@@ -221,7 +221,7 @@ class Runtime:
             },
             "spec": spec,
         }
-        created = await self.writer.create(namespace, "dagruns", run, urgent=True)
+        created = await self.writer.create(namespace, "dagruns", run)
         meta = {**run["metadata"], "namespace": namespace, "resourceVersion": "0"}
         self.cache.put_run({**run, "metadata": meta})
         return created

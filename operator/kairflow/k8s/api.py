@@ -10,9 +10,8 @@ Body = dict[str, Any]
 
 
 class ClusterApi(Protocol):
-    async def create(self, namespace: str, plural: str, body: Body, urgent: bool = False) -> bool:
-        """Create a custom object; False when it already existed (not an error).
-        `urgent`: ahead of other requests waiting for the API limit."""
+    async def create(self, namespace: str, plural: str, body: Body) -> bool:
+        """Create a custom object; False when it already existed (not an error)."""
 
     async def get(self, namespace: str, plural: str, name: str) -> Body | None: ...
 

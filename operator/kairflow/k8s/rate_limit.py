@@ -12,7 +12,6 @@ is the asyncio shell that waits.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -45,47 +44,8 @@ class TokenBucket:
         return 0.0 if self._tokens >= 0 else -self._tokens / self.qps
 
 
-class PrioritySlots:
-    """At most `size` holders at once; when full, waiters marked `urgent` get the next
-    free slot before any other (each kind in arrival order)."""
-
-    def __init__(self, size: int) -> None:
-        self._free = size
-        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
-            deque(),
-            deque(),
-        )
-
-    async def acquire(self, urgent: bool = False) -> None:
-        if self._free > 0 and not any(self._waiting):
-            self._free -= 1
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        queue = self._waiting[0 if urgent else 1]
-        queue.append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # handed a slot just as it was cancelled: pass it on
-            else:
-                queue.remove(waiter)
-            raise
-
-    def release(self) -> None:
-        for queue in self._waiting:
-            while queue:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)  # the slot passes to it directly
-                    return
-        self._free += 1
-
-
 class ApiLimiter:
-    """Wraps each API request: `async with limiter.slot(): await call()`. Requests
-    marked urgent (a scheduled run's create: its lateness is what users see) go before
-    the others waiting for a slot, e.g. the status writes of the runs just created."""
+    """Wraps each API request: `async with limiter.slot(): await call()`."""
 
     def __init__(
         self,
@@ -96,20 +56,17 @@ class ApiLimiter:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.parallel = max(1, parallel)
-        self._slots = PrioritySlots(self.parallel)
+        self._slots = asyncio.Semaphore(self.parallel)
         self._bucket = TokenBucket(qps, burst or max(1, int(qps))) if qps > 0 else None
         self._clock = clock
         self._sleep = sleep
 
     @asynccontextmanager
-    async def slot(self, urgent: bool = False) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncIterator[None]:
         if self._bucket is not None:
             clock = self._clock or asyncio.get_running_loop().time
             wait = self._bucket.take(clock())
             if wait > 0:
                 await self._sleep(wait)
-        await self._slots.acquire(urgent)
-        try:
+        async with self._slots:
             yield
-        finally:
-            self._slots.release()

@@ -92,8 +92,8 @@ class Writer:
         self.custom = client.CustomObjectsApi(api)
         self.limit = limit or ApiLimiter(parallel=UNLIMITED)
 
-    async def _limited(self, call: Callable[[], Awaitable[T]], urgent: bool = False) -> T:
-        async with self.limit.slot(urgent):
+    async def _limited(self, call: Callable[[], Awaitable[T]]) -> T:
+        async with self.limit.slot():
             return await call()
 
     async def _create(self, call: Callable[[], Awaitable[Any]]) -> bool:
@@ -208,15 +208,12 @@ class Writer:
             items.extend((await raw.json())["items"])
         return items
 
-    async def create(
-        self, namespace: str, plural: str, body: dict[str, Any], urgent: bool = False
-    ) -> bool:
+    async def create(self, namespace: str, plural: str, body: dict[str, Any]) -> bool:
         try:
             await self._limited(
                 lambda: self.custom.create_namespaced_custom_object(
                     GROUP, VERSION, namespace, plural, body
-                ),
-                urgent,
+                )
             )
         except ApiException as exc:
             if exc.status == 409:

@@ -101,7 +101,7 @@ class FakeCluster:
         self.calls.append(Call(verb, plural, namespace, name))
 
     # -- the ClusterApi protocol -----------------------------------------------------
-    async def create(self, namespace: str, plural: str, body: Body, urgent: bool = False) -> bool:
+    async def create(self, namespace: str, plural: str, body: Body) -> bool:
         name = body["metadata"]["name"]
         self._record("create", plural, namespace, name)
         if (plural, namespace, name) in self.objects:
