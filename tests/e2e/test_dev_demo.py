@@ -14,7 +14,7 @@ from kairflow import devstack
 from kairflow.localcluster.processes import pid_alive
 from tests.e2e.stack import ROOT
 
-# Where the machine can run one, the demo starts the real node (tests/conftest.py).
+# Where the machine can run one, the demo starts the real node (tests/workers.py).
 pytestmark = [pytest.mark.e2e, pytest.mark.real_node]
 
 
