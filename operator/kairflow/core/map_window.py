@@ -111,7 +111,7 @@ def grow(state: RunPass, name: str) -> bool:
         return False  # as mapped: a list unusable now does not undo the mapping
     if not created or length is None or length <= created:
         return False
-    tis[name] = rest_record(length, created, 1 + state.policies[name].retries)
+    tis[name] = rest_record(length, created, state.policies[name].max_tries)
     return True
 
 
@@ -122,7 +122,7 @@ def adopt_created(state: RunPass) -> bool:
     added: dict[str, dict[str, TaskInstanceStatus]] = {}
     for name, rest in _waiting(state) if state.pods else ():
         length, start = rest.map_length or 0, rest.map_next or 0
-        window = range(start, min(length, start + max(state.settings.map_window, 1)))
+        window = range(start, min(length, start + _window(state)))
         started = [i for i in window if pod_name(state.run.name, name, 1, i) in state.pods]
         if started:
             added[name] = _created(name, rest, start, started[-1] + 1)
@@ -150,10 +150,14 @@ def create_more(state: RunPass) -> bool:
     for name, rest in _waiting(state):
         length, start = rest.map_length or 0, rest.map_next or 0
         live = sum(1 for key in state.instances(name) if not tis[key].state.finished) - 1
-        count = min(max(state.settings.map_window, 1) - live, length - start)
+        count = min(_window(state) - live, length - start)
         if count > 0:
             added[name] = _created(name, rest, start, start + count)
     return _add(state, added)
+
+
+def _window(state: RunPass) -> int:
+    return max(state.settings.map_window, 1)  # the operator refuses 0; other callers may not
 
 
 def _waiting(state: RunPass) -> Iterator[tuple[str, TaskInstanceStatus]]:

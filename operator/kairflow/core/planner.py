@@ -143,7 +143,7 @@ def _new_instances(state: RunPass, name: str, message: str | None = None) -> Non
     XCom waits as `name` to expand."""
     status = state.status
     task = state.tasks[name]
-    max_tries = 1 + state.policies[name].retries
+    max_tries = state.policies[name].max_tries
     if task.expand is not None and not sources(task.expand):
         try:
             items = map_items(task, {}, state.settings.max_map_length) or []
@@ -188,7 +188,7 @@ def _restore_lost(state: RunPass) -> None:
             continue
         if max(found) < 0:
             continue
-        max_tries = 1 + state.policies[name].retries
+        max_tries = state.policies[name].max_tries
         rest = tis.get(name)
         created = (rest.map_next or 0) if rest is not None else max(found) + 1
         for index in sorted(set(range(created)) - set(found)):

@@ -64,6 +64,11 @@ class TaskPolicy:
     weight_rule: WeightRule
     trigger_rule: TriggerRule
 
+    @property
+    def max_tries(self) -> int:
+        """A new task instance's tries: the first and its retries (Airflow's max_tries)."""
+        return 1 + self.retries
+
     @classmethod
     def of(cls, task: TaskSpec) -> TaskPolicy:
         """Resolve an effective task (see `effective_task`)."""

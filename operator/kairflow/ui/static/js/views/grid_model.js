@@ -165,7 +165,7 @@ export function makeIndexer(shape) {
       const rest = tis[name]; // the instances not created yet, as a count
       if (rest && rest.length > NOT_CREATED) {
         states.push(rest[STATE]);
-        count += rest[NOT_CREATED];
+        count += weightOf(rest);
       }
       cell = { state: summaryState(states), count };
     } else if (tis[name]) {
