@@ -136,6 +136,22 @@ class TaskInstanceStatus(StatusModel):
             " finish, mapWindow at a time)."
         ),
     )
+    map_block: int | None = Field(
+        default=None,
+        description=(
+            "On a mapped task's own record: instances per sealed block (finished"
+            " instances move out of the run in blocks of this many map indexes)."
+        ),
+    )
+    map_sealed: dict[str, str] | None = Field(
+        default=None,
+        description=(
+            "On a mapped task's own record: its sealed blocks (block number -> the"
+            " states of its instances in map index order, run-length encoded, e.g."
+            " 'success:1020,failed:1,success:3'); each block's instances are in the"
+            " TaskInstanceSlice <run>-<task hash>-b<block>."
+        ),
+    )
     pod: str | None = Field(default=None, description="Pod of the current or last try.")
     queued_at: str | None = None
     start_date: str | None = None

@@ -12,8 +12,7 @@ from typing import Any
 from kairflow.api.peering import DEFAULT_PEERING
 from kairflow.api.types import parse_duration
 from kairflow.core.dag_defaults import DagDefaults
-from kairflow.core.map_window import DEFAULT_WINDOW
-from kairflow.core.mapping import MAX_MAP_LENGTH
+from kairflow.core.mapping import DEFAULT_WINDOW, MAX_MAP_LENGTH
 from kairflow.core.status_size import DEFAULT_LIMIT
 from kairflow.core.task_instance_slices import DEFAULT_BUDGET as SLICE_BUDGET
 

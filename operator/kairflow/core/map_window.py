@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING
 from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.core.mapping import MappingError, mapped_length
 from kairflow.core.naming import pod_name, ti_key
+from kairflow.core.sealed_blocks import sealed_message, summary, weights
 
 if TYPE_CHECKING:
     from kairflow.core.run_state import RunPass
 
-DEFAULT_WINDOW = 1024
-"""As Airflow's default max_map_length: a mapping Airflow accepts is created whole."""
 
 
 def is_rest(ti: TaskInstanceStatus) -> bool:
@@ -52,13 +51,14 @@ def order_key(ti: TaskInstanceStatus) -> int:
 
 
 def progress(instances: Iterable[TaskInstanceStatus]) -> tuple[int, int]:
-    """(finished, all) task instances, counting those not created yet."""
+    """(finished, all) task instances, counting those not created yet and those
+    sealed (`sealed_blocks`)."""
     finished = total = 0
     for ti in instances:
-        weight = stands_for(ti)
-        total += weight
-        if ti.state.finished:
-            finished += weight
+        for state, weight in weights(ti):
+            total += weight
+            if state.finished:
+                finished += weight
     return finished, total
 
 
@@ -75,14 +75,18 @@ def first_instances(
         for index in range(created)
     }
     if created < length:
-        records[name] = rest_record(length, created, max_tries)
+        records[name] = rest_record(length, created, max_tries, created)
     return records
 
 
-def rest_record(length: int, next_index: int, max_tries: int | None) -> TaskInstanceStatus:
+def rest_record(
+    length: int, next_index: int, max_tries: int | None, block: int
+) -> TaskInstanceStatus:
+    """`block`: the window, the instances per block sealed as they finish."""
     return TaskInstanceStatus(
         map_length=length,
         map_next=next_index,
+        map_block=block,
         max_tries=max_tries,
         message=waiting_message(length, next_index),
     )
@@ -111,7 +115,7 @@ def grow(state: RunPass, name: str) -> bool:
         return False  # as mapped: a list unusable now does not undo the mapping
     if not created or length is None or length <= created:
         return False
-    tis[name] = rest_record(length, created, state.policies[name].max_tries)
+    tis[name] = rest_record(length, created, state.policies[name].max_tries, _window(state))
     return True
 
 
@@ -184,6 +188,9 @@ def _with(
         if new is not None:
             rebuilt.update(new)
             if (ti.map_next or 0) >= (ti.map_length or 0):
-                continue  # every instance exists now: the record of the rest goes
+                if not ti.map_sealed:
+                    continue  # every instance exists now: the record of the rest goes
+                # It still stands for the sealed instances: in their state now.
+                ti.state, ti.message = summary(ti), sealed_message(ti)
         rebuilt[key] = ti
     return rebuilt

@@ -13,6 +13,9 @@ from typing import Any
 from kairflow.api.dag import ExpandSpec, TaskSpec
 
 MAX_MAP_LENGTH = 1024
+DEFAULT_WINDOW = MAX_MAP_LENGTH
+"""Unfinished instances a mapped task has at most (`map_window`): as Airflow's default
+max_map_length, so a mapping Airflow accepts is created whole."""
 
 
 class MappingError(ValueError):

@@ -19,7 +19,14 @@ from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import DagRunState, TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.api.types import format_duration
-from kairflow.core import callbacks, deadlines, deferral, map_window, pod_outcomes
+from kairflow.core import (
+    callbacks,
+    deadlines,
+    deferral,
+    map_window,
+    pod_outcomes,
+    sealed_blocks,
+)
 from kairflow.core.deferred import Surroundings
 from kairflow.core.graph import build_graph
 from kairflow.core.mapping import MappingError, map_items, sources
@@ -57,11 +64,13 @@ def plan(
     rejected: Mapping[str, str] | None = None,
     stored_xcoms: Mapping[str, Any] | None = None,
     surroundings: Surroundings | None = None,
+    sealed_records: Mapping[str, TaskInstanceStatus] | None = None,
 ) -> Plan:
     """One pass over the run. `rejected` maps pods the API refused for good (when the
     last pass asked for them) to the API's message: their tries fail. `stored_xcoms`:
     the values of the run's big XComs (ConfigMap name -> value). `surroundings`: what
-    deferred task instances observe outside the run (see `deferred`)."""
+    deferred task instances observe outside the run (see `deferred`). `sealed_records`:
+    records of sealed instances read back because a pass asked (`ReadSealed`)."""
     graph = build_graph(run.spec)
     tasks = {name: effective_task(run.spec, task) for name, task in graph.tasks.items()}
     policies = {name: TaskPolicy.of(task) for name, task in tasks.items()}
@@ -81,12 +90,14 @@ def plan(
         rejected=rejected or {},
         stored_xcoms=stored_xcoms or {},
         surroundings=surroundings or Surroundings(),
+        sealed_records=sealed_records or {},
     )
     _sync(state)
     deadlines.check(state)
     callbacks.start_due(state)
     callbacks.observe(state)
     pod_outcomes.delete_strays(state)
+    sealed_blocks.seal(state)
     return state.result()
 
 
@@ -191,7 +202,8 @@ def _restore_lost(state: RunPass) -> None:
         max_tries = state.policies[name].max_tries
         rest = tis.get(name)
         created = (rest.map_next or 0) if rest is not None else max(found) + 1
-        for index in sorted(set(range(created)) - set(found)):
+        missing = set(range(created)) - set(found)
+        for index in sorted(i for i in missing if not sealed_blocks.is_sealed(rest, i)):
             tis[ti_key(name, index)] = TaskInstanceStatus(
                 map_index=index, max_tries=max_tries, message=LOST
             )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import TaskInstanceStatus
+from kairflow.core.sealed_blocks import sealed_wanted
 
 if TYPE_CHECKING:
     from kairflow.core.run_state import RunPass
@@ -80,7 +81,7 @@ class PassXComs(Mapping[str, Any]):
             return _ABSENT
         tis = state.status.task_instances
         keys = state.instances(name)
-        if len(keys) == 1 and tis[keys[0]].map_index is None:
+        if len(keys) == 1 and tis[keys[0]].map_index is None and tis[keys[0]].map_length is None:
             ti = tis[keys[0]]
             return state.xcom_of(keys[0]) if ti.state == TI.SUCCESS else _ABSENT
         if not keys:
@@ -89,9 +90,14 @@ class PassXComs(Mapping[str, Any]):
         if kept is not None and kept[0] == state.state_changes and kept[1] is keys:
             return kept[2]
         value: Any = _ABSENT
+        sealed = None
         if all(tis[k].state.finished for k in keys):
+            sealed = sealed_wanted(state, name)
+        if sealed is not None:
             # A finished record of instances never created pushed nothing.
-            value = [state.xcom_of(k) for k in keys if tis[k].map_length is None]
+            mapped = {tis[k].map_index: k for k in keys if tis[k].map_length is None}
+            mapped.update((ti.map_index, k) for k, ti in sealed.items())
+            value = [state.xcom_of(mapped[i]) for i in sorted(mapped, key=lambda i: i or 0)]
             if any(item is MISSING for item in value):
                 value = _ABSENT
         self._lists[name] = (state.state_changes, keys, value)

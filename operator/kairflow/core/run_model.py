@@ -18,8 +18,7 @@ from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus, XComRef
-from kairflow.core.map_window import DEFAULT_WINDOW
-from kairflow.core.mapping import MAX_MAP_LENGTH
+from kairflow.core.mapping import DEFAULT_WINDOW, MAX_MAP_LENGTH
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,28 @@ class CreateDagRun:
     logical_date: str | None = None
 
 
-Action = CreatePod | DeletePod | RecordEvent | CreateDagRun
+@dataclass(frozen=True)
+class SealBlock:
+    """Write a big mapped task's finished block of instances to its own
+    TaskInstanceSlice `name` before the status that drops them (`sealed_blocks`)."""
+
+    task: str
+    block: int
+    name: str
+    records: dict[str, Any]
+    """Task instance key -> its record (wire form)."""
+
+
+@dataclass(frozen=True)
+class ReadSealed:
+    """Plan again with the records of `task`'s sealed blocks (`names`): a task
+    downstream pulls its XComs."""
+
+    task: str
+    names: tuple[str, ...]
+
+
+Action = CreatePod | DeletePod | RecordEvent | CreateDagRun | SealBlock | ReadSealed
 
 
 @dataclass(frozen=True)

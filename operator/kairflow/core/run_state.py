@@ -11,7 +11,7 @@ from typing import Any, Literal
 from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import TaskSpec
-from kairflow.api.dagrun import DagRunStatus
+from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.api.types import format_duration
 from kairflow.core import setup_teardown
 from kairflow.core.deferred import Surroundings
@@ -61,6 +61,9 @@ class RunPass:
     stored_xcoms: Mapping[str, Any] = field(default_factory=dict)
     """ConfigMap name -> the big XCom it holds (the task instances' `xcomRef`s), as the
     controller read them."""
+    sealed_records: Mapping[str, TaskInstanceStatus] = field(default_factory=dict)
+    """Records of sealed instances the controller read back (`sealed_blocks`): a task
+    downstream pulls their XComs."""
     surroundings: Surroundings = field(default_factory=Surroundings)
     """What deferred task instances observe outside the run."""
     advanced: set[str] = field(default_factory=set)
@@ -126,7 +129,7 @@ class RunPass:
         """A task instance's XCom, followed to its ConfigMap when it is big; MISSING
         when that value is not among the `stored_xcoms` (the controller could not
         read it)."""
-        ti = self.status.task_instances[key]
+        ti = self.status.task_instances.get(key) or self.sealed_records[key]
         if ti.xcom_ref is None:
             return ti.xcom
         return self.stored_xcoms.get(ti.xcom_ref.config_map, MISSING)

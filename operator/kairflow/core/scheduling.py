@@ -9,18 +9,17 @@ maxActiveTasks and pool slots.
 from __future__ import annotations
 
 from datetime import timedelta
-from itertools import repeat
 from typing import Any
 
 from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
 from kairflow.core import latest_only
 from kairflow.core.deferral import defer
-from kairflow.core.map_window import stands_for
 from kairflow.core.mapping import MappingError, sources
 from kairflow.core.pod_builder import build_pod
 from kairflow.core.run_info import DataInterval
 from kairflow.core.run_state import RunPass
+from kairflow.core.sealed_blocks import weights
 from kairflow.core.task_context import template_context
 from kairflow.core.templating import RenderedTask, TemplateError, build_context, render_task
 from kairflow.core.times import iso, parse_time
@@ -115,12 +114,13 @@ def upstream_verdict(state: RunPass, name: str) -> tuple[Verdict, UpstreamCounts
     """The trigger rule's verdict over every instance of every direct upstream task."""
     tis = state.status.task_instances
     upstream = state.graph.upstream[name]
-    # Instances not created yet count as theirs (only the waiting message can tell).
+    # Instances not created yet count as theirs (only the waiting message can tell);
+    # sealed ones as they ended (`sealed_blocks`).
     states = [
-        ti.state
+        (ti_state, weight)
         for up in upstream
         for key in state.instances(up)
-        for ti in repeat(tis[key], stands_for(tis[key]))
+        for ti_state, weight in weights(tis[key])
     ]
     setup_states = [
         tis[key].state for up in upstream if state.tasks[up].setup for key in state.instances(up)

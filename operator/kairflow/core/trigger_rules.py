@@ -7,6 +7,7 @@ succeed, whatever its rule."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -44,18 +45,24 @@ class UpstreamCounts:
         return self.done >= self.total
 
     @classmethod
-    def of(cls, states: Iterable[TI], setup_states: Iterable[TI] = ()) -> UpstreamCounts:
-        """Counts of the upstream states; `setup_states` are those of the setup tasks
-        among them (also in `states`)."""
-        items = list(states)
+    def of(
+        cls, states: Iterable[TI | tuple[TI, int]], setup_states: Iterable[TI] = ()
+    ) -> UpstreamCounts:
+        """Counts of the upstream states (a state, or a state and how many instances
+        are in it); `setup_states` are those of the setup tasks among them (also in
+        `states`)."""
+        items: Counter[TI] = Counter()
+        for item in states:
+            state, weight = item if isinstance(item, tuple) else (item, 1)
+            items[state] += weight
         setups = list(setup_states)
         return cls(
-            total=len(items),
-            success=items.count(TI.SUCCESS),
-            skipped=items.count(TI.SKIPPED),
-            failed=items.count(TI.FAILED),
-            upstream_failed=items.count(TI.UPSTREAM_FAILED),
-            removed=items.count(TI.REMOVED),
+            total=sum(items.values()),
+            success=items[TI.SUCCESS],
+            skipped=items[TI.SKIPPED],
+            failed=items[TI.FAILED],
+            upstream_failed=items[TI.UPSTREAM_FAILED],
+            removed=items[TI.REMOVED],
             setup_total=len(setups),
             setup_success=setups.count(TI.SUCCESS),
             setup_skipped=setups.count(TI.SKIPPED),

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kairflow.api.dag import DAGSpec
-from kairflow.api.dagrun import DagRunStatus, XComRef
+from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus, XComRef
 from kairflow.core import callbacks
 from kairflow.core.deferred import Surroundings
 from kairflow.core.planner import plan
@@ -25,9 +25,12 @@ from kairflow.core.run_model import (
     PlannerSettings,
     PodPhase,
     PreviousRun,
+    ReadSealed,
     RecordEvent,
     RunContext,
+    SealBlock,
 )
+from kairflow.core.sealed_blocks import assemble
 from kairflow.core.status_size import bounded
 from kairflow.core.xcom_frame import frame
 
@@ -119,6 +122,8 @@ class Simulation:
     started: list[tuple[datetime, str]] = field(default_factory=list)
     surroundings: Surroundings = field(default_factory=Surroundings)
     created_runs: list[CreateDagRun] = field(default_factory=list)
+    blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Sealed blocks written (`SealBlock`): name -> their records (wire form)."""
     _tries: dict[str, int] = field(default_factory=dict)
 
     def outcome_for(self, pod: Pod) -> Outcome:
@@ -177,6 +182,8 @@ class Simulation:
         }
 
     def step(self) -> Plan:
+        sealed: dict[str, TaskInstanceStatus] = {}
+
         def make(capacity: Capacity) -> Plan:
             return plan(
                 self.run,
@@ -188,11 +195,19 @@ class Simulation:
                 settings=self.settings,
                 stored_xcoms=self.stored_xcoms(),
                 surroundings=self.surroundings,
+                sealed_records=sealed,
             )
 
         # Sized as the controller sizes each pass.
         limit = self.settings.max_status_bytes
         result = bounded(make, self.capacity, limit, self.now, self.status)
+        asked = [a for a in result.actions if isinstance(a, ReadSealed)]
+        if asked:
+            # As the controller does: read the blocks asked for, and plan again.
+            for name in (n for a in asked for n in a.names):
+                for key, record in self.blocks.get(name, {}).items():
+                    sealed[key] = TaskInstanceStatus.model_validate(record)
+            result = bounded(make, self.capacity, limit, self.now, self.status)
         self.plans.append(result)
         for action in result.actions:
             if isinstance(action, CreatePod):
@@ -206,10 +221,19 @@ class Simulation:
                 self.pods.pop(action.name, None)
             elif isinstance(action, CreateDagRun):
                 self.created_runs.append(action)
+            elif isinstance(action, SealBlock):
+                self.blocks[action.name] = action.records
+            elif isinstance(action, ReadSealed):
+                raise AssertionError(f"asked for {action.names} again after reading them")
             else:
                 self.events.append(action)
         self.status = result.status
         return result
+
+    def assembled(self) -> DagRunStatus:
+        """The run as readers show it: its sealed instances put back."""
+        wire = assemble(self.run.name, self.status.to_wire(), self.blocks)
+        return DagRunStatus.model_validate(wire)
 
     def next_change(self, wake_at: datetime | None) -> datetime | None:
         ends = [
@@ -247,7 +271,8 @@ class Simulation:
         raise AssertionError("run or callbacks did not finish")
 
     def states(self) -> dict[str, str]:
-        return {k: ti.state.value for k, ti in self.status.task_instances.items()}
+        """Every task instance's state, sealed ones included (`assembled`)."""
+        return {k: ti.state.value for k, ti in self.assembled().task_instances.items()}
 
     def start_time(self, key: str, nth: int = 0) -> datetime:
         return [t for t, k in self.started if k == key][nth]
