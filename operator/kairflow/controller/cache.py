@@ -204,6 +204,11 @@ class Cache:
     def put_slice(self, body: Body, reassemble: bool = True) -> Key | None:
         """Store a slice unless an equal or newer version is there. Returns its run
         when the run's task instances were put back anew (`reassemble`)."""
+        if (body.get("spec") or {}).get("task") is not None:
+            # A sealed block (`core.sealed_blocks`): finished instances the operator
+            # reads back only when asked, so only its name and version are kept.
+            _put_newer(self.slices, {k: v for k, v in body.items() if k != "status"})
+            return None
         if not _put_newer(self.slices, body):
             return None
         run = (key_of(body)[0], str((body.get("spec") or {}).get("dagRun")))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -27,6 +28,13 @@ from kairflow.controller.deferred_runs import create_triggered_runs, surrounding
 from kairflow.controller.planning import PlanInputs, claimed_plan, off_loop
 from kairflow.controller.run_pods import create_pods, delete_pods, deletes_of, fill_pod_gaps
 from kairflow.controller.runtime import Runtime
+from kairflow.controller.sealed_store import (
+    asked_of,
+    read_asked,
+    seals_of,
+    unseal_for_requests,
+    write_blocks,
+)
 from kairflow.controller.task_instance_store import fetch_missing_slices, write_run_status
 from kairflow.controller.xcom_store import observe_spills, stored_values
 from kairflow.core import labels
@@ -35,7 +43,7 @@ from kairflow.core.conditions import set_run_condition
 from kairflow.core.interventions import apply_requests
 from kairflow.core.naming import label_value
 from kairflow.core.observations import ObservedRun, snapshot_facts
-from kairflow.core.pod_cleanup import CleanupPolicy, pods_to_clean_up
+from kairflow.core.pod_cleanup import CleanupPolicy, pods_to_clean_up, sealed_pods
 from kairflow.core.run_history import previous_run, previous_success
 from kairflow.core.run_model import ObservedPod, Plan, PlannerSettings, RecordEvent, RunContext
 from kairflow.core.run_start import RunRefused, identity_refusal, start_run
@@ -212,18 +220,23 @@ async def _plan_and_apply(
     # `run` was read from the cached body for this sync alone: its status is ours to
     # change (another copy is 50 ms and tens of MiB for a 10,000-task run, each pass).
     status = run.status
+    await unseal_for_requests(rt, key, run.spec, status)
     doomed = apply_requests(status, spec, run.spec.clear, run.spec.mark, rt.clock())
     await fill_pod_gaps(rt, key, status)
     pods = [observe_pod(p) for p in rt.cache.pods_of(view.key)]
     pods = await observe_spills(rt, body, status, pods)
     stored = await stored_values(rt, view.namespace, status, pods)
     inputs = _inputs(rt, body, view, run, status, spec, (pods, stored))
-    claim = await claimed_plan(rt, body, view, inputs, status)
-    if claim is None:
+    planned = await _planned(rt, body, view, inputs, status)
+    if planned is None:
         return None  # deleted while it was planned
-    result, claimed = claim
+    inputs, (result, claimed) = planned
     events = [a for a in result.actions if isinstance(a, RecordEvent)]
+    seals = seals_of(result)  # the records they hold leave this pass' status
     deletes = deletes_of(result) + doomed
+    run_id = inputs.context.run_id
+    # Of each pass against its own input: a pass may seal what the one before finished.
+    outlets = outlet_events(view.dag_name, run_id, spec, status, result.status, inputs.now)
     try:
         await create_triggered_runs(rt, key, result)
         rejected = await create_pods(rt, key[0], result)
@@ -231,19 +244,20 @@ async def _plan_and_apply(
             # The API refused pods for good: the core fails (or retries) those tries
             # now, in a pass that starts nothing; retries start in the next sync,
             # through a claim, once the refusal is written.
-            result = await off_loop(inputs, result.status, NOTHING, True, rejected)
+            first = result.status
+            result = await off_loop(inputs, first, NOTHING, True, rejected)
+            outlets += outlet_events(view.dag_name, run_id, spec, first, result.status, inputs.now)
             folded = rt.cache.claim(key, {**body, "status": result.status.to_wire()})
             if folded is None:
                 return None  # deleted meanwhile
             claimed = folded
             events += [a for a in result.actions if isinstance(a, RecordEvent)]
+            seals += seals_of(result)
             deletes += deletes_of(result)
             rt.enqueue_run(key)
         # Before the success that causes them is written: never lost (see asset_sync).
-        outlets = outlet_events(
-            view.dag_name, inputs.context.run_id, spec, status, result.status, inputs.now
-        )
         await record_events(rt, key[0], outlets)
+        await write_blocks(rt, body, seals)
         written = await _write_status(rt, body, result.status, view, claimed)
     except BaseException:
         rt.rollback(key, claimed, body)
@@ -256,8 +270,28 @@ async def _plan_and_apply(
         rt.metrics.run_finished(view.dag_name, result.status)
     policy = cast(CleanupPolicy, rt.settings.pod_cleanup)
     deletes += pods_to_clean_up(policy, result.status, inputs.pods)
-    await delete_pods(rt, key[0], deletes)
+    sealed = sealed_pods(policy, key[1], seals)
+    for name in sealed.forget:
+        rt.cache.forget_pod(key, name)
+    await delete_pods(rt, key[0], [*deletes, *sealed.delete])
     return result
+
+
+async def _planned(
+    rt: Runtime, body: Body, view: ObservedRun, inputs: PlanInputs, status: DagRunStatus
+) -> tuple[PlanInputs, tuple[Plan, Body]] | None:
+    """A claimed plan, and its inputs: with the records of sealed instances when the
+    first plan asked for them (a task downstream pulls their XComs), planned again."""
+    claim = await claimed_plan(rt, body, view, inputs, status)
+    asked = asked_of(claim[0]) if claim is not None else []
+    if claim is None or not asked:
+        return None if claim is None else (inputs, claim)
+    rt.rollback(view.key, claim[1], body)
+    records = await read_asked(rt, view.key, status, asked)
+    more = await stored_values(rt, view.namespace, status, inputs.pods, records.values())
+    inputs = replace(inputs, sealed_records=records, stored_xcoms={**inputs.stored_xcoms, **more})
+    claim = await claimed_plan(rt, body, view, inputs, status)
+    return None if claim is None else (inputs, claim)
 
 
 async def _write_status(

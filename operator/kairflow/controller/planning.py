@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from kairflow.api import DAGSpec
-from kairflow.api.dagrun import DagRunStatus
+from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.controller.cache import Body
 from kairflow.controller.runtime import Runtime
 from kairflow.core.capacity import claim_still_valid, free_capacity
@@ -54,6 +54,8 @@ class PlanInputs:
     stored_xcoms: Mapping[str, Any]
     """The run's big XComs (ConfigMap name -> value), see `xcom_store`."""
     surroundings: Surroundings
+    sealed_records: Mapping[str, TaskInstanceStatus] = field(default_factory=dict)
+    """Records of sealed instances a pass asked for (`sealed_store.read_asked`)."""
 
     def plan(
         self,
@@ -75,6 +77,7 @@ class PlanInputs:
                 rejected=rejected,
                 stored_xcoms=self.stored_xcoms,
                 surroundings=self.surroundings,
+                sealed_records=self.sealed_records,
             )
 
         return bounded(make, capacity, self.settings.max_status_bytes, self.now, status)

@@ -21,12 +21,12 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from kairflow.api.common import TaskInstanceState
-from kairflow.api.dagrun import DagRunStatus, XComRef
+from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus, XComRef
 from kairflow.controller.runtime import Runtime
 from kairflow.core import labels
 from kairflow.core.naming import label_value
@@ -188,13 +188,18 @@ def _config_map(
 
 
 async def stored_values(
-    rt: Runtime, namespace: str, status: DagRunStatus, pods: Sequence[ObservedPod]
+    rt: Runtime,
+    namespace: str,
+    status: DagRunStatus,
+    pods: Sequence[ObservedPod],
+    sealed: Iterable[TaskInstanceStatus] = (),
 ) -> dict[str, Any]:
     """ConfigMap name -> value, for every big XCom the run has recorded or is about to
-    (a value the API no longer has is left out: the core treats it as not pushed)."""
+    (a value the API no longer has is left out: the core treats it as not pushed);
+    `sealed`: records of sealed instances read back, whose big XComs count too."""
     refs = {
         ti.xcom_ref.config_map: ti.xcom_ref
-        for ti in status.task_instances.values()
+        for ti in (*status.task_instances.values(), *sealed)
         if ti.xcom_ref is not None and ti.state == TaskInstanceState.SUCCESS
     }
     refs.update(

@@ -121,6 +121,15 @@ def _reopen(status: DagRunStatus, state: DagRunState) -> None:
     status.message = None
 
 
+def requests_pending(
+    status: DagRunStatus, clear: ClearRequest | None, mark: MarkRequest | None
+) -> bool:
+    """Whether the run has a clear or mark request not handled yet."""
+    return (clear is not None and clear.id != status.handled_clear) or (
+        mark is not None and mark.id != status.handled_mark
+    )
+
+
 def apply_requests(
     status: DagRunStatus,
     spec: DAGSpec,
@@ -131,10 +140,10 @@ def apply_requests(
     """Apply the run's clear and mark requests not handled yet (in that order), in
     place. Returns the pods to delete (of task instances cleared or marked while
     they ran)."""
+    if not requests_pending(status, clear, mark):
+        return []
     new_clear = clear is not None and clear.id != status.handled_clear
     new_mark = mark is not None and mark.id != status.handled_mark
-    if not (new_clear or new_mark):
-        return []
     graph = build_graph(spec)
     doomed: list[str] = []
     if clear is not None and new_clear:

@@ -21,13 +21,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from kairflow.api.dagrun import TaskInstanceStatus
-from kairflow.core.mapping import MappingError, mapped_length
+from kairflow.core.mapping import MappingError, mapped_length, sources
 from kairflow.core.naming import pod_name, ti_key
 from kairflow.core.sealed_blocks import sealed_message, summary, weights
 
 if TYPE_CHECKING:
     from kairflow.core.run_state import RunPass
-
 
 
 def is_rest(ti: TaskInstanceStatus) -> bool:
@@ -108,6 +107,10 @@ def grow(state: RunPass, name: str) -> bool:
     task = state.tasks[name]
     if name in tis or task.expand is None:
         return False  # not expanded, or its record of the rest is there
+    if any(tis[source].map_sealed for source in sources(task.expand) if source in tis):
+        # A source with sealed blocks has not run again since this task expanded (a
+        # clear unseals it): its list is as long as it was; not read back to tell.
+        return False
     created = len(state.instances(name))  # 0..created-1: `_restore_lost` fills gaps
     try:
         length = mapped_length(task, state.xcoms(), state.settings.max_map_length)

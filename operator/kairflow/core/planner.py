@@ -97,7 +97,7 @@ def plan(
     callbacks.start_due(state)
     callbacks.observe(state)
     pod_outcomes.delete_strays(state)
-    sealed_blocks.seal(state)
+    sealed_blocks.seal(state, status)
     return state.result()
 
 

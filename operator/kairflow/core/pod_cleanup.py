@@ -9,12 +9,14 @@ cut short (operator killed, API error) is completed by the next sync.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from kairflow.api.callbacks import CallbackState
 from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus
-from kairflow.core.run_model import ObservedPod
+from kairflow.core.naming import pod_name
+from kairflow.core.run_model import ObservedPod, SealBlock
 
 CleanupPolicy = Literal["never", "succeeded", "always"]
 
@@ -39,3 +41,31 @@ def pods_to_clean_up(
         and pod.name not in busy
         and (policy == "always" or pod.name in succeeded)
     )
+
+
+def sealed_pods(policy: CleanupPolicy, run: str, seals: Iterable[SealBlock]) -> SealedPods:
+    """The pods of instances just sealed (`sealed_blocks`): the operator stops
+    watching them (they have ended and their instances are recorded), and deletes
+    now those the policy would delete at the run's end, when it no longer holds them
+    (`succeeded`: a successful try's; `always`: every try's)."""
+    forget: list[str] = []
+    delete: list[str] = []
+    for seal in seals:
+        for record in seal.records.values():
+            index, tries = record.get("mapIndex"), int(record.get("tryNumber") or 0)
+            names = [pod_name(run, seal.task, t, index) for t in range(1, tries + 1)]
+            last = record.get("pod")
+            if isinstance(last, str) and last not in names:
+                names.append(last)
+            forget += names
+            if policy == "always":
+                delete += names
+            elif policy == "succeeded" and record.get("state") == "success" and last:
+                delete.append(str(last))
+    return SealedPods(tuple(delete), tuple(forget))
+
+
+@dataclass(frozen=True)
+class SealedPods:
+    delete: tuple[str, ...]
+    forget: tuple[str, ...]

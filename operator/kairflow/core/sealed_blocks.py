@@ -108,9 +108,12 @@ def block_name(run: str, task: str, block: int) -> str:
     return bounded_name(run, f"-m{zlib.crc32(task.encode()):08x}-b{block}")
 
 
-def seal(state: RunPass) -> None:
-    """Seal every block of a big mapped task whose instances have all finished: a
-    `SealBlock` action with their records, which leave the status."""
+def seal(state: RunPass, before: DagRunStatus) -> None:
+    """Seal every block of a big mapped task whose instances had all finished before
+    this pass (`before`: its input; what compares a pass' input and output, like the
+    asset events of a success, sees each instance finish in the run): a `SealBlock`
+    action with their records, which leave the status."""
+    ended = before.task_instances
     tis = state.status.task_instances
     window = max(state.settings.map_window, 1)
     gone: set[str] = set()
@@ -133,7 +136,7 @@ def seal(state: RunPass) -> None:
             first, end = block * size, min((block + 1) * size, length or 0)
             if end > created or len(members) != end - first:
                 continue  # not every instance of it exists yet (or some were lost)
-            if not all(tis[k].state.finished for k in members):
+            if not all(k in ended and ended[k].state.finished for k in members):
                 continue
             if record is None:
                 record = tis[name] = TaskInstanceStatus(
@@ -155,9 +158,12 @@ def seal(state: RunPass) -> None:
                 )
             )
             gone.update(members)
-        if record is not None and record.map_sealed and not waiting(record):
-            record.state = summary(record)
-            record.message = sealed_message(record)
+        if record is not None and not waiting(record):
+            if record.map_sealed:
+                record.state = summary(record)
+                record.message = sealed_message(record)
+            else:
+                gone.add(name)  # blocks lost, their instances restored: no record left
     if gone:
         state.status.task_instances = {k: ti for k, ti in tis.items() if k not in gone}
 
@@ -189,6 +195,22 @@ def sealed_wanted(state: RunPass, name: str) -> dict[str, TaskInstanceStatus] | 
 
 def sealed_block_names(run: str, task: str, record: TaskInstanceStatus) -> list[str]:
     return [block_name(run, task, int(b)) for b in sorted(record.map_sealed or {}, key=int)]
+
+
+def forget_blocks(status: DagRunStatus, run: str, task: str, lost: Iterable[str]) -> None:
+    """Blocks of `task` that are gone (deleted by hand): the run no longer counts them
+    sealed, so its next pass restores their instances as lost ones and runs them
+    again (the record stays while it says how many instances there are)."""
+    record = status.task_instances.get(task)
+    gone = set(lost)
+    if record is None or not record.map_sealed or not gone:
+        return
+    sealed = {
+        block: text
+        for block, text in record.map_sealed.items()
+        if block_name(run, task, int(block)) not in gone
+    }
+    record.map_sealed = sealed or None
 
 
 def unseal(status: DagRunStatus, task: str, records: Mapping[str, TaskInstanceStatus]) -> None:

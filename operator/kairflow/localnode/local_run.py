@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kairflow.api.dagrun import DagRunStatus, XComRef
+from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus, XComRef
 from kairflow.core import callbacks
 from kairflow.core.deferred import Surroundings
 from kairflow.core.planner import plan
@@ -27,9 +27,12 @@ from kairflow.core.run_model import (
     DeletePod,
     ObservedPod,
     PodPhase,
+    ReadSealed,
     RecordEvent,
     RunContext,
+    SealBlock,
 )
+from kairflow.core.sealed_blocks import assemble
 from kairflow.core.xcom import Spilled, XComError, config_map_name, parse_xcom, preview
 from kairflow.core.xcom_frame import load_json, log_limit, unframe
 from kairflow.localnode.process import (
@@ -116,6 +119,9 @@ class LocalRun:
     stored_xcoms: dict[str, Any] = field(default_factory=dict)
     """Big XComs read from the pods' logs, as the operator keeps them in ConfigMaps."""
     _stored: dict[str, XComRef | str] = field(default_factory=dict)
+    _blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Sealed blocks (`core.sealed_blocks`), kept here as the API keeps them."""
+    _sealed: dict[str, TaskInstanceStatus] = field(default_factory=dict)
     _offset: timedelta = timedelta(0)
     _seen_done: set[str] = field(default_factory=set)
 
@@ -138,6 +144,7 @@ class LocalRun:
                     capacity=self.capacity,
                     stored_xcoms=self.stored_xcoms,
                     surroundings=seen,
+                    sealed_records=self._sealed,  # all of them: nothing to read back
                 )
                 status = result.status
                 for action in result.actions:
@@ -146,11 +153,11 @@ class LocalRun:
                 self.on_status(status)
                 finished = status.state is not None and status.state.finished
                 if finished and not callbacks.pending(status):
-                    return status  # a run's callbacks run to their end too
+                    return self._whole(status)  # a run's callbacks run to their end too
                 if not finished and self.surroundings(status) != seen:
                     continue  # an answer came for a task this pass deferred: look again
                 if not self._wait(result.wake_at):
-                    return status  # nothing running and nothing scheduled: stuck
+                    return self._whole(status)  # nothing running or scheduled: stuck
         finally:
             for pod in self.pods.values():
                 if pod.process is not None:
@@ -189,9 +196,21 @@ class LocalRun:
         self.stored_xcoms[ref.config_map] = value
         return ref
 
+    def _whole(self, status: DagRunStatus) -> DagRunStatus:
+        """The run with its sealed instances put back, as `kairflow runs get` shows it."""
+        return DagRunStatus.model_validate(assemble(self.run.name, status.to_wire(), self._blocks))
+
     def _apply(self, action: Action) -> None:
-        if isinstance(action, CreateDagRun):
-            return  # never asked: `dags test` shows no other DAG, so a trigger fails first
+        if isinstance(action, CreateDagRun | ReadSealed):
+            # Never asked: `dags test` shows no other DAG, so a trigger fails first;
+            # every sealed record is given to each pass.
+            return
+        if isinstance(action, SealBlock):
+            self._blocks[action.name] = action.records
+            self._sealed.update(
+                (k, TaskInstanceStatus.model_validate(v)) for k, v in action.records.items()
+            )
+            return
         if isinstance(action, RecordEvent):
             self.on_event(action)
         elif isinstance(action, DeletePod):
