@@ -1,8 +1,10 @@
 """A mapped task creates its instances a window at a time (KAIRFLOW_MAP_WINDOW) on the
 real apiserver: the run never records more unfinished instances of it than the window,
-the rest wait as a count on the task's own record, every item runs exactly once even
-with the operator SIGKILLed in the middle, and the task downstream pulls every item's
-XCom, in order."""
+the rest wait as a count on the task's own record, finished blocks of the window's size
+leave the run for sealed blocks (TaskInstanceSlices of their own), so the run never
+records more than a few windows of the task's instances; every item runs exactly once
+even with the operator SIGKILLed in the middle, and the task downstream pulls every
+item's XCom, in order, from the sealed blocks."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from kairflow.api.common import GROUP, VERSION
 from kairflow.core import labels
 from tests.integration.helpers import dag, manual_run
 from tests.integration.kube import Kube, wait_for
@@ -47,7 +50,7 @@ def test_a_mapped_task_keeps_a_window_of_instances_and_every_item_runs_once(
         # Each pod of `m` pushes its map index as its XCom.
         WatchingKubelet(kube, ns, message=lambda meta: meta["labels"].get(labels.MAP_INDEX))
         kube.create(ns, "dagruns", manual_run("wide-1", "wide"))
-        seen: dict[str, int] = {"most unfinished": 0, "rest records": 0}
+        seen: dict[str, int] = {"most unfinished": 0, "rest records": 0, "most recorded": 0}
 
         def status() -> dict[str, Any]:
             found: dict[str, Any] = kube.get(ns, "dagruns", "wide-1").get("status") or {}
@@ -56,8 +59,10 @@ def test_a_mapped_task_keeps_a_window_of_instances_and_every_item_runs_once(
                 k for k, ti in tis.items() if k.startswith("m[") and ti.get("state") not in FINISHED
             ]
             seen["most unfinished"] = max(seen["most unfinished"], len(unfinished))
+            recorded = sum(1 for k in tis if k.startswith("m["))
+            seen["most recorded"] = max(seen["most recorded"], recorded)
             rest = tis.get("m")
-            if rest is not None:
+            if rest is not None and rest["mapNext"] < ITEMS:
                 seen["rest records"] += 1
                 assert rest["mapLength"] == ITEMS and rest.get("state", "none") == "none", rest
             return found
@@ -77,9 +82,26 @@ def test_a_mapped_task_keeps_a_window_of_instances_and_every_item_runs_once(
         final = wait_for(finished, timeout=300, interval=0.1, what="the run's end")
         assert final["state"] == "success", final.get("message")
         assert final["progress"] == f"{ITEMS + 1}/{ITEMS + 1}"
-        assert "m" not in final["taskInstances"]  # every instance exists now
         assert 0 < seen["most unfinished"] <= WINDOW
         assert seen["rest records"] > 0
+        # Every block sealed: the run records none of the task's instances any more,
+        # their states (all success) on the task's own record, their records in blocks.
+        record = final["taskInstances"]["m"]
+        assert not [k for k in final["taskInstances"] if k.startswith("m[")]
+        assert record["state"] == "success" and record["mapBlock"] == WINDOW
+        assert sorted(map(int, record["mapSealed"])) == list(range(-(-ITEMS // WINDOW)))
+        assert 0 < seen["most recorded"] <= 3 * WINDOW  # a few windows, never all items
+        listed = kube.custom.list_namespaced_custom_object(
+            GROUP,
+            VERSION,
+            ns,
+            "taskinstanceslices",
+            label_selector=f"{labels.DAG_RUN}=wide-1",
+        )["items"]
+        blocks = [b for b in listed if (b.get("spec") or {}).get("task") == "m"]
+        sealed = {k: ti for b in blocks for k, ti in (b["status"]["taskInstances"]).items()}
+        assert sorted(ti["mapIndex"] for ti in sealed.values()) == list(range(ITEMS))
+        assert {ti["state"] for ti in sealed.values()} == {"success"}
 
         pods = pods_of(kube, ns, "wide-1")
         mapped = sorted(
