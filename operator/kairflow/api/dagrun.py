@@ -152,6 +152,13 @@ class TaskInstanceStatus(StatusModel):
             " TaskInstanceSlice <run>-<task hash>-b<block>."
         ),
     )
+    map_parts: dict[str, int] | None = Field(
+        default=None,
+        description=(
+            "On a mapped task's own record: sealed blocks written in more than one"
+            " object (block number -> how many: <run>-<task hash>-b<block>-<n>-<i>)."
+        ),
+    )
     pod: str | None = Field(default=None, description="Pod of the current or last try.")
     queued_at: str | None = None
     start_date: str | None = None

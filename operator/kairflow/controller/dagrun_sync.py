@@ -209,6 +209,8 @@ def _inputs(
             rt.record_limits()[0],
             rt.settings.max_map_length,
             rt.settings.map_window,
+            # Sealed blocks are TaskInstanceSlices: none without their CRD.
+            rt.record_limits()[1] if rt.slices_installed else None,
         ),
         surroundings=surroundings(rt, view.namespace, run, spec),
     )

@@ -40,53 +40,57 @@ def asked_of(result: Plan) -> list[ReadSealed]:
 
 
 async def write_blocks(rt: Runtime, run: Body, seals: Sequence[SealBlock]) -> None:
-    """Each sealed block's records in its own TaskInstanceSlice, concurrently."""
-    results = await asyncio.gather(
-        *(_write_block(rt, run, seal) for seal in seals), return_exceptions=True
-    )
+    """Each sealed block's objects, concurrently."""
+    writes = [
+        _write_part(rt, run, seal, name, records)
+        for seal in seals
+        for name, records in seal.parts.items()
+    ]
+    results = await asyncio.gather(*writes, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
             raise result
 
 
-async def _write_block(rt: Runtime, run: Body, seal: SealBlock) -> None:
+async def _write_part(
+    rt: Runtime, run: Body, seal: SealBlock, name: str, records: dict[str, Any]
+) -> None:
     namespace = key_of(run)[0]
-    key = (namespace, seal.name)
-    current = rt.cache.slices.get(key)
+    current = rt.cache.slices.get((namespace, name))
     if current is None:
-        await rt.writer.create(namespace, PLURAL, _manifest(run, seal))
-        current = await rt.writer.get(namespace, PLURAL, seal.name)
+        await rt.writer.create(namespace, PLURAL, _manifest(run, seal, name))
+        current = await rt.writer.get(namespace, PLURAL, name)
         if current is None:
-            raise Conflict(seal.name)  # deleted as soon as made: the sync goes again
-    status = {FIELD: seal.records}
+            raise Conflict(name)  # deleted as soon as made: the sync goes again
+    status = {FIELD: records}
     try:
         written = await rt.writer.replace_status(namespace, PLURAL, {**current, "status": status})
     except Conflict:
         # A block sealed again (after a clear) over a copy older than the cache's.
-        fresh = await rt.writer.get(namespace, PLURAL, seal.name)
+        fresh = await rt.writer.get(namespace, PLURAL, name)
         if fresh is None:
             raise
         written = await rt.writer.replace_status(namespace, PLURAL, {**fresh, "status": status})
     rt.cache.put_slice(written)
 
 
-def _manifest(run: Body, seal: SealBlock) -> dict[str, Any]:
-    namespace, name = key_of(run)
+def _manifest(run: Body, seal: SealBlock, name: str) -> dict[str, Any]:
+    namespace, run_name = key_of(run)
     dag = str((run.get("spec") or {}).get("dagName") or "")
     return {
         "apiVersion": run.get("apiVersion"),
         "kind": TaskInstanceSlice.KIND,
         "metadata": {
-            "name": seal.name,
+            "name": name,
             "namespace": namespace,
             "labels": {
-                labels.DAG_RUN: label_value(name),
+                labels.DAG_RUN: label_value(run_name),
                 labels.DAG: label_value(dag),
                 labels.MANAGED_BY: "kairflow",
             },
             "ownerReferences": [owner_reference(run)],
         },
-        "spec": {"dagRun": name, "task": seal.task, "block": seal.block},
+        "spec": {"dagRun": run_name, "task": seal.task, "block": seal.block},
     }
 
 

@@ -19,6 +19,7 @@ from kairflow.api.common import TaskInstanceState
 from kairflow.api.dag import DAGSpec
 from kairflow.api.dagrun import DagRunStatus, XComRef
 from kairflow.core.mapping import DEFAULT_WINDOW, MAX_MAP_LENGTH
+from kairflow.core.task_instance_slices import DEFAULT_BUDGET
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,10 @@ class PlannerSettings:
     map_window: int = DEFAULT_WINDOW
     """Unfinished instances a mapped task has at a time; the rest wait as a count
     (`core.map_window`)."""
+    block_bytes: int | None = DEFAULT_BUDGET
+    """Bytes of task instance JSON per sealed block's object (`core.sealed_blocks`: a
+    block bigger than that is written in parts); None: nothing is sealed (no
+    TaskInstanceSlice CRD to hold blocks)."""
 
 
 class PodPhase(StrEnum):
@@ -184,14 +189,17 @@ class CreateDagRun:
 
 @dataclass(frozen=True)
 class SealBlock:
-    """Write a big mapped task's finished block of instances to its own
-    TaskInstanceSlice `name` before the status that drops them (`sealed_blocks`)."""
+    """Write a big mapped task's finished block of instances to TaskInstanceSlices of
+    its own before the status that drops them (`sealed_blocks`)."""
 
     task: str
     block: int
-    name: str
-    records: dict[str, Any]
-    """Task instance key -> its record (wire form)."""
+    parts: dict[str, dict[str, Any]]
+    """Object name -> the task instances it holds (key -> record, wire form)."""
+
+    @property
+    def records(self) -> dict[str, Any]:
+        return {key: record for part in self.parts.values() for key, record in part.items()}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.core import run_model  # a module: it imports map_window, which imports this
 from kairflow.core.naming import bounded_name
+from kairflow.core.task_instance_slices import layout
 
 if TYPE_CHECKING:
     from kairflow.core.run_state import RunPass
@@ -108,12 +109,28 @@ def block_name(run: str, task: str, block: int) -> str:
     return bounded_name(run, f"-m{zlib.crc32(task.encode()):08x}-b{block}")
 
 
+def part_names(run: str, task: str, block: int, parts: int) -> list[str]:
+    """The objects a sealed block is written in: one, or `parts` of them when its
+    records pass the budget of one (placed as a big run's slices are, by checksum)."""
+    if parts <= 1:
+        return [block_name(run, task, block)]
+    return [block_name(run, task, block) + f"-{parts}-{index}" for index in range(parts)]
+
+
+def _parts_of(record: Mapping[str, Any], block: str) -> int:
+    parts = (record.get("mapParts") or {}).get(block)
+    return parts if isinstance(parts, int) else 1
+
+
 def seal(state: RunPass, before: DagRunStatus) -> None:
     """Seal every block of a big mapped task whose instances had all finished before
     this pass (`before`: its input; what compares a pass' input and output, like the
     asset events of a success, sees each instance finish in the run): a `SealBlock`
     action with their records, which leave the status."""
     ended = before.task_instances
+    budget = state.settings.block_bytes
+    if budget is None:
+        return  # nowhere to keep blocks: every record stays in the run
     tis = state.status.task_instances
     window = max(state.settings.map_window, 1)
     gone: set[str] = set()
@@ -149,14 +166,12 @@ def seal(state: RunPass, before: DagRunStatus) -> None:
                 **(record.map_sealed or {}),
                 str(block): encode(tis[k].state for k in members),
             }
-            state.actions.append(
-                run_model.SealBlock(
-                    name,
-                    block,
-                    block_name(state.run.name, name, block),
-                    {k: tis[k].to_wire() for k in members},
-                )
-            )
+            placed = layout({k: tis[k].to_wire() for k in members}, 0, budget)
+            if placed.slices:
+                record.map_parts = {**(record.map_parts or {}), str(block): placed.slices}
+            names = part_names(state.run.name, name, block, placed.slices)
+            parts = dict(zip(names, placed.parts, strict=True))
+            state.actions.append(run_model.SealBlock(name, block, parts))
             gone.update(members)
         if record is not None and not waiting(record):
             if record.map_sealed:
@@ -194,7 +209,8 @@ def sealed_wanted(state: RunPass, name: str) -> dict[str, TaskInstanceStatus] | 
 
 
 def sealed_block_names(run: str, task: str, record: TaskInstanceStatus) -> list[str]:
-    return [block_name(run, task, int(b)) for b in sorted(record.map_sealed or {}, key=int)]
+    """The objects holding a mapped task's sealed blocks."""
+    return block_names(run, {"taskInstances": {task: record.to_wire()}})
 
 
 def forget_blocks(status: DagRunStatus, run: str, task: str, lost: Iterable[str]) -> None:
@@ -205,12 +221,14 @@ def forget_blocks(status: DagRunStatus, run: str, task: str, lost: Iterable[str]
     gone = set(lost)
     if record is None or not record.map_sealed or not gone:
         return
+    wire = record.to_wire()
     sealed = {
         block: text
         for block, text in record.map_sealed.items()
-        if block_name(run, task, int(block)) not in gone
+        if not gone & set(part_names(run, task, int(block), _parts_of(wire, block)))
     }
     record.map_sealed = sealed or None
+    record.map_parts = {b: n for b, n in (record.map_parts or {}).items() if b in sealed} or None
 
 
 def unseal(status: DagRunStatus, task: str, records: Mapping[str, TaskInstanceStatus]) -> None:
@@ -227,7 +245,7 @@ def unseal(status: DagRunStatus, task: str, records: Mapping[str, TaskInstanceSt
         for key, ti in records.items()
         if ti.map_index is not None and ti.map_index // size in sealed
     }
-    record.map_sealed = None
+    record.map_sealed = record.map_parts = None
     rebuilt: dict[str, TaskInstanceStatus] = {}
     for key, ti in status.task_instances.items():
         if key == task:
@@ -246,7 +264,7 @@ def block_names(run: str, status: Mapping[str, Any]) -> list[str]:
     names: list[str] = []
     for key, ti in (status.get("taskInstances") or {}).items():
         for block in (ti.get("mapSealed") or {}) if isinstance(ti, dict) else ():
-            names.append(block_name(run, key, int(block)))
+            names += part_names(run, key, int(block), _parts_of(ti, block))
     return names
 
 
@@ -268,7 +286,11 @@ def assemble(run: str, status: Wire, blocks: Mapping[str, Mapping[str, Any] | No
         size = int(ti.get("mapBlock") or 1)
         back: list[tuple[int, str, Any]] = []
         for block in sealed:
-            part = blocks.get(block_name(run, key, int(block))) or {}
+            part = {
+                name: record
+                for part_name in part_names(run, key, int(block), _parts_of(ti, block))
+                for name, record in (blocks.get(part_name) or {}).items()
+            }
             back += [
                 (int(record["mapIndex"]), name, record)
                 for name, record in part.items()
@@ -278,7 +300,9 @@ def assemble(run: str, status: Wire, blocks: Mapping[str, Mapping[str, Any] | No
             ]
         rebuilt.update((name, record) for _, name, record in sorted(back))
         if int(ti.get("mapLength") or 0) > int(ti.get("mapNext") or 0):
-            rebuilt[key] = {k: v for k, v in ti.items() if k not in ("mapSealed", "mapBlock")}
+            rebuilt[key] = {
+                k: v for k, v in ti.items() if k not in ("mapSealed", "mapBlock", "mapParts")
+            }
     return {**status, "taskInstances": dict(_in_order(rebuilt))}
 
 

@@ -206,7 +206,7 @@ class LocalRun:
             # every sealed record is given to each pass.
             return
         if isinstance(action, SealBlock):
-            self._blocks[action.name] = action.records
+            self._blocks.update(action.parts)
             self._sealed.update(
                 (k, TaskInstanceStatus.model_validate(v)) for k, v in action.records.items()
             )

@@ -222,7 +222,7 @@ class Simulation:
             elif isinstance(action, CreateDagRun):
                 self.created_runs.append(action)
             elif isinstance(action, SealBlock):
-                self.blocks[action.name] = action.records
+                self.blocks.update(action.parts)
             elif isinstance(action, ReadSealed):
                 raise AssertionError(f"asked for {action.names} again after reading them")
             else:
