@@ -112,3 +112,37 @@ def test_a_mapped_task_keeps_a_window_of_instances_and_every_item_runs_once(
         assert mapped == list(range(ITEMS))  # each item exactly once, across the kill
         total = next(p for p in pods if p["metadata"]["labels"][labels.TASK] == "total")
         assert total["spec"]["containers"][0]["command"][-1] == f"echo {sum(range(ITEMS))}"
+
+
+def test_a_clear_of_a_sealed_task_runs_every_item_again_and_seals_them_again(
+    kube: Kube, tmp_path: Path
+) -> None:
+    items = 45
+    tasks = [{"name": "m", "bash": "echo {{ item }}", "expand": {"items": list(range(items))}}]
+    with own_namespace(kube, "reseal") as ns, operators(kube.kubeconfig, ns, tmp_path) as ops:
+        ops.start(env={"KAIRFLOW_MAP_WINDOW": "10"}).wait_ready(60)
+        kube.create(ns, "dags", dag("wide", tasks, []))
+        WatchingKubelet(kube, ns)
+        kube.create(ns, "dagruns", manual_run("wide-1", "wide"))
+
+        def ended(handled: str | None) -> dict[str, Any] | None:
+            found: dict[str, Any] = kube.get(ns, "dagruns", "wide-1").get("status") or {}
+            done = found.get("state") == "success" and found.get("handledClear") == handled
+            return found if done else None
+
+        first = wait_for(lambda: ended(None), timeout=180, interval=0.2, what="the first end")
+        assert sorted(map(int, first["taskInstances"]["m"]["mapSealed"])) == list(range(5))
+
+        # The clear reads the sealed instances back into the run, then runs them again.
+        patch = {"spec": {"clear": {"id": "again", "tasks": ["m"]}}}
+        kube.kubectl("patch", "dagrun", "wide-1", "-n", ns, "--type=merge", "-p", json.dumps(patch))
+        final = wait_for(lambda: ended("again"), timeout=180, interval=0.2, what="the end again")
+        record = final["taskInstances"]["m"]
+        assert record["state"] == "success"
+        assert sorted(map(int, record["mapSealed"])) == list(range(5))
+        assert final["progress"] == f"{items}/{items}"
+        tries = sorted(
+            (int(p["metadata"]["labels"][labels.MAP_INDEX]), p["metadata"]["labels"][labels.TRY])
+            for p in pods_of(kube, ns, "wide-1")
+        )
+        assert tries == sorted((i, t) for i in range(items) for t in ("1", "2"))
