@@ -197,6 +197,9 @@ RESOURCES: list[CRDInfo] = [
             PrinterColumn("DagRun", ".spec.dagRun"),
             PrinterColumn("Index", ".spec.index", "integer"),
             PrinterColumn("Slices", ".spec.slices", "integer"),
+            # A sealed block of a big mapped task (`core.sealed_blocks`).
+            PrinterColumn("Task", ".spec.task", "string"),
+            PrinterColumn("Block", ".spec.block", "integer"),
             _AGE,
         ],
     ),
