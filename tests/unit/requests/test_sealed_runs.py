@@ -12,36 +12,12 @@ from kairflow.core.sealed_blocks import block_name
 from kairflow.core.task_instance_slices import slice_index, slice_name
 from kairflow.requests.live_runs import Assembly, Change
 from kairflow.requests.sliced_runs import MISSING, missing_note, selector, whole
+from tests.unit.sealed_fixtures import SIZE, instances, m, mi, record
+from tests.unit.sealed_fixtures import block as sealed_block
 
 NS = "etl"
 RUN = "big"
-SIZE = 4  # instances per sealed block
 KEY = (NS, RUN)
-
-
-def m(index: int) -> str:
-    return f"m[{index}]"
-
-
-def mi(index: int, state: str = "success") -> dict[str, Any]:
-    return {"state": state, "tryNumber": 1, "mapIndex": index}
-
-
-def instances(indexes: range, state: str = "success") -> dict[str, Any]:
-    return {m(i): mi(i, state) for i in indexes}
-
-
-def record(*blocks: int, length: int = 8, created: int = 8) -> dict[str, Any]:
-    """Task m's own record, naming `blocks` as sealed."""
-    sealed = {str(b): f"success:{SIZE}" for b in blocks}
-    return {
-        "state": "success",
-        "tryNumber": 0,
-        "mapLength": length,
-        "mapNext": created,
-        "mapBlock": SIZE,
-        "mapSealed": sealed,
-    }
 
 
 def own(*blocks: int, **kw: Any) -> dict[str, Any]:
@@ -80,12 +56,7 @@ def slices_of(tis: dict[str, Any], slices: int = 4) -> list[dict[str, Any]]:
 
 
 def block(number: int, state: str = "success", run: str = RUN, **kw: Any) -> dict[str, Any]:
-    held = kw.get("held") or instances(range(number * SIZE, (number + 1) * SIZE), state)
-    return {
-        "metadata": {"name": block_name(run, "m", number), "namespace": NS},
-        "spec": {"dagRun": run, "task": "m", "block": number},
-        "status": {"taskInstances": held},
-    }
+    return sealed_block(run, number, NS, state, **kw)
 
 
 EVERY = ["a", *(m(i) for i in range(8))]
