@@ -1,10 +1,11 @@
 """Watching one run whole (`runs wait`, `dags trigger --wait`): the run and, for a big
-run, the TaskInstanceSlices that hold its task instances.
+run, the TaskInstanceSlices that hold its task instances (and the sealed blocks of a
+big mapped task's finished instances, slices with the same label).
 
 A big run's task instances change in its slices; the run itself is written only when
 its own fields change (state, progress), so a task instance that starts or retries is
 an event on a slice alone. Both are watched, each in a thread (the synchronous
-client's watch blocks), merged through one queue into a `requests.sliced_runs.Assembly`
+client's watch blocks), merged through one queue into a `requests.live_runs.Assembly`
 that puts the run back together; each event is shown as it comes. The slices are
 listed first and watched from that list's resourceVersion, so the first run shown is
 whole, not filled in slice by slice.
@@ -20,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from kairflow.cli.errors import EXIT_NOT_FOUND, UserError
 from kairflow.core.labels import DAG_RUN
 from kairflow.core.naming import label_value
-from kairflow.requests.sliced_runs import PLURAL, Assembly
+from kairflow.requests.live_runs import Assembly
+from kairflow.requests.sliced_runs import PLURAL
 
 if TYPE_CHECKING:
     from kairflow.cli.kube import Cluster

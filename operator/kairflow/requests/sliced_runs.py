@@ -11,6 +11,11 @@ for the task instances that layout places in it, so a slice left from a smaller 
 A slice of the layout that was not read (deleted by hand, or the reader may not list
 slices) leaves its task instances out: the run is shown with what was read, its
 status names the missing slices (`MISSING`) and `missing_note` says so in one line.
+
+A big mapped task's sealed blocks (`core.sealed_blocks`) are TaskInstanceSlices of the
+run too, with the same label: a run whose records name blocks (in its status, or in
+its slices) is read with them, its sealed instances put back where its task's record
+was, and a block named but not read is missing as a slice is.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kairflow.api.task_instance_slice import TaskInstanceSlice
+from kairflow.core import sealed_blocks
 from kairflow.core.labels import DAG_RUN
 from kairflow.core.naming import label_value
 from kairflow.core.task_instance_slices import (
@@ -28,17 +34,20 @@ from kairflow.core.task_instance_slices import (
     Wire,
     assemble,
     layout_of,
-    slice_index,
     slice_name,
 )
 
 PLURAL = TaskInstanceSlice.PLURAL
 MISSING = "taskInstanceSlicesMissing"
-"""Set in an assembled run's status: the slices it names that were not read."""
+"""Set in an assembled run's status: the slices (and sealed blocks) it names that were
+not read."""
 SHOWN = 3
 """Missing slices a note names (a run has up to 4,096)."""
 Body = dict[str, Any]
 RunKey = tuple[str, str]  # (namespace, run name); namespace "" when not known
+BlockKey = tuple[RunKey, str]  # (run, the block's object name)
+Blocks = Callable[[BlockKey], Mapping[str, Any] | None]
+"""A sealed block's task instances as read (None: not read)."""
 
 
 def run_key(body: Mapping[str, Any]) -> RunKey:
@@ -47,7 +56,21 @@ def run_key(body: Mapping[str, Any]) -> RunKey:
 
 
 def is_sliced(run: Mapping[str, Any]) -> bool:
-    return layout_of(run.get("status") or {}) > 0
+    """Whether some of a run's task instances are kept outside its status: in its
+    slices, or in sealed blocks its own records name. (A sliced run's records are in
+    its slices: the blocks they name come in the same listing, by the same label.)"""
+    status = run.get("status") or {}
+    instances = status.get(FIELD) or {}
+    return layout_of(status) > 0 or any(is_sealed_record(ti) for ti in instances.values())
+
+
+def sealed_of(instances: Mapping[str, Any]) -> dict[str, Any]:
+    """The records among `instances` that name sealed blocks (a mapped task's own)."""
+    return {key: ti for key, ti in instances.items() if is_sealed_record(ti)}
+
+
+def is_sealed_record(instance: Any) -> bool:
+    return isinstance(instance, dict) and bool(instance.get("mapSealed"))
 
 
 def selector(runs: Iterable[Mapping[str, Any]]) -> str | None:
@@ -62,14 +85,26 @@ def selector(runs: Iterable[Mapping[str, Any]]) -> str | None:
     return f"{DAG_RUN} in ({','.join(values)})"
 
 
-def _slice_place(body: Mapping[str, Any]) -> tuple[RunKey, int, int] | None:
+def slice_place(body: Mapping[str, Any]) -> tuple[RunKey, int, int] | None:
     """(run, layout, index) of a slice as listed; None for one not shaped as the
-    operator writes them."""
+    operator writes them, and for a sealed block (placed by `block_place`)."""
     spec = body.get("spec") or {}
     run, slices, index = spec.get("dagRun"), spec.get("slices"), spec.get("index")
+    if spec.get("task") is not None:
+        return None
     if not isinstance(run, str) or not isinstance(slices, int) or not isinstance(index, int):
         return None
     return (run_key(body)[0], run), slices, index
+
+
+def block_place(body: Mapping[str, Any]) -> tuple[BlockKey, str] | None:
+    """((run, block name), task) of a sealed block as listed; None for anything else."""
+    spec = body.get("spec") or {}
+    run, task, block = spec.get("dagRun"), spec.get("task"), spec.get("block")
+    if not isinstance(run, str) or not isinstance(task, str) or not isinstance(block, int):
+        return None
+    namespace, name = run_key(body)
+    return ((namespace, run), name), task
 
 
 @dataclass(frozen=True)
@@ -78,6 +113,9 @@ class Whole:
 
     run: Body
     missing: tuple[str, ...] = ()
+    named: int = 0
+    """The slices its task instances are read from: its layout's and the sealed blocks
+    it names (0: its layout's, as its status says)."""
 
 
 def whole(run: Body, slices: Iterable[Mapping[str, Any]]) -> Whole:
@@ -91,31 +129,52 @@ def wholes(runs: Iterable[Body], slices: Iterable[Mapping[str, Any]]) -> list[Wh
     """Each run whole, from one listing of slices (grouped once: a LIST across a
     namespace of many big runs is read in one pass)."""
     parts: Parts = defaultdict(dict)
+    blocks: dict[BlockKey, Mapping[str, Any]] = {}
     for body in slices:
-        place = _slice_place(body)
+        instances = (body.get("status") or {}).get(FIELD) or {}
+        place, block = slice_place(body), block_place(body)
         if place is not None:
             run, layout, index = place
-            parts[(run, layout)][index] = (body.get("status") or {}).get(FIELD) or {}
-    return [_whole(run, parts) for run in runs]
+            parts[(run, layout)][index] = instances
+        elif block is not None:
+            blocks[block[0]] = instances
+    return [_whole(run, parts, blocks.get) for run in runs]
 
 
 Parts = dict[tuple[RunKey, int], dict[int, Mapping[str, Any]]]
 """(run, layout) -> slice index -> the slice's task instances."""
 
 
-def _whole(run: Body, parts: Parts) -> Whole:
+def _whole(run: Body, parts: Parts, blocks: Blocks) -> Whole:
+    if not is_sliced(run):
+        return Whole(run)
+    status, missing = from_slices(run, parts)
+    status, named = with_blocks(run_key(run), status, blocks, missing)
+    if missing:
+        status[MISSING] = list(missing)
+    return Whole({**run, "status": status}, tuple(missing), layout_of(status) + named)
+
+
+def from_slices(run: Body, parts: Parts) -> tuple[Wire, list[str]]:
+    """The run's status with the task instances of its layout's slices put back, and
+    the slices not read."""
     status = run.get("status") or {}
     layout = layout_of(status)
-    if not layout:
-        return Whole(run)
-    namespace, name = run_key(run)
-    found = parts.get(((namespace, name), layout), {})
+    key = run_key(run)
+    found = parts.get((key, layout), {})
     read = [found.get(index) for index in range(layout)]
-    missing = tuple(slice_name(name, layout, i) for i, part in enumerate(read) if part is None)
-    assembled = assemble(status, read)
-    if missing:
-        assembled[MISSING] = list(missing)
-    return Whole({**run, "status": assembled}, missing)
+    missing = [slice_name(key[1], layout, i) for i, part in enumerate(read) if part is None]
+    return assemble(status, read), missing
+
+
+def with_blocks(run: RunKey, status: Wire, blocks: Blocks, missing: list[str]) -> tuple[Wire, int]:
+    """The status with the sealed instances its records name put back from `blocks`,
+    and how many blocks they name (those not read are added to `missing`)."""
+    named = sealed_blocks.block_names(run[1], status)
+    read = {name: blocks((run, name)) for name in named}
+    given = {name: part for name, part in read.items() if part is not None}
+    missing.extend(name for name in named if name not in given)
+    return dict(sealed_blocks.assemble(run[1], status, given)), len(named)
 
 
 def missing_note(found: Whole, reason: str | None = None) -> str | None:
@@ -123,103 +182,10 @@ def missing_note(found: Whole, reason: str | None = None) -> str | None:
     if not found.missing:
         return None
     name = run_key(found.run)[1]
-    layout = layout_of(found.run.get("status") or {})
+    named = found.named or layout_of(found.run.get("status") or {})
     why = f" ({reason})" if reason else " (not found)"
-    named = ", ".join(found.missing[:SHOWN]) + (", ..." if len(found.missing) > SHOWN else "")
+    told = ", ".join(found.missing[:SHOWN]) + (", ..." if len(found.missing) > SHOWN else "")
     return (
-        f"dagrun {name!r}: the task instances of {len(found.missing)} of its {layout} "
-        f"TaskInstanceSlices are not shown{why}: {named}"
+        f"dagrun {name!r}: the task instances of {len(found.missing)} of its {named} "
+        f"TaskInstanceSlices are not shown{why}: {told}"
     )
-
-
-@dataclass(frozen=True)
-class Change:
-    """What one slice event changed in a run as shown: its task instances that are
-    new or changed, and those gone (a slice deleted)."""
-
-    run: RunKey
-    changed: Wire
-    removed: list[str]
-
-
-class Assembly:
-    """Runs and their slices as watches report them (one list, then each change), for
-    a reader that follows runs live: each run whole on demand, and what a slice event
-    changed in it, found from that slice alone (a few hundred task instances, not the
-    run's ten thousand)."""
-
-    def __init__(self, keep: Callable[[Any], Any] | None = None) -> None:
-        """`keep`: what is kept of each task instance (all of it by default; a page's
-        stream keeps its grid cell, a fifth of its size, for every big run it shows)."""
-        self._runs: dict[RunKey, Body] = {}
-        self._parts: Parts = defaultdict(dict)
-        self._keep = keep
-
-    def put_run(self, body: Body) -> None:
-        """Store a run as listed or watched (as stored: not put back together here, a
-        reader whose layout did not change has its cells already)."""
-        self._runs[run_key(body)] = body
-
-    def forget_run(self, body: Mapping[str, Any]) -> None:
-        key = run_key(body)
-        self._runs.pop(key, None)
-        for part in [p for p in self._parts if p[0] == key]:
-            del self._parts[part]
-
-    def layout(self, key: RunKey) -> int | None:
-        """The layout a known run names (0: not sliced); None for a run not known."""
-        body = self._runs.get(key)
-        return None if body is None else layout_of(body.get("status") or {})
-
-    def stored(self, key: RunKey) -> Body | None:
-        """A known run as stored (its task instances not put back)."""
-        return self._runs.get(key)
-
-    def whole(self, key: RunKey) -> Whole | None:
-        body = self._runs.get(key)
-        return None if body is None else _whole(body, self._parts)
-
-    def missing(self, key: RunKey) -> tuple[str, ...]:
-        """The slices a known run's layout names that are not stored (cheap: no task
-        instance is looked at)."""
-        layout = self.layout(key) or 0
-        found = self._parts.get((key, layout), {})
-        return tuple(slice_name(key[1], layout, i) for i in range(layout) if i not in found)
-
-    def reset_slices(self, bodies: Iterable[Mapping[str, Any]]) -> list[RunKey]:
-        """Every slice anew (a list); returns the known sliced runs (to show again)."""
-        self._parts.clear()
-        for body in bodies:
-            self.put_slice(body)
-        return sorted(key for key in self._runs if self.layout(key))
-
-    def put_slice(self, body: Mapping[str, Any]) -> Change | None:
-        """Store a slice as listed or watched; the change it makes to a known run
-        whose layout it belongs to (None otherwise: nothing shown changes)."""
-        place = _slice_place(body)
-        if place is None:
-            return None
-        run, layout, index = place
-        instances = (body.get("status") or {}).get(FIELD) or {}
-        keep = self._keep or (lambda instance: instance)
-        placed = {k: keep(v) for k, v in instances.items() if slice_index(k, layout) == index}
-        before = self._parts[(run, layout)].get(index) or {}
-        self._parts[(run, layout)][index] = placed
-        return self._change(run, layout, before, placed)
-
-    def forget_slice(self, body: Mapping[str, Any]) -> Change | None:
-        place = _slice_place(body)
-        if place is None:
-            return None
-        run, layout, index = place
-        before = self._parts.get((run, layout), {}).pop(index, None) or {}
-        return self._change(run, layout, before, {})
-
-    def _change(
-        self, run: RunKey, layout: int, before: Mapping[str, Any], after: Mapping[str, Any]
-    ) -> Change | None:
-        if self.layout(run) != layout:
-            return None
-        changed = {key: value for key, value in after.items() if before.get(key) != value}
-        removed = [key for key in before if key not in after]
-        return Change(run, changed, removed)

@@ -1,5 +1,6 @@
 """A run as its pages show it: whole (a big run's task instances read back from its
-TaskInstanceSlices), with the DAG spec it runs.
+TaskInstanceSlices, a big mapped task's sealed instances from their blocks), with the
+DAG spec it runs.
 
 The spec is in the run's DAG version (`requests.dag_versions`) and a big run's task
 instances in its slices (`requests.sliced_runs`), both read with the user's own
@@ -13,6 +14,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
+from kairflow.api.dagrun import TaskInstanceStatus
+from kairflow.core import sealed_blocks
 from kairflow.core.task_instance_slices import FIELD, layout_of, slice_index, slice_name
 from kairflow.requests import sliced_runs
 from kairflow.requests.dag_versions import VersionSpecs, config_map_body, version_of
@@ -78,19 +81,45 @@ async def whole_run(api: RunReader, namespace: str, name: str) -> dict[str, Any]
 
 async def task_instance(api: RunReader, run: dict[str, Any], key: str) -> dict[str, Any] | None:
     """One task instance of a run as read (None: it has none of that key, or its
-    slice cannot be read): from a big run, the one slice its key is placed in."""
+    slice cannot be read): from a big run, the one slice its key is placed in; a
+    sealed one (`core.sealed_blocks`), from its block, which its task's record names."""
+    found = await _held(api, run, key)
+    task, _, rest = key.partition("[")
+    if found is not None or not (rest.endswith("]") and rest[:-1].isdigit()):
+        return found
+    index = int(rest[:-1])
+    record = await _held(api, run, task)
+    if record is None or not sealed_blocks.is_sealed(
+        TaskInstanceStatus.model_validate(record), index
+    ):
+        return None
+    block = index // int(record["mapBlock"])
+    return await _in_slice(api, run, sealed_blocks.block_name(_name(run), task, block), key)
+
+
+async def _held(api: RunReader, run: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """Task instance `key` where the run's layout places it: its status or a slice."""
     status = run.get("status") or {}
     layout = layout_of(status)
     if not layout:
         found: dict[str, Any] | None = (status.get(FIELD) or {}).get(key)
         return found
-    meta = run.get("metadata") or {}
-    name = slice_name(str(meta.get("name")), layout, slice_index(key, layout))
+    return await _in_slice(api, run, slice_name(_name(run), layout, slice_index(key, layout)), key)
+
+
+async def _in_slice(
+    api: RunReader, run: dict[str, Any], name: str, key: str
+) -> dict[str, Any] | None:
+    namespace = str((run.get("metadata") or {}).get("namespace"))
     try:
-        part = await api.get(sliced_runs.PLURAL, str(meta.get("namespace")), name)
+        part = await api.get(sliced_runs.PLURAL, namespace, name)
     except ApiError as exc:
         if exc.status not in _NOT_READ:
             raise
         return None
     held: dict[str, Any] | None = ((part.get("status") or {}).get(FIELD) or {}).get(key)
     return held
+
+
+def _name(run: dict[str, Any]) -> str:
+    return str((run.get("metadata") or {}).get("name"))

@@ -17,6 +17,12 @@ task instance is its grid cell, not the task instance (`Assembly(keep=...)`).
 The slices are listed before the runs (`listed`), so a page's first paint has its big
 runs whole rather than filled in one slice at a time. A slice the user may not read
 (or gone) leaves its cells out and the run says so (`tisMissing`).
+
+A big mapped task's sealed blocks are slices too (`core.sealed_blocks`, with the
+DAG's label): their instances are cells of the run whose record names them. A run
+whose task instances are in its status and that names blocks is sent, on its own
+event, as the cells that event changed (`Assembly.put_run`): a 100,000-instance task
+is not sent again for each instance that starts.
 """
 
 from __future__ import annotations
@@ -25,14 +31,8 @@ import asyncio
 from typing import Any, Protocol
 
 from kairflow.core.task_instance_slices import FIELD
-from kairflow.requests.sliced_runs import (
-    Assembly,
-    Change,
-    RunKey,
-    Whole,
-    missing_note,
-    run_key,
-)
+from kairflow.requests.live_runs import Assembly, Change
+from kairflow.requests.sliced_runs import RunKey, Whole, missing_note, run_key
 from kairflow.ui.summaries import instance_cell, run_summary
 
 Item = dict[str, Any]
@@ -59,12 +59,16 @@ class SlicedRuns:
         """The page's item for a listed or watched run."""
         key = run_key(body)
         before = self._assembly.layout(key)
-        self._assembly.put_run(body)
+        change = self._assembly.put_run(body)
         layout = self._assembly.layout(key)
-        if layout and not reset and before == layout and key[1] in self._sent.cells:
+        shown = not reset and before == layout and key[1] in self._sent.cells
+        if layout and shown:
             # Its cells are as last sent: slice events keep them current.
             item = {**run_summary(body, instances=False), "tis": {}, "tisRemoved": []}
             return self._noted({**item, "tisComplete": False}, body)
+        if change is not None and shown:
+            # Inline, naming sealed blocks: the cells its write changed, not its blocks'.
+            return self._changed_item(change)
         return self._whole_item(key, reset)
 
     def forget_run(self, body: dict[str, Any]) -> None:
@@ -96,7 +100,7 @@ class SlicedRuns:
     # Items --------------------------------------------------------------------------
     def _whole_item(self, key: RunKey, reset: bool) -> Item:
         body = self._assembly.stored(key) or {}  # only known runs are asked for
-        if not self._assembly.layout(key):
+        if not self._assembly.assembled(key):
             item = run_summary(body, instances=True)
         else:
             whole = self._assembly.whole(key) or Whole(body)
@@ -116,7 +120,9 @@ class SlicedRuns:
         return self._noted(item, body)
 
     def _noted(self, item: Item, body: dict[str, Any]) -> Item:
-        missing = self._assembly.missing(run_key(body))
+        key = run_key(body)
+        missing = self._assembly.missing(key)
         if missing:
-            item["tisMissing"] = missing_note(Whole(body, missing), self._reason)
+            found = Whole(body, missing, self._assembly.names(key))
+            item["tisMissing"] = missing_note(found, self._reason)
         return item

@@ -7,15 +7,8 @@ from typing import Any
 import pytest
 
 from kairflow.core.task_instance_slices import slice_index, slice_name
-from kairflow.requests.sliced_runs import (
-    MISSING,
-    Assembly,
-    Change,
-    missing_note,
-    selector,
-    whole,
-    wholes,
-)
+from kairflow.requests.live_runs import Assembly, Change
+from kairflow.requests.sliced_runs import MISSING, missing_note, selector, whole, wholes
 
 NS = "etl"
 KEYS = [f"t{i}" for i in range(12)]
