@@ -29,7 +29,7 @@ from kairflow.api.common import TaskInstanceState
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.core import run_model  # a module: it imports map_window, which imports this
 from kairflow.core.naming import bounded_name
-from kairflow.core.task_instance_slices import layout
+from kairflow.core.task_instance_slices import layout, slice_index
 
 if TYPE_CHECKING:
     from kairflow.core.run_state import RunPass
@@ -115,6 +115,19 @@ def part_names(run: str, task: str, block: int, parts: int) -> list[str]:
     if parts <= 1:
         return [block_name(run, task, block)]
     return [block_name(run, task, block) + f"-{parts}-{index}" for index in range(parts)]
+
+
+def holder(run: str, task: str, record: Mapping[str, Any], key: str, index: int) -> str | None:
+    """The object holding sealed instance `key` (map index `index`) of `task`, given
+    the task's (wire) record; None when that index is not sealed."""
+    size = record.get("mapBlock")
+    if not isinstance(size, int) or size <= 0:
+        return None
+    block = str(index // size)
+    if block not in (record.get("mapSealed") or {}):
+        return None
+    names = part_names(run, task, int(block), _parts_of(record, block))
+    return names[slice_index(key, len(names))] if len(names) > 1 else names[0]
 
 
 def _parts_of(record: Mapping[str, Any], block: str) -> int:

@@ -306,13 +306,11 @@ class Assembly:
         the run's records naming sealed blocks."""
         task, _, rest = key.partition("[")
         record = records.get(task) if rest[:-1].isdigit() and rest.endswith("]") else None
-        size = record.get("mapBlock") if record is not None else None
-        if record is not None and isinstance(size, int) and size > 0:
-            index = int(rest[:-1])
-            if str(index // size) in record["mapSealed"]:
-                name = sealed_blocks.block_name(run[1], task, index // size)
-                held = (self._blocks.get((run, name)) or {}).get(key)
-                return held[1] if held is not None and held[0] == index else _GONE
+        index = int(rest[:-1]) if record is not None else 0
+        name = sealed_blocks.holder(run[1], task, record, key, index) if record else None
+        if name is not None:
+            held = (self._blocks.get((run, name)) or {}).get(key)
+            return held[1] if held is not None and held[0] == index else _GONE
         layout = self.layout(run) or 0
         if layout:
             part = self._parts.get((run, layout), {}).get(slice_index(key, layout)) or {}

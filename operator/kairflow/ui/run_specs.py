@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
-from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.core import sealed_blocks
 from kairflow.core.task_instance_slices import FIELD, layout_of, slice_index, slice_name
 from kairflow.requests import sliced_runs
@@ -89,12 +88,8 @@ async def task_instance(api: RunReader, run: dict[str, Any], key: str) -> dict[s
         return found
     index = int(rest[:-1])
     record = await _held(api, run, task)
-    if record is None or not sealed_blocks.is_sealed(
-        TaskInstanceStatus.model_validate(record), index
-    ):
-        return None
-    block = index // int(record["mapBlock"])
-    return await _in_slice(api, run, sealed_blocks.block_name(_name(run), task, block), key)
+    name = sealed_blocks.holder(_name(run), task, record, key, index) if record else None
+    return None if name is None else await _in_slice(api, run, name, key)
 
 
 async def _held(api: RunReader, run: dict[str, Any], key: str) -> dict[str, Any] | None:
