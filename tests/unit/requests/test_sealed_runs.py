@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kairflow.core.sealed_blocks import block_name
+from kairflow.core.sealed_blocks import block_name, holder, part_names
 from kairflow.core.task_instance_slices import slice_index, slice_name
 from kairflow.requests.live_runs import Assembly, Change
 from kairflow.requests.sliced_runs import MISSING, missing_note, selector, whole
@@ -255,3 +255,25 @@ def test_a_page_following_slice_writes_shows_the_run_whole(
         for key in change.removed:
             del page[key]
     assert page == shown(assembly)
+
+
+def test_a_block_written_in_parts_is_read_back_from_every_part() -> None:
+    """A block too big for one object is written in parts, each key in the part its
+    checksum places it in (`sealed_blocks.part_names`, `mapParts` on the record)."""
+    tis = own(0)
+    tis["m"]["mapParts"] = {"0": 2}
+    held = instances(range(SIZE))
+    names = part_names(RUN, "m", 0, 2)
+    parts = []
+    for index, name in enumerate(names):
+        part = block(0, held={k: v for k, v in held.items() if slice_index(k, 2) == index})
+        part["metadata"]["name"] = name
+        parts.append(part)
+    found = whole(inline(tis), parts)
+    assert [k for k in found.run["status"]["taskInstances"] if k.startswith("m[")] == [
+        m(i) for i in range(8)
+    ]
+    assert found.missing == ()
+    assert holder(RUN, "m", tis["m"], m(1), 1) == names[slice_index(m(1), 2)]
+    lost = whole(inline(tis), parts[:1]).missing
+    assert lost == (names[1],)
