@@ -178,6 +178,26 @@ def test_a_lost_record_of_the_rest_comes_back_with_its_count() -> None:
     assert sorted(set(started_indexes(sim))) == list(range(10))
 
 
+def test_lost_instances_beside_sealed_blocks_come_back_and_sealed_ones_do_not() -> None:
+    sim = Simulation(make_run(make_spec([literal(10)])), settings=settings(3))
+    while not (sim.status.task_instances.get("m") and sim.status.task_instances["m"].map_sealed):
+        sim.step()
+        sim.now = sim.next_change(None) or sim.now
+    blocks = {int(b) for b in sim.status.task_instances["m"].map_sealed or {}}
+    # The slice holding the instances not sealed is deleted; the record's is not.
+    lost = [k for k in sim.status.task_instances if k.startswith("m[")]
+    assert lost
+    for key in lost:
+        del sim.status.task_instances[key]
+    sim.step()
+    back = {k for k in sim.status.task_instances if k.startswith("m[")}
+    assert set(lost) <= back  # restored (their pods adopted)
+    assert not {k for k in back if int(k[2:-1]) // 3 in blocks}  # sealed ones are not
+    run_watching(sim)
+    assert sim.status.state == "success"
+    assert sorted(started_indexes(sim)) == list(range(10))  # each exactly once
+
+
 def test_clearing_the_mapped_task_keeps_the_count_of_the_instances_not_created() -> None:
     spec = make_spec([literal(10)])
     sim = Simulation(make_run(spec), settings=settings(3))
