@@ -19,10 +19,12 @@ from pydantic import ValidationError
 
 from kairflow.api.asset import AssetEvent, AssetStatus
 from kairflow.api.common import DagRunState
+from kairflow.core import labels
 from kairflow.core.assets import asset_name, scheduled_assets
 from kairflow.core.dag_defaults import DagDefaults
 from kairflow.core.observations import ObservedDag, ObservedRun
 from kairflow.core.pools import PoolTable
+from kairflow.core.sealed_blocks import sealed_block_of
 from kairflow.core.task_instance_slices import FIELD, assemble, layout_of, slice_name
 from kairflow.core.wakeups import waits_for_slots
 from kairflow.k8s.observe import SnapshotMemo, observe_dag, observe_run
@@ -402,6 +404,11 @@ class Cache:
 
     # Pods -----------------------------------------------------------------------
     def put_pod(self, run: Key, body: Body) -> None:
+        if _of_sealed(self.runs.get(run), body):
+            # Ended, and its task instance sealed (`core.sealed_blocks`): nothing reads
+            # it any more (a LIST after a broken watch brings every such pod back).
+            self.forget_pod(run, body["metadata"]["name"])
+            return
         self.pods_by_run[run][body["metadata"]["name"]] = pod_observation(body)
 
     def forget_pod(self, run: Key, name: str) -> None:
@@ -431,6 +438,18 @@ def pod_observation(body: Mapping[str, Any]) -> Body:
             {"name": c.get("name"), "state": c.get("state") or {}} for c in containers
         ]
     return {"metadata": {k: meta[k] for k in _POD_METADATA if k in meta}, "status": kept}
+
+
+def _of_sealed(run: Body | None, pod: Mapping[str, Any]) -> bool:
+    """Whether `pod` has ended and belongs to a sealed instance of `run`."""
+    if (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed") or run is None:
+        return False
+    found = (pod.get("metadata") or {}).get("labels") or {}
+    index = str(found.get(labels.MAP_INDEX))
+    record = ((run.get("status") or {}).get(FIELD) or {}).get(found.get(labels.TASK))
+    if not isinstance(record, dict) or not index.isdigit():
+        return False
+    return sealed_block_of(record, int(index)) is not None
 
 
 def pool_slots(body: Mapping[str, Any]) -> int:

@@ -38,6 +38,7 @@ from kairflow.controller.informers import (
 )
 from kairflow.controller.kopf_state import forget_object_state, quiet_handler_logs
 from kairflow.controller.malloc import trim_while_busy
+from kairflow.controller.pod_watch import start_pod_watches
 from kairflow.controller.pool_sync import sync_pool
 from kairflow.controller.runtime import Runtime
 from kairflow.controller.settings import OperatorSettings
@@ -289,10 +290,21 @@ async def _prefill(runtime: Runtime, memo: kopf.Memo, namespaces: tuple[str, ...
         if not await _ignored(memo, body):
             cache.put_backfill(body)
             runtime.enqueue_backfill(key_of(body))
-    for pod in await writer.list_task_pods(namespaces):
-        run = run_owner(pod)
-        if run is not None and not await _ignored(memo, pod):
-            cache.put_pod((pod["metadata"]["namespace"], run), pod)
+    if kopf_watches_pods(runtime.settings):
+        for pod in await writer.list_task_pods(namespaces):
+            run = run_owner(pod)
+            if run is not None and not await _ignored(memo, pod):
+                cache.put_pod((pod["metadata"]["namespace"], run), pod)
+    else:
+        memo.pod_watches = await start_pod_watches(
+            runtime, memo.api, namespaces, lambda body: _ignored(memo, body)
+        )
+
+
+def kopf_watches_pods(ours: OperatorSettings) -> bool:
+    """Whether kopf watches the task pods (`pod_watch` says why it usually does not):
+    only where kopf peering elects the active replica, as it pauses the standby's."""
+    return not ours.shards and bool(ours.peering or ours.standby)
 
 
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
@@ -305,6 +317,8 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
     trimmer: asyncio.Task[None] | None = getattr(memo, "trimmer", None)
     if trimmer is not None:
         trimmer.cancel()
+    for watch in getattr(memo, "pod_watches", []):
+        await watch.stop()
     for queue in getattr(memo, "queues", []):
         await queue.stop()
     if runtime.shard is not None:
@@ -364,8 +378,9 @@ def build_registry(settings: OperatorSettings) -> kopf.OperatorRegistry:
     kopf.on.event(GROUP, VERSION, "pools", registry=registry)(on_pool)
     kopf.on.event(GROUP, VERSION, "assets", registry=registry)(on_asset)
     kopf.on.event(GROUP, VERSION, TaskInstanceSlice.PLURAL, registry=registry)(on_slice)
-    task_pods = {labels.DAG_RUN: kopf.PRESENT}
-    kopf.on.event("", "v1", "pods", labels=task_pods, registry=registry)(on_pod)
+    if kopf_watches_pods(settings):
+        task_pods = {labels.DAG_RUN: kopf.PRESENT}
+        kopf.on.event("", "v1", "pods", labels=task_pods, registry=registry)(on_pod)
     if not settings.namespaces:
         kopf.on.event("", "v1", "namespaces", registry=registry)(on_namespace)
     return registry

@@ -120,14 +120,21 @@ def part_names(run: str, task: str, block: int, parts: int) -> list[str]:
 def holder(run: str, task: str, record: Mapping[str, Any], key: str, index: int) -> str | None:
     """The object holding sealed instance `key` (map index `index`) of `task`, given
     the task's (wire) record; None when that index is not sealed."""
+    block = sealed_block_of(record, index)
+    if block is None:
+        return None
+    names = part_names(run, task, int(block), _parts_of(record, block))
+    return names[slice_index(key, len(names))] if len(names) > 1 else names[0]
+
+
+def sealed_block_of(record: Mapping[str, Any], index: int) -> str | None:
+    """The sealed block holding map index `index`, from a mapped task's (wire)
+    record; None when that index is not sealed."""
     size = record.get("mapBlock")
     if not isinstance(size, int) or size <= 0:
         return None
     block = str(index // size)
-    if block not in (record.get("mapSealed") or {}):
-        return None
-    names = part_names(run, task, int(block), _parts_of(record, block))
-    return names[slice_index(key, len(names))] if len(names) > 1 else names[0]
+    return block if block in (record.get("mapSealed") or {}) else None
 
 
 def _parts_of(record: Mapping[str, Any], block: str) -> int:
