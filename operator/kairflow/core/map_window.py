@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from kairflow.core.run_state import RunPass
 
 
-
 def is_rest(ti: TaskInstanceStatus) -> bool:
     """Whether `ti` is a mapped task's record of its instances not created yet."""
     return ti.map_length is not None
