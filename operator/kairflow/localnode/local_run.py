@@ -198,8 +198,10 @@ class LocalRun:
             pod = self.pods.get(action.name)
             if pod is not None and pod.process is not None:
                 pod.process.kill(reason=action.reason, grace=5)
-        else:
+        elif isinstance(action, CreatePod):
             self._start(action)
+        # SealBlock, ReadSealed: never asked, a local run's window (PlannerSettings') is
+        # its longest mapping (max_map_length), so no mapped task has a block to seal.
 
     def _start(self, action: CreatePod) -> None:
         name = str(action.manifest["metadata"]["name"])
