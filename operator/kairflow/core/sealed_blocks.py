@@ -114,6 +114,7 @@ def seal(state: RunPass) -> None:
     tis = state.status.task_instances
     window = max(state.settings.map_window, 1)
     gone: set[str] = set()
+    new: dict[str, TaskInstanceStatus] = {}  # records made again: after their instances
     for name in state.graph.order:
         if name not in state.mapped_tasks:
             continue
@@ -136,7 +137,7 @@ def seal(state: RunPass) -> None:
             if not all(tis[k].state.finished for k in members):
                 continue
             if record is None:
-                record = tis[name] = TaskInstanceStatus(
+                record = new[name] = TaskInstanceStatus(
                     map_length=length,
                     map_next=length,
                     max_tries=tis[members[0]].max_tries,
@@ -159,7 +160,15 @@ def seal(state: RunPass) -> None:
             record.state = summary(record)
             record.message = sealed_message(record)
     if gone:
-        state.status.task_instances = {k: ti for k, ti in tis.items() if k not in gone}
+        last = {state.task_of(key): key for key in tis}
+        kept: dict[str, TaskInstanceStatus] = {}
+        for key, ti in tis.items():
+            if key not in gone:
+                kept[key] = ti
+            name = state.task_of(key)
+            if name in new and last[name] == key:
+                kept[name] = new[name]
+        state.status.task_instances = kept
 
 
 def sealed_message(record: TaskInstanceStatus) -> str:
