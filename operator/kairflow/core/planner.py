@@ -197,10 +197,10 @@ def _restore_lost(state: RunPass) -> None:
         if found is None:
             _new_instances(state, name, LOST)
             continue
-        if max(found) < 0:
-            continue
-        max_tries = state.policies[name].max_tries
         rest = tis.get(name)
+        if max(found) < 0 and (rest is None or not map_window.is_rest(rest)):
+            continue  # its one instance, or a mapping not expanded yet
+        max_tries = state.policies[name].max_tries
         created = (rest.map_next or 0) if rest is not None else max(found) + 1
         missing = set(range(created)) - set(found)
         for index in sorted(i for i in missing if not sealed_blocks.is_sealed(rest, i)):
