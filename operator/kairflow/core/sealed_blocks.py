@@ -61,8 +61,12 @@ def decode(text: str) -> list[TI]:
 
 def sealed_counts(record: TaskInstanceStatus) -> Counter[TI]:
     """States of a mapped task's sealed instances, counted."""
+    return _counted(record.map_sealed or {})
+
+
+def _counted(map_sealed: Mapping[str, str]) -> Counter[TI]:
     counts: Counter[TI] = Counter()
-    for text in (record.map_sealed or {}).values():
+    for text in map_sealed.values():
         for state, count in runs_of(text):
             counts[state] += count
     return counts
@@ -95,6 +99,16 @@ def summary(record: TaskInstanceStatus) -> TI:
     if counts[TI.SUCCESS] or not counts:
         return TI.SUCCESS
     return TI.SKIPPED
+
+
+def recorded_state(state: TI, map_sealed: Mapping[str, str]) -> TI:
+    """What a mapped task's record says of the task to a later run (dependsOnPast reads
+    every instance of it): its own state, or the worst one sealed when that is a
+    failure (a run timed out keeps its record's own state, skipped, for the instances
+    never created)."""
+    counts = _counted(map_sealed)
+    counts[state] += 1
+    return next((worst for worst in _WORST_FIRST if counts[worst]), state)
 
 
 def is_sealed(record: TaskInstanceStatus | None, index: int) -> bool:

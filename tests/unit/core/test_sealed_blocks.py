@@ -16,6 +16,7 @@ from kairflow.core.sealed_blocks import (
     block_name,
     decode,
     encode,
+    recorded_state,
     runs_of,
     summary,
     weights,
@@ -76,6 +77,22 @@ def test_a_records_summary_is_the_worst_state_sealed(
     record: TaskInstanceStatus, expected: TI
 ) -> None:
     assert summary(record) == expected
+
+
+@pytest.mark.parametrize(
+    ("own", "blocks", "expected"),
+    [
+        pytest.param(F, ["success:2,failed:1"], F, id="a run that ended: its summary"),
+        pytest.param(K, ["failed:1,success:2"], F, id="timed out, a failure sealed: failed"),
+        pytest.param(K, ["success:3"], K, id="timed out, nothing failed: skipped, its own"),
+        pytest.param(N, ["success:3", "skipped:3"], N, id="instances waiting: none, its own"),
+        pytest.param(N, ["upstream_failed:3"], U, id="waiting, an upstream failure sealed"),
+    ],
+)
+def test_a_record_tells_a_later_run_of_its_sealed_failures(
+    own: TI, blocks: list[str], expected: TI
+) -> None:
+    assert recorded_state(own, {str(i): text for i, text in enumerate(blocks)}) == expected
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,12 @@ def stored_states(sim: Simulation) -> PreviousRun:
         pytest.param({}, None, None, id="every item succeeded: the next run goes"),
         pytest.param({"m[4]": [fail()]}, None, "failed", id="a sealed item failed: held back"),
         pytest.param(
+            {"m[1]": [fail()], "m": [SLOW]},
+            "5s",
+            "failed",
+            id="a sealed item failed and the run timed out with items waiting: held back",
+        ),
+        pytest.param(
             {"m": [SLOW]}, "5s", None, id="the run timed out, nothing failed: the next run goes"
         ),
     ],
