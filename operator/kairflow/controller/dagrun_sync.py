@@ -18,8 +18,9 @@ from typing import Any, cast
 from pydantic import ValidationError
 
 from kairflow.api import DagRun, DAGSpec
+from kairflow.api.asset import AssetEvent
 from kairflow.api.common import DagRunState
-from kairflow.api.dagrun import DagRunStatus
+from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
 from kairflow.api.problems import validation_problems
 from kairflow.controller.asset_sync import record_events
 from kairflow.controller.cache import Body, Key, key_of
@@ -237,8 +238,7 @@ async def _plan_and_apply(
     seals = seals_of(result)  # the records they hold leave this pass' status
     deletes = deletes_of(result) + doomed
     run_id = inputs.context.run_id
-    # Of each pass against its own input: a pass may seal what the one before finished.
-    outlets = outlet_events(view.dag_name, run_id, spec, status, result.status, inputs.now)
+    outlets = _outlets(view, run_id, spec, status, result, inputs.now)
     try:
         await create_triggered_runs(rt, key, result)
         rejected = await create_pods(rt, key[0], result)
@@ -248,7 +248,7 @@ async def _plan_and_apply(
             # through a claim, once the refusal is written.
             first = result.status
             result = await off_loop(inputs, first, NOTHING, True, rejected)
-            outlets += outlet_events(view.dag_name, run_id, spec, first, result.status, inputs.now)
+            outlets += _outlets(view, run_id, spec, first, result, inputs.now)
             folded = rt.cache.claim(key, {**body, "status": result.status.to_wire()})
             if folded is None:
                 return None  # deleted meanwhile
@@ -277,6 +277,24 @@ async def _plan_and_apply(
         rt.cache.forget_pod(key, name)
     await delete_pods(rt, key[0], [*deletes, *sealed.delete])
     return result
+
+
+def _outlets(
+    view: ObservedRun,
+    run_id: str,
+    spec: DAGSpec,
+    before: DagRunStatus,
+    result: Plan,
+    now: datetime,
+) -> list[tuple[str, AssetEvent]]:
+    """The asset events of a pass' successes, those it sealed included."""
+    sealed = {
+        key: TaskInstanceStatus.model_validate(record)
+        for seal in seals_of(result)
+        for key, record in seal.records.items()
+        if record.get("state") == "success"
+    }
+    return outlet_events(view.dag_name, run_id, spec, before, result.status, now, sealed)
 
 
 async def _planned(

@@ -20,11 +20,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 
 from kairflow.api.asset import MAX_EVENTS, AssetEvent, AssetEventRef, AssetSchedule, AssetStatus
 from kairflow.api.common import API_VERSION, TaskInstanceState
 from kairflow.api.dag import DAGSpec
-from kairflow.api.dagrun import DagRunStatus, RunType
+from kairflow.api.dagrun import DagRunStatus, RunType, TaskInstanceStatus
 from kairflow.core.asset_conditions import ConditionError, asset_uris, condition_of, describe, holds
 from kairflow.core.naming import HASH_LEN, dagrun_name, stable_hash
 from kairflow.core.times import iso, parse_time
@@ -86,14 +87,17 @@ def outlet_events(
     before: DagRunStatus,
     after: DagRunStatus,
     now: datetime,
+    sealed: Mapping[str, TaskInstanceStatus] | None = None,
 ) -> list[tuple[str, AssetEvent]]:
     """(uri, event) for every outlet of every task instance that turned success
     between `before` and `after` (a task marked success by hand records none, as in
-    Airflow 2: `before` is taken after marks are applied)."""
+    Airflow 2: `before` is taken after marks are applied); `sealed`: instances the
+    pass sealed, out of `after` (`sealed_blocks`). A mapped task's own record of its
+    instances pushes nothing."""
     outlets = {task.name: task.outlets for task in spec.tasks if task.outlets}
     out: list[tuple[str, AssetEvent]] = []
-    for key, ti in after.task_instances.items():
-        if ti.state != TaskInstanceState.SUCCESS:
+    for key, ti in chain(after.task_instances.items(), (sealed or {}).items()):
+        if ti.state != TaskInstanceState.SUCCESS or ti.map_length is not None:
             continue
         was = before.task_instances.get(key)
         if was is not None and was.state == TaskInstanceState.SUCCESS:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.core.mapping import MappingError, mapped_length, sources
 from kairflow.core.naming import pod_name, ti_key
-from kairflow.core.sealed_blocks import sealed_message, summary, weights
+from kairflow.core.sealed_blocks import block_size, sealed_message, summary, weights
 
 if TYPE_CHECKING:
     from kairflow.core.run_state import RunPass
@@ -74,7 +74,7 @@ def first_instances(
         for index in range(created)
     }
     if created < length:
-        records[name] = rest_record(length, created, max_tries, created)
+        records[name] = rest_record(length, created, max_tries, block_size(created))
     return records
 
 
@@ -118,7 +118,9 @@ def grow(state: RunPass, name: str) -> bool:
         return False  # as mapped: a list unusable now does not undo the mapping
     if not created or length is None or length <= created:
         return False
-    tis[name] = rest_record(length, created, state.policies[name].max_tries, _window(state))
+    tis[name] = rest_record(
+        length, created, state.policies[name].max_tries, block_size(_window(state))
+    )
     return True
 
 

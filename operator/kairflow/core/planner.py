@@ -97,7 +97,7 @@ def plan(
     callbacks.start_due(state)
     callbacks.observe(state)
     pod_outcomes.delete_strays(state)
-    sealed_blocks.seal(state, status)
+    sealed_blocks.seal(state)
     return state.result()
 
 
@@ -198,8 +198,8 @@ def _restore_lost(state: RunPass) -> None:
             _new_instances(state, name, LOST)
             continue
         rest = tis.get(name)
-        if max(found) < 0 and (rest is None or rest.map_length is None):
-            continue  # one instance, or a mapped task not expanded yet
+        if max(found) < 0 and (rest is None or not map_window.is_rest(rest)):
+            continue  # its one instance, or a mapping not expanded yet
         max_tries = state.policies[name].max_tries
         created = (rest.map_next or 0) if rest is not None else max(found) + 1
         missing = set(range(created)) - set(found)

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 TI = TaskInstanceState
 Wire = dict[str, Any]
+MAX_BLOCK = 128
+"""Instances per block at most. A block is sealed once all of its instances have
+finished, so the run keeps up to a block per instance still running (a slow one in
+each): with blocks of the whole window that could be the window squared."""
 _WORST_FIRST = (TI.FAILED, TI.UPSTREAM_FAILED, TI.REMOVED)
 
 
@@ -62,8 +66,12 @@ def decode(text: str) -> list[TI]:
 
 def sealed_counts(record: TaskInstanceStatus) -> Counter[TI]:
     """States of a mapped task's sealed instances, counted."""
+    return _counted(record.map_sealed or {})
+
+
+def _counted(map_sealed: Mapping[str, str]) -> Counter[TI]:
     counts: Counter[TI] = Counter()
-    for text in (record.map_sealed or {}).values():
+    for text in map_sealed.values():
         for state, count in runs_of(text):
             counts[state] += count
     return counts
@@ -98,9 +106,24 @@ def summary(record: TaskInstanceStatus) -> TI:
     return TI.SKIPPED
 
 
+def recorded_state(state: TI, map_sealed: Mapping[str, str]) -> TI:
+    """What a mapped task's record says of the task to a later run (dependsOnPast reads
+    every instance of it): its own state, or the worst one sealed when that is a
+    failure (a run timed out keeps its record's own state, skipped, for the instances
+    never created)."""
+    counts = _counted(map_sealed)
+    counts[state] += 1
+    return next((worst for worst in _WORST_FIRST if counts[worst]), state)
+
+
 def is_sealed(record: TaskInstanceStatus | None, index: int) -> bool:
     block = record.map_block if record is not None else None
     return bool(block) and str(index // block) in (record.map_sealed or {})  # type: ignore[union-attr,operator]
+
+
+def block_size(window: int) -> int:
+    """Instances per sealed block for a mapped task created `window` at a time."""
+    return max(min(window, MAX_BLOCK), 1)
 
 
 def block_name(run: str, task: str, block: int) -> str:
@@ -142,18 +165,17 @@ def _parts_of(record: Mapping[str, Any], block: str) -> int:
     return parts if isinstance(parts, int) else 1
 
 
-def seal(state: RunPass, before: DagRunStatus) -> None:
-    """Seal every block of a big mapped task whose instances had all finished before
-    this pass (`before`: its input; what compares a pass' input and output, like the
-    asset events of a success, sees each instance finish in the run): a `SealBlock`
-    action with their records, which leave the status."""
-    ended = before.task_instances
+def seal(state: RunPass) -> None:
+    """Seal every block of a big mapped task whose instances have all finished: a
+    `SealBlock` action with their records, which leave the status (what compares a
+    pass' input and output, like the asset events of a success, reads them there)."""
     budget = state.settings.block_bytes
     if budget is None:
         return  # nowhere to keep blocks: every record stays in the run
     tis = state.status.task_instances
     window = max(state.settings.map_window, 1)
     gone: set[str] = set()
+    new: dict[str, TaskInstanceStatus] = {}  # records made again: after their instances
     for name in state.graph.order:
         if name not in state.mapped_tasks:
             continue
@@ -164,7 +186,7 @@ def seal(state: RunPass, before: DagRunStatus) -> None:
             continue  # all its instances fit the window: nothing to bound
         if record is not None and record.map_length is None:
             continue  # not expanded yet
-        size = (record.map_block if record is not None else None) or window
+        size = (record.map_block if record is not None else None) or block_size(window)
         created = (record.map_next if record is not None else None) or length or 0
         blocks: dict[int, list[str]] = {}
         for key in keys:
@@ -173,25 +195,16 @@ def seal(state: RunPass, before: DagRunStatus) -> None:
             first, end = block * size, min((block + 1) * size, length or 0)
             if end > created or len(members) != end - first:
                 continue  # not every instance of it exists yet (or some were lost)
-            if not all(k in ended and ended[k].state.finished for k in members):
+            if not all(tis[k].state.finished for k in members):
                 continue
             if record is None:
-                record = tis[name] = TaskInstanceStatus(
+                record = new[name] = TaskInstanceStatus(
                     map_length=length,
                     map_next=length,
                     max_tries=tis[members[0]].max_tries,
                 )
             record.map_block = size
-            record.map_sealed = {
-                **(record.map_sealed or {}),
-                str(block): encode(tis[k].state for k in members),
-            }
-            placed = layout({k: tis[k].to_wire() for k in members}, 0, budget)
-            if placed.slices:
-                record.map_parts = {**(record.map_parts or {}), str(block): placed.slices}
-            names = part_names(state.run.name, name, block, placed.slices)
-            parts = dict(zip(names, placed.parts, strict=True))
-            state.actions.append(run_model.SealBlock(name, block, parts))
+            _seal_block(state, name, record, block, members, budget)
             gone.update(members)
         if record is not None and not waiting(record):
             if record.map_sealed:
@@ -200,7 +213,39 @@ def seal(state: RunPass, before: DagRunStatus) -> None:
             else:
                 gone.add(name)  # blocks lost, their instances restored: no record left
     if gone:
-        state.status.task_instances = {k: ti for k, ti in tis.items() if k not in gone}
+        last = {state.task_of(key): key for key in tis}
+        kept: dict[str, TaskInstanceStatus] = {}
+        for key, ti in tis.items():
+            if key not in gone:
+                kept[key] = ti
+            name = state.task_of(key)
+            if name in new and last[name] == key:
+                kept[name] = new[name]
+        state.status.task_instances = kept
+
+
+def _seal_block(
+    state: RunPass,
+    name: str,
+    record: TaskInstanceStatus,
+    block: int,
+    members: list[str],
+    budget: int,
+) -> None:
+    """Block `block` of mapped task `name` (its instances `members`) sealed: its states
+    on the task's record, its records in a `SealBlock` (in parts past `budget`)."""
+    tis = state.status.task_instances
+    record.map_sealed = {
+        **(record.map_sealed or {}),
+        str(block): encode(tis[k].state for k in members),
+    }
+    placed = layout({k: tis[k].to_wire() for k in members}, 0, budget)
+    if placed.slices:
+        record.map_parts = {**(record.map_parts or {}), str(block): placed.slices}
+    names = part_names(state.run.name, name, block, placed.slices)
+    state.actions.append(
+        run_model.SealBlock(name, block, dict(zip(names, placed.parts, strict=True)))
+    )
 
 
 def sealed_message(record: TaskInstanceStatus) -> str:

@@ -33,6 +33,7 @@ from kairflow.core.observations import (
 from kairflow.core.pod_builder import BASE_CONTAINER
 from kairflow.core.run_info import DataInterval
 from kairflow.core.run_model import ObservedPod, PodPhase
+from kairflow.core.sealed_blocks import recorded_state
 from kairflow.core.task_settings import DEFAULT_POOL
 from kairflow.core.times import parse_time
 from kairflow.core.validation import validate_dag
@@ -230,6 +231,8 @@ def observe_run(body: Body, memo: SnapshotMemo | None = None) -> ObservedRun:
     for key, ti in instances.items():
         try:
             task_states[key] = TaskInstanceState(ti.get("state") or "none")
+            if isinstance(sealed := ti.get("mapSealed"), dict) and sealed:
+                task_states[key] = recorded_state(task_states[key], sealed)
         except ValueError:
             task_states[key] = TaskInstanceState.NONE
     holding: dict[str, SlotUse] = {}

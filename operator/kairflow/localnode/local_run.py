@@ -217,7 +217,7 @@ class LocalRun:
             pod = self.pods.get(action.name)
             if pod is not None and pod.process is not None:
                 pod.process.kill(reason=action.reason, grace=5)
-        else:
+        elif isinstance(action, CreatePod):
             self._start(action)
 
     def _start(self, action: CreatePod) -> None:
