@@ -330,3 +330,20 @@ def test_recording_is_idempotent_and_bounded() -> None:
     assert status.events[0].id == "e5" and status.event_count == MAX_EVENTS + 5
     assert status.last_event_time == at(MAX_EVENTS + 4)
     assert with_event(status, ev(f"e{MAX_EVENTS + 4}", 0)) is None
+
+
+def test_instances_sealed_as_they_succeed_record_their_events_and_the_record_none() -> None:
+    """A pass that seals a block it just finished (`sealed_blocks`): its instances are
+    out of the status, in the SealBlock; the task's own record turns success too."""
+    before = _status(**{"each[0]": R, "each[1]": S})
+    after = DagRunStatus(
+        task_instances={"each": TaskInstanceStatus(state=S, map_length=2, map_next=2)}
+    )
+    sealed = {
+        "each[0]": TaskInstanceStatus(state=S, try_number=1, map_index=0),
+        "each[1]": TaskInstanceStatus(state=S, try_number=1, map_index=1),
+    }
+    out = outlet_events("producer", "r", SPEC, before, after, T0, sealed)
+    assert [(uri, e.source_task_id, e.source_map_index) for uri, e in out] == [
+        ("s3://m", "each", 0)
+    ]
