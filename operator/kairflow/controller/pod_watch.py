@@ -48,7 +48,7 @@ class PodWatch:
     def __init__(
         self, rt: Runtime, api: ApiClient, namespace: str | None, ignored: Ignored
     ) -> None:
-        self.rt, self.core, self.namespace, self.ignored = rt, CoreV1Api(api), namespace, ignored
+        self.rt, self.api, self.namespace, self.ignored = rt, api, namespace, ignored
         self.version: str | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -74,10 +74,11 @@ class PodWatch:
 
     async def _listed(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"label_selector": SELECTOR, "_preload_content": False}
+        core = CoreV1Api(self.api)
         if self.namespace is None:
-            call = self.core.list_pod_for_all_namespaces(**kwargs)
+            call = core.list_pod_for_all_namespaces(**kwargs)
         else:
-            call = self.core.list_namespaced_pod(self.namespace, **kwargs)
+            call = core.list_namespaced_pod(self.namespace, **kwargs)
         response = cast(aiohttp.ClientResponse, await call)
         found: dict[str, Any] = json.loads(await response.read())
         return found
@@ -136,10 +137,11 @@ class PodWatch:
                 sock_connect=30, sock_read=WATCH_SECONDS + 60
             ),
         }
+        core = CoreV1Api(self.api)
         if self.namespace is None:
-            call = self.core.list_pod_for_all_namespaces(**kwargs)
+            call = core.list_pod_for_all_namespaces(**kwargs)
         else:
-            call = self.core.list_namespaced_pod(self.namespace, **kwargs)
+            call = core.list_namespaced_pod(self.namespace, **kwargs)
         response = cast(aiohttp.ClientResponse, await call)
         async with response:
             pending = bytearray()
