@@ -211,7 +211,7 @@ def _inputs(
             rt.settings.max_map_length,
             rt.settings.map_window,
             # Sealed blocks are TaskInstanceSlices: none without their CRD.
-            rt.record_limits()[1] if rt.slices_installed else None,
+            rt.record_limits()[1] if rt.slices_installed and rt.blocks_accepted else None,
         ),
         surroundings=surroundings(rt, view.namespace, run, spec),
     )
@@ -238,8 +238,8 @@ async def _plan_and_apply(
     seals = seals_of(result)  # the records they hold leave this pass' status
     deletes = deletes_of(result) + doomed
     run_id = inputs.context.run_id
-    outlets = _outlets(view, run_id, spec, status, result, inputs.now)
     try:
+        outlets = _outlets(view, run_id, spec, status, result, inputs.now)
         await create_triggered_runs(rt, key, result)
         rejected = await create_pods(rt, key[0], result)
         if rejected:
@@ -300,18 +300,26 @@ def _outlets(
 async def _planned(
     rt: Runtime, body: Body, view: ObservedRun, inputs: PlanInputs, status: DagRunStatus
 ) -> tuple[PlanInputs, tuple[Plan, Body]] | None:
-    """A claimed plan, and its inputs: with the records of sealed instances when the
-    first plan asked for them (a task downstream pulls their XComs), planned again."""
-    claim = await claimed_plan(rt, body, view, inputs, status)
-    asked = asked_of(claim[0]) if claim is not None else []
-    if claim is None or not asked:
-        return None if claim is None else (inputs, claim)
-    rt.rollback(view.key, claim[1], body)
-    records = await read_asked(rt, view.key, status, asked)
-    more = await stored_values(rt, view.namespace, status, inputs.pods, records.values())
-    inputs = replace(inputs, sealed_records=records, stored_xcoms={**inputs.stored_xcoms, **more})
-    claim = await claimed_plan(rt, body, view, inputs, status)
-    return None if claim is None else (inputs, claim)
+    """A claimed plan, and its inputs: with the records of sealed instances a plan
+    asked for (a task downstream pulls their XComs), planned again until none is
+    asked that was not read (a task the core held back for them then starts)."""
+    read: set[str] = set()
+    while True:
+        claim = await claimed_plan(rt, body, view, inputs, status)
+        if claim is None:
+            return None
+        asked = [a for a in asked_of(claim[0]) if not read.issuperset(a.names)]
+        if not asked:
+            return inputs, claim
+        rt.rollback(view.key, claim[1], body)
+        read.update(name for ask in asked for name in ask.names)
+        records = await read_asked(rt, view.key, status, asked)
+        more = await stored_values(rt, view.namespace, status, inputs.pods, records.values())
+        inputs = replace(
+            inputs,
+            sealed_records={**inputs.sealed_records, **records},
+            stored_xcoms={**inputs.stored_xcoms, **more},
+        )
 
 
 async def _write_status(

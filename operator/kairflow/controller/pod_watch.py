@@ -35,6 +35,7 @@ SELECTOR = labels.DAG_RUN  # pods of task instances (and callbacks): labelled wi
 WATCH_SECONDS = 300
 """How long the apiserver keeps one watch stream open before it ends it (resumed)."""
 BACKOFF = (0.5, 1, 2, 5, 10)
+PAGE = 500
 Ignored = Callable[[Mapping[str, Any]], Awaitable[bool]]
 
 
@@ -55,15 +56,20 @@ class PodWatch:
     async def list(self) -> None:
         """LIST the pods into the cache (forgetting cached ones not listed), and note
         the version to watch from."""
-        listed = await self._listed()
         seen: set[tuple[tuple[str, str], str]] = set()
-        for pod in listed.get("items") or []:
-            if await self.ignored(pod):
-                continue
-            run = run_owner(pod)
-            if run is not None:
-                seen.add(((pod["metadata"]["namespace"], run), pod["metadata"]["name"]))
-                pod_event(self.rt, "ADDED", pod)
+        token: str | None = None
+        while True:
+            listed = await self._listed(token)
+            for pod in listed["items"] or []:
+                if await self.ignored(pod):
+                    continue
+                run = run_owner(pod)
+                if run is not None:
+                    seen.add(((pod["metadata"]["namespace"], run), pod["metadata"]["name"]))
+                    pod_event(self.rt, "ADDED", pod)
+            token = listed["metadata"].get("continue")
+            if not token:
+                break
         for key, names in list(self.rt.cache.pods_by_run.items()):
             if self.namespace is not None and key[0] != self.namespace:
                 continue
@@ -72,15 +78,27 @@ class PodWatch:
                 self.rt.enqueue_run(key)
         self.version = listed["metadata"]["resourceVersion"]
 
-    async def _listed(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"label_selector": SELECTOR, "_preload_content": False}
+    async def _listed(self, token: str | None) -> dict[str, Any]:
+        """One page of the LIST (`token`: where the last page ended): a page at a time,
+        as 100,000 pods in one answer would be hundreds of MiB at once."""
+        kwargs: dict[str, Any] = {
+            "label_selector": SELECTOR,
+            "limit": PAGE,
+            "_preload_content": False,
+        }
+        if token:
+            kwargs["_continue"] = token
         core = CoreV1Api(self.api)
         if self.namespace is None:
             call = core.list_pod_for_all_namespaces(**kwargs)
         else:
             call = core.list_namespaced_pod(self.namespace, **kwargs)
         response = cast(aiohttp.ClientResponse, await call)
-        found: dict[str, Any] = json.loads(await response.read())
+        async with response:
+            await _check(response)
+            found: dict[str, Any] = json.loads(await response.read())
+        if not isinstance(found.get("metadata"), dict) or "items" not in found:
+            raise RuntimeError(f"not a pod list: {str(found)[:200]}")
         return found
 
     def start(self) -> None:
@@ -144,6 +162,7 @@ class PodWatch:
             call = core.list_namespaced_pod(self.namespace, **kwargs)
         response = cast(aiohttp.ClientResponse, await call)
         async with response:
+            await _check(response)
             pending = bytearray()
             async for chunk in response.content.iter_any():
                 pending += chunk
@@ -155,6 +174,16 @@ class PodWatch:
                         event = json.loads(line)
                         yield str(event.get("type")), event.get("object") or {}
                 del pending[:start]
+
+
+async def _check(response: aiohttp.ClientResponse) -> None:
+    """Raise for an answer that is not a list or a stream (content not preloaded is
+    not checked by the client): Gone for 410, else an error, which lists again after
+    a pause (429 and 503 when the apiserver is busy or restarting)."""
+    if response.status == 410:
+        raise Gone(await response.text())
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status}: {(await response.text())[:200]}")
 
 
 async def start_pod_watches(

@@ -65,6 +65,9 @@ class Runtime:
     slices_installed: bool = True
     """False when the TaskInstanceSlice CRD was missing at startup: every run keeps its
     task instances in its own status, bounded as one object (`record_limits`)."""
+    blocks_accepted: bool = True
+    """False once the API refused a sealed block: its TaskInstanceSlice CRD predates
+    them (`helm upgrade` does not update CRDs); nothing is sealed from then on."""
     xcoms: XComCache = field(default_factory=XComCache)
     shard: Shard | None = None
     """This replica's share of the DAGs when replicas shard them; None: all of them."""

@@ -15,6 +15,8 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from kubernetes_asyncio.client import ApiException
+
 from kairflow.api.dagrun import DagRunSpec, DagRunStatus, TaskInstanceStatus
 from kairflow.api.task_instance_slice import TaskInstanceSlice
 from kairflow.controller.cache import Body, key_of
@@ -58,7 +60,20 @@ async def _write_part(
     namespace = key_of(run)[0]
     current = rt.cache.slices.get((namespace, name))
     if current is None:
-        await rt.writer.create(namespace, PLURAL, _manifest(run, seal, name))
+        try:
+            await rt.writer.create(namespace, PLURAL, _manifest(run, seal, name))
+        except ApiException as exc:
+            if exc.status != 422:
+                raise
+            # The CRD predates sealed blocks: the run keeps its records (this pass is
+            # dropped before its status is written, the next one seals nothing).
+            rt.blocks_accepted = False
+            log.warning(
+                "sealed blocks refused (%s): nothing is sealed until the CRDs are "
+                "updated (kubectl apply -f crds/)",
+                exc.reason,
+            )
+            raise
         current = await rt.writer.get(namespace, PLURAL, name)
         if current is None:
             raise Conflict(name)  # deleted as soon as made: the sync goes again

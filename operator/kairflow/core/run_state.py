@@ -72,6 +72,8 @@ class RunPass:
     wake_times: list[datetime] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
     """What callbacks may fire on, in the order it happened (see `core.callbacks`)."""
+    sealed_asks: int = field(default=0, init=False)
+    """How many `ReadSealed` this pass has asked: a start whose templates asked waits."""
     state_changes: int = field(default=0, init=False)
     """How many times `set_state` ran: what the pass' XComs are kept up to date by."""
     _index: InstanceIndex = field(default_factory=InstanceIndex, init=False, repr=False)

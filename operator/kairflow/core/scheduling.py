@@ -13,6 +13,7 @@ from typing import Any
 
 from kairflow.api.callbacks import CallbackKind
 from kairflow.api.common import TaskInstanceState
+from kairflow.api.dagrun import TaskInstanceStatus
 from kairflow.core import latest_only
 from kairflow.core.deferral import defer
 from kairflow.core.mapping import MappingError, sources
@@ -225,6 +226,7 @@ def _start(state: RunPass, key: str) -> bool:
     name = state.task_of(key)
     task = state.tasks[name]
     ti = state.status.task_instances[key]
+    before, asks = ti.model_copy(), state.sealed_asks
     continuing_poke = task.sensor is not None and ti.first_poke_at is not None
     if continuing_poke:
         ti.pokes = (ti.pokes or 1) + 1
@@ -240,9 +242,13 @@ def _start(state: RunPass, key: str) -> bool:
         context = build_context(template_context(state, key))
         rendered = render_task(task, context, budget=state.settings.render_budget)
     except (TemplateError, MappingError) as exc:
+        if state.sealed_asks > asks:
+            return _wait_for_sealed(state, key, before)
         state.set_state(key, TI.FAILED, f"template error: {exc}")
         state.event("Warning", "TaskFailed", f"{key} try {ti.try_number}: {exc}")
         return False
+    if state.sealed_asks > asks:
+        return _wait_for_sealed(state, key, before)
     timeout = state.policies[name].execution_timeout
     try:
         manifest = _manifest(state, key, rendered, whole_seconds(timeout))
@@ -262,6 +268,13 @@ def _start(state: RunPass, key: str) -> bool:
         state.create_pod(key, manifest)
     state.wake(state.now + state.settings.startup_timeout)
     return True
+
+
+def _wait_for_sealed(state: RunPass, key: str, before: TaskInstanceStatus) -> bool:
+    """Not started: its templates read XComs of sealed instances the pass does not
+    have (`sealed_blocks.sealed_wanted`); the controller reads them and plans again."""
+    state.status.task_instances[key] = before
+    return False
 
 
 def _manifest(

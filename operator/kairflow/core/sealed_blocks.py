@@ -270,6 +270,7 @@ def sealed_wanted(state: RunPass, name: str) -> dict[str, TaskInstanceStatus] | 
     if not any(isinstance(a, run_model.ReadSealed) and a.task == name for a in state.actions):
         names = tuple(sealed_block_names(state.run.name, name, record))
         state.actions.append(run_model.ReadSealed(name, names))
+        state.sealed_asks += 1
     return None
 
 
@@ -298,8 +299,7 @@ def forget_blocks(status: DagRunStatus, run: str, task: str, lost: Iterable[str]
 
 def unseal(status: DagRunStatus, task: str, records: Mapping[str, TaskInstanceStatus]) -> None:
     """Put a mapped task's sealed instances back into the run (a clear or mark of the
-    task reads and changes them): its record forgets its blocks, and goes when
-    every instance exists again."""
+    task reads and changes them): its record forgets its blocks."""
     record = status.task_instances.get(task)
     if record is None or not record.map_sealed:
         return
@@ -315,10 +315,11 @@ def unseal(status: DagRunStatus, task: str, records: Mapping[str, TaskInstanceSt
     for key, ti in status.task_instances.items():
         if key == task:
             rebuilt.update(sorted(back.items(), key=lambda item: item[1].map_index or 0))
-            if waiting(record):
-                record.map_block = None
-                record.message = None
-                rebuilt[key] = record  # its state is its own while instances wait
+            record.map_block = record.message = None
+            # Kept even when every instance exists: it says how many there are, so a
+            # lost one (a block deleted by hand) comes back (`_restore_lost`); the
+            # pass drops it then (`seal`). Its state is its own while instances wait.
+            rebuilt[key] = record
             continue
         rebuilt[key] = ti
     status.task_instances = rebuilt

@@ -55,10 +55,16 @@ class ScriptedWatch(PodWatch):
         self.watched_from: list[str | None] = []
         self.listings = 0
 
-    async def _listed(self) -> dict[str, Any]:
-        self.listings += 1
-        items = self.lists.pop(0)
-        return {"metadata": {"resourceVersion": f"list{self.listings}"}, "items": items}
+    async def _listed(self, token: str | None) -> dict[str, Any]:
+        """A list of the script a page of two pods at a time."""
+        if token is None:
+            self.listings += 1
+            items = self.lists.pop(0)
+            self._pages = [items[i : i + 2] for i in range(0, 99, 2)]
+        page = self._pages.pop(0)
+        more = any(self._pages)
+        meta = {"resourceVersion": f"list{self.listings}", "continue": "more" if more else ""}
+        return {"metadata": meta, "items": page}
 
     async def _stream(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         if not self.streams:
@@ -139,3 +145,34 @@ def test_an_ended_pod_of_a_sealed_instance_is_not_cached() -> None:
     h.runtime.cache.put_pod(RUN, pod("running", "2", "Running", **sealed))
     h.runtime.cache.put_pod(RUN, pod("later", "3", "Succeeded", **later))
     assert sorted(h.runtime.cache.pods_by_run[RUN]) == ["later", "running"]
+
+
+def test_a_long_list_is_read_a_page_at_a_time() -> None:
+    pods = [pod(f"p{i}", str(i)) for i in range(5)]
+    watch, h = run_script([pods], [])
+    assert sorted(h.runtime.cache.pods_by_run[RUN]) == [f"p{i}" for i in range(5)]
+    assert watch.listings == 1
+
+
+class Answer:
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+    async def text(self) -> str:
+        return '{"kind":"Status","message":"busy"}'
+
+
+@pytest.mark.parametrize(
+    ("status", "raised"),
+    [
+        pytest.param(410, pod_watch.Gone, id="410: the version is gone, list again at once"),
+        pytest.param(429, RuntimeError, id="429: the apiserver is busy, list again later"),
+        pytest.param(503, RuntimeError, id="503: the apiserver restarts, list again later"),
+    ],
+)
+def test_an_answer_that_is_no_list_or_stream_is_an_error(
+    status: int, raised: type[Exception]
+) -> None:
+    h = ControllerHarness(datetime(2026, 12, 7, tzinfo=UTC))
+    with pytest.raises(raised):
+        h.run(pod_watch._check(Answer(status)))  # type: ignore[arg-type]

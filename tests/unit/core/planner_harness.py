@@ -201,10 +201,13 @@ class Simulation:
         # Sized as the controller sizes each pass.
         limit = self.settings.max_status_bytes
         result = bounded(make, self.capacity, limit, self.now, self.status)
-        asked = [a for a in result.actions if isinstance(a, ReadSealed)]
-        if asked:
+        read: set[str] = set()
+        while asked := [
+            a for a in result.actions if isinstance(a, ReadSealed) and not read >= set(a.names)
+        ]:
             # As the controller does: read the blocks asked for, and plan again.
             for name in (n for a in asked for n in a.names):
+                read.add(name)
                 for key, record in self.blocks.get(name, {}).items():
                     sealed[key] = TaskInstanceStatus.model_validate(record)
             result = bounded(make, self.capacity, limit, self.now, self.status)

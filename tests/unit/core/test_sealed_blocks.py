@@ -259,3 +259,29 @@ def test_an_index_is_sealed_when_its_block_is() -> None:
     record.map_sealed = {"2": "success:10"}
     assert [i for i in range(40) if sealed_blocks.is_sealed(record, i)] == list(range(20, 30))
     assert not sealed_blocks.is_sealed(None, 0)
+
+
+def test_a_task_mapped_over_one_sealed_task_pulling_another_waits_for_both_reads() -> None:
+    """Its expansion asks for the first task's blocks; its templates then ask for the
+    second's: no instance starts with a value not read yet (it would render None)."""
+    spec = make_spec(
+        [
+            literal(7, name="s1"),
+            literal(7, name="s2"),
+            {
+                "name": "x",
+                "bash": "echo {{ item }}:{{ ti.xcom_pull('s2') | join(',') }}",
+                "expand": {"fromTask": "s1"},
+            },
+        ],
+        ["s1 >> x", "s2 >> x"],
+    )
+    script = {"s1": echo_index, "s2": echo_index}
+    sim = Simulation(make_run(spec), script=script, settings=settings(3))
+    assert run_watching(sim).sim.status.state == "success"
+    commands = sorted(
+        p.manifest["spec"]["containers"][0]["command"][-1]
+        for p in sim.pods.values()
+        if p.key.startswith("x[")
+    )
+    assert commands == [f"echo {i}:0,1,2,3,4,5,6" for i in range(7)]

@@ -15,7 +15,7 @@ from kairflow.api.dagrun import ClearRequest, TaskInstanceStatus
 from kairflow.core.graph import build_graph
 from kairflow.core.interventions import apply_clear
 from kairflow.core.run_model import PreviousRun, SealBlock
-from kairflow.core.sealed_blocks import sealed_block_names, unseal
+from kairflow.core.sealed_blocks import forget_blocks, sealed_block_names, unseal
 from kairflow.k8s.observe import observe_run
 from tests.unit.core.mapped_runs import literal, run_watching, settings
 from tests.unit.core.planner_harness import Outcome, Simulation, fail, make_run, make_spec
@@ -214,3 +214,24 @@ def test_a_cleared_sealed_task_runs_again_and_is_sealed_again(
     tries = {r["mapIndex"]: r["tryNumber"] for b in sim.blocks.values() for r in b.values()}
     assert {i for i, n in tries.items() if n == 2} == set(again)
     assert sim.states() == {**{f"m[{i}]": "success" for i in range(10)}, "after": "success"}
+
+
+def test_a_clear_after_a_block_was_deleted_by_hand_runs_its_items_too() -> None:
+    """The controller forgets a block it cannot read back (`forget_blocks`) and puts
+    the others back: the record stays, so the lost block's items come back too (as
+    lost instances do: from their pods, which are still there)."""
+    spec = make_spec([literal(9)])
+    sim = Simulation(make_run(spec), settings=settings(3))
+    run_watching(sim)
+    names = sealed_block_names(sim.run.name, "m", sim.status.task_instances["m"])
+    last = names[-1]  # indexes 6 to 8, deleted by hand
+    records = {k: v for k, v in read_back(sim).items() if (v.map_index or 0) < 6}
+    forget_blocks(sim.status, sim.run.name, "m", [last])
+    unseal(sim.status, "m", records)
+    apply_clear(sim.status, build_graph(spec), ClearRequest(id="1", tasks=["m"]), {"m": 0})
+    sim.blocks.clear()
+    run_watching(sim)
+    assert sim.status.state == "success"
+    assert sorted(sealed_indexes(sim)) == list(range(9))
+    assert Counter(started(sim)) == {f"m[{i}]": 2 if i < 6 else 1 for i in range(9)}
+    assert sim.states() == {f"m[{i}]": "success" for i in range(9)}
