@@ -61,6 +61,23 @@ IGNORE_LABEL = labels.IGNORE
 REQUEST_TIMEOUT = 30.0
 
 
+PROXY_VARIABLES = ("https_proxy", "http_proxy", "all_proxy", "ws_proxy", "wss_proxy")
+
+
+def distrust_empty_environment(api: ApiClient, environ: Mapping[str, str]) -> bool:
+    """kubernetes_asyncio's aiohttp session trusts the environment: every request then
+    looks up proxies and ~/.netrc, each in a worker thread (two thread hops per request:
+    about a fifth of the operator's samples in a 5,000-pod fan-out). With no proxy
+    variable set there is nothing to find, so the session stops looking. True when it
+    did; a proxy set in the environment is still used."""
+    names = {name.lower() for name, value in environ.items() if value}
+    session = api.rest_client.pool_manager
+    if names & set(PROXY_VARIABLES) or not hasattr(session, "_trust_env"):
+        return False
+    session._trust_env = False
+    return True
+
+
 async def _api_client() -> ApiClient:
     try:
         kube_config.load_incluster_config()  # type: ignore[no-untyped-call]
@@ -68,6 +85,7 @@ async def _api_client() -> ApiClient:
         # Read KUBECONFIG now: the library only looks at it when first imported.
         await kube_config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
     api = ApiClient()
+    distrust_empty_environment(api, os.environ)
     # aiohttp's default is 5 minutes: a request hanging on an apiserver that is coming
     # back would hold its sync (and every event for that object) that long.
     request = api.rest_client.request
