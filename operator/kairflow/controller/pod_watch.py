@@ -88,18 +88,22 @@ class PodWatch:
         }
         if token:
             kwargs["_continue"] = token
-        core = CoreV1Api(self.api)
-        if self.namespace is None:
-            call = core.list_pod_for_all_namespaces(**kwargs)
-        else:
-            call = core.list_namespaced_pod(self.namespace, **kwargs)
-        response = cast(aiohttp.ClientResponse, await call)
+        response = await self._pods(kwargs)
         async with response:
             await _check(response)
             found: dict[str, Any] = json.loads(await response.read())
         if not isinstance(found.get("metadata"), dict) or "items" not in found:
             raise RuntimeError(f"not a pod list: {str(found)[:200]}")
         return found
+
+    async def _pods(self, kwargs: dict[str, Any]) -> aiohttp.ClientResponse:
+        """A LIST or WATCH of the task pods in this watch's namespace (or all)."""
+        core = CoreV1Api(self.api)
+        if self.namespace is None:
+            call = core.list_pod_for_all_namespaces(**kwargs)
+        else:
+            call = core.list_namespaced_pod(self.namespace, **kwargs)
+        return cast(aiohttp.ClientResponse, await call)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"pods:{self.namespace or '*'}")
@@ -155,12 +159,7 @@ class PodWatch:
                 sock_connect=30, sock_read=WATCH_SECONDS + 60
             ),
         }
-        core = CoreV1Api(self.api)
-        if self.namespace is None:
-            call = core.list_pod_for_all_namespaces(**kwargs)
-        else:
-            call = core.list_namespaced_pod(self.namespace, **kwargs)
-        response = cast(aiohttp.ClientResponse, await call)
+        response = await self._pods(kwargs)
         async with response:
             await _check(response)
             pending = bytearray()

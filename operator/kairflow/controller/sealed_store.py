@@ -21,13 +21,12 @@ from kairflow.api.dagrun import DagRunSpec, DagRunStatus, TaskInstanceStatus
 from kairflow.api.task_instance_slice import TaskInstanceSlice
 from kairflow.controller.cache import Body, key_of
 from kairflow.controller.runtime import Runtime
-from kairflow.core import labels
+from kairflow.controller.task_instance_store import slice_manifest
 from kairflow.core.interventions import requests_pending
-from kairflow.core.naming import label_value
 from kairflow.core.run_model import Plan, ReadSealed, SealBlock
 from kairflow.core.sealed_blocks import forget_blocks, sealed_block_names, unseal
 from kairflow.core.task_instance_slices import FIELD
-from kairflow.k8s.writes import Conflict, owner_reference
+from kairflow.k8s.writes import Conflict
 
 log = logging.getLogger(__name__)
 PLURAL = TaskInstanceSlice.PLURAL
@@ -90,23 +89,7 @@ async def _write_part(
 
 
 def _manifest(run: Body, seal: SealBlock, name: str) -> dict[str, Any]:
-    namespace, run_name = key_of(run)
-    dag = str((run.get("spec") or {}).get("dagName") or "")
-    return {
-        "apiVersion": run.get("apiVersion"),
-        "kind": TaskInstanceSlice.KIND,
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "labels": {
-                labels.DAG_RUN: label_value(run_name),
-                labels.DAG: label_value(dag),
-                labels.MANAGED_BY: "kairflow",
-            },
-            "ownerReferences": [owner_reference(run)],
-        },
-        "spec": {"dagRun": run_name, "task": seal.task, "block": seal.block},
-    }
+    return slice_manifest(run, name, {"task": seal.task, "block": seal.block})
 
 
 async def read_blocks(

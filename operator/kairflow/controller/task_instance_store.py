@@ -100,22 +100,29 @@ async def _write_slice(rt: Runtime, run: Body, slices: int, index: int, part: Wi
 
 
 def _manifest(run: Body, slices: int, index: int) -> dict[str, Any]:
-    namespace, name = key_of(run)
+    name = slice_name(key_of(run)[1], slices, index)
+    return slice_manifest(run, name, {"slices": slices, "index": index})
+
+
+def slice_manifest(run: Body, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A TaskInstanceSlice `name` of `run` (a slice of its layout, or a sealed block:
+    `spec` says which), owned by the run and labelled with it and its DAG."""
+    namespace, run_name = key_of(run)
     dag = str((run.get("spec") or {}).get("dagName") or "")
     return {
         "apiVersion": run.get("apiVersion"),
         "kind": TaskInstanceSlice.KIND,
         "metadata": {
-            "name": slice_name(name, slices, index),
+            "name": name,
             "namespace": namespace,
             "labels": {
-                labels.DAG_RUN: label_value(name),
+                labels.DAG_RUN: label_value(run_name),
                 labels.DAG: label_value(dag),
                 labels.MANAGED_BY: "kairflow",
             },
             "ownerReferences": [owner_reference(run)],
         },
-        "spec": {"dagRun": name, "slices": slices, "index": index},
+        "spec": {"dagRun": run_name, **spec},
     }
 
 
