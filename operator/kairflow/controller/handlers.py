@@ -16,14 +16,13 @@ from datetime import datetime
 from typing import Any
 
 import kopf
-from kubernetes_asyncio import config as kube_config
-from kubernetes_asyncio.client import ApiClient, ApiException, CoreV1Api
-from kubernetes_asyncio.config import ConfigException
+from kubernetes_asyncio.client import ApiException, CoreV1Api
 
 from kairflow.api.common import GROUP, VERSION
 from kairflow.api.task_instance_slice import TaskInstanceSlice
 from kairflow.controller.backfill_sync import sync_backfill
 from kairflow.controller.cache import key_of, run_owner
+from kairflow.controller.collector import freeze_startup
 from kairflow.controller.dag_sync import sync_dag
 from kairflow.controller.dagrun_sync import sync_dagrun
 from kairflow.controller.informers import (
@@ -46,6 +45,7 @@ from kairflow.controller.sharding import start_shard
 from kairflow.controller.workqueue import WorkQueue
 from kairflow.core import labels
 from kairflow.k8s.api import ClusterApi
+from kairflow.k8s.client import operator_client
 from kairflow.k8s.events import EventPoster
 from kairflow.k8s.rate_limit import ApiLimiter
 from kairflow.k8s.writes import Writer
@@ -56,46 +56,6 @@ log = logging.getLogger(__name__)
 # watching all namespaces leaves it alone. An operator given namespaces serves
 # exactly those, labelled or not.
 IGNORE_LABEL = labels.IGNORE
-
-
-REQUEST_TIMEOUT = 30.0
-
-
-PROXY_VARIABLES = ("https_proxy", "http_proxy", "all_proxy", "ws_proxy", "wss_proxy")
-
-
-def distrust_empty_environment(api: ApiClient, environ: Mapping[str, str]) -> bool:
-    """kubernetes_asyncio's aiohttp session trusts the environment: every request then
-    looks up proxies and ~/.netrc, each in a worker thread (two thread hops per request:
-    about a fifth of the operator's samples in a 5,000-pod fan-out). With no proxy
-    variable set there is nothing to find, so the session stops looking. True when it
-    did; a proxy set in the environment is still used."""
-    names = {name.lower() for name, value in environ.items() if value}
-    session = api.rest_client.pool_manager
-    if names & set(PROXY_VARIABLES) or not hasattr(session, "_trust_env"):
-        return False
-    session._trust_env = False
-    return True
-
-
-async def _api_client() -> ApiClient:
-    try:
-        kube_config.load_incluster_config()  # type: ignore[no-untyped-call]
-    except ConfigException:
-        # Read KUBECONFIG now: the library only looks at it when first imported.
-        await kube_config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
-    api = ApiClient()
-    distrust_empty_environment(api, os.environ)
-    # aiohttp's default is 5 minutes: a request hanging on an apiserver that is coming
-    # back would hold its sync (and every event for that object) that long.
-    request = api.rest_client.request
-
-    async def request_with_timeout(*args: Any, **kwargs: Any) -> Any:
-        kwargs["_request_timeout"] = kwargs.get("_request_timeout") or REQUEST_TIMEOUT
-        return await request(*args, **kwargs)
-
-    api.rest_client.request = request_with_timeout  # type: ignore[method-assign]
-    return api
 
 
 def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
@@ -136,7 +96,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     # kopf would SIGKILL the process 10 min after any stop it was not asked for, even
     # once the supervisor has started a new run.
     settings.process.ultimate_exiting_timeout = None
-    api = await _api_client()
+    api = await operator_client()
     memo.api = api
     runtime = Runtime(
         settings=ours,
@@ -184,6 +144,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
     memo.ignored_namespaces = None if ours.namespaces else {}
     await _prefill(runtime, memo, ours.namespaces)
+    freeze_startup()
     if ours.shards:
         runtime.shard = start_shard(runtime, api)
     for queue in memo.queues:

@@ -22,7 +22,7 @@ from kairflow.api.env import EnvVar
 from kairflow.core import labels as keys
 from kairflow.core.bash_xcom import bash_command
 from kairflow.core.naming import label_value, pod_name
-from kairflow.core.pod_merge import merge_pod
+from kairflow.core.pod_merge import merge_pod_taking
 from kairflow.core.templating import RenderedTask
 from kairflow.core.times import iso
 from kairflow.core.xcom import size_text
@@ -240,8 +240,9 @@ def container_pod(
 ) -> dict[str, Any]:
     """The pod of one process of a run (a task's try, or a callback): `metadata` holds
     its name, namespace, labels and annotations, `owner` the DagRun (name, uid; no
-    owner reference without a uid), `ours_env` the variables the operator sets. The
-    podTemplate merge rules are `build_pod`'s."""
+    owner reference without a uid), `ours_env` the variables the operator sets;
+    `metadata`, `ours_env` and `command` become the pod's (built for it: not copied).
+    The podTemplate merge rules are `build_pod`'s."""
     dagrun_name, dagrun_uid = owner
     template_meta = _template_part(task.pod_template, "metadata")
     template_spec = _template_part(task.pod_template, "spec")
@@ -251,12 +252,13 @@ def container_pod(
     container: dict[str, Any] = {
         "name": BASE_CONTAINER,
         "image": image,
-        "command": command,
-        "args": list(args) if args is not None else None,  # None drops a template's args
+        "command": list(command),
         "env": env,
         "terminationMessagePath": TERMINATION_MESSAGE_PATH,
         "terminationMessagePolicy": "File",
     }
+    if args is not None:
+        container["args"] = list(args)
     if task.env_from:
         container["envFrom"] = [
             *copy.deepcopy(template_base.get("envFrom") or []),
@@ -280,9 +282,10 @@ def container_pod(
         spec["activeDeadlineSeconds"] = execution_timeout_seconds
 
     if template_base:
-        # The env list is built whole above (ours first); keep merge from reordering it.
+        # The env list is built whole above (ours first), and the task's kind decides
+        # the process (no args: none, whatever the template says).
         template_spec["containers"] = [
-            {k: v for k, v in c.items() if k != "env"} if c.get("name") == BASE_CONTAINER else c
+            {k: v for k, v in c.items() if k not in _OURS} if c.get("name") == BASE_CONTAINER else c
             for c in template_spec["containers"]
         ]
     base: dict[str, Any] = {
@@ -291,9 +294,14 @@ def container_pod(
         },
         "spec": template_spec,
     }
-    pod = merge_pod(base, {"metadata": metadata, "spec": spec})
+    # The overlay is built above for this pod alone: merged in, not copied.
+    pod = merge_pod_taking(base, {"metadata": metadata, "spec": spec})
     pod["spec"]["containers"] = _base_first(pod["spec"]["containers"])
     return {"apiVersion": "v1", "kind": "Pod", **pod}
+
+
+_OURS = frozenset({"env", "command", "args"})
+"""The template's base container keys the task's own replace whole."""
 
 
 def _environment(

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MERGE_KEYS", "merge_pod"]
+__all__ = ["MERGE_KEYS", "merge_pod", "merge_pod_taking"]
 
 MERGE_KEYS: Mapping[str, str] = {
     "containers": "name",
@@ -44,46 +44,60 @@ def merge_pod(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, 
     Neither input is modified; the result shares no mutable data with them. Also
     useful to combine a DAG's default podTemplate with a task's.
     """
-    return _merge_maps(base, overlay)
+    return _merge_into(_copied(base, keep_nulls=True), overlay, take=False)
 
 
-def _merge_maps(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(dict(base))
+def merge_pod_taking(base: Mapping[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """`merge_pod` for an overlay built for this one call, holding no `None`: its
+    values go into the result as they are, not copied (the caller must not use
+    `overlay` afterwards). `base` is copied. A pass starting 5,000 tasks spent a
+    quarter of its time copying the pods it had just built."""
+    return _merge_into(_copied(base, keep_nulls=True), overlay, take=True)
+
+
+_SCALARS = (str, int, float, bool)
+
+
+def _copied(value: Any, keep_nulls: bool = False) -> Any:
+    """A copy of JSON-like data sharing nothing mutable with it (scalars are immutable:
+    kept, not deep-copied; deepcopy's bookkeeping was most of a 5,000-task pass).
+    Without `keep_nulls`, `None` entries of mappings are dropped (in a merge patch,
+    null means "absent")."""
+    if isinstance(value, _SCALARS) or value is None:
+        return value
+    if isinstance(value, dict | Mapping):
+        return {k: _copied(v, keep_nulls) for k, v in value.items() if keep_nulls or v is not None}
+    if isinstance(value, list):
+        return [_copied(item, keep_nulls) for item in value]
+    return copy.deepcopy(value)
+
+
+def _merge_into(out: dict[str, Any], overlay: Mapping[str, Any], take: bool) -> dict[str, Any]:
+    """`overlay` merged into `out`, a copy of its own (changed in place); with `take`,
+    overlay values are placed as they are."""
     for key, value in overlay.items():
         if value is None:
             out.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge_maps(out[key], value)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            _merge_into(out[key], value, take)
         elif key in MERGE_KEYS and isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = _merge_lists(out[key], value, MERGE_KEYS[key])
+            _merge_list_into(out[key], value, MERGE_KEYS[key], take)
         else:
-            out[key] = _without_nulls(value)
+            out[key] = value if take else _copied(value)
     return out
 
 
-def _merge_lists(base: list[Any], overlay: list[Any], key: str) -> list[Any]:
-    out = copy.deepcopy(base)
+def _merge_list_into(out: list[Any], overlay: list[Any], key: str, take: bool) -> None:
     index = {
         item[key]: i
         for i, item in enumerate(out)
-        if isinstance(item, Mapping) and item.get(key) is not None
+        if isinstance(item, dict) and item.get(key) is not None
     }
     for item in overlay:
         where = index.get(item.get(key)) if isinstance(item, Mapping) else None
         if where is None:
             if isinstance(item, Mapping) and item.get(key) is not None:
                 index[item[key]] = len(out)
-            out.append(_without_nulls(item))
+            out.append(item if take else _copied(item))
         else:
-            out[where] = _merge_maps(out[where], item)
-    return out
-
-
-def _without_nulls(value: Any) -> Any:
-    """A deep copy of an overlay value with `None` entries of mappings removed (in a
-    merge patch, null means "absent")."""
-    if isinstance(value, Mapping):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(item) for item in value]
-    return copy.deepcopy(value)
+            _merge_into(out[where], item, take)

@@ -1,15 +1,15 @@
-"""The operator's API session looks up no proxy or ~/.netrc per request unless the
-environment names a proxy (`handlers.distrust_empty_environment`): aiohttp does each
-lookup in a worker thread, two thread hops on every request."""
+"""The operator's API client (`k8s.client`): it sends plain JSON bodies without walking
+them first, and looks up no proxy or ~/.netrc per request unless the environment names
+a proxy (aiohttp does each lookup in a worker thread, two thread hops per request)."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from kubernetes_asyncio.client import ApiClient
+from kubernetes_asyncio.client import ApiClient, V1DeleteOptions
 
-from kairflow.controller.handlers import distrust_empty_environment
+from kairflow.k8s.client import JsonApiClient, distrust_empty_environment
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,18 @@ def test_the_session_trusts_the_environment_only_when_it_names_a_proxy(
             await api.close()
 
     assert asyncio.run(check()) is trusted
+
+
+def test_a_plain_json_body_is_sent_as_it_is_and_a_model_is_still_serialized() -> None:
+    async def check() -> None:
+        api = JsonApiClient()
+        try:
+            body = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "base"}]}}
+            assert api.sanitize_for_serialization(body) is body
+            options = V1DeleteOptions(propagation_policy="Background")
+            assert api.sanitize_for_serialization(options) == {"propagationPolicy": "Background"}
+            assert api.sanitize_for_serialization([("limit", 5)]) == [("limit", 5)]
+        finally:
+            await api.close()
+
+    asyncio.run(check())
