@@ -148,8 +148,7 @@ def raw_client(kind: str, kubeconfig: str, namespace: str, count: int, shape: st
     else:
 
         async def create_all() -> None:
-            os.environ["KUBECONFIG"] = kubeconfig
-            async with await operator_client() as api:  # the operator's client
+            async with await operator_client(kubeconfig) as api:  # the operator's client
                 writer = Writer(api, ApiLimiter(32 if kind == "async32" else UNLIMITED))
                 await asyncio.gather(*(writer.create_pod(namespace, m) for m in pods))
 

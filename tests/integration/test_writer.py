@@ -1,17 +1,19 @@
-"""The operator's writes against the real API server: a pod created once, a second
-create of the same name is no error, a pod the API refuses for good says why in the
-API's words, and a fan-out goes through the client-side parallelism bound."""
+"""The operator's writes against the real API server, through the operator's own client
+(`k8s.client`): a pod created once, a second create of the same name is no error, a
+pod the API refuses for good says why in the API's words, a fan-out goes through the
+client-side parallelism bound, and Events are posted (or, refused, only logged)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes_asyncio import config as aconfig
-from kubernetes_asyncio.client import ApiClient
 
+from kairflow.k8s.client import operator_client
+from kairflow.k8s.events import EventPoster
 from kairflow.k8s.rate_limit import ApiLimiter
 from kairflow.k8s.writes import Rejected, Writer
 from tests.integration.kube import Kube
@@ -30,8 +32,7 @@ def pod(name: str, **container: Any) -> dict[str, Any]:
 
 
 async def _with_writer(kubeconfig: Path, parallel: int, work: Any) -> Any:
-    api: ApiClient = await aconfig.new_client_from_config(config_file=str(kubeconfig))
-    async with api:
+    async with await operator_client(str(kubeconfig)) as api:
         return await work(Writer(api, ApiLimiter(parallel=parallel)))
 
 
@@ -69,3 +70,26 @@ def test_a_fan_out_creates_every_pod_through_a_small_parallelism(
     assert asyncio.run(_with_writer(kubeconfig, 3, work)) == [True] * 40
     names = {p.metadata.name for p in kube.core.list_namespaced_pod(namespace).items}
     assert {f"f{i}" for i in range(40)} <= names
+
+
+def test_events_are_posted_and_a_refused_one_is_only_logged(
+    kube: Kube, kubeconfig: Path, service_account_ready: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    namespace = service_account_ready
+    obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": namespace}}
+    gone = {**obj, "metadata": {"name": "p", "namespace": "no-such-namespace"}}
+
+    async def work(writer: Writer) -> None:
+        events = EventPoster(writer.api, instance="test")
+        events.post(obj, "Normal", "Posted", "an event")
+        events.post(gone, "Warning", "Refused", "nowhere to go")
+        await events.drain()
+
+    with caplog.at_level(logging.WARNING, logger="kairflow.k8s.events"):
+        asyncio.run(_with_writer(kubeconfig, 4, work))
+    posted = kube.core.list_namespaced_event(namespace).items
+    assert [(e.reason, e.message, e.involved_object.name) for e in posted] == [
+        ("Posted", "an event", "p")
+    ]
+    assert "could not post event Refused" in caplog.text
+    assert "no-such-namespace" in caplog.text

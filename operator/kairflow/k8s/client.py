@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubernetes_asyncio import config as kube_config
-from kubernetes_asyncio.client import ApiClient
+from kubernetes_asyncio.client import ApiClient, Configuration
 from kubernetes_asyncio.config import ConfigException
 
 __all__ = ["REQUEST_TIMEOUT", "JsonApiClient", "distrust_empty_environment", "operator_client"]
@@ -55,14 +55,21 @@ def distrust_empty_environment(api: ApiClient, environ: Mapping[str, str]) -> bo
     return True
 
 
-async def operator_client() -> ApiClient:
-    """The client for the pod's service account, else $KUBECONFIG as it is now (the
-    library only looks at it when first imported)."""
+async def operator_client(kubeconfig: str | None = None) -> ApiClient:
+    """The client for `kubeconfig` when given (tests, benches), else the pod's service
+    account, else $KUBECONFIG as it is now (the library only looks at it when first
+    imported)."""
+    configuration = Configuration()
     try:
-        kube_config.load_incluster_config()  # type: ignore[no-untyped-call]
+        if kubeconfig is not None:
+            raise ConfigException("a kubeconfig was given")
+        kube_config.load_incluster_config(configuration)  # type: ignore[no-untyped-call]
     except ConfigException:
-        await kube_config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
-    api = JsonApiClient()
+        await kube_config.load_kube_config(
+            config_file=kubeconfig or os.environ.get("KUBECONFIG"),
+            client_configuration=configuration,
+        )
+    api = JsonApiClient(configuration)
     distrust_empty_environment(api, os.environ)
     request = api.rest_client.request
 
