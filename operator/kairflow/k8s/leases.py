@@ -83,6 +83,10 @@ async def _json(response: Any) -> dict[str, Any]:
     return body
 
 
+RELEASE_ATTEMPTS = 3
+"""Reads and writes of our Lease on a release that keeps conflicting."""
+
+
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -171,11 +175,28 @@ class ShardLeases:
         """Give up our Lease on a clean stop, once we act on nothing any more: no
         holder (as client-go's leader election releases). The others take our DAGs at
         their next poll, not a Lease duration later. The Lease itself stays (the
-        chart's pods own theirs: it goes with the pod); our next start re-acquires it."""
-        if self._ours is None:
-            return
-        spec = {k: v for k, v in self._ours["spec"].items() if k != "holderIdentity"}
-        try:
-            await self._replace({**self._ours, "spec": {**spec, "leaseDurationSeconds": 1}})
-        except ApiException as exc:
-            log.warning("could not release Lease %s: %s", self.name, exc.reason)
+        chart's pods own theirs: it goes with the pod); our next start re-acquires it.
+
+        The Lease is read first, not taken as last written: a renewal cut short by
+        the stop may have landed without our knowing its resourceVersion (a release
+        under the old one conflicted, and the Lease stayed held)."""
+        for _ in range(RELEASE_ATTEMPTS):
+            try:
+                current = await _json(
+                    await self.coordination.read_namespaced_lease(
+                        self.name, self.namespace, _preload_content=False
+                    )
+                )
+                spec = current.get("spec") or {}
+                if spec.get("holderIdentity") != self.identity:
+                    return  # gone, or never acquired: nothing of ours to give up
+                spec = {k: v for k, v in spec.items() if k != "holderIdentity"}
+                await self._replace({**current, "spec": {**spec, "leaseDurationSeconds": 1}})
+                return
+            except ApiException as exc:
+                if exc.status == 404:
+                    return
+                if exc.status != 409:
+                    log.warning("could not release Lease %s: %s", self.name, exc.reason)
+                    return
+        log.warning("could not release Lease %s: it kept changing", self.name)
