@@ -55,16 +55,21 @@ def distrust_empty_environment(api: ApiClient, environ: Mapping[str, str]) -> bo
     return True
 
 
+def _in_cluster(configuration: Configuration) -> bool:
+    """Whether this runs in a pod: then `configuration` is its service account's."""
+    try:
+        kube_config.load_incluster_config(configuration)  # type: ignore[no-untyped-call]
+    except ConfigException:
+        return False
+    return True
+
+
 async def operator_client(kubeconfig: str | None = None) -> ApiClient:
     """The client for `kubeconfig` when given (tests, benches), else the pod's service
     account, else $KUBECONFIG as it is now (the library only looks at it when first
     imported)."""
     configuration = Configuration()
-    try:
-        if kubeconfig is not None:
-            raise ConfigException("a kubeconfig was given")
-        kube_config.load_incluster_config(configuration)  # type: ignore[no-untyped-call]
-    except ConfigException:
+    if kubeconfig is not None or not _in_cluster(configuration):
         await kube_config.load_kube_config(
             config_file=kubeconfig or os.environ.get("KUBECONFIG"),
             client_configuration=configuration,
