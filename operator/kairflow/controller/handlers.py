@@ -22,7 +22,6 @@ from kairflow.api.common import GROUP, VERSION
 from kairflow.api.task_instance_slice import TaskInstanceSlice
 from kairflow.controller.backfill_sync import sync_backfill
 from kairflow.controller.cache import key_of, run_owner
-from kairflow.controller.collector import freeze_startup
 from kairflow.controller.dag_sync import sync_dag
 from kairflow.controller.dagrun_sync import sync_dagrun
 from kairflow.controller.informers import (
@@ -144,7 +143,6 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     # namespace -> ignored? (see IGNORE_LABEL); None: this operator was given namespaces.
     memo.ignored_namespaces = None if ours.namespaces else {}
     await _prefill(runtime, memo, ours.namespaces)
-    freeze_startup()
     if ours.shards:
         runtime.shard = start_shard(runtime, api)
     for queue in memo.queues:
