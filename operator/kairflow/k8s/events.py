@@ -13,6 +13,7 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.client import ApiClient, ApiException
 
 from kairflow.core.times import kube_time
+from kairflow.k8s.writes import api_error
 
 log = logging.getLogger(__name__)
 COMPONENT = "kairflow"
@@ -82,9 +83,7 @@ class EventPoster:
                 body["metadata"]["namespace"], cast(Any, body), _preload_content=False
             )
             if response.status >= 400:
-                found = await response.json(content_type=None)
-                reason = found.get("message") if isinstance(found, dict) else found
-                raise ApiException(status=response.status, reason=str(reason))
+                raise api_error(response.status, await response.json(content_type=None))
             response.release()
         except ApiException as exc:  # an Event is best effort, never a sync failure
             log.warning("could not post event %s: %s", body["reason"], exc.reason)

@@ -5,7 +5,6 @@ call; this module only writes our Lease and reads the group's."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from kairflow.core import labels
 from kairflow.core.naming import is_resource_name, stable_hash
 from kairflow.core.sharding import LeaseRecord
 from kairflow.core.times import kube_micro_time
+from kairflow.k8s.writes import api_error
 
 log = logging.getLogger(__name__)
 API_VERSION = "coordination.k8s.io/v1"
@@ -77,9 +77,7 @@ async def _json(response: Any) -> dict[str, Any]:
     error status, as the client would have raised."""
     body: dict[str, Any] = await response.json()
     if response.status >= 400:
-        exc = ApiException(status=response.status, reason=str(body.get("message", body)))
-        exc.body = json.dumps(body).encode()
-        raise exc
+        raise api_error(response.status, body)
     return body
 
 
@@ -128,11 +126,7 @@ class ShardLeases:
         except ApiException as exc:
             if exc.status != 409:
                 raise
-            current = await _json(
-                await self.coordination.read_namespaced_lease(
-                    self.name, self.namespace, _preload_content=False
-                )
-            )
+            current = await self._read()
             body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
             await self._replace(body)
 
@@ -151,6 +145,13 @@ class ShardLeases:
             if exc.status in (404, 409):
                 self._ours = None  # read or create it afresh next time
             raise
+
+    async def _read(self) -> dict[str, Any]:
+        return await _json(
+            await self.coordination.read_namespaced_lease(
+                self.name, self.namespace, _preload_content=False
+            )
+        )
 
     async def _replace(self, body: dict[str, Any]) -> None:
         self._ours = await _json(
@@ -182,11 +183,7 @@ class ShardLeases:
         under the old one conflicted, and the Lease stayed held)."""
         for _ in range(RELEASE_ATTEMPTS):
             try:
-                current = await _json(
-                    await self.coordination.read_namespaced_lease(
-                        self.name, self.namespace, _preload_content=False
-                    )
-                )
+                current = await self._read()
                 spec = current.get("spec") or {}
                 if spec.get("holderIdentity") != self.identity:
                     return  # gone, or never acquired: nothing of ours to give up

@@ -59,7 +59,9 @@ def owner_reference(owner: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _error(status: int, body: Any) -> ApiException:
+def api_error(status: int, body: Any) -> ApiException:
+    """The ApiException the client raises for an error answer, from a raw
+    (_preload_content=False) response's status and JSON body."""
     message = body.get("message", body) if isinstance(body, dict) else body
     exc = ApiException(status=status, reason=" ".join(str(message).split()))
     exc.body = (json.dumps(body) if isinstance(body, dict) else str(body)).encode()
@@ -104,7 +106,7 @@ class Writer:
         try:
             raw: Any = await self._limited(call)
             if raw.status >= 400:
-                raise _error(raw.status, await raw.json())
+                raise api_error(raw.status, await raw.json())
             raw.release()
         except ApiException as exc:
             if exc.status == 409:
