@@ -239,7 +239,8 @@ def _start(state: RunPass, key: str) -> bool:
     ti.end_date = None
     ti.duration = None
     try:
-        context = build_context(template_context(state, key))
+        templated = name in state.templated_tasks
+        context = build_context(template_context(state, key)) if templated else {}
         rendered = render_task(task, context, budget=state.settings.render_budget)
     except (TemplateError, MappingError) as exc:
         if state.sealed_asks > asks:

@@ -41,6 +41,7 @@ from kairflow.core.templating.rendering import (
     MAX_RENDERED_CHARS,
     RenderedTask,
     check_template_syntax,
+    has_templates,
     render,
     render_task,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "TemplateError",
     "build_context",
     "check_template_syntax",
+    "has_templates",
     "render",
     "render_task",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_RENDERED_CHARS",
     "RenderedTask",
     "check_template_syntax",
+    "has_templates",
     "render",
     "render_task",
     "syntax_problem",
@@ -129,6 +130,12 @@ def _templated_fields(task: TaskSpec) -> list[tuple[str, str]]:
         if task.approval.body is not None:
             fields.append(("approval.body", task.approval.body))
     return fields
+
+
+def has_templates(task: TaskSpec) -> bool:
+    """Whether any of the task's templated fields holds Jinja markup: a task without
+    renders as written, and needs no context."""
+    return any(_has_markup(source) for _, source in _templated_fields(task))
 
 
 def _strings(where: str, value: Any) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from kairflow.core.templating import (
     TemplateError,
     build_context,
     check_template_syntax,
+    has_templates,
     render_task,
 )
 from tests.unit.core.templating.samples import BASE, failure, rendered, task
@@ -142,6 +143,54 @@ def test_errors_name_the_field_and_say_what_is_wrong(template: str, message: str
 )
 def test_render_task(spec: dict[str, Any], expected: RenderedTask) -> None:
     assert render_task(task(**spec), build_context(BASE)) == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "templated"),
+    [
+        pytest.param({"bash": "echo hi"}, False, id="a plain bash command has no templates"),
+        pytest.param({"bash": "echo {not a template}"}, False, id="shell braces are not Jinja"),
+        pytest.param({"bash": "echo {{ ds }}"}, True, id="an expression in bash is one"),
+        pytest.param({"python": "print({% raw %}1{% endraw %})"}, True, id="a block in python"),
+        pytest.param({"image": "a", "args": ["x", "{# c #}"]}, True, id="a comment in an arg"),
+        pytest.param(
+            {"image": "a", "command": ["run"], "env": [{"name": "D", "value": "{{ ds }}"}]},
+            True,
+            id="an env value counts",
+        ),
+        pytest.param(
+            {
+                "bash": "env",
+                "env": [{"name": "S", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}],
+            },
+            False,
+            id="an env valueFrom does not",
+        ),
+        pytest.param(
+            {"triggerDagRun": {"dag": "other", "conf": {"day": ["{{ ds }}"]}}},
+            True,
+            id="a value deep in a trigger's conf counts",
+        ),
+    ],
+)
+def test_has_templates(spec: dict[str, Any], templated: bool) -> None:
+    assert has_templates(task(**spec)) is templated
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param({"bash": "echo {not a template}"}, id="bash"),
+        pytest.param({"image": "a", "command": ["run"], "args": ["x"]}, id="command and args"),
+        pytest.param({"bash": "env", "env": [{"name": "P", "value": "x"}]}, id="env"),
+    ],
+)
+def test_a_task_without_templates_renders_as_written_without_a_context(
+    spec: dict[str, Any],
+) -> None:
+    """Why the planner may skip building its context (`RunPass.templated_tasks`)."""
+    assert not has_templates(task(**spec))
+    assert render_task(task(**spec), {}) == render_task(task(**spec), build_context(BASE))
 
 
 @pytest.mark.parametrize(
