@@ -214,6 +214,9 @@ def _inputs(
             rt.record_limits()[1] if rt.slices_installed and rt.blocks_accepted else None,
         ),
         surroundings=surroundings(rt, view.namespace, run, spec),
+        resolution=rt.cache.snapshots.resolution((view.namespace, status.dag_version))
+        if status.dag_version
+        else None,
     )
 
 

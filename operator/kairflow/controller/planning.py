@@ -24,6 +24,7 @@ from kairflow.core.capacity import claim_still_valid, free_capacity
 from kairflow.core.deferred import Surroundings
 from kairflow.core.observations import ObservedRun, SnapshotFacts
 from kairflow.core.planner import plan
+from kairflow.core.resolved_dag import Resolution
 from kairflow.core.run_admission import may_start
 from kairflow.core.run_model import (
     Capacity,
@@ -56,6 +57,9 @@ class PlanInputs:
     surroundings: Surroundings
     sealed_records: Mapping[str, TaskInstanceStatus] = field(default_factory=dict)
     """Records of sealed instances a pass asked for (`sealed_store.read_asked`)."""
+    resolution: Resolution | None = None
+    """The spec's graph, effective tasks, ... resolved once per DAG version (None: each
+    pass resolves them, e.g. a run with an inline snapshot)."""
 
     def plan(
         self,
@@ -78,6 +82,7 @@ class PlanInputs:
                 stored_xcoms=self.stored_xcoms,
                 surroundings=self.surroundings,
                 sealed_records=self.sealed_records,
+                resolved=self.resolution.get() if self.resolution is not None else None,
             )
 
         return bounded(make, capacity, self.settings.max_status_bytes, self.now, status)

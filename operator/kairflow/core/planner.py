@@ -28,10 +28,9 @@ from kairflow.core import (
     sealed_blocks,
 )
 from kairflow.core.deferred import Surroundings
-from kairflow.core.graph import build_graph
 from kairflow.core.mapping import MappingError, map_items, sources
 from kairflow.core.naming import ti_key
-from kairflow.core.priority import priority_weights
+from kairflow.core.resolved_dag import ResolvedDag
 from kairflow.core.run_index import MISSING
 from kairflow.core.run_model import (
     Capacity,
@@ -45,7 +44,6 @@ from kairflow.core.run_model import (
 from kairflow.core.run_state import RunPass
 from kairflow.core.scheduling import launch_ready, make_ready
 from kairflow.core.setup_teardown import run_state_tasks
-from kairflow.core.task_settings import TaskPolicy, effective_task
 from kairflow.core.times import iso, parse_time
 
 TI = TaskInstanceState
@@ -65,22 +63,21 @@ def plan(
     stored_xcoms: Mapping[str, Any] | None = None,
     surroundings: Surroundings | None = None,
     sealed_records: Mapping[str, TaskInstanceStatus] | None = None,
+    resolved: ResolvedDag | None = None,
 ) -> Plan:
     """One pass over the run. `rejected` maps pods the API refused for good (when the
     last pass asked for them) to the API's message: their tries fail. `stored_xcoms`:
     the values of the run's big XComs (ConfigMap name -> value). `surroundings`: what
     deferred task instances observe outside the run (see `deferred`). `sealed_records`:
-    records of sealed instances read back because a pass asked (`ReadSealed`)."""
-    graph = build_graph(run.spec)
-    tasks = {name: effective_task(run.spec, task) for name, task in graph.tasks.items()}
-    policies = {name: TaskPolicy.of(task) for name, task in tasks.items()}
+    records of sealed instances read back because a pass asked (`ReadSealed`).
+    `resolved`: what the pass derives from `run.spec` alone, resolved once per DAG
+    version by the caller (resolved here when None or made of another spec)."""
+    if resolved is None or resolved.spec is not run.spec:
+        resolved = ResolvedDag.of(run.spec)
     state = RunPass(
         run=run,
         status=status.fresh_copy(),
-        graph=graph,
-        tasks=tasks,
-        policies=policies,
-        weights=priority_weights(graph, policies),
+        dag=resolved,
         pods={p.name: p for p in pods},
         now=now,
         previous=previous,

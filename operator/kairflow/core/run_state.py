@@ -17,6 +17,7 @@ from kairflow.core import setup_teardown
 from kairflow.core.deferred import Surroundings
 from kairflow.core.graph import DagGraph
 from kairflow.core.mapping import map_items
+from kairflow.core.resolved_dag import ResolvedDag
 from kairflow.core.run_index import MISSING, InstanceIndex, MappedXComs, PassXComs
 from kairflow.core.run_model import (
     Action,
@@ -33,7 +34,6 @@ from kairflow.core.run_model import (
     Transition,
 )
 from kairflow.core.task_settings import TaskPolicy
-from kairflow.core.templating import has_templates
 from kairflow.core.times import iso, parse_time
 
 TI = TaskInstanceState
@@ -47,10 +47,8 @@ _WAITING = frozenset(
 class RunPass:
     run: RunContext
     status: DagRunStatus
-    graph: DagGraph
-    tasks: Mapping[str, TaskSpec]
-    policies: Mapping[str, TaskPolicy]
-    weights: Mapping[str, int]
+    dag: ResolvedDag
+    """What the pass reads of the run's DAG spec (its graph, effective tasks, ...)."""
     pods: Mapping[str, ObservedPod]
     now: datetime
     previous: PreviousRun | None
@@ -78,6 +76,28 @@ class RunPass:
     state_changes: int = field(default=0, init=False)
     """How many times `set_state` ran: what the pass' XComs are kept up to date by."""
     _index: InstanceIndex = field(default_factory=InstanceIndex, init=False, repr=False)
+
+    @property
+    def graph(self) -> DagGraph:
+        return self.dag.graph
+
+    @property
+    def tasks(self) -> Mapping[str, TaskSpec]:
+        """Effective tasks (`task_settings.effective_task`), by name."""
+        return self.dag.tasks
+
+    @property
+    def policies(self) -> Mapping[str, TaskPolicy]:
+        return self.dag.policies
+
+    @property
+    def weights(self) -> Mapping[str, int]:
+        return self.dag.weights
+
+    @property
+    def templated_tasks(self) -> frozenset[str]:
+        return self.dag.templated
+
     _mapped_xcoms: MappedXComs = field(default_factory=dict, init=False, repr=False)
     _items: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)
 
@@ -157,12 +177,6 @@ class RunPass:
     def indirect_setups(self) -> Mapping[str, frozenset[str]]:
         """Task -> the setups it waits for besides its direct upstream tasks."""
         return setup_teardown.indirect_setups(self.graph)
-
-    @cached_property
-    def templated_tasks(self) -> frozenset[str]:
-        """The tasks whose fields hold Jinja markup: only their instances need a
-        template context (building one is about a third of starting a pod)."""
-        return frozenset(name for name, task in self.tasks.items() if has_templates(task))
 
     @cached_property
     def mapped_tasks(self) -> frozenset[str]:

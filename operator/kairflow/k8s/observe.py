@@ -31,6 +31,7 @@ from kairflow.core.observations import (
     snapshot_facts,
 )
 from kairflow.core.pod_builder import BASE_CONTAINER
+from kairflow.core.resolved_dag import Resolution
 from kairflow.core.run_info import DataInterval
 from kairflow.core.run_model import ObservedPod, PodPhase
 from kairflow.core.sealed_blocks import recorded_state
@@ -130,17 +131,25 @@ class SnapshotMemo:
     def __init__(self, size: int = 4096, specs: int = 128) -> None:
         self._size, self._spec_size = size, specs
         self._facts: OrderedDict[tuple[Any, ...], SnapshotFacts] = OrderedDict()
-        self._specs: OrderedDict[VersionKey, DAGSpec] = OrderedDict()
+        self._specs: OrderedDict[VersionKey, Resolution] = OrderedDict()
         self._stored: dict[tuple[str, str, str | None], datetime] = {}
 
     def remember(self, version: VersionKey, spec: DAGSpec) -> None:
         """`version`: (namespace, name): names are per DAG, not per namespace."""
-        self._specs[version] = spec
+        known = self._specs.get(version)
+        if known is None or known.spec is not spec:
+            self._specs[version] = Resolution(spec)
         self._specs.move_to_end(version)
         if len(self._specs) > self._spec_size:
             self._specs.popitem(last=False)
 
     def spec(self, version: VersionKey) -> DAGSpec | None:
+        found = self.resolution(version)
+        return None if found is None else found.spec
+
+    def resolution(self, version: VersionKey) -> Resolution | None:
+        """The version's spec with what planner passes derive from it alone, resolved
+        once for all its runs' passes (`core.resolved_dag`)."""
         found = self._specs.get(version)
         if found is not None:
             self._specs.move_to_end(version)

@@ -7,11 +7,9 @@ import pytest
 
 from kairflow.api.common import TaskInstanceState as TI
 from kairflow.api.dagrun import DagRunStatus, TaskInstanceStatus
-from kairflow.core.graph import build_graph
-from kairflow.core.priority import priority_weights
+from kairflow.core.resolved_dag import ResolvedDag
 from kairflow.core.run_model import Capacity, PlannerSettings
 from kairflow.core.run_state import RunPass
-from kairflow.core.task_settings import TaskPolicy, effective_task
 from tests.unit.core.planner_harness import T0, make_run, make_spec
 
 SPEC = make_spec(
@@ -20,15 +18,10 @@ SPEC = make_spec(
 
 
 def a_pass(instances: dict[str, TaskInstanceStatus]) -> RunPass:
-    graph = build_graph(SPEC)
-    policies = {n: TaskPolicy.of(effective_task(SPEC, t)) for n, t in graph.tasks.items()}
     return RunPass(
         run=make_run(SPEC),
         status=DagRunStatus(task_instances=instances),
-        graph=graph,
-        tasks=graph.tasks,
-        policies=policies,
-        weights=priority_weights(graph, policies),
+        dag=ResolvedDag.of(SPEC),
         pods={},
         now=T0,
         previous=None,

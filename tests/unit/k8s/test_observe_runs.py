@@ -456,6 +456,23 @@ def test_runs_of_one_version_share_its_facts_and_an_unloaded_version_has_none() 
     assert memo.facts(NS, "u2", {"dagVersion": "etl-dagv-a"}) is first
 
 
+def test_every_pass_of_a_versions_runs_shares_one_resolution_of_its_spec() -> None:
+    memo = SnapshotMemo()
+    assert memo.resolution((NS, "etl-dagv-a")) is None
+    spec = DAGSpec.model_validate(WAITS)
+    memo.remember((NS, "etl-dagv-a"), spec)
+    resolution = memo.resolution((NS, "etl-dagv-a"))
+    assert resolution is not None and resolution.spec is spec
+    memo.remember((NS, "etl-dagv-a"), spec)  # the DAG seen again: the same spec
+    assert memo.resolution((NS, "etl-dagv-a")) is resolution
+    again = DAGSpec.model_validate(WAITS)  # parsed again (e.g. read from its ConfigMap)
+    memo.remember((NS, "etl-dagv-a"), again)
+    replaced = memo.resolution((NS, "etl-dagv-a"))
+    assert (
+        replaced is not None and replaced.spec is again and memo.spec((NS, "etl-dagv-a")) is again
+    )
+
+
 def test_the_least_recently_used_spec_is_forgotten_first() -> None:
     memo = SnapshotMemo(specs=2)
     for name in ("a", "b"):
