@@ -9,8 +9,6 @@ resourceVersion the WATCH starts from), then a WATCH with bookmarks, each event 
 to `pod_event` as kopf's were. A stream that ends is resumed from the last version
 seen; one the apiserver refuses as too old (410 Gone) or that breaks is replaced by a
 new LIST, and the cache is put in line with it (pods gone meanwhile are forgotten).
-Events are decoded with orjson: the stdlib's json took about 2.5 times as long per
-pod, on the event loop, once per pod event of a fan-out.
 
 Only where kopf peering decides which replica is active (`--standby`) do pods stay with
 kopf: it pauses its watches on the standby replica, and this one would not.
@@ -19,12 +17,12 @@ kopf: it pauses its watches on the standby replica, and this one would not.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, cast
 
 import aiohttp
-import orjson
 from kubernetes_asyncio.client import ApiClient, CoreV1Api
 
 from kairflow.controller.cache import run_owner
@@ -93,7 +91,7 @@ class PodWatch:
         response = await self._pods(kwargs)
         async with response:
             await _check(response)
-            found: dict[str, Any] = orjson.loads(await response.read())
+            found: dict[str, Any] = json.loads(await response.read())
         if not isinstance(found.get("metadata"), dict) or "items" not in found:
             raise RuntimeError(f"not a pod list: {str(found)[:200]}")
         return found
@@ -172,7 +170,7 @@ class PodWatch:
                     line = bytes(pending[start:end])
                     start = end + 1
                     if line.strip():
-                        event = orjson.loads(line)
+                        event = json.loads(line)
                         yield str(event.get("type")), event.get("object") or {}
                 del pending[:start]
 

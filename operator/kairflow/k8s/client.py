@@ -6,32 +6,21 @@ plain JSON and thousands of requests a minute.
   Python call per key and value of a pod manifest, about a tenth of the operator's
   time in a 5,000-pod fan-out. Everything the operator sends is a dict already;
   anything else (a client model such as V1DeleteOptions) is still walked.
-- Request bodies are encoded with orjson (`FastJson`): about six times faster than the
-  stdlib's json for a pod, on the event loop, once per pod of a fan-out.
 - No proxy or ~/.netrc lookup per request unless the environment names a proxy.
 - Every request has a timeout.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from kubernetes_asyncio import config as kube_config
-from kubernetes_asyncio.client import ApiClient, Configuration, rest
+from kubernetes_asyncio.client import ApiClient, Configuration
 from kubernetes_asyncio.config import ConfigException
 
-__all__ = [
-    "REQUEST_TIMEOUT",
-    "FastJson",
-    "JsonApiClient",
-    "distrust_empty_environment",
-    "encode_bodies_fast",
-    "operator_client",
-]
+__all__ = ["REQUEST_TIMEOUT", "JsonApiClient", "distrust_empty_environment", "operator_client"]
 
 REQUEST_TIMEOUT = 30.0
 """Seconds. aiohttp's default is 5 minutes: a request hanging on an apiserver that is
@@ -50,35 +39,6 @@ class JsonApiClient(ApiClient):
         if type(obj) is dict:
             return obj
         return super().sanitize_for_serialization(obj)
-
-
-class FastJson:
-    """What kubernetes_asyncio's REST client encodes request bodies with (it calls
-    `json.dumps(body)` through its module's `json`): orjson for what orjson writes
-    exactly as json.dumps would mean it, the stdlib for anything else. Strict: a
-    datetime, a dataclass or a subclass of a builtin type is left to json.dumps, which
-    fails on what it always failed on (a naive datetime is never sent in a new form);
-    so are int keys and integers past 64 bits, which orjson refuses. NaN and the
-    infinities, which JSON lacks, become null (json.dumps wrote a bare NaN, which the
-    API server refuses)."""
-
-    _STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-    _STRICT |= orjson.OPT_PASSTHROUGH_SUBCLASS
-
-    @staticmethod
-    def dumps(obj: Any) -> str:
-        try:
-            return orjson.dumps(obj, option=FastJson._STRICT).decode()
-        except TypeError:  # orjson.JSONEncodeError is a TypeError
-            return json.dumps(obj)
-
-    loads = staticmethod(json.loads)
-
-
-def encode_bodies_fast() -> None:
-    """Have the REST client encode bodies with `FastJson` (process-wide: the module's
-    `json` is the only seam; idempotent)."""
-    rest.json = FastJson  # type: ignore[attr-defined]
 
 
 def distrust_empty_environment(api: ApiClient, environ: Mapping[str, str]) -> bool:
@@ -114,7 +74,6 @@ async def operator_client(kubeconfig: str | None = None) -> ApiClient:
             config_file=kubeconfig or os.environ.get("KUBECONFIG"),
             client_configuration=configuration,
         )
-    encode_bodies_fast()
     api = JsonApiClient(configuration)
     distrust_empty_environment(api, os.environ)
     request = api.rest_client.request

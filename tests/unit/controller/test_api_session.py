@@ -5,18 +5,11 @@ a proxy (aiohttp does each lookup in a worker thread, two thread hops per reques
 from __future__ import annotations
 
 import asyncio
-import json
-from datetime import datetime
 
 import pytest
-from kubernetes_asyncio.client import ApiClient, V1DeleteOptions, rest
+from kubernetes_asyncio.client import ApiClient, V1DeleteOptions
 
-from kairflow.k8s.client import (
-    FastJson,
-    JsonApiClient,
-    distrust_empty_environment,
-    encode_bodies_fast,
-)
+from kairflow.k8s.client import JsonApiClient, distrust_empty_environment
 
 
 @pytest.mark.parametrize(
@@ -56,42 +49,3 @@ def test_a_plain_json_body_is_sent_as_it_is_and_a_model_is_still_serialized() ->
             await api.close()
 
     asyncio.run(check())
-
-
-@pytest.mark.parametrize(
-    ("body", "sent"),
-    [
-        pytest.param(
-            {"metadata": {"name": "p", "labels": {"a": "b"}}, "spec": {"n": [1, 2.5, None, True]}},
-            '{"metadata":{"name":"p","labels":{"a":"b"}},"spec":{"n":[1,2.5,null,true]}}',
-            id="a pod's JSON by orjson",
-        ),
-        pytest.param({"value": 'é\n"x"'}, '{"value":"é\\n\\"x\\""}', id="text is escaped"),
-        pytest.param({1: "a"}, '{"1": "a"}', id="an int key is left to json.dumps"),
-        pytest.param({"n": 2**70}, '{"n": 1180591620717411303424}', id="so is a huge int"),
-        pytest.param({"x": float("nan")}, '{"x":null}', id="NaN is not JSON: null"),
-    ],
-)
-def test_request_bodies_are_encoded_by_orjson_as_json_dumps_means_them(
-    body: object, sent: str
-) -> None:
-    assert FastJson.dumps(body) == sent
-    if "NaN" not in str(body) and "nan" not in str(body):
-        assert json.loads(FastJson.dumps(body)) == json.loads(json.dumps(body))
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        pytest.param({"at": datetime(2024, 1, 1)}, id="a datetime"),
-        pytest.param({"model": V1DeleteOptions()}, id="a client model"),
-    ],
-)
-def test_a_body_json_dumps_cannot_write_still_fails_loudly(body: object) -> None:
-    with pytest.raises(TypeError):
-        FastJson.dumps(body)
-
-
-def test_the_operators_client_encodes_its_request_bodies_with_orjson() -> None:
-    encode_bodies_fast()
-    assert rest.json is FastJson  # type: ignore[attr-defined]
