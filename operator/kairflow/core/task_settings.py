@@ -44,7 +44,7 @@ def _group_defaults(spec: DAGSpec, group_id: str | None) -> list[TaskSettings]:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskPolicy:
     """The resolved numbers and rules the planner needs for one task."""
 

@@ -32,10 +32,17 @@ def test_a_resolution_is_made_once_and_then_shared(monkeypatch: pytest.MonkeyPat
         return resolve(spec)
 
     monkeypatch.setattr(resolved_dag.ResolvedDag, "of", staticmethod(counted))
-    resolution = Resolution(DAGSpec.model_validate(SPEC))
+    resolution = Resolution(DAGSpec.model_validate(SPEC), kept_from=2)
     first = resolution.get()
     assert resolution.get() is first
     assert made == [resolution.spec]
+
+
+def test_a_small_dags_resolution_is_not_kept() -> None:
+    resolution = Resolution(DAGSpec.model_validate(SPEC), kept_from=3)
+    first = resolution.get()
+    assert resolution.get() is not first
+    assert resolution.get() == first
 
 
 def test_a_resolved_dag_holds_the_effective_tasks_their_policies_and_the_templated_ones() -> None:
