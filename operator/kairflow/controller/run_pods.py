@@ -20,9 +20,11 @@ async def create_pods(rt: Runtime, namespace: str, result: Plan) -> dict[str, st
     and then not recorded is adopted by the next pass: its name is deterministic).
     Returns the pods the API refused for good, with the API's message."""
     creates = [a for a in result.actions if isinstance(a, CreatePod)]
-    outcomes = await asyncio.gather(
-        *(rt.writer.create_pod(namespace, a.manifest) for a in creates), return_exceptions=True
-    )
+    with rt.collections.held_for(len(creates)):  # no full collection's pause among them
+        outcomes = await asyncio.gather(
+            *(rt.writer.create_pod(namespace, a.manifest) for a in creates),
+            return_exceptions=True,
+        )
     rejected: dict[str, str] = {}
     for action, outcome in zip(creates, outcomes, strict=True):
         if isinstance(outcome, Rejected):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kairflow.api.common import API_VERSION
 from kairflow.api.dagrun import RunType
 from kairflow.controller.cache import Cache, Key
+from kairflow.controller.collector import FullCollections
 from kairflow.controller.metrics import Metrics
 from kairflow.controller.settings import OperatorSettings
 from kairflow.controller.xcom_cache import XComCache
@@ -54,6 +55,8 @@ class Runtime:
     writer: ClusterApi
     cache: Cache = field(default_factory=Cache)
     metrics: Metrics = field(default_factory=Metrics)
+    collections: FullCollections = field(default_factory=FullCollections)
+    """Held off while a pass creates pods in bulk (`collector`)."""
     clock: Callable[[], datetime] = utcnow
     dag_queue: Queue | None = None
     run_queue: Queue | None = None
