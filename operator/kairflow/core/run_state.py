@@ -76,6 +76,8 @@ class RunPass:
     state_changes: int = field(default=0, init=False)
     """How many times `set_state` ran: what the pass' XComs are kept up to date by."""
     _index: InstanceIndex = field(default_factory=InstanceIndex, init=False, repr=False)
+    _mapped_xcoms: MappedXComs = field(default_factory=dict, init=False, repr=False)
+    _items: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def graph(self) -> DagGraph:
@@ -97,9 +99,6 @@ class RunPass:
     @property
     def templated_tasks(self) -> frozenset[str]:
         return self.dag.templated
-
-    _mapped_xcoms: MappedXComs = field(default_factory=dict, init=False, repr=False)
-    _items: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)
 
     def instances(self, name: str) -> Sequence[str]:
         """Keys of a task's instances: `name`, or `name[0]`, `name[1]`... when mapped."""
