@@ -22,10 +22,12 @@ import os
 import signal
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 from kubernetes import config
+from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,7 +35,7 @@ from tests.integration.helpers import stored_kib
 from tests.integration.kube import Kube, apply_crds
 from tests.integration.kubelet import WatchingKubelet
 
-from bench.common import report
+from bench.common import api_requests, report
 from bench.fanout import fresh_namespace
 from bench.memory import (
     MIB,
@@ -46,6 +48,7 @@ from bench.memory import (
     wait_read,
 )
 from kairflow.localcluster import LocalCluster
+from kairflow.localcluster.cluster import free_port
 from kairflow.localcluster.processes import spawn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +76,8 @@ def _dag(name: str, tasks: list[dict[str, Any]], size: int) -> dict[str, Any]:
 def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -> dict[str, Any]:
     kind, size = case.split(":")
     items = int(size)
-    operator = start(kubeconfig, args, items, f"big-{kind}-{items}")
+    metrics_port = free_port()
+    operator = start(kubeconfig, args, items, f"big-{kind}-{items}", metrics_port)
     try:
         namespace = fresh_namespace(kube, f"big-{kind}-{items}")
         dag = wide_dag("big", items) if kind == "tasks" else mapped_dag("big", items)
@@ -81,6 +85,7 @@ def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -
         wait_read(kube, namespace, ["big"], 900)
         kubelet = WatchingKubelet(kube, namespace)
         since, cpu0 = time.monotonic(), cpu_seconds(operator.pid)
+        requests0, passes0 = api_requests(kube), run_syncs(metrics_port)
         kube.create(namespace, "dagruns", manual_run("big-1", "big"))
         state, largest = None, 0.0
         deadline = since + args.timeout
@@ -92,6 +97,8 @@ def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -
                 break
             time.sleep(1)
         wall = time.monotonic() - since
+        requests = api_requests(kube) - requests0
+        passes = run_syncs(metrics_port) - passes0
         slices = kube.custom.list_namespaced_custom_object(
             "kairflow.io", "v1alpha1", namespace, "taskinstanceslices"
         )["items"]
@@ -109,6 +116,14 @@ def run_case(kube: Kube, kubeconfig: str, args: argparse.Namespace, case: str) -
             "peak MiB": round(operator.peak(since) / MIB, 1),
             "settled": round(settled / MIB, 1),
             "CPU s": round(cpu_seconds(operator.pid) - cpu0, 1),
+            # How often the run was planned and written: the API server's load beside
+            # the pods' own (create, the kubelet's two status updates).
+            "run syncs": passes,
+            "run writes": requests["PATCH dagruns"] + requests["PUT dagruns"],
+            "slice wr": requests["PATCH taskinstanceslices"]
+            + requests["PUT taskinstanceslices"]
+            + requests["POST taskinstanceslices"],
+            "requests": sum(requests.values()),
         }
         print(f"{case}: {row} ({status.get('progress')}; {status.get('message') or ''})")
         if args.probe:
@@ -130,7 +145,21 @@ def end(operator: Operator, args: argparse.Namespace) -> None:
     operator.stop()
 
 
-def start(kubeconfig: str, args: argparse.Namespace, size: int, name: str) -> Operator:
+def run_syncs(port: int) -> int:
+    """DagRun syncs the operator has run (its `kairflow_syncs_total`)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return sum(
+        int(sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "kairflow_syncs_total" and sample.labels.get("kind") == "dagrun"
+    )
+
+
+def start(
+    kubeconfig: str, args: argparse.Namespace, size: int, name: str, metrics_port: int
+) -> Operator:
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{name}.log"
     env = {
         **os.environ,
@@ -140,7 +169,7 @@ def start(kubeconfig: str, args: argparse.Namespace, size: int, name: str) -> Op
         "KAIRFLOW_MAX_MAP_LENGTH": str(max(size, 1024)),
         "KAIRFLOW_TASK_INSTANCE_SLICE_KIB": str(args.slice_kib),
         "KAIRFLOW_POD_CLEANUP": "never",
-        "KAIRFLOW_METRICS_PORT": "0",
+        "KAIRFLOW_METRICS_PORT": str(metrics_port),
         "KAIRFLOW_LIVENESS_PORT": "0",
     }
     argv = [sys.executable, "-m", "kairflow.operator"]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -35,3 +38,18 @@ def report(name: str, rows: dict[str, dict[str, Any]], unit: str) -> None:
     for case, row in rows.items():
         cells = "".join(f"{v:>10.4g}" if isinstance(v, float) else f"{v:>10}" for v in row.values())
         print(f"{case:<44}{cells}")
+
+
+def api_requests(kube: Any) -> Counter[str]:
+    """The API server's requests so far by `verb resource` (its own
+    `apiserver_request_total`): subtract two readings for what a case cost it."""
+    text = kube.kubectl("get", "--raw", "/metrics").stdout
+    counts: Counter[str] = Counter()
+    for family in text_string_to_metric_families(text):
+        if family.name != "apiserver_request":
+            continue
+        for sample in family.samples:
+            if sample.name == "apiserver_request_total":
+                labels = sample.labels
+                counts[f"{labels['verb']} {labels['resource']}"] += int(sample.value)
+    return counts
