@@ -14,7 +14,7 @@ from kairflow.api.dag import DAGStatus, NextRun, RunSummary
 from kairflow.api.dagrun import RunType
 from kairflow.controller.asset_sync import apply_consumer, plan_consumer
 from kairflow.controller.cache import Body, Key
-from kairflow.controller.dag_versions import prune_versions
+from kairflow.controller.dag_versions import VersionOfDeletedDag, prune_versions, store_version
 from kairflow.controller.runtime import Runtime
 from kairflow.core.assets import schedule_description
 from kairflow.core.conditions import condition, set_condition
@@ -25,6 +25,7 @@ from kairflow.core.observations import ObservedDag
 from kairflow.core.run_history import HistoryLimits, expired_runs, newest_run, status_bookmark
 from kairflow.core.run_info import DagRunInfo
 from kairflow.core.times import iso
+from kairflow.k8s.writes import Rejected
 
 log = logging.getLogger(__name__)
 PLURAL = "dags"
@@ -40,6 +41,7 @@ async def sync_dag(rt: Runtime, key: Key) -> datetime | None:
     if pause_at_creation(dag, status.observed_generation is not None, rt.cache.dag_defaults):
         await _pause_at_creation(rt, key, body, status)
         return None  # the patched DAG (cached now, paused) is synced again
+    seen = status.observed_generation == dag.generation
     status.observed_generation = dag.generation
     if not dag.valid:
         message = "; ".join(dag.problems)
@@ -50,6 +52,8 @@ async def sync_dag(rt: Runtime, key: Key) -> datetime | None:
         status.next_run = None
         await rt.write_status(PLURAL, body, status.to_wire())
         return None
+    if not seen:
+        await _store_version(rt, key, dag)
     runs = rt.cache.runs_of(key)
     schedule = plan_schedule(dag, runs, status_bookmark(status), now)
     was = condition(status.conditions, "Ready")
@@ -112,6 +116,19 @@ async def _pause_at_creation(rt: Runtime, key: Key, body: Body, status: DAGStatu
     status.observed_generation = patched["metadata"].get("generation")
     await rt.write_status(PLURAL, patched, status.to_wire())
     rt.enqueue_dag(key)
+
+
+async def _store_version(rt: Runtime, key: Key, dag: ObservedDag) -> None:
+    """Store the version of a DAG spec seen for the first time before its status says
+    it was seen: the first run started on it finds it stored (a run's start is where
+    its first pods wait). A version the API refuses is reported by the run that needs
+    it (DagVersionRejected), as is one of a DAG deleted and made again."""
+    if dag.spec is None or dag.version is None:
+        return
+    try:
+        await store_version(rt, key[0], key[1], dag.spec, dag.version)
+    except (Rejected, VersionOfDeletedDag) as exc:
+        log.info("DAG %s/%s: its version is stored when a run needs it: %s", *key, exc)
 
 
 async def _create_run(rt: Runtime, body: Body, dag: ObservedDag, info: DagRunInfo) -> None:

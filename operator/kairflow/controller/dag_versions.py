@@ -24,6 +24,11 @@ from kairflow.core.dag_versions import VersionError, config_map, dag_version, re
 from kairflow.k8s.writes import owner_reference
 
 
+class VersionOfDeletedDag(RuntimeError):
+    """The version's ConfigMap is still owned by a DAG of the same name deleted before:
+    the garbage collector is taking it (a run's start is retried until it is gone)."""
+
+
 def _owned_by(body: Mapping[str, Any], uid: str | None) -> bool:
     owners = {o.get("uid") for o in (body.get("metadata") or {}).get("ownerReferences") or []}
     return not owners or uid in owners
@@ -49,7 +54,7 @@ async def store_version(
             if found is None or not _owned_by(found, uid):
                 # A DAG of this name deleted and made again: the garbage collector is
                 # taking its versions. The sync is retried (with backoff) until then.
-                raise RuntimeError(
+                raise VersionOfDeletedDag(
                     f"ConfigMap {namespace}/{version.name} belongs to a deleted DAG {dag_name}"
                 )
     memo.mark_stored(key, uid, rt.clock())  # each run starting on it: see prune_versions

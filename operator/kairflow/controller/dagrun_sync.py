@@ -47,7 +47,7 @@ from kairflow.core.observations import ObservedRun, snapshot_facts
 from kairflow.core.pod_cleanup import CleanupPolicy, pods_to_clean_up, sealed_pods
 from kairflow.core.run_history import previous_run, previous_success
 from kairflow.core.run_model import ObservedPod, Plan, PlannerSettings, RecordEvent, RunContext
-from kairflow.core.run_start import RunRefused, identity_refusal, start_run
+from kairflow.core.run_start import RunRefused, RunStart, identity_refusal, start_run
 from kairflow.core.schedule_validation import load_timezone
 from kairflow.core.status_size import NOTHING
 from kairflow.core.times import instant
@@ -66,11 +66,14 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
         return None  # deleted: its watch event has told everyone concerned
     if not body["metadata"].get("uid"):
         return None  # made by us a moment ago: its watch event brings it, and a sync
-    if not body["metadata"].get("ownerReferences"):
+    unstarted = _unstarted(body)
+    if not body["metadata"].get("ownerReferences") and not unstarted:
         body = await _own_by_dag(rt, body, view.dag_name)
     try:
         run = DagRun.model_validate(body)
     except ValidationError as exc:
+        if unstarted and not body["metadata"].get("ownerReferences"):
+            body = await _own_by_dag(rt, body, view.dag_name)
         message = "cannot run: " + "; ".join(validation_problems(exc))
         await _refuse(rt, body, view, _status_of(body), "InvalidRun", message, final=True)
         return None
@@ -78,7 +81,7 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
         names = ", ".join(lost)
         message = f"task instance slices {names} are gone: what they recorded is lost"
         rt.event(body, "Warning", "TaskInstancesLost", message)
-    if run.status.dag_spec is None and run.status.dag_version is None:
+    if unstarted:
         if run.status.state != DagRunState.FAILED:  # a run refused for good stays so
             await _start(rt, body, run, view)
         return None
@@ -105,6 +108,12 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
     return result.wake_at if result is not None else None
 
 
+def _unstarted(body: Body) -> bool:
+    """Whether the run has no DAG snapshot yet (its first sync, or refused before)."""
+    status = body.get("status") or {}
+    return status.get("dagSpec") is None and status.get("dagVersion") is None
+
+
 def _status_of(body: Body) -> DagRunStatus:
     """The status of a run whose spec does not validate (a fresh one if it neither)."""
     try:
@@ -114,7 +123,26 @@ def _status_of(body: Body) -> DagRunStatus:
 
 
 async def _start(rt: Runtime, body: Body, run: DagRun, view: ObservedRun) -> None:
-    """First sync: snapshot the DAG and fix the run's identity, or say why not."""
+    """First sync: snapshot the DAG and fix the run's identity, or say why not. A run
+    made by hand gets its owner meanwhile: the two are independent, and a run's start
+    is where a fan-out's first pods wait."""
+    if body["metadata"].get("ownerReferences"):
+        snapshot = await _snapshot(rt, run, view)
+    else:
+        body, snapshot = await asyncio.gather(
+            _own_by_dag(rt, body, view.dag_name), _snapshot(rt, run, view)
+        )
+    status = run.status.fresh_copy()
+    if isinstance(snapshot, RunRefused):
+        await _refuse(rt, body, view, status, snapshot.reason, snapshot.message, snapshot.final)
+        return
+    snapshot.record(status)
+    if await _write_status(rt, body, status, view) is not None:
+        rt.enqueue_run(key_of(body))  # the first pass proper
+
+
+async def _snapshot(rt: Runtime, run: DagRun, view: ObservedRun) -> RunStart | RunRefused:
+    """The run's identity and DAG snapshot, its version stored (`start_run`)."""
     # Off the event loop: the conf is checked against the params' JSON schemas, whose
     # patterns are the DAG author's regular expressions (unbounded CPU in the worst case).
     started = await asyncio.to_thread(
@@ -129,19 +157,13 @@ async def _start(rt: Runtime, body: Body, run: DagRun, view: ObservedRun) -> Non
         rt.clock(),
         run.spec.run_id,
     )
-    status = run.status.fresh_copy()
     if isinstance(started, RunRefused):
-        await _refuse(rt, body, view, status, started.reason, started.message, started.final)
-        return
+        return started
     try:
         await store_version(rt, view.namespace, view.dag_name, started.spec, started.dag_version)
     except Rejected as exc:
-        message = f"cannot store its DAG version: {exc}"
-        await _refuse(rt, body, view, status, "DagVersionRejected", message, final=False)
-        return
-    started.record(status)
-    if await _write_status(rt, body, status, view) is not None:
-        rt.enqueue_run(key_of(body))  # the first pass proper
+        return RunRefused("DagVersionRejected", f"cannot store its DAG version: {exc}", False)
+    return started
 
 
 async def _refuse(

@@ -42,6 +42,8 @@ class FakeCluster:
     """(plural, event type, body) in the order the changes happened."""
     reject_pods: dict[str, str] = field(default_factory=dict)
     """Pod name -> the message the API refuses it with (for good)."""
+    reject_config_maps: dict[str, str] = field(default_factory=dict)
+    """ConfigMap name -> the message the API refuses it with (for good)."""
     logs: dict[str, str] = field(default_factory=dict)
     """Pod name -> its container's log."""
     _versions: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
@@ -188,6 +190,10 @@ class FakeCluster:
         return "".join(lines[-tail_lines:])[-limit_bytes:]
 
     async def create_config_map(self, namespace: str, body: Body) -> bool:
+        name = body["metadata"]["name"]
+        if name in self.reject_config_maps:
+            self._record("create", "configmaps", namespace, name)
+            raise Rejected(self.reject_config_maps[name])
         return await self.create(namespace, "configmaps", body)
 
     async def get_config_map(self, namespace: str, name: str) -> Body | None:

@@ -199,3 +199,54 @@ def test_a_version_is_serialized_only_to_store_it_not_for_each_run(
         harness.apply("dagruns", run(name))
     harness.settle()
     assert serialized == ["etl"]  # its name came with the DAG's reading
+
+
+def test_a_dag_seen_for_the_first_time_has_its_version_stored_before_its_status(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.sync_dag("etl")
+    (version,) = {c.name for c in harness.cluster.calls if c.plural == "configmaps"}
+    assert ("configmaps", NS, version) in harness.cluster.objects
+    assert harness.status("dags", "etl")["observedGeneration"] == 1
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    assert version_of(harness, "r1") == version
+    assert calls(harness, "create", version) == 1  # not again by the run's start
+
+
+def test_an_edited_dag_stores_its_new_version_before_any_run_starts_on_it(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.settle()
+    edit(harness, tasks=[{"name": "a", "bash": "echo edited"}])
+    harness.settle()
+    stored = {c.name for c in harness.cluster.calls if c.verb == "create"}
+    assert len(stored) == 2
+    harness.sync_dag("etl")  # synced again, unchanged: nothing stored again
+    assert sum(1 for c in harness.cluster.calls if c.verb == "create") == 2
+
+
+def test_a_version_the_api_refuses_leaves_the_dag_ready_and_its_run_says_why(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    name = harness.runtime.cache.dag((NS, "etl")).version
+    assert name is not None
+    harness.cluster.reject_config_maps[name] = "configmaps is forbidden: exceeded quota"
+    harness.settle()
+    assert harness.status("dags", "etl")["conditions"][0]["status"] == "True"
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    status = harness.status("dagruns", "r1")
+    message = "cannot store its DAG version: configmaps is forbidden: exceeded quota"
+    assert (status.get("state"), status["message"]) == (None, message)
+    assert ("r1", "Warning", "DagVersionRejected", message) in harness.events.posted
+    assert not any(c.plural == "pods" for c in harness.cluster.calls)
+    # The quota raised: the run's next sync stores the version and starts.
+    del harness.cluster.reject_config_maps[name]
+    harness.sync_run("r1")
+    harness.settle()
+    assert version_of(harness, "r1") == name
+    assert ("pods", NS, "r1-a-1") in harness.cluster.objects

@@ -148,6 +148,32 @@ def test_a_run_that_cannot_start_says_why_in_one_line(
     assert "dagSpec" not in status and "dagVersion" not in status
 
 
+@pytest.mark.parametrize(
+    ("run_spec", "started"),
+    [
+        pytest.param({}, True, id="a run made by hand is owned by its DAG as it starts"),
+        pytest.param(
+            {"conf": {"rows": "ten"}}, False, id="so is one refused for good (a bad conf)"
+        ),
+        pytest.param(
+            {"runType": "sometimes"}, False, id="and one whose own spec does not validate"
+        ),
+    ],
+)
+def test_a_run_made_by_hand_gets_its_dag_as_owner_in_its_first_sync(
+    harness: ControllerHarness, run_spec: dict[str, Any], started: bool
+) -> None:
+    harness.apply("dags", dag(params={"rows": 10}))
+    harness.apply("dagruns", run("r1", **run_spec))
+    harness.sync_run("r1")  # one sync: owner patch and status write, no conflict between
+    body = harness.cluster.objects[("dagruns", NS, "r1")]
+    owners = body["metadata"]["ownerReferences"]
+    assert [(o["kind"], o["name"]) for o in owners] == [("DAG", "etl")]
+    assert ("dagVersion" in body["status"]) is started
+    assert body["status"].get("state") == (None if started else "failed")
+    assert len(harness.cluster.verbs("replace_status")) == 1
+
+
 def test_a_waiting_run_starts_when_its_dag_comes(harness: ControllerHarness) -> None:
     harness.apply("dagruns", run("r1"))
     harness.settle()
