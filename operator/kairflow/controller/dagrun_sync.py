@@ -44,12 +44,14 @@ from kairflow.core.conditions import set_run_condition
 from kairflow.core.interventions import apply_requests
 from kairflow.core.naming import label_value
 from kairflow.core.observations import ObservedRun, snapshot_facts
+from kairflow.core.pacing import next_pass_from
 from kairflow.core.pod_cleanup import CleanupPolicy, pods_to_clean_up, sealed_pods
 from kairflow.core.run_history import previous_run, previous_success
 from kairflow.core.run_model import ObservedPod, Plan, PlannerSettings, RecordEvent, RunContext
 from kairflow.core.run_start import RunRefused, RunStart, identity_refusal, start_run
 from kairflow.core.schedule_validation import load_timezone
 from kairflow.core.status_size import NOTHING
+from kairflow.core.task_instance_slices import layout_of
 from kairflow.core.times import instant
 from kairflow.k8s.observe import observe_pod
 from kairflow.k8s.writes import Conflict, NotFound, Rejected, owner_reference
@@ -59,6 +61,7 @@ log = logging.getLogger(__name__)
 
 async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
     """Returns when the run must be synced again without an event (None: never)."""
+    began = rt.clock()
     lost = await fetch_missing_slices(rt, key)
     body = rt.cache.runs.get(key)
     view = rt.cache.run(key)
@@ -105,7 +108,13 @@ async def sync_dagrun(rt: Runtime, key: Key) -> datetime | None:
             )
         return None
     result = await _plan_and_apply(rt, key, body, run, view, spec)
-    return result.wake_at if result is not None else None
+    if result is None:
+        return None
+    written = (rt.cache.runs.get(key) or {}).get("status") or {}
+    next_pass = next_pass_from(began, rt.clock(), layout_of(written))
+    if next_pass is not None:
+        rt.pace_run(key, next_pass)
+    return result.wake_at
 
 
 def _unstarted(body: Body) -> bool:

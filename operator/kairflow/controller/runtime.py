@@ -44,6 +44,8 @@ class Queue(Protocol):
 
     def add(self, key: Key) -> None: ...
 
+    def pace(self, key: Key, until: datetime) -> None: ...
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -151,6 +153,11 @@ class Runtime:
     def enqueue_run(self, key: Key) -> None:
         if self.run_queue is not None:
             self.run_queue.add(key)
+
+    def pace_run(self, key: Key, until: datetime) -> None:
+        """The run's next pass starts no earlier than `until` (`core.pacing`)."""
+        if self.run_queue is not None:
+            self.run_queue.pace(key, until)
 
     def enqueue_dag(self, key: Key) -> None:
         if self.dag_queue is not None:

@@ -52,16 +52,30 @@ class QueueState:
         self._timers: list[tuple[datetime, int, Hashable]] = []
         self._due: dict[Hashable, datetime] = {}
         self._failures: dict[Hashable, int] = {}
+        self._paced: dict[Hashable, datetime] = {}
         self._counter = itertools.count()
 
-    def add(self, key: Hashable) -> None:
+    def add(self, key: Hashable, now: datetime | None = None) -> None:
         """Sync `key` as soon as a worker is free. A key already waiting is not queued
-        twice; a key being synced runs once more after its current sync."""
+        twice; a key being synced runs once more after its current sync; a paced key
+        (`pace`) runs at its time, given `now`."""
         if key in self._running:
             self._dirty.add(key)
-        elif key not in self._queued:
+            return
+        paced = self._paced.get(key)
+        if paced is not None and now is not None:
+            if paced > now:
+                self.add_at(key, paced)
+                return
+            del self._paced[key]
+        if key not in self._queued:
             self._queued.add(key)
             self._ready.append(key)
+
+    def pace(self, key: Hashable, until: datetime) -> None:
+        """`key`'s next sync starts no earlier than `until`: what happens meanwhile is
+        taken in by that one sync (see `core.pacing`)."""
+        self._paced[key] = until
 
     def add_at(self, key: Hashable, when: datetime) -> None:
         """Sync `key` at `when`; a key keeps only its earliest pending time."""
@@ -105,7 +119,7 @@ class QueueState:
                 self.add_at(key, wake_at)
         if key in self._dirty:
             self._dirty.discard(key)
-            self.add(key)
+            self.add(key, now)
         return retry_in
 
     def fire_due(self, now: datetime) -> list[Hashable]:
@@ -116,6 +130,7 @@ class QueueState:
             if self._due.get(key) == when:
                 del self._due[key]
                 fired.append(key)
+                self._paced.pop(key, None)  # its paced time has come, or an earlier one
                 self.add(key)
         return fired
 
@@ -164,9 +179,14 @@ class WorkQueue:
         self._stopped = False
 
     def add(self, key: Hashable) -> None:
-        """Sync `key` as soon as a worker is free (coalesces with a pending add)."""
-        self.state.add(key)
+        """Sync `key` as soon as a worker is free (coalesces with a pending add), or
+        at its paced time."""
+        self.state.add(key, self._clock())
         self._changed()
+
+    def pace(self, key: Hashable, until: datetime) -> None:
+        """`key`'s next sync starts no earlier than wall-clock `until`."""
+        self.state.pace(key, until)
 
     def add_at(self, key: Hashable, when: datetime) -> None:
         """Sync `key` at wall-clock `when` (keeps only the earliest pending time)."""

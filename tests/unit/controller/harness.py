@@ -39,10 +39,15 @@ FEEDS: dict[str, Callable[[Runtime, str | None, Body], None]] = {
 @dataclass
 class RecordingQueue:
     added: list[Hashable] = field(default_factory=list)
+    paced: dict[Hashable, datetime] = field(default_factory=dict)
+    """Each key's next sync not before (the last pace asked for it)."""
 
     def add(self, key: Hashable) -> None:
         if key not in self.added:
             self.added.append(key)
+
+    def pace(self, key: Hashable, until: datetime) -> None:
+        self.paced[key] = until
 
     def take(self) -> list[Hashable]:
         keys, self.added = self.added, []

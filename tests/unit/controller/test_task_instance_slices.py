@@ -9,6 +9,7 @@ import asyncio
 import copy
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from kairflow.controller import dagrun_sync
 from kairflow.controller.dagrun_sync import sync_dagrun
 from kairflow.controller.handlers import list_slices
 from kairflow.core.task_instance_slices import layout_of, slice_names
-from tests.unit.controller.harness import NS, ControllerHarness, utc
+from tests.unit.controller.harness import NS, ControllerHarness, RecordingQueue, utc
 from tests.unit.controller.listing import Listing
 from tests.unit.controller.manifests import dag, run
 from tests.unit.controller.test_sync_races import once_during
@@ -107,6 +108,34 @@ def test_a_small_run_keeps_its_task_instances_in_its_status(harness: ControllerH
     assert set(status["taskInstances"]) == {"first", "t0"}
     assert "taskInstanceSlices" not in status
     assert slices_of(harness, "r1") == []
+    assert paced(harness) == {}  # planned again at once, whatever happens next
+
+
+def paced(h: ControllerHarness) -> dict[object, datetime]:
+    assert isinstance(h.runtime.run_queue, RecordingQueue)
+    return h.runtime.run_queue.paced
+
+
+def test_a_big_run_waits_after_a_pass_as_long_as_the_pass_took(
+    harness: ControllerHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.apply("dagruns", run("r1"))
+    harness.settle()
+    assert layout_of(harness.status("dagruns", "r1")) > 0
+    real = harness.cluster.replace_status
+
+    async def slow(namespace: str, plural: str, body: dict[str, Any]) -> dict[str, Any]:
+        harness.clock.advance(timedelta(seconds=0.5))  # a busy API server
+        return await real(namespace, plural, body)
+
+    monkeypatch.setattr(harness.cluster, "replace_status", slow)
+    began = harness.clock()
+    harness.pod_status("r1-first-1", "Succeeded", 0)
+    harness.sync_run("r1")
+    took = harness.clock() - began
+    assert took >= timedelta(seconds=1)  # the run's write and its slices'
+    assert paced(harness) == {(NS, "r1"): began + 2 * took}
 
 
 def test_a_new_operator_puts_a_big_run_back_together(harness: ControllerHarness) -> None:

@@ -23,14 +23,17 @@ def _key(word: str) -> Hashable | None:
 
 
 def run_script(steps: list[str]) -> None:
-    """Steps: `add K` · `at +S K` (timer S s from now) · `pop K|-` (the key popped) ·
+    """Steps: `add K` · `at +S K` (timer S s from now) · `pace K +S` (its next sync
+    not before S s from now) · `pop K|-` (the key popped) ·
     `done K [wake +S]` · `fail K retry S` (the backoff returned) · `wait S [K...]` (the
     clock moves on S s; the keys whose timers fire) · `next +S|-` · `depth N`."""
     state, now = QueueState(), T0
     for step in steps:
         verb, *args = step.split()
         if verb == "add":
-            state.add(args[0])
+            state.add(args[0], now)
+        elif verb == "pace":
+            state.pace(args[0], now + timedelta(seconds=float(args[1])))
         elif verb == "at":
             state.add_at(args[1], now + timedelta(seconds=float(args[0])))
         elif verb == "pop":
@@ -134,6 +137,36 @@ BACKOFF = ["add a"] + [
         pytest.param(
             ["add a", "pop a", "add a", "fail a retry 0.2", "pop a", "next +0.2"],
             id="a failed key added during its sync runs again at once, its retry still set",
+        ),
+        pytest.param(
+            [
+                *("add a", "pop a", "pace a +2", "done a", "add a", "add a", "pop -"),
+                *("next +2", "wait 1.9", "wait 0.1 a", "pop a", "pop -"),
+            ],
+            id="a paced key changed after its sync runs once, at its paced time",
+        ),
+        pytest.param(
+            ["add a", "pop a", "add a", "pace a +2", "done a", "pop -", "wait 2 a", "pop a"],
+            id="a paced key changed during its sync runs again at its paced time, not at once",
+        ),
+        pytest.param(
+            ["add a", "pop a", "pace a +2", "done a", "wait 3", "add a", "pop a"],
+            id="a paced key changed after its paced time runs at once",
+        ),
+        pytest.param(
+            [
+                *("add a", "pop a", "pace a +2", "done a", "add a", "wait 2 a", "pop a"),
+                *("done a", "add a", "pop a"),
+            ],
+            id="a pace holds for one sync: a key not paced again runs at once after it",
+        ),
+        pytest.param(
+            ["add a", "pop a", "pace a +5", "done a wake +1", "add a", "wait 1 a", "pop a"],
+            id="a wake-up the sync asked for before its paced time still comes first",
+        ),
+        pytest.param(
+            ["add a", "pop a", "pace a +5", "done a", "add b", "pop b"],
+            id="pacing one key delays no other",
         ),
     ],
 )
