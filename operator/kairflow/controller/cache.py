@@ -344,6 +344,11 @@ class Cache:
         used.add(view.version if view is not None else None)
         return sorted(self.versions_seen.get(dag, set()) - used)
 
+    def saw_version(self, dag: Key, name: str) -> None:
+        """A version of `dag` was stored without a run naming it yet (its DAG was
+        applied): pruned like the others once it is neither named nor current."""
+        self.versions_seen[dag].add(name)
+
     def forget_version(self, dag: Key, name: str) -> None:
         self.versions_seen.get(dag, set()).discard(name)
         self.snapshots.forget_stored((dag[0], name))

@@ -127,6 +127,7 @@ async def _store_version(rt: Runtime, key: Key, dag: ObservedDag) -> None:
         return
     try:
         await store_version(rt, key[0], key[1], dag.spec, dag.version)
+        rt.cache.saw_version(key, dag.version)
     except (Rejected, VersionOfDeletedDag) as exc:
         log.info("DAG %s/%s: its version is stored when a run needs it: %s", *key, exc)
 

@@ -250,3 +250,19 @@ def test_a_version_the_api_refuses_leaves_the_dag_ready_and_its_run_says_why(
     harness.settle()
     assert version_of(harness, "r1") == name
     assert ("pods", NS, "r1-a-1") in harness.cluster.objects
+
+
+def test_a_version_stored_for_a_spec_no_run_started_on_goes_once_edited_away(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply("dags", dag(tasks=TASKS))
+    harness.settle()
+    (unused,) = {c.name for c in harness.cluster.calls if c.verb == "create"}
+    edit(harness, tasks=[{"name": "a", "bash": "echo edited"}])
+    harness.settle()
+    assert ("configmaps", NS, unused) in harness.cluster.objects  # stored minutes ago
+    harness.clock.advance(timedelta(minutes=11))
+    harness.sync_dag("etl")
+    assert ("configmaps", NS, unused) not in harness.cluster.objects
+    current = harness.runtime.cache.dag((NS, "etl")).version
+    assert ("configmaps", NS, current) in harness.cluster.objects
