@@ -37,7 +37,11 @@ def test_a_new_dag_is_paused_once_and_never_again(kube: Kube, tmp_path: Path) ->
         wait_for(lambda: spec(kube, ns, "fresh").get("paused") is True, what="paused")
         wait_dag_synced(kube, ns, "fresh")
         assert kube.get(ns, "dags", "fresh")["status"]["pausedAtCreation"] is True
-        assert any(e.reason == "PausedAtCreation" for e in events_for(kube, ns, "fresh"))
+        # Events are posted beside the sync, not before its status write: wait for it.
+        wait_for(
+            lambda: any(e.reason == "PausedAtCreation" for e in events_for(kube, ns, "fresh")),
+            what="the PausedAtCreation Event",
+        )
         assert runs(kube, ns, "fresh") == []
 
         kube.kubectl(  # what `kairflow dags unpause` does
