@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from kubernetes import config
-from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -35,7 +34,7 @@ from tests.integration.helpers import stored_kib
 from tests.integration.kube import Kube, apply_crds
 from tests.integration.kubelet import WatchingKubelet
 
-from bench.common import api_requests, report
+from bench.common import api_requests, metric_samples, report
 from bench.fanout import fresh_namespace
 from bench.memory import (
     MIB,
@@ -149,12 +148,8 @@ def run_syncs(port: int) -> int:
     """DagRun syncs the operator has run (its `kairflow_syncs_total`)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
         text = response.read().decode()
-    return sum(
-        int(sample.value)
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == "kairflow_syncs_total" and sample.labels.get("kind") == "dagrun"
-    )
+    samples = metric_samples(text, "kairflow_syncs_total")
+    return sum(int(sample.value) for sample in samples if sample.labels.get("kind") == "dagrun")
 
 
 def start(

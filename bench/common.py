@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -40,16 +42,17 @@ def report(name: str, rows: dict[str, dict[str, Any]], unit: str) -> None:
         print(f"{case:<44}{cells}")
 
 
+def metric_samples(text: str, name: str) -> Iterator[Sample]:
+    """The samples named `name` in a Prometheus text exposition."""
+    for family in text_string_to_metric_families(text):
+        yield from (sample for sample in family.samples if sample.name == name)
+
+
 def api_requests(kube: Any) -> Counter[str]:
     """The API server's requests so far by `verb resource` (its own
     `apiserver_request_total`): subtract two readings for what a case cost it."""
     text = kube.kubectl("get", "--raw", "/metrics").stdout
     counts: Counter[str] = Counter()
-    for family in text_string_to_metric_families(text):
-        if family.name != "apiserver_request":
-            continue
-        for sample in family.samples:
-            if sample.name == "apiserver_request_total":
-                labels = sample.labels
-                counts[f"{labels['verb']} {labels['resource']}"] += int(sample.value)
+    for sample in metric_samples(text, "apiserver_request_total"):
+        counts[f"{sample.labels['verb']} {sample.labels['resource']}"] += int(sample.value)
     return counts
