@@ -30,7 +30,7 @@ from kairflow.cli.errors import (
     UserError,
     one_line,
 )
-from kairflow.cli.run_watch import watch_run
+from kairflow.cli.run_watch import Watching, watch_run
 from kairflow.requests import sliced_runs
 from kairflow.requests.dag_versions import VersionSpecs, config_map_body
 
@@ -380,7 +380,13 @@ class Cluster:
 
     def watch_stream(self, plural: str, timeout: int, **selection: Any) -> Iterator[Any]:
         """The watch events of one kind in the namespace (selectors, resource_version)."""
-        stream: Iterator[Any] = watch.Watch().stream(  # type: ignore[no-untyped-call]
+        return self.watching(plural, timeout, **selection).events
+
+    def watching(self, plural: str, timeout: int, **selection: Any) -> Watching:
+        """A watch as `watch_stream`'s, with the means to stop it from another thread
+        (`cli.run_watch` reads its watches in threads)."""
+        watcher = watch.Watch()  # type: ignore[no-untyped-call]
+        events: Iterator[Any] = watcher.stream(  # type: ignore[no-untyped-call]
             self.custom.list_namespaced_custom_object,
             GROUP,
             VERSION,
@@ -389,7 +395,7 @@ class Cluster:
             timeout_seconds=timeout,
             **selection,
         )
-        return stream
+        return Watching(events, watcher.stop)
 
     def failure(self, exc: Exception, what: str) -> UserError:
         """A failed call as the one line the CLI says (API errors, a lost connection)."""

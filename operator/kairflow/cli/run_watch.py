@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kairflow.cli.errors import EXIT_NOT_FOUND, UserError
@@ -32,14 +34,19 @@ _END = object()  # a watch ended (its timeout passed, or the API server closed i
 Event = tuple[str, Any]
 
 
-def _pump(
-    events: queue.Queue[Event], source: str, stream: Iterator[Any], stop: threading.Event
-) -> None:
-    """Put a watch's events on `events` until it ends or the reader stops."""
+@dataclass(frozen=True)
+class Watching:
+    """A watch's events, and how to stop it from another thread: `stop` shuts the
+    watch's socket, so a read blocked on it returns."""
+
+    events: Iterator[Any]
+    stop: Callable[[], None]
+
+
+def _pump(events: queue.Queue[Event], source: str, stream: Iterator[Any]) -> None:
+    """Put a watch's events on `events` until it ends (or is stopped)."""
     try:
         for event in stream:
-            if stop.is_set():
-                return
             events.put((source, event))
     except Exception as exc:  # handed to the reader's thread, which reports it
         events.put((source, exc))
@@ -47,12 +54,29 @@ def _pump(
         events.put((source, _END))
 
 
-def _start(
-    events: queue.Queue[Event], source: str, stream: Iterator[Any], stop: threading.Event
-) -> None:
-    # A daemon: a command that stops following (the run finished) exits at once, not
-    # when the watch's timeout passes.
-    threading.Thread(target=_pump, args=(events, source, stream, stop), daemon=True).start()
+def _start(events: queue.Queue[Event], source: str, watching: Watching) -> threading.Thread:
+    pump = threading.Thread(
+        target=_pump, args=(events, source, watching.events), name=f"kairflow-watch-{source}"
+    )
+    # A daemon only in case `_stop` gives up on it; `_stop` is what lets a command that
+    # stops following (the run finished) exit at once.
+    pump.daemon = True
+    pump.start()
+    return pump
+
+
+def _stop(pumps: list[tuple[threading.Thread, Watching]]) -> None:
+    """Stop the watches and wait (5 s at most) for their pumps to end.
+
+    A pump left reading at the interpreter's exit can abort it (SIGABRT: CPython
+    finalizes the connection's buffered reader while the pump's blocked read holds its
+    lock). A watch stopped before its pump opened it forgets the stop (the client's
+    stream clears its flag when it starts), hence the stop again while waiting."""
+    deadline = time.monotonic() + 5.0
+    for pump, watching in pumps:
+        while pump.is_alive() and time.monotonic() < deadline:
+            watching.stop()
+            pump.join(0.05)
 
 
 def watch_run(cluster: Cluster, name: str, timeout: int) -> Iterator[dict[str, Any]]:
@@ -61,7 +85,7 @@ def watch_run(cluster: Cluster, name: str, timeout: int) -> Iterator[dict[str, A
     assembly = Assembly()
     selector = f"{DAG_RUN}={label_value(name)}"
     events: queue.Queue[Event] = queue.Queue()
-    stop = threading.Event()
+    pumps: list[tuple[threading.Thread, Watching]] = []
     reason: str | None = None
     try:
         listed = cluster.listing(PLURAL, selector, _raw_errors=True)
@@ -70,12 +94,12 @@ def watch_run(cluster: Cluster, name: str, timeout: int) -> Iterator[dict[str, A
     else:
         assembly.reset_slices(listed.get("items") or [])
         version = str((listed.get("metadata") or {}).get("resourceVersion") or "")
-        stream = cluster.watch_stream(
+        slices = cluster.watching(
             PLURAL, timeout, label_selector=selector, resource_version=version
         )
-        _start(events, _SLICES, stream, stop)
-    run_stream = cluster.watch_stream("dagruns", timeout, field_selector=f"metadata.name={name}")
-    _start(events, _RUN, run_stream, stop)
+        pumps.append((_start(events, _SLICES, slices), slices))
+    run = cluster.watching("dagruns", timeout, field_selector=f"metadata.name={name}")
+    pumps.append((_start(events, _RUN, run), run))
     try:
         while True:
             # One event at a time, each change shown: a task instance that runs and
@@ -96,7 +120,7 @@ def watch_run(cluster: Cluster, name: str, timeout: int) -> Iterator[dict[str, A
             if ended:
                 return
     finally:
-        stop.set()
+        _stop(pumps)
 
 
 def _on_run(cluster: Cluster, assembly: Assembly, name: str, event: Any) -> bool:

@@ -96,16 +96,38 @@ class FakeWatches:
     """Each watch started, by plural: the events it sends, then it ends. A watch of
     runs sends its first event (the run now, as a watch with no resourceVersion does)
     and waits for the slices' watch to have sent all of its own before going on, so
-    a test reads one order of events."""
+    a test reads one order of events. With `held`, a watch that has sent its events
+    stays open, as a real one does until its timeout, until its Watch is stopped."""
 
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     started: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     slices_sent: threading.Event = field(default_factory=threading.Event)
+    held: bool = False
+    open: int = 0
+    """How many watches are open now."""
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def stream(self, call: Any, *args: Any, **kw: Any) -> Iterator[dict[str, Any]]:
+    def stream(
+        self, stopped: threading.Event, call: Any, *args: Any, **kw: Any
+    ) -> Iterator[dict[str, Any]]:
         plural = args[-1]
         self.started.append((plural, kw))
-        return self._dagruns() if plural == "dagruns" else self._others(plural)
+        events = self._dagruns() if plural == "dagruns" else self._others(plural)
+        return self._opened(events, stopped)
+
+    def _opened(
+        self, events: Iterator[dict[str, Any]], stopped: threading.Event
+    ) -> Iterator[dict[str, Any]]:
+        stopped.clear()  # as the client's stream does: a stop before it starts is lost
+        with self._lock:
+            self.open += 1
+        try:
+            yield from events
+            if self.held:
+                stopped.wait(30)
+        finally:
+            with self._lock:
+                self.open -= 1
 
     def _dagruns(self) -> Iterator[dict[str, Any]]:
         events = self.events.get("dagruns", [])
@@ -123,9 +145,13 @@ class FakeWatches:
 class _Watch:
     def __init__(self, watches: FakeWatches) -> None:
         self._watches = watches
+        self._stopped = threading.Event()
 
     def stream(self, call: Any, *args: Any, **kw: Any) -> Iterator[dict[str, Any]]:
-        return self._watches.stream(call, *args, **kw)
+        return self._watches.stream(self._stopped, call, *args, **kw)
+
+    def stop(self) -> None:
+        self._stopped.set()
 
 
 def install(

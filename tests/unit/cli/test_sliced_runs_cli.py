@@ -5,6 +5,7 @@ slice that cannot be read is said once on stderr and the rest is shown."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +248,22 @@ def test_runs_wait_sees_a_task_instance_change_that_only_its_slice_reports(
     started = dict(watches.started)
     assert started["taskinstanceslices"]["resource_version"] == "7"  # from the list: no gap
     assert slice_reads(api).count(("list", "kairflow.io/dag-run=big")) == 2  # get, then watch
+
+
+def test_runs_wait_leaves_no_watch_open_when_it_returns(
+    cluster: tuple[FakeCustomApi, FakeWatches, str],
+) -> None:
+    """A watch still being read when the CLI exits can abort it (SIGABRT at the
+    interpreter's exit, seen once in CI after the right error): the command stops its
+    watches, a run's and its slices', and waits for their threads before it returns."""
+    _, watches, kubeconfig = cluster
+    watches.held = True  # both stay open after their events, as real ones do
+    watches.events = {"dagruns": [{"type": "ADDED", "object": big_run()}]}
+    result = kairflow("runs", "wait", "big", "--kubeconfig", kubeconfig)
+    assert result.exit_code == 1  # the run failed
+    assert [plural for plural, _ in watches.started] == ["taskinstanceslices", "dagruns"]
+    assert watches.open == 0
+    assert [t.name for t in threading.enumerate() if t.name.startswith("kairflow-watch-")] == []
 
 
 def test_runs_wait_shows_each_change_of_a_run_even_when_they_come_together(
