@@ -113,9 +113,10 @@ class FakeClock(SimpleNamespace):
     """CPU and wall time that pass only when a template calls burn(seconds)."""
 
     def __init__(self) -> None:
-        super().__init__(now=100.0)
+        super().__init__(now=100.0, cpu_reads=0)
 
     def thread_time(self) -> float:
+        self.cpu_reads += 1
         return float(self.now)
 
     def perf_counter(self) -> float:
@@ -150,6 +151,29 @@ def test_the_budget_is_for_all_of_a_tasks_fields_together(
         with pytest.raises(TemplateError) as info:
             render_task(spec, context, budget=budget)
         assert str(info.value) == error
+
+
+@pytest.mark.parametrize(
+    ("fields", "reads"),
+    [
+        pytest.param(
+            {"bash": "echo plain"}, False, id="a task with no markup never reads the CPU clock"
+        ),
+        pytest.param(
+            {"image": "a", "command": ["plain"], "args": ["{{ ds }}", "{{ ds }}"]},
+            True,
+            id="a task with markup reads it once its first templated field renders",
+        ),
+    ],
+)
+def test_the_cpu_clock_is_read_only_for_a_task_with_templates(
+    monkeypatch: pytest.MonkeyPatch, fields: dict[str, Any], reads: bool
+) -> None:
+    # Reading it is a system call; a fan-out of 5,000 plain tasks read it 5,000 times.
+    clock = FakeClock()
+    monkeypatch.setattr(budget_module, "time", clock)
+    render_task(task(**fields), build_context(BASE), budget=BUDGET)
+    assert (clock.cpu_reads > 0) == reads
 
 
 class SlowRows:
