@@ -1,5 +1,5 @@
-"""Python's cycle collector, held off its full collections while a pass creates pods
-in bulk.
+"""Python's cycle collector, held off its full collections while a pass plans or
+creates pods in bulk.
 
 The operator keeps a large long-lived heap (its caches) and a pass starting many
 tasks allocates in a burst. CPython then runs a full collection whenever the objects
@@ -11,8 +11,10 @@ and none of them freed anything (bench/fanout.py, timing each collection with
 shorten the 5,000-pod fan-out, and the one 10,000-task run measured with it took more
 CPU (76 s vs 66.5).
 
-So while pods are being created in bulk, full collections wait (young and middle
-ones go on); the threshold is put back when the last bulk create ends, and the next
+So while pods are being created in bulk, and while a big run's pass builds them
+(`planning.extent`: the first pass of a 5,000-task fan-out spent 0.27 s of its 0.8 s
+in the collector; 0.16 s with full collections held), full collections wait (young
+and middle ones go on); the threshold is put back when the last bulk create ends, and the next
 middle collection then runs the full one that is due. A create is bounded by the
 API client's timeouts, so the hold is too.
 """

@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from kairflow.api.dagrun import DagRunStatus
+from kairflow.controller import planning
 from kairflow.controller.collector import BULK, FullCollections
 from kairflow.controller.run_pods import create_pods
 from kairflow.core.run_model import CreatePod, Plan
 from tests.unit.controller.harness import ControllerHarness
+from tests.unit.controller.manifests import dag, run
 
 
 @pytest.fixture(autouse=True)
@@ -87,5 +89,36 @@ def test_a_passes_creates_run_with_full_collections_held_when_they_are_a_bulk(
     finally:
         harness.close()
     assert len(seen) == pods
+    assert all((full >= 1_000_000) is held for full in seen)
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+@pytest.mark.parametrize(
+    ("tasks", "held"),
+    [
+        pytest.param(BULK, True, id="the plan of a run of a bulk of tasks holds full collections"),
+        pytest.param(3, False, id="the plan of a run of three does not"),
+    ],
+)
+def test_a_big_runs_plan_runs_with_full_collections_held(
+    monkeypatch: pytest.MonkeyPatch, tasks: int, held: bool
+) -> None:
+    harness = ControllerHarness(datetime(2024, 1, 1, tzinfo=UTC))
+    seen: list[int] = []
+    real = planning.plan
+
+    def recording(*args: Any, **kw: Any) -> Plan:
+        seen.append(gc.get_threshold()[2])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(planning, "plan", recording)
+    try:
+        harness.apply("dags", dag(tasks=[{"name": f"t{i}", "bash": "true"} for i in range(tasks)]))
+        harness.apply("dagruns", run("r1"))
+        harness.sync_run("r1")  # its start: the DAG's snapshot, no plan
+        harness.sync_run("r1")
+    finally:
+        harness.close()
+    assert seen  # planned
     assert all((full >= 1_000_000) is held for full in seen)
     assert gc.get_threshold() == (700, 10, 10)
