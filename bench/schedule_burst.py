@@ -54,10 +54,12 @@ class RunArrivals:
 
     def __init__(self, kube: Kube, namespace: str) -> None:
         self.seen: dict[str, tuple[float, str | None]] = {}
+        self._watch = watch.Watch()
+        self._stopped = threading.Event()
         ready = threading.Event()
 
         def run() -> None:
-            stream = watch.Watch().stream(
+            stream = self._watch.stream(
                 kube.custom.list_namespaced_custom_object,
                 "kairflow.io",
                 "v1alpha1",
@@ -66,14 +68,25 @@ class RunArrivals:
                 timeout_seconds=900,
             )
             ready.set()
-            for event in stream:
-                if event["type"] == "ADDED":
-                    body = event["object"]
-                    end = (body.get("spec") or {}).get("dataIntervalEnd")
-                    self.seen.setdefault(body["metadata"]["name"], (time.time(), end))
+            try:
+                for event in stream:
+                    if event["type"] == "ADDED":
+                        body = event["object"]
+                        end = (body.get("spec") or {}).get("dataIntervalEnd")
+                        self.seen.setdefault(body["metadata"]["name"], (time.time(), end))
+            except Exception:
+                if not self._stopped.is_set():  # a watch that fails while counting
+                    raise
 
-        threading.Thread(target=run, daemon=True).start()
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
         ready.wait(10)
+
+    def close(self) -> None:
+        """Stop watching (before the cluster stops: no traceback of a cut watch)."""
+        self._stopped.set()
+        self._watch.stop()
+        self._thread.join(5)
 
 
 def burst(
@@ -112,11 +125,14 @@ def burst(
         argv = ["py-spy", "record", "--format", "raw", "-o", str(out), "-d", str(seconds)]
         subprocess.Popen([*argv, "-p", str(pid)], stdout=subprocess.DEVNULL)
     deadline = due.timestamp() + 120
-    while time.time() < deadline:
-        hits = [at for at, end in arrivals.seen.values() if end and end.startswith(wanted)]
-        if len(hits) == count:
-            return [at - due.timestamp() for at in hits]
-        time.sleep(0.2)
+    try:
+        while time.time() < deadline:
+            hits = [at for at, end in arrivals.seen.values() if end and end.startswith(wanted)]
+            if len(hits) == count:
+                return [at - due.timestamp() for at in hits]
+            time.sleep(0.2)
+    finally:
+        arrivals.close()
     got = [at for at, end in arrivals.seen.values() if end and end.startswith(wanted)]
     raise SystemExit(f"only {len(got)} of {count} runs due at {due} were created")
 
