@@ -14,9 +14,10 @@ CPU (76 s vs 66.5).
 So while pods are being created in bulk, and while a big run's pass builds them
 (`planning.extent`: the first pass of a 5,000-task fan-out spent 0.27 s of its 0.8 s
 in the collector; 0.16 s with full collections held), full collections wait (young
-and middle ones go on); the threshold is put back when the last bulk create ends, and the next
-middle collection then runs the full one that is due. A create is bounded by the
-API client's timeouts, so the hold is too.
+and middle ones go on); the threshold is put back when the last hold ends, and the
+next middle collection then runs the full one that is due. A create is bounded by
+the API client's timeouts and a plan by its run's size (each render by its CPU
+budget), so the hold is too.
 """
 
 from __future__ import annotations

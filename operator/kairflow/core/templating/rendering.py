@@ -154,7 +154,8 @@ def render_task(
 ) -> RenderedTask:
     """Render a task's templated fields (bash, python, command, args, env values).
 
-    `budget` bounds the CPU time of all the task's fields together (None: no bound);
+    `budget` bounds the CPU time of all the task's fields together, from the first
+    that holds markup (None: no bound);
     the error of a render that runs out names the field being rendered then.
     Raises the TemplateError of the first field that fails.
     """
