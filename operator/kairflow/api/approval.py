@@ -16,7 +16,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from kairflow.api.common import WireModel
-from kairflow.api.types import Duration
+from kairflow.api.types import PositiveDuration
 
 
 class ApprovalOutcome(StrEnum):
@@ -35,7 +35,7 @@ class ApprovalSpec(WireModel):
 
     subject: str = Field(description="What is asked (templated), shown with the task.")
     body: str | None = Field(default=None, description="More details (templated).")
-    timeout: Duration | None = Field(
+    timeout: PositiveDuration | None = Field(
         default=None, description="Decide by itself this long after it started waiting."
     )
     default_outcome: ApprovalOutcome = Field(

@@ -19,7 +19,7 @@ from pydantic import Field, model_validator
 
 from kairflow.api.common import DagRunState, StatusModel, WireModel
 from kairflow.api.env import FREE_FORM, EnvVar
-from kairflow.api.types import Duration
+from kairflow.api.types import PositiveDuration
 
 CALLBACK_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
 
@@ -118,7 +118,7 @@ class CallbackSpec(WireModel):
         description="A partial Pod manifest merged into the callback's pod, as a task's.",
         json_schema_extra=FREE_FORM,
     )
-    execution_timeout: Duration = Field(
+    execution_timeout: PositiveDuration = Field(
         default=timedelta(minutes=10),
         description="Stop a callback that runs longer (default 10m).",
     )

@@ -23,7 +23,7 @@ from kairflow.api.cross_dag import ExternalTaskSpec, TriggerDagRunSpec
 from kairflow.api.deadlines import DeadlineSpec
 from kairflow.api.env import FREE_FORM, EnvVar
 from kairflow.api.task_groups import resolve_group_ids, task_id
-from kairflow.api.types import Duration, LenientDateTime
+from kairflow.api.types import Duration, LenientDateTime, PositiveDuration
 
 TASK_NAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
 # Airflow's group_id: no dots (they join a nested group's id to its parent's).
@@ -81,10 +81,10 @@ class SensorSpec(WireModel):
     """Makes a task a sensor: its command is a poke that exits 0 when the condition is
     met and exits 100 ("not yet") otherwise; any other exit code is a failure."""
 
-    poke_interval: Duration = Field(
+    poke_interval: PositiveDuration = Field(
         default=timedelta(seconds=60), description="Time between pokes (default 60s)."
     )
-    timeout: Duration = Field(
+    timeout: PositiveDuration = Field(
         default=timedelta(days=7),
         description="Give up this long after the first poke (default 7d).",
     )
@@ -171,7 +171,7 @@ class TaskSettings(WireModel):
         "SDK's; a manifest skips on no exit code unless it says so). Never 0, nor 100 "
         "on a sensor.",
     )
-    execution_timeout: Duration | None = Field(
+    execution_timeout: PositiveDuration | None = Field(
         default=None,
         description="Fail a try that runs longer (becomes the pod's activeDeadlineSeconds).",
     )
@@ -434,7 +434,7 @@ class DAGSpec(WireModel):
     max_active_tasks: int = Field(
         default=16, ge=1, description="Task instances running at once in this DAG."
     )
-    dagrun_timeout: Duration | None = Field(
+    dagrun_timeout: PositiveDuration | None = Field(
         default=None, description="Fail a run that takes longer; unfinished tasks are skipped."
     )
     tags: list[str] = Field(default_factory=list, description="Free-form tags.")

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIMPLE = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
@@ -107,6 +107,18 @@ Duration = Annotated[
     WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN}),
 ]
 """A duration on the wire: "30s", "5m", "2h", "1d", "1h30m" or ISO-8601 "PT5M"."""
+
+
+def _longer_than_zero(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError(f"must be longer than 0s (got {format_duration(value)})")
+    return value
+
+
+PositiveDuration = Annotated[Duration, AfterValidator(_longer_than_zero)]
+"""A `Duration` where zero makes no sense (a timeout, an interval between pokes): the
+schema's pattern cannot tell "0s" from "5s", so zero is refused on validation, as the
+DAG's condition and Event say."""
 
 LenientDateTime = Annotated[
     datetime,
