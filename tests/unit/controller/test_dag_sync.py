@@ -150,3 +150,19 @@ def test_a_dag_deleted_while_its_sync_runs_is_no_sync_error(harness: ControllerH
     harness.apply("dags", dag(schedule="@daily", startDate="2026-03-01", paused=True))
     del harness.cluster.objects[("dags", NS, "etl")]  # its DELETED event not delivered yet
     assert harness.sync_dag("etl") is None
+
+
+def test_a_zero_timeout_is_the_dags_condition_and_event_naming_the_limit(
+    harness: ControllerHarness,
+) -> None:
+    harness.apply(
+        "dags", dag(schedule="@daily", tasks=[{"name": "a", "bash": "x", "executionTimeout": "0s"}])
+    )
+    harness.sync_dag("etl")
+    ready = harness.status("dags", "etl")["conditions"][0]
+    assert (ready["type"], ready["status"]) == ("Ready", "False")
+    assert ready["message"] == (
+        "spec.tasks.0.executionTimeout: Value error, must be longer than 0s (got 0s)"
+    )
+    assert harness.events.reasons() == ["InvalidDag"]
+    assert harness.cluster.verbs("create") == []  # no run of a DAG that cannot run
